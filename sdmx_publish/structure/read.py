@@ -147,6 +147,8 @@ class Registry:
             df = read_dataflow(el)
             self.dataflows[df.ref] = df
             self.files[df.ref] = path
+        for el in structures.iterfind("str:Concepts/str:ConceptScheme", NS):
+            self.files[_maint_ref(el)] = path
         for el in structures.iterfind("str:Constraints/str:ContentConstraint", NS):
             cc = read_constraint(el)
             if cc is not None:

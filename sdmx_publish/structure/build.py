@@ -1,0 +1,201 @@
+"""Build our own structures into ``dsd/``: the ICCS crime and criminal justice DSD and the SDG 16 dataflow.
+
+Every code comes from a bundled source (see ``dsd/sources/README.md``). The maintenance agency is
+:func:`sdmx_publish.config.agency`. Order: element helpers; codelists; concept scheme; the ICCS
+DSD and dataflow; the SDG 16 dataflow and constraint; :func:`build_all`.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from lxml import etree
+
+from .. import config
+from .message import C, S, structure_message
+
+VERSION = "1.0"
+SDG = ("IAEG-SDGs", "SDG", "1.14")
+URN = "urn:sdmx:org.sdmx.infomodel."
+
+#: reused codelists of the global SDG DSD 1.14: component -> (agency, id, version)
+REUSED = {
+    "FREQ": ("SDMX", "CL_FREQ", "2.0"),
+    "REF_AREA": ("IAEG-SDGs", "CL_AREA", "1.14"),
+    "SEX": ("IAEG-SDGs", "CL_SEX", "1.1"),
+    "AGE": ("IAEG-SDGs", "CL_AGE", "1.12"),
+    "UNIT_MEASURE": ("IAEG-SDGs", "CL_UNIT_MEASURE", "1.8"),
+    "OBS_STATUS": ("SDMX", "CL_OBS_STATUS", "2.1"),
+    "UNIT_MULT": ("SDMX", "CL_UNIT_MULT", "1.1"),
+}
+#: ICCS disaggregating variables carried as dimensions: dimension -> (tag in iccs_disaggregations.csv, codelist, name)
+DISAGGREGATIONS = {
+    "CYBER": ("Cy", "CL_CYBER", "Cybercrime-related"),
+    "VIC_PERP_REL": ("ViP", "CL_VIC_PERP_REL", "Victim-perpetrator relationship"),
+    "SIT_CONTEXT": ("SiC", "CL_SIT_CONTEXT", "Situational context"),
+}
+CONCEPTS = {
+    "FREQ": "Frequency of observation", "REF_AREA": "Reference area", "ICCS": "Offence category (ICCS)",
+    "INDICATOR": "What is counted", "SEX": "Sex", "AGE": "Age",
+    **{d: v[2] for d, v in DISAGGREGATIONS.items()},
+    "UNIT_MEASURE": "Unit of measure", "TIME_PERIOD": "Time period", "OBS_VALUE": "Observation value",
+    "OBS_STATUS": "Observation status", "UNIT_MULT": "Unit multiplier", "SOURCE_DETAIL": "Source",
+    "NAT_CATEGORY": "Original national category", "COMMENT_OBS": "Comment",
+}
+#: attributes of the ICCS DSD: id -> mandatory
+ATTRIBUTES = {"OBS_STATUS": True, "UNIT_MULT": False, "SOURCE_DETAIL": False, "NAT_CATEGORY": False,
+              "COMMENT_OBS": False}
+TOTAL = ("_T", "Total")
+
+
+def _name(parent: etree._Element, text: str, tag: str = "Name") -> None:
+    etree.SubElement(parent, C + tag, {"{http://www.w3.org/XML/1998/namespace}lang": "en"}).text = text
+
+
+def _maintainable(kind: str, cls: str, agency: str, aid: str, name: str) -> etree._Element:
+    el = etree.Element(S + kind, urn=f"{URN}{cls}={agency}:{aid}({VERSION})", agencyID=agency, id=aid,
+                       version=VERSION, isFinal="true")
+    _name(el, name)
+    return el
+
+
+def codelist(agency: str, cid: str, name: str, codes: list[tuple[str, str, str | None]]) -> etree._Element:
+    """A codelist; ``codes`` are (id, name, parent id or None)."""
+    cl = _maintainable("Codelist", "codelist.Codelist", agency, cid, name)
+    for code, label, parent in codes:
+        el = etree.SubElement(cl, S + "Code", urn=f"{URN}codelist.Code={agency}:{cid}({VERSION}).{code}", id=code)
+        _name(el, label)
+        if parent:
+            etree.SubElement(etree.SubElement(el, S + "Parent"), "Ref", id=parent)
+    return cl
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def iccs_codelist(agency: str) -> etree._Element:
+    rows = _read_csv(config.reference_dir() / "iccs" / "iccs_v1.csv")
+    codes = [("_T", "All offences", None)] + [(r["code"], r["name"], r["parent"] or None) for r in rows]
+    return codelist(agency, "CL_ICCS", "International Classification of Crime for Statistical Purposes (ICCS) v1.0", codes)
+
+
+def disaggregation_codelists(agency: str) -> list[etree._Element]:
+    rows = _read_csv(config.reference_dir() / "iccs" / "iccs_disaggregations.csv")
+    out = []
+    for tag, cid, name in DISAGGREGATIONS.values():
+        codes = {r["value_code"]: r["value_label"] for r in rows if r["tag"] == tag and r["group"] in ("event", "victim")}
+        out.append(codelist(agency, cid, f"ICCS disaggregation: {name}",
+                            [(TOTAL[0], TOTAL[1], None)] + [(k, v, None) for k, v in codes.items()]))
+    return out
+
+
+def indicator_codelist(agency: str) -> etree._Element:
+    rows = _read_csv(config.ROOT / "dsd" / "sources" / "CL_INDICATOR.csv")
+    return codelist(agency, "CL_INDICATOR", "What is counted in crime and criminal justice statistics",
+                    [(r["code"], r["name"], None) for r in rows])
+
+
+def concept_scheme(agency: str) -> etree._Element:
+    cs = _maintainable("ConceptScheme", "conceptscheme.ConceptScheme", agency, "CCJS_CONCEPTS",
+                       "Crime and criminal justice statistics concepts")
+    for cid, label in CONCEPTS.items():
+        el = etree.SubElement(cs, S + "Concept", urn=f"{URN}conceptscheme.Concept={agency}:CCJS_CONCEPTS({VERSION}).{cid}",
+                              id=cid)
+        _name(el, label)
+    return cs
+
+
+def _component(parent: etree._Element, kind: str, cid: str, agency: str, dsd_id: str,
+               enum: tuple[str, str, str] | None, **attrs: str) -> etree._Element:
+    cls = {"Dimension": "Dimension", "TimeDimension": "TimeDimension", "Attribute": "DataAttribute",
+           "PrimaryMeasure": "PrimaryMeasure"}[kind]
+    el = etree.SubElement(parent, S + kind, urn=f"{URN}datastructure.{cls}={agency}:{dsd_id}({VERSION}).{cid}",
+                          id=cid, **attrs)
+    etree.SubElement(etree.SubElement(el, S + "ConceptIdentity"), "Ref", maintainableParentID="CCJS_CONCEPTS",
+                     maintainableParentVersion=VERSION, agencyID=agency, id=cid, **{"class": "Concept"},
+                     package="conceptscheme")
+    rep = etree.SubElement(el, S + "LocalRepresentation")
+    if kind == "TimeDimension":
+        etree.SubElement(rep, S + "TextFormat", textType="ObservationalTimePeriod")
+    elif enum:
+        etree.SubElement(etree.SubElement(rep, S + "Enumeration"), "Ref", agencyID=enum[0], id=enum[1],
+                         version=enum[2], package="codelist", **{"class": "Codelist"})
+    else:
+        etree.SubElement(rep, S + "TextFormat", textType="Double" if kind == "PrimaryMeasure" else "String")
+    return el
+
+
+def iccs_dsd(agency: str) -> etree._Element:
+    """DSD ``ICCS_CJ``: crime and criminal justice counts and rates by ICCS offence category."""
+    dsd_id = "ICCS_CJ"
+    dsd = _maintainable("DataStructure", "datastructure.DataStructure", agency, dsd_id,
+                        "Crime and criminal justice statistics by ICCS offence category")
+    comps = etree.SubElement(dsd, S + "DataStructureComponents")
+    dims = etree.SubElement(comps, S + "DimensionList", id="DimensionDescriptor",
+                            urn=f"{URN}datastructure.DimensionDescriptor={agency}:{dsd_id}({VERSION}).DimensionDescriptor")
+    own = {"ICCS": (agency, "CL_ICCS", VERSION), "INDICATOR": (agency, "CL_INDICATOR", VERSION),
+           **{d: (agency, v[1], VERSION) for d, v in DISAGGREGATIONS.items()}}
+    order = ["FREQ", "REF_AREA", "INDICATOR", "ICCS", "SEX", "AGE", *DISAGGREGATIONS, "UNIT_MEASURE"]
+    for pos, dim in enumerate(order, start=1):
+        _component(dims, "Dimension", dim, agency, dsd_id, REUSED.get(dim) or own[dim], position=str(pos))
+    _component(dims, "TimeDimension", "TIME_PERIOD", agency, dsd_id, None, position=str(len(order) + 1))
+    attrs = etree.SubElement(comps, S + "AttributeList", id="AttributeDescriptor",
+                             urn=f"{URN}datastructure.AttributeDescriptor={agency}:{dsd_id}({VERSION}).AttributeDescriptor")
+    for aid, mandatory in ATTRIBUTES.items():
+        a = _component(attrs, "Attribute", aid, agency, dsd_id, REUSED.get(aid),
+                       assignmentStatus="Mandatory" if mandatory else "Conditional")
+        etree.SubElement(etree.SubElement(a, S + "AttributeRelationship"), S + "PrimaryMeasure").append(
+            etree.Element("Ref", id="OBS_VALUE"))
+    measures = etree.SubElement(comps, S + "MeasureList", id="MeasureDescriptor",
+                                urn=f"{URN}datastructure.MeasureDescriptor={agency}:{dsd_id}({VERSION}).MeasureDescriptor")
+    _component(measures, "PrimaryMeasure", "OBS_VALUE", agency, dsd_id, None)
+    return dsd
+
+
+def dataflow(agency: str, flow_id: str, name: str, structure: tuple[str, str, str]) -> etree._Element:
+    df = _maintainable("Dataflow", "datastructure.Dataflow", agency, flow_id, name)
+    etree.SubElement(etree.SubElement(df, S + "Structure"), "Ref", agencyID=structure[0], id=structure[1],
+                     version=structure[2], package="datastructure", **{"class": "DataStructure"})
+    return df
+
+
+def sdg16_series() -> list[str]:
+    """SDG 16 crime and justice series (indicators 16.1-16.5, 16.10.1) of CL_SERIES 1.14, not retired."""
+    rows = _read_csv(config.reference_dir() / "sdg" / "sdg16_series_from_CL_SERIES_1.14.csv")
+    wanted = ("16.1.", "16.2.", "16.3.", "16.4.", "16.5.", "16.10.1")
+    return [r["series"] for r in rows if r["indicator"].startswith(wanted) and not r["retired_note"]]
+
+
+def allowed_constraint(agency: str, cid: str, name: str, flow_id: str, include: dict[str, list[str]]) -> etree._Element:
+    cc = _maintainable("ContentConstraint", "registry.ContentConstraint", agency, cid, name)
+    cc.set("type", "Allowed")
+    etree.SubElement(etree.SubElement(etree.SubElement(cc, S + "ConstraintAttachment"), S + "Dataflow"), "Ref",
+                     agencyID=agency, id=flow_id, version=VERSION, package="datastructure", **{"class": "Dataflow"})
+    region = etree.SubElement(cc, S + "CubeRegion", include="true")
+    for dim, values in include.items():
+        kv = etree.SubElement(region, C + "KeyValue", id=dim)
+        for v in values:
+            etree.SubElement(kv, C + "Value").text = v
+    return cc
+
+
+def build_all(out_dir: Path | None = None, agency: str | None = None) -> list[Path]:
+    """Write ``<AGENCY>_ICCS_1.0.xml`` and ``<AGENCY>_SDG16_1.0.xml``; return their paths."""
+    agency = agency or config.agency()
+    out_dir = Path(out_dir or config.dsd_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    iccs = [dataflow(agency, "DF_ICCS", "Crime and criminal justice statistics by ICCS", (agency, "ICCS_CJ", VERSION)),
+            iccs_codelist(agency), indicator_codelist(agency), *disaggregation_codelists(agency),
+            concept_scheme(agency), iccs_dsd(agency)]
+    sdg = [dataflow(agency, "DF_SDG_16_CRIME", "SDG 16 crime and criminal justice series", SDG),
+           allowed_constraint(agency, "CC_SDG_16_CRIME", "SDG 16 crime and criminal justice series only",
+                              "DF_SDG_16_CRIME", {"SERIES": sdg16_series()})]
+    paths = []
+    for name, artefacts in (("ICCS", iccs), ("SDG16", sdg)):
+        path = out_dir / f"{agency}_{name}_{VERSION}.xml"
+        path.write_bytes(structure_message(artefacts, message_id=f"{agency}_{name}", sender=agency))
+        paths.append(path)
+    return paths

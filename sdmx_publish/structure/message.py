@@ -1,0 +1,98 @@
+"""Assemble SDMX-ML 2.1 structure messages from artefact elements.
+
+Used by the builder (our own DSDs into ``dsd/``), the publisher (the ``structure.xml`` of a
+release) and the server. Elements are placed in the containers, in the order, that
+``SDMXStructure.xsd`` requires.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from typing import Iterable
+
+from lxml import etree
+
+from .read import NS, Registry
+from .model import Flow, Ref
+
+M, S, C = (f"{{{NS[p]}}}" for p in ("mes", "str", "com"))
+
+#: artefact element name -> container element name, in schema order
+CONTAINERS = {
+    "AgencyScheme": "OrganisationSchemes",
+    "Dataflow": "Dataflows",
+    "Codelist": "Codelists",
+    "ConceptScheme": "Concepts",
+    "DataStructure": "DataStructures",
+    "ContentConstraint": "Constraints",
+}
+
+
+def header(message_id: str = "STRUCTURE", sender: str = "CCJS") -> etree._Element:
+    h = etree.Element(M + "Header")
+    etree.SubElement(h, M + "ID").text = message_id
+    etree.SubElement(h, M + "Test").text = "false"
+    etree.SubElement(h, M + "Prepared").text = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    etree.SubElement(h, M + "Sender", id=sender)
+    return h
+
+
+def structure_message(artefacts: Iterable[etree._Element], *, message_id: str = "STRUCTURE",
+                      sender: str = "CCJS") -> bytes:
+    """A ``mes:Structure`` message holding copies of ``artefacts``, grouped into their containers."""
+    root = etree.Element(M + "Structure", nsmap={k: v for k, v in NS.items()})
+    root.append(header(message_id, sender))
+    structures = etree.SubElement(root, M + "Structures")
+    groups: dict[str, list[etree._Element]] = {name: [] for name in CONTAINERS}
+    for el in artefacts:
+        groups[etree.QName(el).localname].append(copy.deepcopy(el))
+    for name, container in CONTAINERS.items():
+        if groups[name]:
+            etree.SubElement(structures, S + container).extend(groups[name])
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def artefact_elements(registry: Registry, refs: Iterable[Ref]) -> list[etree._Element]:
+    """The XML elements defining ``refs``, taken from the files the registry read them from."""
+    out = []
+    for ref in refs:
+        tree = _tree(str(registry.files[ref]))
+        hits = tree.xpath("//*[@agencyID=$a and @id=$i and @version=$v and @urn]", a=ref.agency, i=ref.id, v=ref.version)
+        out.extend(h for h in hits if etree.QName(h).localname in CONTAINERS)
+    return out
+
+
+def flow_artefacts(registry: Registry, flow: Flow) -> list[Ref]:
+    """The dataflow and everything it references: DSD, codelists, concept schemes, constraints."""
+    refs = [flow.dataflow.ref, flow.dsd.ref, *{cl.ref for cl in flow.codelists.values()}]
+    refs += [c.ref for c in flow.constraints]
+    refs += concept_schemes(registry, flow.dsd.ref)
+    return list(dict.fromkeys(refs))
+
+
+def concept_schemes(registry: Registry, dsd: Ref) -> list[Ref]:
+    """Concept schemes a DSD's components take their concepts from."""
+    tree = _tree(str(registry.files[dsd]))
+    found = []
+    for r in tree.xpath("//str:DataStructure[@id=$i and @agencyID=$a]//str:ConceptIdentity/Ref",
+                        namespaces=NS, i=dsd.id, a=dsd.agency):
+        found.append(Ref(agency=r.get("agencyID"), id=r.get("maintainableParentID"),
+                         version=r.get("maintainableParentVersion", "1.0")))
+    return [ref for ref in dict.fromkeys(found) if ref in registry.files]
+
+
+_TREES: dict[str, etree._ElementTree] = {}
+
+
+def _tree(path: str) -> etree._ElementTree:
+    if path not in _TREES:
+        from .. import xmlsafe
+        _TREES[path] = xmlsafe.parse(path)
+    return _TREES[path]
+
+
+def flow_structure_message(registry: Registry, flow: Flow, *, sender: str = "CCJS") -> bytes:
+    """The structure message a release's data refer to: the flow and everything it references."""
+    return structure_message(artefact_elements(registry, flow_artefacts(registry, flow)),
+                             message_id=f"STRUCTURE_{flow.id}", sender=sender)
