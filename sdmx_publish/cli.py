@@ -1,0 +1,149 @@
+"""``sdmx-publish``: the command line for data managers. Every command calls the library's pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import config
+from .errors import PublishError
+
+EPILOG = """examples:
+  sdmx-publish demo --store releases          publish the bundled examples
+  sdmx-publish run examples/unodc/homicide.yaml --store releases
+  sdmx-publish validate examples/unodc/homicide.yaml --report-dir report
+  sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
+  sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
+
+environment: SDMX_PUBLISH_STORE (default ./releases), SDMX_PUBLISH_AGENCY (default CCJS),
+SDMX_PUBLISH_DSD_DIR (default the bundled dsd/)."""
+
+
+def _progress(spec: str):
+    start = time.monotonic()
+
+    def say(step: str) -> None:
+        print(f"  [{time.monotonic() - start:6.1f}s] {Path(spec).name}: {step}", file=sys.stderr, flush=True)
+    return say
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    for spec in args.spec:
+        result = run(spec, args.store, progress=_progress(spec))
+        state = "published" if result["new"] else "unchanged, latest release kept"
+        print(f"{result['dataflow']}: release {result['release_id']} ({result['observations']} observations, {state})"
+              f"\n  {result['path']}\n  validation: {result['validation']['errors']} errors, "
+              f"{result['validation']['warnings']} warnings")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .errors import ValidationFailed
+    from .pipeline import step_extract, step_transform, step_validate
+
+    out = Path(args.report_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    store = config.store_dir(args.store)
+    say = _progress(args.spec)
+    say("extract"); step_extract(args.spec, out)
+    say("transform"); step_transform(args.spec, out)
+    say("validate")
+    try:
+        result = step_validate(args.spec, out, store)
+    except ValidationFailed:
+        from .validate import Report
+
+        print(Report.from_json(out / "validation.json").summary())
+        print(f"reports: {out / 'validation.html'}, {out / 'validation.json'}, {out / 'findings.csv'}")
+        return 1
+    print(result["summary"])
+    print(f"reports: {result['html']}, {result['report']}")
+    return 0
+
+
+def demo_specs() -> list[Path]:
+    """The bundled example specs, in the order the demo publishes them."""
+    return sorted((config.ROOT / "examples").glob("*/*.yaml"))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    args.spec = [str(p) for p in demo_specs()]
+    print(f"Publishing {len(args.spec)} bundled examples into {config.store_dir(args.store)}", file=sys.stderr)
+    return cmd_run(args)
+
+
+def cmd_structures(args: argparse.Namespace) -> int:
+    from .structure.build import build_all
+
+    for path in build_all(args.out, args.agency):
+        print(path)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import run as serve_run
+
+    serve_run(config.store_dir(args.store), host=args.host, port=args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sdmx-publish", description="Publish national crime and criminal justice "
+                                "tables as validated SDMX releases.", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    store_help = "release store folder (default: $SDMX_PUBLISH_STORE or ./releases)"
+
+    r = sub.add_parser("run", help="extract, transform, validate and publish one or more source specs")
+    r.add_argument("spec", nargs="+", help="source spec YAML file(s)")
+    r.add_argument("--store", help=store_help)
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="validate a source spec's data without publishing; exit 1 on errors")
+    v.add_argument("spec", help="source spec YAML file")
+    v.add_argument("--store", help=store_help + "; the latest release is compared for revisions")
+    v.add_argument("--report-dir", default="validation-report", help="where to write the reports (default: %(default)s)")
+    v.set_defaults(func=cmd_validate)
+
+    d = sub.add_parser("demo", help="publish the bundled examples and print what was published where")
+    d.add_argument("--store", help=store_help)
+    d.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("structures", help="rebuild our own SDMX structures into dsd/")
+    s.add_argument("--agency", help="maintenance agency (default: $SDMX_PUBLISH_AGENCY or CCJS)")
+    s.add_argument("--out", help="output folder (default: the dsd/ folder)")
+    s.set_defaults(func=cmd_structures)
+
+    sv = sub.add_parser("serve", help="serve the store over the SDMX REST API")
+    sv.add_argument("--store", help=store_help)
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PublishError as e:
+        print(f"error: {e.message()}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # an unexpected failure: one clear line, the traceback only on request
+        if args.debug or os.environ.get("SDMX_PUBLISH_DEBUG"):
+            raise
+        print(f"error: unexpected {e.__class__.__name__}: {e}\n  rerun with --debug for the traceback and "
+              f"report it", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Readers: a national table (CSV, XLSX, SQL query) into a frame of strings with each row's origin.
+
+Every cell is kept as text (numbers are parsed later, where a bad value can be reported with its
+row and column). ``_source`` and ``_row`` (1-based line or sheet row) say where each row came from.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .spec import Spec
+
+SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
+           "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
+
+
+def read_bytes(spec: Spec) -> tuple[bytes, str]:
+    """The raw bytes of the source and a name for it (file path or URL)."""
+    src = spec.source
+    if src.url:
+        try:
+            with urllib.request.urlopen(src.url, timeout=60) as r:  # noqa: S310 (URL comes from a reviewed spec)
+                return r.read(), src.url
+        except OSError as e:
+            raise InputError(f"cannot download: {e}", where=src.url, fix="check the URL and the network") from None
+    path = spec.resolve(src.path or "")
+    try:
+        return path.read_bytes(), str(path)
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", where=str(path), fix="check the path") from None
+
+
+def decode(raw: bytes, encoding: str, where: str) -> str:
+    """Decode strictly; on failure say on which line and which encoding to try instead."""
+    if not raw.strip():
+        raise InputError("the file is empty", where=where, fix="export the table again")
+    if b"\x00" in raw[:4096]:
+        raise InputError("the file is binary, not text (NUL bytes)", where=where,
+                         fix="export the table as CSV, or set source.format: xlsx for Excel files")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError(f"byte {raw[e.start:e.start + 1]!r} at line {line} is not valid {encoding}", where=where,
+                         fix=f"set source.encoding to the file's real encoding, e.g. {SUGGEST.get(encoding, 'utf-8')}") from None
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _with_header(grid: pd.DataFrame, spec: Spec, where: str) -> pd.DataFrame:
+    """Cut the header rows off a grid of strings and name the columns after them."""
+    src = spec.source
+    first = src.skip_rows + src.header_rows
+    if len(grid) <= src.skip_rows:
+        raise InputError("no header row: the file has fewer lines than source.skip_rows", where=where,
+                         fix="check source.skip_rows")
+    head = grid.iloc[src.skip_rows:first].fillna("").astype(str)
+    head = head.replace("", pd.NA).ffill(axis=1).fillna("") if src.header_rows > 1 else head
+    names = [" ".join(p.strip() for p in head[c] if p.strip()) for c in head.columns]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if not n:
+            names[i] = n = f"column {i + 1}"
+        if n in seen:
+            raise InputError(f"duplicated column name {n!r} (columns {seen[n] + 1} and {i + 1})", where=where,
+                             fix="rename one of the columns in the source, or set source.header_rows")
+        seen[n] = i
+    body = grid.iloc[first:].copy()
+    body.columns = names
+    body = body.fillna("")
+    body["_row"] = body.index.to_numpy() + 1  # grid index is the 0-based line/row number
+    body = body[~(body.drop(columns="_row") == "").all(axis=1)]  # blank lines are not data
+    if body.empty:
+        raise InputError("the table has a header but no data rows", where=where, fix="export the table again")
+    return body
+
+
+def read_csv(spec: Spec) -> pd.DataFrame:
+    raw, where = read_bytes(spec)
+    text = decode(raw, spec.source.encoding, where)
+    try:
+        grid = pd.read_csv(io.StringIO(text), sep=spec.source.delimiter, header=None, dtype=str,
+                           keep_default_na=False, skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(f"not a readable CSV table: {e}", where=where,
+                         fix="check source.delimiter and that every row has the same number of fields") from None
+    frame = _with_header(grid, spec, where)
+    frame["_source"] = where
+    return frame
+
+
+def read_xlsx(spec: Spec) -> pd.DataFrame:
+    raw, where = read_bytes(spec)
+    sheet = spec.source.sheet if spec.source.sheet is not None else 0
+    try:
+        grid = pd.read_excel(io.BytesIO(raw), sheet_name=sheet, header=None, dtype=str, engine="openpyxl")
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
+        raise InputError(f"not a readable Excel workbook: {e}", where=where,
+                         fix="open and save the workbook again in Excel (.xlsx), or check source.sheet") from None
+    frame = _with_header(grid, spec, where)
+    frame["_source"] = f"{where} [{sheet}]"
+    return frame
+
+
+def read_sql(spec: Spec) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(spec.source.connection or "")
+    where = url.render_as_string(hide_password=True)
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            frame = pd.read_sql_query(sa.text(spec.source.query or ""), conn, dtype=str)
+    except sa.exc.SQLAlchemyError as e:
+        raise InputError(f"query failed: {e.__class__.__name__}: {str(e).splitlines()[0]}", where=where,
+                         fix="check source.query and source.connection") from None
+    if frame.empty:
+        raise InputError("the query returned no rows", where=where, fix="check source.query")
+    frame = frame.fillna("")
+    frame["_row"] = range(1, len(frame) + 1)
+    frame["_source"] = where
+    return frame
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "sql": read_sql}
+
+
+def extract(spec: Spec) -> pd.DataFrame:
+    """Read the spec's source table: string cells, plus ``_source`` and ``_row``."""
+    return READERS[spec.source.format](spec)
+
+
+def sha256_of(spec: Spec) -> tuple[str, str] | None:
+    """(path, sha256) of a file source, for the release manifest; None for SQL."""
+    import hashlib
+
+    if spec.source.format == "sql":
+        return None
+    raw, where = read_bytes(spec)
+    return where, hashlib.sha256(raw).hexdigest()

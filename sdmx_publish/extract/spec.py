@@ -1,0 +1,168 @@
+"""Source specs: one YAML file per national table, saying how to read it and map it to a dataflow.
+
+A spec is checked completely before any data is read: unknown keys, wrong types, missing files and
+malformed correspondence tables fail here with the spec file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import SpecError
+
+ENCODINGS = ("utf-8", "utf-8-sig", "cp949", "euc-kr", "cp1252", "latin-1")
+DEFAULT_MISSING = ["", "-", "..", "na", "NA", "n/a", "…"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """Where the table is and how to read it."""
+
+    path: str | None = None
+    url: str | None = None
+    format: Literal["csv", "xlsx", "sql"] = "csv"
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    sheet: str | int | None = None
+    skip_rows: int = Field(0, ge=0, description="rows above the header")
+    header_rows: int = Field(1, ge=1, le=5, description="header rows, joined with a space")
+    missing: list[str] = Field(default_factory=lambda: list(DEFAULT_MISSING))
+    thousands: str | None = None
+    decimal: str = "."
+    query: str | None = None
+    connection: str | None = Field(None, description="SQLAlchemy URL for format: sql")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        if v.lower() not in ENCODINGS:
+            raise ValueError(f"unsupported encoding {v!r}; use one of {', '.join(ENCODINGS)}")
+        return v.lower()
+
+    @model_validator(mode="after")
+    def _where(self) -> "Source":
+        if self.format == "sql":
+            if not (self.query and self.connection):
+                raise ValueError("format: sql needs both `query` and `connection`")
+        elif bool(self.path) == bool(self.url):
+            raise ValueError("give exactly one of `path` or `url`")
+        return self
+
+
+class Filter(_Strict):
+    """Rows to keep or drop (subtotals, footnotes), by exact value or regular expression."""
+
+    keep: dict[str, list[str]] = Field(default_factory=dict)
+    drop: dict[str, list[str]] = Field(default_factory=dict)
+    drop_matching: dict[str, str] = Field(default_factory=dict)
+
+
+class Reshape(_Strict):
+    """Wide to long: value columns (years, regions, ...) become rows."""
+
+    id_columns: list[str]
+    into: str = Field(description="component that receives the former column headers, e.g. TIME_PERIOD")
+    value_columns: list[str] | None = None
+    value_columns_matching: str | None = Field(None, description="regex selecting the value columns")
+    label_pattern: str | None = Field(None, description="regex with one group extracting the code, e.g. '(\\d{4})'")
+
+
+class ValueMap(_Strict):
+    """A correspondence table (CSV) from source column(s) to component(s); each row may carry a note.
+
+    A row whose targets are all empty excludes the matching source rows on purpose (reported).
+    """
+
+    file: str
+    source: list[str] = Field(alias="from")
+    target: list[str] = Field(alias="to")
+    key_columns: list[str] | None = Field(None, description="columns of the CSV holding the source values, if named differently")
+    value_columns: list[str] | None = Field(None, description="columns of the CSV holding the targets, if named differently")
+
+    @field_validator("source", "target", mode="before")
+    @classmethod
+    def _listify(cls, v: str | list[str]) -> list[str]:
+        return [v] if isinstance(v, str) else v
+
+
+class Rate(_Strict):
+    """Derive a rate per 100,000 population from counts."""
+
+    population: str = Field(description="CSV with ISO3 or M49 area, year and population")
+    area_column: str = "Country Code"
+    year_column: str = "Year"
+    value_column: str = "Value"
+    area_map: str | None = Field(None, description="ValueMap file from the population table's areas to REF_AREA codes")
+
+
+class Spec(_Strict):
+    """A national table described once: read it, map it, publish it to a dataflow."""
+
+    dataflow: str
+    agency: str | None = None
+    name: str | None = None
+    schedule: str | None = Field("@yearly", description="Airflow schedule of the generated DAG")
+    source: Source
+    filter: Filter = Field(default_factory=Filter)
+    reshape: Reshape | None = None
+    columns: dict[str, str] = Field(default_factory=dict, description="component <- source column")
+    constants: dict[str, str] = Field(default_factory=dict, description="component <- constant code")
+    maps: list[ValueMap] = Field(default_factory=list)
+    unit_multiplier: int | None = Field(None, description="power of ten the source values are expressed in")
+    derive_rates: Rate | None = None
+    validation: dict = Field(default_factory=dict, description="rule overrides for this source")
+    #: file the spec was read from (set by load_spec)
+    path: Path | None = None
+
+    def resolve(self, relative: str) -> Path:
+        """A path in the spec, relative to the spec file."""
+        p = Path(relative)
+        return p if p.is_absolute() or self.path is None else (self.path.parent / p)
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and check a spec; raise :class:`SpecError` naming the file, the key and the fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError("spec file not found", where=str(path), fix="check the path")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise SpecError(f"not valid YAML: {e}", where=str(path), fix="fix the YAML syntax") from None
+    if not isinstance(data, dict):
+        raise SpecError("a spec must be a YAML mapping", where=str(path), fix="see examples/*/*.yaml")
+    try:
+        spec = Spec.model_validate({**data, "path": path.resolve()})
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        fix = {"extra_forbidden": f"remove or correct `{key}` (unknown key; check its spelling)",
+               "missing": f"add `{key}`"}.get(err["type"], f"correct `{key}`")
+        raise SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix=fix) from None
+    check_files(spec)
+    return spec
+
+
+def check_files(spec: Spec) -> None:
+    """Every file a spec refers to exists and every correspondence table has the columns it needs."""
+    from ..transform.mapping import read_map  # the transform stage owns the map format
+
+    where = str(spec.path)
+    if spec.source.path and not spec.resolve(spec.source.path).is_file():
+        raise SpecError(f"source file {spec.source.path!r} not found", where=f"{where}: source.path",
+                        fix="correct the path (relative to the spec file)")
+    for i, m in enumerate(spec.maps):
+        if not spec.resolve(m.file).is_file():
+            raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: maps[{i}].file",
+                            fix="correct the path (relative to the spec file)")
+        read_map(spec, m, where=f"{where}: maps[{i}]")
+    if spec.derive_rates and not spec.resolve(spec.derive_rates.population).is_file():
+        raise SpecError(f"population table {spec.derive_rates.population!r} not found",
+                        where=f"{where}: derive_rates.population", fix="correct the path")

@@ -1,0 +1,120 @@
+"""The one pipeline path: extract -> transform -> validate -> publish, as steps that pass paths.
+
+The CLI runs the steps one after the other; the Airflow DAGs run each as a task (so tasks can
+land on different workers: everything between steps is a file under the run's work folder, and
+XCom carries only these paths and small summaries). Every step is idempotent for a given
+work folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from .errors import ValidationFailed
+from .extract import extract, load_spec
+from .extract.readers import sha256_of
+from .publish import publish
+from .publish.store import latest, read_frame
+from .structure import load_registry
+from .transform import check_spec, transform
+
+RAW, FRAME, TRANSFORM, REPORT = "raw.pkl", "frame.pkl", "transform.json", "validation.json"
+
+
+def work_dir(store: Path, spec_path: str | Path, run_id: str) -> Path:
+    """The run's work folder, under the store so that every worker sees it."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    path = store / ".work" / Path(spec_path).stem / safe
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _flow(spec_path: str | Path):
+    spec = load_spec(spec_path)
+    registry = load_registry()
+    flow = registry.flow(spec.dataflow, spec.agency)
+    check_spec(spec, flow)
+    return spec, registry, flow
+
+
+def step_extract(spec_path: str | Path, work: Path) -> dict[str, Any]:
+    """Check the spec against its dataflow, then read the source table into ``raw.pkl``."""
+    spec, _, flow = _flow(spec_path)
+    raw = extract(spec)
+    raw.to_pickle(work / RAW)
+    src = sha256_of(spec)
+    sources = [{"path": src[0], "sha256": src[1]}] if src else [{"query": spec.source.query}]
+    (work / "sources.json").write_text(json.dumps(sources))
+    return {"raw": str(work / RAW), "rows": len(raw), "dataflow": flow.id}
+
+
+def step_transform(spec_path: str | Path, work: Path) -> dict[str, Any]:
+    """Map ``raw.pkl`` onto the dataflow into ``frame.pkl``; write the transform report."""
+    spec, _, flow = _flow(spec_path)
+    frame, report = transform(pd.read_pickle(work / RAW), spec, flow)
+    frame.to_pickle(work / FRAME)
+    (work / TRANSFORM).write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
+    return {"frame": str(work / FRAME), "observations": len(frame), "unmapped": len(report.unmapped),
+            "excluded_rows": sum(e["rows"] for e in report.excluded)}
+
+
+def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
+    """Validate ``frame.pkl`` (with the previous release for revisions); write the reports.
+
+    Raises :class:`ValidationFailed` after writing the reports when there are errors.
+    """
+    from .validate import validate_run
+
+    spec, _, flow = _flow(spec_path)
+    frame = pd.read_pickle(work / FRAME)
+    previous = latest(store, flow.dataflow.ref.agency, flow.id)
+    transform_report = json.loads((work / TRANSFORM).read_text())
+    report = validate_run(frame, flow, spec=spec, previous=read_frame(previous) if previous else None,
+                          transform_report=transform_report)
+    report.to_json(work / REPORT)
+    report.to_html(work / "validation.html")
+    report.to_csv(work / "findings.csv")
+    if len(report.quarantine):
+        report.quarantine.to_csv(work / "quarantine.csv", index=False)
+    summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings, "report": str(work / REPORT),
+               "html": str(work / "validation.html"), "summary": report.summary()}
+    if not report.ok:
+        raise ValidationFailed(f"{report.errors} validation error(s); nothing was published", where=str(spec.path),
+                               fix=f"see {work / 'validation.html'} (quarantined rows: {work / 'quarantine.csv'})")
+    return summary
+
+
+def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | None = None) -> dict[str, Any]:
+    """Publish ``frame.pkl`` as a new release (or return the unchanged latest one)."""
+    from .validate import Report
+
+    spec, registry, flow = _flow(spec_path)
+    frame = pd.read_pickle(work / FRAME)
+    report = Report.from_json(work / REPORT)
+    sources = json.loads((work / "sources.json").read_text())
+    release, new = publish(frame, flow, registry, store=store, report=report, sources=sources,
+                           run={"spec": str(spec_path), **(run or {})},
+                           extra={"transform": json.loads((work / TRANSFORM).read_text())})
+    return {"release_id": release.id, "path": str(release.path), "new": new,
+            "observations": release.manifest["observations"], "dataflow": flow.id,
+            "agency": flow.dataflow.ref.agency}
+
+
+def run(spec_path: str | Path, store: str | Path | None = None, *, run_id: str = "cli",
+        progress: Any = None) -> dict[str, Any]:
+    """All four steps for one spec; the work folder is removed after a publication."""
+    store = config.store_dir(store)
+    work = work_dir(store, spec_path, run_id)
+    say = progress or (lambda msg: None)
+    say("extract"); step_extract(spec_path, work)
+    say("transform"); step_transform(spec_path, work)
+    say("validate"); validation = step_validate(spec_path, work, store)  # on errors the work folder stays, with the reports
+    say("publish"); result = step_publish(spec_path, work, store, {"by": run_id})
+    shutil.rmtree(work, ignore_errors=True)
+    return {**result, "validation": validation}

@@ -1,0 +1,103 @@
+"""Transform: a raw national table into the observation frame of a dataflow.
+
+Steps, in order: filter rows; reshape wide to long; take columns; apply value maps; set
+constants; parse values; derive rates. The result follows the observation frame contract
+(docs/architecture.md); :class:`TransformReport` says what was dropped, excluded and unmapped.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from ..errors import SpecError
+from ..extract.spec import Spec
+from ..structure import Flow
+from .mapping import MapOutcome, apply_map
+from .rates import add_rates, population_table
+from .reshape import apply_filter, require_columns, wide_to_long
+from .values import parse_values
+
+ORIGIN = ["_source", "_row", "_column", "_value_raw"]
+
+
+@dataclass
+class TransformReport:
+    rows_read: int = 0
+    rows_filtered: int = 0
+    unmapped: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    missing_values: int = 0
+    rates_derived: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_spec(spec: Spec, flow: Flow) -> None:
+    """Every component the spec names exists in the DSD and every dimension gets a value."""
+    dsd = flow.dsd
+    known = {*dsd.dimension_ids, dsd.time_dimension, dsd.primary_measure, *dsd.attribute_ids}
+    named = {**{c: "columns" for c in spec.columns}, **{c: "constants" for c in spec.constants},
+             **{t: f"maps[{i}].to" for i, m in enumerate(spec.maps) for t in m.target}}
+    if spec.reshape:
+        named[spec.reshape.into] = "reshape.into"
+    for comp, key in named.items():
+        if comp not in known:
+            close = difflib.get_close_matches(comp, known, n=1)
+            raise SpecError(f"`{key}` names {comp!r}, which is not a component of {dsd.ref}", where=str(spec.path),
+                            fix=f"did you mean {close[0]!r}?" if close else f"use one of {sorted(known)}")
+    for dim in (*dsd.dimension_ids, dsd.time_dimension, dsd.primary_measure):
+        if dim not in named and not (dim == dsd.primary_measure and spec.reshape):
+            raise SpecError(f"dimension {dim!r} of {dsd.ref} gets no value", where=str(spec.path),
+                            fix=f"add `{dim}` under columns, constants or a map's `to`")
+
+
+def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:
+    """Map a raw table (from :func:`~sdmx_publish.extract.extract`) onto ``flow``'s DSD."""
+    check_spec(spec, flow)
+    where = str(spec.path)
+    report = TransformReport(rows_read=len(raw))
+    frame, report.rows_filtered = apply_filter(raw, spec.filter, where)
+    value_col = spec.columns.get(flow.dsd.primary_measure)
+    if spec.reshape:
+        frame = wide_to_long(frame, spec.reshape, where)
+        value_col = "__value"
+    require_columns(frame, [c for k, c in spec.columns.items() if k != flow.dsd.primary_measure]
+                    + [value_col or ""] + [s for m in spec.maps for s in m.source], where)
+    if "_column" not in frame.columns:
+        frame["_column"] = value_col
+    outcome = MapOutcome()
+    for m in spec.maps:
+        frame = apply_map(frame, spec, m, outcome)
+    report.unmapped, report.excluded = outcome.unmapped, outcome.excluded
+    out = pd.DataFrame(index=frame.index)
+    for comp, col in spec.columns.items():
+        if comp != flow.dsd.primary_measure:
+            out[comp] = frame[col].astype(str).str.strip()
+    for m in spec.maps:
+        for t in m.target:
+            out[t] = frame[t]
+    for comp, code in spec.constants.items():
+        out[comp] = code
+    src = spec.source
+    out["OBS_VALUE"], is_missing = parse_values(frame[value_col], missing=src.missing, thousands=src.thousands,
+                                                decimal=src.decimal)
+    report.missing_values = int(is_missing.sum())
+    if "OBS_STATUS" in flow.dsd.attribute_ids and "OBS_STATUS" not in out.columns:
+        out["OBS_STATUS"] = "A"
+        out.loc[is_missing, "OBS_STATUS"] = "M"
+    if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
+        out["UNIT_MULT"] = str(spec.unit_multiplier)
+    out["_value_raw"] = frame[value_col].astype(str)
+    for c in ("_source", "_row", "_column"):
+        out[c] = frame[c]
+    if spec.derive_rates:
+        before = len(out)
+        out = add_rates(out, population_table(spec))
+        report.rates_derived = len(out) - before
+    order = [*flow.dsd.dimension_ids, flow.dsd.time_dimension, "OBS_VALUE",
+             *[a for a in flow.dsd.attribute_ids if a in out.columns], *ORIGIN]
+    return out[order].reset_index(drop=True), report

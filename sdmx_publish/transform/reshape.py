@@ -1,0 +1,57 @@
+"""Row filters (subtotals, footnotes) and wide-to-long reshaping of source tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import InputError
+from ..extract.spec import Filter, Reshape
+
+
+def require_columns(frame: pd.DataFrame, needed: list[str], where: str) -> None:
+    """Fail with the missing and the available column names."""
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
+    if missing:
+        have = [c for c in frame.columns if not c.startswith("_")]
+        raise InputError(f"missing column(s) {missing}; the table has {have}", where=where,
+                         fix="correct the column names in the spec, or check source.skip_rows/header_rows")
+
+
+def apply_filter(frame: pd.DataFrame, f: Filter, where: str) -> tuple[pd.DataFrame, int]:
+    """Keep/drop rows by value or regex; return the frame and how many rows were dropped."""
+    require_columns(frame, [*f.keep, *f.drop, *f.drop_matching], where)
+    mask = pd.Series(True, index=frame.index)
+    for col, values in f.keep.items():
+        mask &= frame[col].str.strip().isin(values)
+    for col, values in f.drop.items():
+        mask &= ~frame[col].str.strip().isin(values)
+    for col, pattern in f.drop_matching.items():
+        mask &= ~frame[col].str.contains(pattern, regex=True, na=False)
+    return frame[mask], int((~mask).sum())
+
+
+def wide_to_long(frame: pd.DataFrame, r: Reshape, where: str) -> pd.DataFrame:
+    """Melt value columns into rows: the header goes to ``r.into``, the cell to ``__value``."""
+    require_columns(frame, r.id_columns, where)
+    if r.value_columns:
+        require_columns(frame, r.value_columns, where)
+        cols = r.value_columns
+    else:
+        pattern = r.value_columns_matching or ".*"
+        cols = [c for c in frame.columns if not c.startswith("_") and c not in r.id_columns
+                and pd.Series([c]).str.fullmatch(pattern).iloc[0]]
+    if not cols:
+        raise InputError(f"no value columns match {r.value_columns_matching!r}", where=where,
+                         fix="correct reshape.value_columns_matching")
+    long = frame.melt(id_vars=[*r.id_columns, "_row", "_source"], value_vars=cols, var_name="_column",
+                      value_name="__value")
+    labels = long["_column"].astype(str)
+    if r.label_pattern:
+        extracted = labels.str.extract(r.label_pattern, expand=False)
+        bad = extracted.isna()
+        if bad.any():
+            raise InputError(f"column header {labels[bad].iloc[0]!r} does not match reshape.label_pattern "
+                             f"{r.label_pattern!r}", where=where, fix="correct reshape.label_pattern")
+        labels = extracted.str.strip()
+    long[r.into] = labels
+    return long
