@@ -27,10 +27,16 @@ from .transform import check_spec, transform
 RAW, FRAME, TRANSFORM, REPORT = "raw.pkl", "frame.pkl", "transform.json", "validation.json"
 
 
+def part_id(spec_path: str | Path) -> str:
+    """The name of a spec's part of its dataflow: ``<folder>_<file stem>``, e.g. ``unodc_homicide``."""
+    p = Path(spec_path).resolve()
+    return f"{p.parent.name}_{p.stem}"
+
+
 def work_dir(store: Path, spec_path: str | Path, run_id: str) -> Path:
     """The run's work folder, under the store so that every worker sees it."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-    path = store / ".work" / Path(spec_path).stem / safe
+    path = store / ".work" / part_id(spec_path) / safe
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -75,7 +81,8 @@ def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, A
     frame = pd.read_pickle(work / FRAME)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
     transform_report = json.loads((work / TRANSFORM).read_text())
-    report = validate_run(frame, flow, spec=spec, previous=read_frame(previous) if previous else None,
+    part = part_id(spec_path)
+    report = validate_run(frame, flow, spec=spec, previous=read_frame(previous, part) if previous else None,
                           transform_report=transform_report)
     report.to_json(work / REPORT)
     report.to_html(work / "validation.html")
@@ -98,7 +105,8 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     frame = pd.read_pickle(work / FRAME)
     report = Report.from_json(work / REPORT)
     sources = json.loads((work / "sources.json").read_text())
-    release, new = publish(frame, flow, registry, store=store, report=report, sources=sources,
+    release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), report=report,
+                           sources=sources,
                            run={"spec": str(spec_path), **(run or {})},
                            extra={"transform": json.loads((work / TRANSFORM).read_text())})
     return {"release_id": release.id, "path": str(release.path), "new": new,

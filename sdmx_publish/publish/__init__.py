@@ -1,6 +1,9 @@
 """Publish: a validated observation frame into a new immutable release of its dataflow.
 
-Refuses an invalid report. Idempotent: when the content equals the latest release's, no new
+A dataflow may be fed by several source specs ("parts": e.g. UNODC homicide and UNODC violent
+crime both feed ``DF_ICCS``). A release holds every part: publishing one part carries the others
+forward unchanged from the previous release. Refuses an invalid report, and observations that
+another part already has. Idempotent: when the content equals the latest release's, no new
 release is made and the latest is returned.
 """
 
@@ -18,9 +21,10 @@ from ..errors import ValidationFailed
 from ..formats import Format
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message
-from .store import (DATA_CSV, MANIFEST, Release, commit, discard, latest, releases, sha256_file, staging)
+from .store import (DATA_CSV, MANIFEST, PARTS, Release, commit, discard, latest, locked, read_frame, releases,
+                    sha256_file, staging)
 
-__all__ = ["Release", "publish", "content_hash", "latest", "releases"]
+__all__ = ["Release", "publish", "content_hash", "latest", "releases", "read_frame"]
 
 #: formats every release carries, with their file names
 RELEASE_FILES: dict[Format, str] = {
@@ -36,65 +40,97 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
 
 def content_hash(frame: pd.DataFrame, flow: Flow) -> str:
     """sha256 of the observations, independent of row order and of where they came from."""
-    cols = data_columns(frame)
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    canon = frame[cols].sort_values(key, kind="stable").to_csv(index=False, float_format="%.15g")
+    canon = frame[data_columns(frame)].sort_values(key, kind="stable").to_csv(index=False, float_format="%.15g")
     return hashlib.sha256(f"{flow.dataflow.ref}\n{canon}".encode()).hexdigest()
 
 
-def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, report: Any = None,
+def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Flow) -> tuple[pd.DataFrame, list[str]]:
+    """This part's frame plus the other parts of the previous release; refuse overlapping keys."""
+    parts = [p for p in (previous.manifest.get("parts", []) if previous else []) if p != part]
+    frames = [frame[data_columns(frame)].assign(_part=part)]
+    frames += [read_frame(previous, p).assign(_part=p) for p in parts]  # type: ignore[arg-type]
+    whole = pd.concat(frames, ignore_index=True)
+    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    clash = whole.duplicated(subset=key, keep=False)
+    if clash.any():
+        row = whole[clash].iloc[0]
+        owners = sorted(set(whole[clash]["_part"]))
+        raise ValidationFailed(f"{int(clash.sum())} observations are in more than one source of {flow.id} "
+                               f"({', '.join(owners)}), e.g. key {'.'.join(str(row[k]) for k in key)}",
+                               fix="map each observation from one source only (drop it in one spec's filter)")
+    return whole, sorted([part, *parts])
+
+
+def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str, report: Any = None,
             sources: list[dict] | None = None, run: dict | None = None,
             extra: dict | None = None) -> tuple[Release, bool]:
-    """Write a new release; return it and whether it is new (False: content unchanged, nothing written)."""
+    """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new."""
     from ..write import WriteOptions, write  # the writers are the heavy part; import on use
 
     if report is not None and not report.ok:
         raise ValidationFailed(f"{report.errors} validation error(s); nothing was published",
                                fix="see the validation report, fix the source or the mappings, and run again")
     agency, flow_id = flow.dataflow.ref.agency, flow.id
-    digest = content_hash(frame, flow)
-    previous = latest(store, agency, flow_id)
-    if previous is not None and previous.manifest.get("content_sha256") == digest:
-        return previous, False
-    now = datetime.now(timezone.utc)
-    release_id = f"{now:%Y%m%dT%H%M%S}Z-{digest[:8]}"
-    tmp = staging(store, agency, flow_id)
-    try:
-        options = WriteOptions(message_id=f"{flow_id}-{release_id}", prepared=now, sender=agency)
-        files = []
-        for fmt, name in RELEASE_FILES.items():
-            size = write(frame, flow, fmt, tmp / name, options=options)
-            files.append({"path": name, "format": fmt.value, "media_type": fmt.media_type,
-                          "sha256": sha256_file(tmp / name), "bytes": size, "observations": len(frame)})
-        (tmp / "structure.xml").write_bytes(flow_structure_message(registry, flow, sender=agency))
-        files.append({"path": "structure.xml", "format": "sdmx-ml-2.1-structure",
-                      "media_type": "application/vnd.sdmx.structure+xml;version=2.1",
-                      "sha256": sha256_file(tmp / "structure.xml"), "bytes": (tmp / "structure.xml").stat().st_size,
-                      "observations": 0})
-        validation = None
-        if report is not None:
-            report.to_json(tmp / "validation.json")
-            validation = {"errors": report.errors, "warnings": report.warnings, "report": "validation.json"}
-            files.append({"path": "validation.json", "format": "validation-report-json", "media_type": "application/json",
-                          "sha256": sha256_file(tmp / "validation.json"),
-                          "bytes": (tmp / "validation.json").stat().st_size, "observations": 0})
-        manifest = {
-            "release_id": release_id,
-            "dataflow": {"agency": agency, "id": flow_id, "version": flow.dataflow.ref.version},
-            "structure": {"agency": flow.dsd.ref.agency, "id": flow.dsd.ref.id, "version": flow.dsd.ref.version},
-            "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "content_sha256": digest,
-            "observations": len(frame),
-            "previous_release": previous.id if previous else None,
-            "run": run or {},
-            "files": files,
-            "sources": sources or [],
-            "validation": validation,
-            "revisions": getattr(report, "revisions", None) if report is not None else None,
-            **(extra or {}),
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        return commit(tmp, release_id), True
-    except BaseException:
-        discard(tmp)
-        raise
+    with locked(store, agency, flow_id):
+        previous = latest(store, agency, flow_id)
+        whole, parts = _assemble(frame, part, previous, flow)
+        digest = content_hash(whole.drop(columns="_part"), flow)
+        if previous is not None and previous.manifest.get("content_sha256") == digest:
+            return previous, False
+        now = datetime.now(timezone.utc)
+        release_id = f"{now:%Y%m%dT%H%M%S}Z-{digest[:8]}"
+        tmp = staging(store, agency, flow_id)
+        try:
+            files = _write_files(whole, flow, registry, tmp, now, release_id, WriteOptions, write)
+            if report is not None:
+                report.to_json(tmp / "validation.json")
+                files.append(_entry(tmp, "validation.json", "validation-report-json", "application/json", 0))
+            manifest = {
+                "release_id": release_id,
+                "dataflow": {"agency": agency, "id": flow_id, "version": flow.dataflow.ref.version},
+                "structure": {"agency": flow.dsd.ref.agency, "id": flow.dsd.ref.id, "version": flow.dsd.ref.version},
+                "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "content_sha256": digest,
+                "observations": len(whole),
+                "previous_release": previous.id if previous else None,
+                "part": part,
+                "parts": parts,
+                "run": run or {},
+                "files": files,
+                "sources": sources or [],
+                "validation": {"errors": report.errors, "warnings": report.warnings, "report": "validation.json"}
+                if report is not None else None,
+                "revisions": getattr(report, "revisions", None),
+                **(extra or {}),
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+            return commit(tmp, release_id), True
+        except BaseException:
+            discard(tmp)
+            raise
+
+
+def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int) -> dict:
+    path = folder / name
+    return {"path": name, "format": fmt, "media_type": media_type, "sha256": sha256_file(path),
+            "bytes": path.stat().st_size, "observations": observations}
+
+
+def _write_files(whole: pd.DataFrame, flow: Flow, registry: Registry, tmp: Path, now: datetime, release_id: str,
+                 options_cls: Any, write: Any) -> list[dict]:
+    """The data files (whole dataflow and one SDMX-CSV per part) and the structure message."""
+    options = options_cls(message_id=f"{flow.id}-{release_id}", prepared=now, sender=flow.dataflow.ref.agency)
+    data = whole.drop(columns="_part")
+    files = []
+    for fmt, name in RELEASE_FILES.items():
+        write(data, flow, fmt, tmp / name, options=options)
+        files.append(_entry(tmp, name, fmt.value, fmt.media_type, len(data)))
+    (tmp / PARTS).mkdir()
+    for part, rows in whole.groupby("_part", sort=True):
+        name = f"{PARTS}/{part}.csv"
+        write(rows.drop(columns="_part"), flow, Format.CSV10, tmp / name, options=options)
+        files.append(_entry(tmp, name, "sdmx-csv-1.0-part", Format.CSV10.media_type, len(rows)))
+    (tmp / "structure.xml").write_bytes(flow_structure_message(registry, flow, sender=flow.dataflow.ref.agency))
+    files.append(_entry(tmp, "structure.xml", "sdmx-ml-2.1-structure", "application/vnd.sdmx.structure+xml;version=2.1", 0))
+    return files

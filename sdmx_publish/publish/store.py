@@ -8,13 +8,16 @@ crash never leaves a partial release visible and never touches earlier ones.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -22,6 +25,8 @@ from ..errors import NotFound
 
 MANIFEST = "manifest.json"
 DATA_CSV = "data.csv"
+#: one SDMX-CSV file per source spec feeding the dataflow
+PARTS = "parts"
 
 
 @dataclass(frozen=True)
@@ -96,13 +101,32 @@ def commit(tmp: Path, release_id: str) -> Release:
     return open_release(target)
 
 
+@contextmanager
+def locked(store: Path, agency: str, flow_id: str) -> Iterator[None]:
+    """Serialise publications of one dataflow (several sources may feed it at the same time)."""
+    base = flow_dir(store, agency, flow_id)
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def discard(tmp: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def read_frame(release: Release) -> pd.DataFrame:
-    """A release's observations as an observation frame (read back from its SDMX-CSV 1.0 file)."""
-    frame = pd.read_csv(release.path / DATA_CSV, dtype=str, keep_default_na=False)
+def read_frame(release: Release, part: str | None = None) -> pd.DataFrame:
+    """A release's observations (or those of one source ``part``) as an observation frame.
+
+    Read back from the release's SDMX-CSV 1.0 files: ``data.csv``, or ``parts/<part>.csv``.
+    """
+    path = release.path / (f"{PARTS}/{part}.csv" if part else DATA_CSV)
+    if not path.is_file():
+        return pd.DataFrame()
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = frame.drop(columns=[c for c in ("DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION") if c in frame])
     frame["OBS_VALUE"] = pd.to_numeric(frame["OBS_VALUE"].replace("", None), errors="coerce")
     return frame
