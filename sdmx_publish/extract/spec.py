@@ -62,6 +62,7 @@ class Filter(_Strict):
     keep: dict[str, list[str]] = Field(default_factory=dict)
     drop: dict[str, list[str]] = Field(default_factory=dict)
     drop_matching: dict[str, str] = Field(default_factory=dict)
+    drop_rows: list[int] = Field(default_factory=list, description="source line/row numbers to drop, with a reason in a comment")
 
 
 class Reshape(_Strict):

@@ -25,6 +25,8 @@ def apply_filter(frame: pd.DataFrame, f: Filter, where: str) -> tuple[pd.DataFra
         mask &= frame[col].str.strip().isin(values)
     for col, values in f.drop.items():
         mask &= ~frame[col].str.strip().isin(values)
+    if f.drop_rows:
+        mask &= ~frame["_row"].isin(f.drop_rows)
     for col, pattern in f.drop_matching.items():
         mask &= ~frame[col].str.contains(pattern, regex=True, na=False)
     return frame[mask], int((~mask).sum())
