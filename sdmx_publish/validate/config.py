@@ -1,0 +1,118 @@
+"""Rule configuration: switch rules on or off, change severities and parameters, per dataflow or source.
+
+YAML (or the same as a dict)::
+
+    rules:                      # every dataflow and source
+      series.outlier: {threshold: 4.0}
+      series.gap: {enabled: false}
+    dataflows:
+      DF_SDG_16_CRIME:
+        value.non_integer_count: {severity: info}
+    sources:                    # glob on the `_source` column (full path, or file name if no '/')
+      "kostat/*.csv":
+        total.sum_mismatch: {enabled: false}
+
+Later levels win: defaults < ``rules`` < ``dataflows`` < ``sources``. Dict parameters merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import SpecError
+from .catalogue import RULES
+from .rules import SEVERITIES, Severity
+
+Overrides = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSettings:
+    """The effective settings of one rule for one dataflow and source."""
+
+    enabled: bool
+    severity: Severity
+    params: Mapping[str, Any]
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
+
+
+def _check(overrides: Any, where: str) -> Overrides:
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise SpecError("expected a mapping of rule id -> settings", where=where)
+    for rid, s in overrides.items():
+        if rid not in RULES:
+            raise SpecError(f"unknown rule {rid!r}", where=where, fix=f"use one of: {', '.join(RULES)}")
+        if not isinstance(s, Mapping):
+            raise SpecError(f"settings of {rid} must be a mapping", where=where, fix="e.g. {enabled: false}")
+        for k, v in s.items():
+            if k == "enabled" and not isinstance(v, bool):
+                raise SpecError(f"{rid}.enabled must be true or false", where=where)
+            elif k == "severity" and v not in SEVERITIES:
+                raise SpecError(f"{rid}.severity {v!r} is not one of {', '.join(SEVERITIES)}", where=where)
+            elif k not in ("enabled", "severity") and k not in RULES[rid].params:
+                known = ", ".join(RULES[rid].params) or "none"
+                raise SpecError(f"unknown parameter {k!r} of rule {rid}", where=where, fix=f"parameters: {known}")
+    return {rid: dict(s) for rid, s in overrides.items()}
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """Per-rule overrides at three levels: all data, per dataflow id, per source glob."""
+
+    rules: Overrides = field(default_factory=dict)
+    dataflows: dict[str, Overrides] = field(default_factory=dict)
+    sources: dict[str, Overrides] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "rule config") -> RuleConfig:
+        data = data or {}
+        if not isinstance(data, Mapping):
+            raise SpecError("the rule configuration must be a mapping", where=where)
+        extra = set(data) - {"rules", "dataflows", "sources"}
+        if extra:
+            raise SpecError(f"unknown keys {sorted(extra)}", where=where, fix="use rules, dataflows, sources")
+        return cls(rules=_check(data.get("rules"), f"{where}: rules"),
+                   dataflows={k: _check(v, f"{where}: dataflows.{k}") for k, v in (data.get("dataflows") or {}).items()},
+                   sources={k: _check(v, f"{where}: sources.{k}") for k, v in (data.get("sources") or {}).items()})
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RuleConfig:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise SpecError(f"cannot read the rule configuration: {exc}", where=str(path)) from exc
+        return cls.from_dict(data, where=str(path))
+
+    def source_patterns(self, source: str) -> list[str]:
+        """The ``sources`` globs that match a source path."""
+        name = Path(source).name
+        return [p for p in self.sources if fnmatch(source, p) or ("/" not in p and fnmatch(name, p))]
+
+    def settings(self, rule_id: str, flow_id: str | None = None, source: str | None = None) -> RuleSettings:
+        """Effective settings of ``rule_id`` for a dataflow and (optionally) a source."""
+        rule = RULES[rule_id]
+        layers = [self.rules.get(rule_id, {})]
+        if flow_id is not None:
+            layers.append(self.dataflows.get(flow_id, {}).get(rule_id, {}))
+        if source is not None:
+            layers += [self.sources[p].get(rule_id, {}) for p in self.source_patterns(source)]
+        enabled, severity, params = True, rule.severity, dict(rule.params)
+        for layer in layers:
+            enabled = layer.get("enabled", enabled)
+            severity = layer.get("severity", severity)
+            params = _merge(params, {k: v for k, v in layer.items() if k not in ("enabled", "severity")})
+        return RuleSettings(enabled=enabled, severity=severity, params=params)

@@ -1,0 +1,190 @@
+"""What every rule may look at: the frame, its flow, and column-wide arrays computed once.
+
+Rules never loop over observations. They ask the context for factorised columns (integer codes
+plus the few distinct values), group ids over several dimensions, the numeric values and the
+period ordinals; each is computed once per run and shared by all rules.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..structure.model import Flow
+
+#: Columns every finding frame returned by a rule has (``pos`` is the 0-based row position in the
+#: frame, -1 for a finding about the whole frame).
+FINDING_COLUMNS = ["pos", "component", "value", "expected"]
+
+_PERIOD = {
+    "A": (re.compile(r"^(\d{4})$"), 1),
+    "S": (re.compile(r"^(\d{4})-S([12])$"), 2),
+    "Q": (re.compile(r"^(\d{4})-Q([1-4])$"), 4),
+    "M": (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), 12),
+    "W": (re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$"), 53),
+    "D": (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"), 0),
+}
+#: Example of a valid period per frequency, for messages.
+PERIOD_EXAMPLE = {"A": "YYYY", "S": "YYYY-Sn", "Q": "YYYY-Qn", "M": "YYYY-MM", "W": "YYYY-Www", "D": "YYYY-MM-DD"}
+
+
+def period_ordinal(freq: str, period: str) -> float:
+    """Position of ``period`` on its frequency's time line (consecutive periods differ by 1).
+
+    NaN when the period does not match the frequency (or the frequency has no fixed pattern).
+    """
+    spec = _PERIOD.get(freq)
+    if spec is None or not isinstance(period, str):
+        return np.nan
+    m = spec[0].match(period)
+    if m is None:
+        return np.nan
+    year = int(m.group(1))
+    if freq == "A":
+        return float(year)
+    if freq == "D":
+        try:
+            return float(pd.Timestamp(period).toordinal())
+        except ValueError:
+            return np.nan
+    return float(year * spec[1] + int(m.group(2)) - 1)
+
+
+def findings(pos: np.ndarray | pd.Index | list[int], component: str | pd.Series | np.ndarray,
+             value: object, expected: object) -> pd.DataFrame:
+    """Build a rule's result frame (vectorised: scalars are broadcast)."""
+    pos = np.asarray(pos, dtype=np.int64)
+    n = len(pos)
+
+    def col(x: object) -> pd.Series:
+        if isinstance(x, (pd.Series, np.ndarray, list)):
+            arr = np.asarray(x)
+            if arr.dtype.kind == "f":
+                return pd.Series(number_text(arr), dtype=object)
+            return pd.Series(arr.astype(object), dtype=object).astype(str)
+        return pd.Series([number_text(np.array([x]))[0] if isinstance(x, float) else str(x)] * n, dtype=object)
+
+    return pd.DataFrame({"pos": pos, "component": col(component), "value": col(value),
+                         "expected": col(expected)})
+
+
+def number_text(arr: np.ndarray) -> np.ndarray:
+    """Floats as short text: whole numbers without ``.0`` (``100``), others as Python writes them."""
+    arr = np.asarray(arr, dtype=np.float64)
+    out = arr.astype(str).astype(object)
+    whole = np.isfinite(arr) & (np.abs(arr) < 1e15) & (arr == np.round(arr))
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    return out
+
+
+def empty() -> pd.DataFrame:
+    return findings([], "", "", "")
+
+
+class Context:
+    """One validation run's inputs and shared, lazily computed column arrays."""
+
+    def __init__(self, frame: pd.DataFrame, flow: Flow, *, previous: pd.DataFrame | None = None,
+                 population: pd.DataFrame | None = None) -> None:
+        self.frame = frame
+        self.flow = flow
+        self.previous = previous
+        self.population = population
+        self.time = flow.dsd.time_dimension
+        self.measure = flow.dsd.primary_measure
+        self.dims = [d for d in flow.dsd.dimension_ids if d in frame.columns]
+        self._factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._groups: dict[tuple[str, ...], np.ndarray] = {}
+        #: results shared between rules (e.g. the revision comparison)
+        self.cache: dict[str, object] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def column(self, name: str) -> pd.Series | None:
+        return self.frame[name] if name in self.frame.columns else None
+
+    def factor(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes (-1 for missing) and distinct values of a column, computed once."""
+        if name not in self._factors:
+            col = self.frame[name]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                codes = col.cat.codes.to_numpy(np.int64)
+                uniques = np.asarray(col.cat.categories, dtype=object)
+            else:
+                codes, uniq = pd.factorize(col, use_na_sentinel=True)
+                uniques = np.asarray(uniq, dtype=object)
+            self._factors[name] = (np.asarray(codes, dtype=np.int64), uniques)
+        return self._factors[name]
+
+    def group_ids(self, columns: list[str] | tuple[str, ...]) -> np.ndarray:
+        """One int64 id per row for the combination of ``columns`` (missing values are a value)."""
+        key = tuple(columns)
+        if key not in self._groups:
+            ids = np.zeros(len(self.frame), dtype=np.int64)
+            for c in key:
+                codes, uniques = self.factor(c)
+                ids = ids * (len(uniques) + 1) + (codes + 1)
+                if len(uniques) and ids.max(initial=0) > 2**40:
+                    ids = pd.factorize(ids)[0].astype(np.int64)
+            self._groups[key] = ids
+        return self._groups[key]
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        """OBS_VALUE as float64; text that is not a number becomes NaN (see ``value.non_numeric``)."""
+        col = self.column(self.measure)
+        if col is None:
+            return np.full(len(self.frame), np.nan)
+        if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype):
+            return col.to_numpy(dtype=np.float64, na_value=np.nan)
+        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+    @cached_property
+    def periods(self) -> np.ndarray:
+        """Ordinal of each row's period on its frequency's time line (NaN if it does not parse)."""
+        if self.time not in self.frame.columns:
+            return np.full(len(self.frame), np.nan)
+        freq = self.frame["FREQ"] if "FREQ" in self.frame.columns else pd.Series("A", index=self.frame.index)
+        pairs = pd.DataFrame({"f": freq.astype(object), "t": self.frame[self.time].astype(object)})
+        ids = self.group_ids(["FREQ", self.time]) if "FREQ" in self.frame.columns else self.factor(self.time)[0]
+        first = pd.Series(np.arange(len(ids))).groupby(ids).first()
+        ords = np.array([period_ordinal(str(pairs["f"].iat[i]), pairs["t"].iat[i]) for i in first.to_numpy()])
+        lookup = pd.Series(ords, index=first.index)
+        return lookup.reindex(ids).to_numpy(dtype=np.float64)
+
+    @cached_property
+    def series_ids(self) -> np.ndarray:
+        """Id of each row's series: all dimensions but time."""
+        return self.group_ids(self.dims)
+
+    def unit_in(self, units: list[str] | tuple[str, ...]) -> np.ndarray:
+        """Rows whose UNIT_MEASURE (dimension or attribute) is one of ``units``; all False if absent."""
+        if "UNIT_MEASURE" not in self.frame.columns:
+            return np.zeros(len(self.frame), dtype=bool)
+        codes, uniques = self.factor("UNIT_MEASURE")
+        hit = np.array([u in set(units) for u in uniques], dtype=bool)
+        return np.append(hit, False)[codes] if len(uniques) else np.zeros(len(self.frame), dtype=bool)
+
+    def key(self, pos: np.ndarray) -> pd.Series:
+        """SDMX series key (dimension codes joined by '.') plus ``@period`` for rows ``pos``."""
+        return sdmx_key(self.frame, self.flow.dsd.dimension_ids, self.time, pos)
+
+
+def sdmx_key(frame: pd.DataFrame, dims: list[str], time: str, pos: np.ndarray) -> pd.Series:
+    """``A.KOR.VICTIMS.0101._T._T@2021`` for rows ``pos`` of ``frame`` (dimensions in DSD order)."""
+    sub = frame.iloc[pos]
+
+    def text(c: str) -> pd.Series:
+        return sub[c].astype(object).where(sub[c].notna(), "").astype(str)
+
+    parts = [text(d) for d in dims if d in sub.columns]
+    if not parts:
+        return pd.Series([""] * len(pos), dtype=object)
+    key = parts[0].str.cat(parts[1:], sep=".") if len(parts) > 1 else parts[0]
+    if time in sub.columns:
+        key = key + "@" + text(time)
+    return key.reset_index(drop=True)

@@ -1,0 +1,147 @@
+"""``validate()``: run every enabled rule over an observation frame and assemble one :class:`Report`.
+
+Order: resolve each rule's settings (per dataflow, per source); run the rule on the whole frame, or
+on the rows of each group of sources when sources are configured differently; turn the rule's
+failing rows into findings with source, row, column and SDMX key; quarantine rows with errors;
+drop exact duplicates from the data to publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..structure.model import Flow
+from . import revisions
+from .catalogue import RULES
+from .config import RuleConfig, RuleSettings
+from .context import Context
+from .report import FINDING_FIELDS, Report, RuleRun
+from .rules import Rule
+
+
+def _prepare(frame: Any) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"expected an observation frame (pandas DataFrame), got {type(frame).__name__}")
+    out = frame.reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    dup = sorted({c for c in out.columns if list(out.columns).count(c) > 1})
+    if dup:
+        raise InputError(f"the observation frame has repeated columns {dup}",
+                         fix="map each DSD component from exactly one source column")
+    return out
+
+
+def _sources(frame: pd.DataFrame) -> list[str]:
+    if "_source" not in frame.columns:
+        return []
+    return [str(s) for s in frame["_source"].dropna().unique()]
+
+
+def _groups(rule: Rule, config: RuleConfig, flow_id: str, sources: list[str]) -> list[tuple[RuleSettings, list[str] | None]]:
+    """Settings to run ``rule`` with: one entry (all rows) unless sources are configured differently."""
+    base = config.settings(rule.id, flow_id)
+    if not sources or not any(config.source_patterns(s) for s in sources):
+        return [(base, None)]
+    by: dict[str, tuple[RuleSettings, list[str]]] = {}
+    for s in sources:
+        st = config.settings(rule.id, flow_id, s)
+        by.setdefault(repr((st.enabled, st.severity, sorted(st.params.items(), key=str))), (st, []))[1].append(s)
+    if len(by) == 1:
+        return [(next(iter(by.values()))[0], None)]
+    return list(by.values())
+
+
+def _run(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> pd.DataFrame:
+    if subset is None:
+        found = rule.check(ctx, st.params)
+        where = ctx
+    else:
+        mask = ctx.frame["_source"].astype(object).isin(subset).to_numpy()
+        rows = np.flatnonzero(mask)
+        where = Context(ctx.frame.iloc[rows].reset_index(drop=True), ctx.flow, previous=ctx.previous,
+                        population=ctx.population)
+        found = rule.check(where, st.params)
+        found["pos"] = np.where(found["pos"] >= 0, rows[found["pos"].clip(lower=0)], -1)
+    found = found.reset_index(drop=True)
+    found["rule"] = rule.id
+    found["severity"] = st.severity
+    found["message"] = rule.render(found, st.params).to_numpy()
+    return found
+
+
+def _locate(found: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Fill source, row, column and key from the frame for findings that point at a row."""
+    pos = found["pos"].to_numpy()
+    at = pos >= 0
+    f = ctx.frame
+    for name in ("source", "row", "column"):
+        col = f"_{name}"
+        given = found[name] if name in found.columns else pd.Series([None] * len(found), dtype=object)
+        if col in f.columns and at.any():
+            vals = f[col].iloc[pos[at]].astype(object).where(f[col].iloc[pos[at]].notna(), None).to_numpy()
+            given = given.astype(object).copy()
+            given.iloc[np.flatnonzero(at)] = vals
+        found[name] = given.to_numpy()
+    key = found["key"] if "key" in found.columns else pd.Series([""] * len(found), dtype=object)
+    key = key.astype(object).copy()
+    if at.any():
+        key.iloc[np.flatnonzero(at)] = ctx.key(pos[at]).to_numpy()
+    found["key"] = key.fillna("").to_numpy()
+    found["row"] = pd.to_numeric(found["row"], errors="coerce").astype("Int64")
+    return found
+
+
+def _quarantine(ctx: Context, found: pd.DataFrame) -> pd.DataFrame:
+    err = found[(found["severity"] == "error") & (found["pos"] >= 0)]
+    if err.empty:
+        return ctx.frame.iloc[:0].assign(reason=pd.Series(dtype=object))
+    reasons = (err["rule"] + ": " + err["message"]).groupby(err["pos"]).agg("; ".join)
+    out = ctx.frame.iloc[reasons.index.to_numpy()].copy()
+    out["reason"] = reasons.to_numpy()
+    return out
+
+
+def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
+             previous: pd.DataFrame | None = None, population: pd.DataFrame | None = None,
+             rules: Iterable[str] | None = None) -> Report:
+    """Check an observation frame against its dataflow and the statistical rules; never raises on bad data.
+
+    ``previous``: the previous release's frame (revision rules); ``population``: columns
+    ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` (rate consistency); ``rules``: only these rule ids
+    (e.g. the structural ones), default all.
+    """
+    config = config or RuleConfig()
+    frame = _prepare(frame)
+    if previous is not None:
+        previous = _prepare(previous)
+    ctx = Context(frame, flow, previous=previous, population=population)
+    chosen = set(rules) if rules is not None else set(RULES)
+    unknown = chosen - set(RULES)
+    if unknown:
+        raise InputError(f"unknown rules {sorted(unknown)}", fix=f"use ids from: {', '.join(RULES)}")
+    sources = _sources(frame)
+    parts, runs = [], []
+    for rule in RULES.values():
+        groups = _groups(rule, config, flow.id, sources) if rule.id in chosen else []
+        active = [(st, sub) for st, sub in groups if st.enabled]
+        for st, sub in active:
+            parts.append(_run(rule, ctx, st, sub))
+        st0 = active[0][0] if active else config.settings(rule.id, flow.id)
+        runs.append(RuleRun(rule=rule, enabled=bool(active), severity=st0.severity, params=dict(st0.params)))
+    nonempty = [p for p in parts if len(p)]
+    found = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=[*FINDING_FIELDS, "pos"])
+    found = _locate(found, ctx)
+    dropped = found.loc[found["rule"] == "dup.exact", "pos"].to_numpy()
+    quarantine = _quarantine(ctx, found)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[dropped] = False
+    keep[quarantine.index.to_numpy()] = False
+    threshold = config.settings("revision.large", flow.id).params["threshold"]
+    return Report(flow=flow, observations=len(frame), findings=found[[*FINDING_FIELDS, "pos"]],
+                  quarantine=quarantine.reset_index(drop=True), revisions=revisions.summary(ctx, threshold),
+                  rules=runs, data=frame[keep].reset_index(drop=True), dropped=len(dropped))

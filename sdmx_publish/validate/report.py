@@ -1,0 +1,182 @@
+"""The validation report: counts, every finding, the quarantine and the revision summary.
+
+``as_dict()`` is the stable JSON schema (``schema_version`` 1, documented in
+``docs/validation.md``); ``to_html`` renders it for people (see :mod:`.html`); ``to_csv`` writes
+the full findings list. Nothing is capped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationFailed
+from ..structure.model import Flow
+from .rules import Rule
+
+SCHEMA_VERSION = 1
+#: Columns of ``Report.findings`` (plus ``pos``, the 0-based row in the validated frame or -1).
+FINDING_FIELDS = ["rule", "severity", "message", "source", "row", "column", "component", "value",
+                  "expected", "key"]
+
+
+@dataclass(frozen=True)
+class RuleRun:
+    """How a rule was run: enabled or not, with which severity and parameters."""
+
+    rule: Rule
+    enabled: bool
+    severity: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Report:
+    """Outcome of :func:`~sdmx_publish.validate.validate`."""
+
+    flow: Flow
+    observations: int
+    findings: pd.DataFrame
+    quarantine: pd.DataFrame
+    revisions: dict[str, Any]
+    rules: list[RuleRun]
+    #: the observations to publish: exact duplicates and quarantined rows removed
+    data: pd.DataFrame
+    dropped: int = 0
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    def _count(self, severity: str) -> int:
+        return int((self.findings["severity"] == severity).sum())
+
+    @property
+    def errors(self) -> int:
+        return self._count("error")
+
+    @property
+    def warnings(self) -> int:
+        return self._count("warning")
+
+    @property
+    def infos(self) -> int:
+        return self._count("info")
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error: publication may proceed."""
+        return self.errors == 0
+
+    def by_rule(self) -> pd.DataFrame:
+        """One row per rule that ran or found something: id, title, severity, count."""
+        counts = self.findings.groupby("rule", sort=False).size()
+        rows = [{"rule": r.rule.id, "title": r.rule.title, "severity": r.severity, "enabled": r.enabled,
+                 "count": int(counts.get(r.rule.id, 0))} for r in self.rules]
+        return pd.DataFrame(rows, columns=["rule", "title", "severity", "enabled", "count"])
+
+    def summary(self) -> str:
+        """Terminal text: verdict, counts, revisions, then one line per rule with findings."""
+        verdict = "OK" if self.ok else "FAILED"
+        ref = self.flow.dataflow.ref
+        lines = [f"validation {verdict}: {ref} - {self.observations} observations, {self.errors} errors, "
+                 f"{self.warnings} warnings, {self.infos} infos",
+                 f"  quarantined rows: {len(self.quarantine)}; exact duplicates dropped: {self.dropped}"]
+        rv = self.revisions
+        if rv.get("previous_release"):
+            lines.append(f"  since the previous release: {rv['new']} new, {rv['revised']} revised "
+                         f"({rv['large']} by more than {rv['threshold']:.0%}), {rv['deleted']} deleted")
+        else:
+            lines.append("  no previous release to compare with")
+        table = self.by_rule()
+        for rec in table[table["count"] > 0].to_dict("records"):
+            lines.append(f"  {rec['severity']:<7} {rec['rule']:<26} {rec['count']:>8}  {rec['title']}")
+        return "\n".join(lines)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ValidationFailed` (exit code 1) if the report has errors."""
+        if not self.ok:
+            top = self.by_rule()
+            top = top[(top["severity"] == "error") & (top["count"] > 0)]
+            what = ", ".join(f"{r} ({c})" for r, c in zip(top["rule"], top["count"]))
+            raise ValidationFailed(f"{self.errors} validation errors: {what}",
+                                   where=str(self.flow.dataflow.ref),
+                                   fix="see the validation report; fix the source or the mapping, or tune the rules")
+
+    def manifest_entry(self, report_path: str = "validation.json") -> dict[str, Any]:
+        """The ``validation`` block of a release manifest (the ``revisions`` block is ``self.revisions``)."""
+        return {"errors": self.errors, "warnings": self.warnings, "infos": self.infos, "report": report_path}
+
+    def findings_records(self) -> list[dict[str, Any]]:
+        f = self.findings[FINDING_FIELDS]
+        out = json.loads(f.to_json(orient="records", force_ascii=False))
+        return out  # type: ignore[no-any-return]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (schema ``schema_version`` 1, see docs/validation.md)."""
+        df = self.flow.dataflow
+        rules = []
+        counts = self.by_rule().set_index("rule")["count"]
+        for r in self.rules:
+            rules.append({"id": r.rule.id, "title": r.rule.title, "family": r.rule.family, "severity": r.severity,
+                          "enabled": r.enabled, "description": r.rule.description, "fix": r.rule.fix,
+                          "params": r.params, "count": int(counts.get(r.rule.id, 0))})
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "created": self.created,
+            "dataflow": {"agency": df.ref.agency, "id": df.ref.id, "version": df.ref.version},
+            "ok": self.ok,
+            "counts": {"observations": self.observations, "errors": self.errors, "warnings": self.warnings,
+                       "infos": self.infos, "quarantined": len(self.quarantine), "duplicates_dropped": self.dropped,
+                       "published": len(self.data)},
+            "revisions": dict(self.revisions),
+            "rules": rules,
+            "findings": self.findings_records(),
+        }
+
+    def to_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=1, default=_jsonable), encoding="utf-8")
+        return path
+
+    def to_csv(self, path: str | Path) -> Path:
+        """The full findings list (one line per finding, no cap)."""
+        path = Path(path)
+        self.findings[FINDING_FIELDS].to_csv(path, index=False)
+        return path
+
+    def quarantine_csv(self, path: str | Path) -> Path:
+        """The quarantined rows with a ``reason`` column."""
+        path = Path(path)
+        self.quarantine.to_csv(path, index=False)
+        return path
+
+    def to_html(self, path: str | Path, *, examples: int = 50, csv_name: str | None = None) -> Path:
+        """HTML for people; writes the full findings CSV beside it (``<name>.findings.csv``) and links it."""
+        from .html import render
+        path = Path(path)
+        csv_name = csv_name or f"{path.stem}.findings.csv"
+        self.to_csv(path.parent / csv_name)
+        path.write_text(render(self, examples=examples, csv_href=csv_name), encoding="utf-8")
+        return path
+
+    def write(self, folder: str | Path, stem: str = "validation") -> dict[str, Path]:
+        """Every output in ``folder``: JSON, HTML, findings CSV and quarantine CSV."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        return {"json": self.to_json(folder / f"{stem}.json"), "html": self.to_html(folder / f"{stem}.html"),
+                "csv": folder / f"{stem}.findings.csv", "quarantine": self.quarantine_csv(folder / f"{stem}.quarantine.csv")}
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return str(o)
+

@@ -1,0 +1,56 @@
+"""The rule type: a declared check with a stable id, a severity, a message and a fix hint.
+
+The catalogue of shipped rules is :data:`sdmx_publish.validate.catalogue.RULES`; the check
+functions live in the modules named after their family (``structural``, ``values``,
+``aggregates``, ``series``, ``revisions``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from string import Formatter
+from typing import Any, Literal
+
+import pandas as pd
+
+from .context import Context
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+Check = Callable[[Context, Mapping[str, Any]], pd.DataFrame]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One validation rule.
+
+    ``check(ctx, params)`` returns the failing rows as a frame with the columns of
+    :data:`~sdmx_publish.validate.context.FINDING_COLUMNS`; ``message`` is a template over those
+    columns (``{component}``, ``{value}``, ``{expected}``) and the rule's ``params``.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    description: str
+    message: str
+    fix: str
+    check: Check
+    #: ``structural`` rules only say the data fit the DSD; the others are statistical.
+    family: Literal["structural", "statistical", "revision"] = "statistical"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, found: pd.DataFrame, params: Mapping[str, Any]) -> pd.Series:
+        """The message for every finding, built column-wise (no Python loop per finding)."""
+        out = pd.Series([""] * len(found), index=found.index, dtype=object)
+        for literal, name, spec, _conv in Formatter().parse(self.message):
+            out = out + literal
+            if name is None:
+                continue
+            if name in found.columns:
+                out = out + found[name].astype(str)
+            else:
+                val = params.get(name, "")
+                out = out + (format(val, spec) if spec else str(val))
+        return out

@@ -1,0 +1,195 @@
+"""Structural checks: do the observations fit the dataflow's DSD?
+
+Order: components present; codes (codelist, then content constraint); mandatory attributes;
+duplicates; time periods against FREQ; the observation value. Every check works on the distinct
+values of a column (a handful) and maps the verdict back to the rows with integer indexing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .context import PERIOD_EXAMPLE, Context, empty, findings, period_ordinal
+
+
+def _code_text(v: object) -> str | None:
+    """A code as text: numbers written as integers when they are (``0.0`` -> ``0``)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _coded_components(ctx: Context) -> list[str]:
+    return [c for c in (*ctx.flow.dsd.dimension_ids, *ctx.flow.dsd.attribute_ids)
+            if c in ctx.frame.columns and c in ctx.flow.codelists]
+
+
+def _bad_codes(ctx: Context, verdict: Any) -> pd.DataFrame:
+    """Rows whose code gets a non-None ``verdict(component, code)`` (the expectation text)."""
+    parts = []
+    for comp in _coded_components(ctx):
+        codes, uniques = ctx.factor(comp)
+        expected = [verdict(comp, _code_text(u)) if _code_text(u) is not None else None for u in uniques]
+        bad = np.array([e is not None for e in expected] + [False], dtype=bool)
+        pos = np.flatnonzero(bad[codes])
+        if len(pos):
+            exp = np.array([e or "" for e in expected] + [""], dtype=object)
+            vals = np.array([_code_text(u) for u in uniques] + [""], dtype=object)
+            parts.append(findings(pos, comp, vals[codes[pos]], exp[codes[pos]]))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def check_missing_components(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Dimensions, the time dimension and the primary measure must all be columns."""
+    need = [*ctx.flow.dsd.dimension_ids, ctx.time, ctx.measure]
+    missing = [c for c in need if c not in ctx.frame.columns]
+    return findings([-1] * len(missing), missing, "(no column)", "a column with this component")
+
+
+def check_empty_dimension(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    parts = []
+    for d in (*ctx.dims, ctx.time):
+        if d not in ctx.frame.columns:
+            continue
+        codes, uniques = ctx.factor(d)
+        blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
+        pos = np.flatnonzero(blank[codes])
+        if len(pos):
+            parts.append(findings(pos, d, "(empty)", "a code"))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def check_unknown_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    cls = ctx.flow.codelists
+
+    def verdict(comp: str, code: str) -> str | None:
+        cl = cls[comp]
+        return None if code in cl.codes else f"a code of {cl.ref}"
+    return _bad_codes(ctx, verdict)
+
+
+def check_not_allowed_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    cls = ctx.flow.codelists
+    allowed = {c: ctx.flow.allowed(c) for c in _coded_components(ctx)}
+    names = ", ".join(str(c.ref) for c in ctx.flow.constraints) or "the constraint"
+
+    def verdict(comp: str, code: str) -> str | None:
+        ok = allowed[comp]
+        if code not in cls[comp].codes or ok is None or code in ok:
+            return None
+        sample = ", ".join(sorted(ok)[:8]) + (", ..." if len(ok) > 8 else "")
+        return f"one of the {len(ok)} codes allowed by {names}: {sample}"
+    return _bad_codes(ctx, verdict)
+
+
+def check_mandatory_attributes(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    parts = []
+    for a in ctx.flow.dsd.attributes:
+        if not a.mandatory:
+            continue
+        if a.id not in ctx.frame.columns:
+            parts.append(findings([-1], a.id, "(no column)", f"{a.id} on every observation"))
+            continue
+        codes, uniques = ctx.factor(a.id)
+        blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
+        pos = np.flatnonzero(blank[codes])
+        if len(pos):
+            parts.append(findings(pos, a.id, "(empty)", f"a value for mandatory {a.id}"))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def _duplicated_keys(ctx: Context) -> np.ndarray:
+    """Rows whose series key and period occur more than once."""
+    if ctx.time not in ctx.frame.columns:
+        return np.zeros(len(ctx), dtype=bool)
+    ids = ctx.group_ids([*ctx.dims, ctx.time])
+    return pd.Series(ids).duplicated(keep=False).to_numpy()
+
+
+def _payload_columns(ctx: Context) -> list[str]:
+    return [c for c in ctx.frame.columns if not c.startswith("_") and c not in (*ctx.dims, ctx.time)]
+
+
+def exact_duplicates(ctx: Context) -> np.ndarray:
+    """Rows that repeat an earlier row exactly (key, value and attributes): dropped, with a warning."""
+    dup = _duplicated_keys(ctx)
+    if not dup.any():
+        return dup
+    ids = ctx.group_ids([*ctx.dims, ctx.time, *_payload_columns(ctx)])
+    return pd.Series(ids).duplicated(keep="first").to_numpy() & dup
+
+
+def check_exact_duplicate(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    pos = np.flatnonzero(exact_duplicates(ctx))
+    return findings(pos, ctx.measure, ctx.values[pos], "one row per series key and period")
+
+
+def check_conflicting_duplicate(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    dup = _duplicated_keys(ctx)
+    if not dup.any():
+        return empty()
+    key = ctx.group_ids([*ctx.dims, ctx.time])
+    full = ctx.group_ids([*ctx.dims, ctx.time, *_payload_columns(ctx)])
+    sub = pd.DataFrame({"key": key[dup], "full": full[dup]})
+    variants = sub.groupby("key")["full"].transform("nunique").to_numpy()
+    pos = np.flatnonzero(dup)[variants > 1]
+    return findings(pos, ctx.measure, ctx.values[pos], "one value per series key and period")
+
+
+def check_time_format(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    if ctx.time not in ctx.frame.columns:
+        return empty()
+    freq = ctx.column("FREQ")
+    ids = ctx.group_ids(["FREQ", ctx.time]) if freq is not None else ctx.factor(ctx.time)[0]
+    first = pd.Series(np.arange(len(ids))).groupby(ids).first().to_numpy()
+    bad_groups, expected = [], []
+    for i in first:
+        f = str(freq.iat[i]) if freq is not None else "A"
+        if f not in PERIOD_EXAMPLE:
+            continue
+        if np.isnan(period_ordinal(f, ctx.frame[ctx.time].iat[i])):
+            bad_groups.append(ids[i])
+            expected.append(f"{PERIOD_EXAMPLE[f]} for FREQ={f}")
+    if not bad_groups:
+        return empty()
+    exp = pd.Series(expected, index=bad_groups)
+    mask = np.isin(ids, bad_groups)
+    pos = np.flatnonzero(mask)
+    return findings(pos, ctx.time, ctx.frame[ctx.time].iloc[pos].astype(object).to_numpy(),
+                    exp.reindex(ids[pos]).to_numpy())
+
+
+def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    col = ctx.column(ctx.measure)
+    if col is None or pd.api.types.is_numeric_dtype(col.dtype):
+        return empty()
+    text = col.astype(object)
+    filled = text.notna() & (text.astype(str).str.strip() != "")
+    pos = np.flatnonzero(filled.to_numpy() & np.isnan(ctx.values))
+    return findings(pos, ctx.measure, text.iloc[pos].to_numpy(), "a number, or empty with OBS_STATUS")
+
+
+def check_not_finite(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    pos = np.flatnonzero(np.isinf(ctx.values))
+    return findings(pos, ctx.measure, ctx.values[pos], "a finite number")
+
+
+def check_missing_without_status(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    missing = np.isnan(ctx.values)
+    col = ctx.column(ctx.measure)
+    if col is not None and not pd.api.types.is_numeric_dtype(col.dtype):
+        missing &= ~(col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
+    if not missing.any():
+        return empty()
+    codes = tuple(params["missing_status"])
+    status = ctx.column("OBS_STATUS")
+    said = status.isin(codes).to_numpy() if status is not None else np.zeros(len(ctx), dtype=bool)
+    pos = np.flatnonzero(missing & ~said)
+    got = status.iloc[pos].astype(object).fillna("(none)").to_numpy() if status is not None else "(none)"
+    return findings(pos, "OBS_STATUS", got, f"OBS_STATUS in {', '.join(codes)} for a missing value")

@@ -1,0 +1,150 @@
+"""Statistical checks on single values and single series: signs, ranges, units, SDG constraints.
+
+The unit of an observation is its ``UNIT_MEASURE`` code (a dimension in the ICCS flow, a series
+attribute in the SDG flow); without that column the unit-dependent rules stay quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from .context import Context, empty, findings
+
+#: The SDG global content constraints (open-sdg/sdg-build, see reference/README.md).
+SDG_CONSTRAINTS = Path(config.reference_dir(), "sdg", "sdmx_global_content_constraints.csv")
+
+
+def check_negative_count(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    v = ctx.values
+    pos = np.flatnonzero(ctx.unit_in(params["count_units"]) & (v < 0))
+    return findings(pos, ctx.measure, v[pos], ">= 0 (a count)")
+
+
+def check_range(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    parts = []
+    v = ctx.values
+    for unit, (lo, hi) in params["ranges"].items():
+        mask = ctx.unit_in([unit]) & ((v < lo) | (v > hi))
+        pos = np.flatnonzero(mask)
+        if len(pos):
+            parts.append(findings(pos, ctx.measure, v[pos], f"between {lo:g} and {hi:g} ({unit})"))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def _unit_mult(ctx: Context) -> np.ndarray:
+    col = ctx.column("UNIT_MULT")
+    if col is None:
+        return np.zeros(len(ctx))
+    return pd.to_numeric(col, errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+
+
+def check_non_integer_count(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    v = ctx.values
+    scaled = v * np.power(10.0, _unit_mult(ctx))
+    frac = np.abs(scaled - np.round(scaled))
+    mask = ctx.unit_in(params["count_units"]) & np.isfinite(v) & (frac > params["tolerance"])
+    pos = np.flatnonzero(mask)
+    return findings(pos, ctx.measure, v[pos], "a whole number (a count)")
+
+
+def check_fraction_percentage(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Percentage series whose values all lie in [0, 1]: probably fractions, not percentages."""
+    pct = ctx.unit_in(params["percent_units"]) & np.isfinite(ctx.values)
+    if not pct.any():
+        return empty()
+    sub = pd.DataFrame({"s": ctx.series_ids[pct], "v": ctx.values[pct], "pos": np.flatnonzero(pct)})
+    g = sub.groupby("s")["v"].agg(["min", "max", "count"])
+    bad = g[(g["min"] >= 0) & (g["max"] <= 1) & (g["max"] > 0) & (g["count"] >= params["min_obs"])]
+    hit = sub[sub["s"].isin(bad.index)]
+    mx = bad["max"].reindex(hit["s"]).to_numpy()
+    return findings(hit["pos"].to_numpy(), ctx.measure, hit["v"].to_numpy(),
+                    [f"percent (0-100); the whole series lies in [0, {m:g}]" for m in mx])
+
+
+@lru_cache(maxsize=2)
+def sdg_constraints(path: Path = SDG_CONSTRAINTS) -> dict[str, dict[str, frozenset[str] | None]]:
+    """Per SDG series and component, the allowed codes (None = ALL)."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out: dict[str, dict[str, frozenset[str] | None]] = {}
+    for rec in table.to_dict("records"):
+        series = rec.pop("SERIES")
+        rec.pop("Name", None)
+        out[series] = {comp: None if val in ("ALL", "") else frozenset(val.split(";"))
+                       for comp, val in rec.items()}
+    return out
+
+
+def check_sdg_constraint(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Components of an SDG series must use the codes the global content constraints allow."""
+    if "SERIES" not in ctx.frame.columns:
+        return empty()
+    table = sdg_constraints()
+    scodes, suniq = ctx.factor("SERIES")
+    parts = []
+    for comp in sorted({c for per in table.values() for c in per}):
+        if comp not in ctx.frame.columns:
+            continue
+        ids = ctx.group_ids(["SERIES", comp])
+        first = pd.Series(np.arange(len(ids))).groupby(ids).first().to_numpy()
+        bad, exp = [], []
+        for i in first:
+            series, code = ctx.frame["SERIES"].iat[i], ctx.frame[comp].iat[i]
+            allowed = table.get(str(series), {}).get(comp)
+            if allowed is not None and pd.notna(code) and str(code) not in allowed:
+                bad.append(ids[i])
+                exp.append(f"for {series}: one of {', '.join(sorted(allowed))}")
+        if bad:
+            pos = np.flatnonzero(np.isin(ids, bad))
+            parts.append(findings(pos, comp, ctx.frame[comp].iloc[pos].astype(object).to_numpy(),
+                                  pd.Series(exp, index=bad).reindex(ids[pos]).to_numpy()))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def _population(ctx: Context) -> pd.DataFrame | None:
+    pop = ctx.population
+    if pop is None or not {"REF_AREA", "TIME_PERIOD", "POPULATION"} <= set(pop.columns):
+        return None
+    return pop[["REF_AREA", "TIME_PERIOD", "POPULATION"]].astype({"REF_AREA": str, "TIME_PERIOD": str})
+
+
+def check_rate_consistency(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rate per 100,000 must equal count / population x 100,000 (totals by sex and age only)."""
+    pop = _population(ctx)
+    if pop is None or "REF_AREA" not in ctx.frame.columns:
+        return empty()
+    parts = []
+    f = ctx.frame
+    total = np.ones(len(ctx), dtype=bool)
+    for d in params["total_dims"]:
+        if d in f.columns:
+            total &= (f[d] == "_T").to_numpy()
+    for pair in params["pairs"]:
+        dim, rate, count = pair["dimension"], pair["rate"], pair["count"]
+        if dim not in f.columns:
+            continue
+        on = [d for d in ctx.dims if d != dim] + [ctx.time]
+        is_rate = total & (f[dim] == rate).to_numpy()
+        is_count = total & (f[dim] == count).to_numpy()
+        if not is_rate.any() or not is_count.any():
+            continue
+        r = f.loc[is_rate, on].assign(_pos=np.flatnonzero(is_rate), _rate=ctx.values[is_rate])
+        c = f.loc[is_count, on].assign(_count=ctx.values[is_count])
+        m = r.merge(c, on=on, how="inner").merge(
+            pop, left_on=["REF_AREA", ctx.time], right_on=["REF_AREA", "TIME_PERIOD"], how="inner",
+            suffixes=("", "_pop"))
+        expect = m["_count"] / m["POPULATION"] * params["per"]
+        diff = (m["_rate"] - expect).abs()
+        bad = (diff > params["abs_tolerance"]) & (diff > params["rel_tolerance"] * expect.abs())
+        m, expect = m[bad], expect[bad]
+        if len(m):
+            exp = [f"{e:.4g} = {c:g} / {p:g} x {params['per']:g}"
+                   for e, c, p in zip(expect, m["_count"], m["POPULATION"])]
+            parts.append(findings(m["_pos"].to_numpy(), ctx.measure, m["_rate"].to_numpy(), exp))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
