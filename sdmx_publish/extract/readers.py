@@ -52,14 +52,17 @@ def decode(raw: bytes, encoding: str, where: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _with_header(grid: pd.DataFrame, spec: Spec, where: str) -> pd.DataFrame:
-    """Cut the header rows off a grid of strings and name the columns after them."""
+def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.DataFrame:
+    """Cut ``skip`` rows and the header rows off a grid of strings and name the columns after the header.
+
+    The grid's index is the 0-based line (or sheet row) number in the source.
+    """
     src = spec.source
-    first = src.skip_rows + src.header_rows
-    if len(grid) <= src.skip_rows:
+    first = skip + src.header_rows
+    if len(grid) <= skip:
         raise InputError("no header row: the file has fewer lines than source.skip_rows", where=where,
                          fix="check source.skip_rows")
-    head = grid.iloc[src.skip_rows:first].fillna("").astype(str)
+    head = grid.iloc[skip:first].fillna("").astype(str)
     head = head.replace("", pd.NA).ffill(axis=1).fillna("") if src.header_rows > 1 else head
     names = [" ".join(p.strip() for p in head[c] if p.strip()) for c in head.columns]
     seen: dict[str, int] = {}
@@ -85,11 +88,12 @@ def read_csv(spec: Spec) -> pd.DataFrame:
     text = decode(raw, spec.source.encoding, where)
     try:
         grid = pd.read_csv(io.StringIO(text), sep=spec.source.delimiter, header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, engine="c")
+                           keep_default_na=False, skip_blank_lines=False, engine="c", skiprows=spec.source.skip_rows)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise InputError(f"not a readable CSV table: {e}", where=where,
                          fix="check source.delimiter and that every row has the same number of fields") from None
-    frame = _with_header(grid, spec, where)
+    grid.index += spec.source.skip_rows
+    frame = _with_header(grid, spec, where, skip=0)
     frame["_source"] = where
     return frame
 
@@ -102,7 +106,7 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
         raise InputError(f"not a readable Excel workbook: {e}", where=where,
                          fix="open and save the workbook again in Excel (.xlsx), or check source.sheet") from None
-    frame = _with_header(grid, spec, where)
+    frame = _with_header(grid, spec, where, skip=spec.source.skip_rows)
     frame["_source"] = f"{where} [{sheet}]"
     return frame
 

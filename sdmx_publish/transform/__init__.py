@@ -58,7 +58,8 @@ def check_spec(spec: Spec, flow: Flow) -> None:
 def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:
     """Map a raw table (from :func:`~sdmx_publish.extract.extract`) onto ``flow``'s DSD."""
     check_spec(spec, flow)
-    where = str(spec.path)
+    source = raw["_source"].iloc[0] if len(raw) else spec.source.path or spec.source.connection
+    where = f"{source} (spec {spec.path})"
     report = TransformReport(rows_read=len(raw))
     frame, report.rows_filtered = apply_filter(raw, spec.filter, where)
     value_col = spec.columns.get(flow.dsd.primary_measure)
@@ -80,6 +81,8 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     for m in spec.maps:
         for t in m.target:
             out[t] = frame[t]
+    if spec.reshape:
+        out[spec.reshape.into] = frame[spec.reshape.into]
     for comp, code in spec.constants.items():
         out[comp] = code
     src = spec.source

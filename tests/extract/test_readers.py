@@ -1,0 +1,154 @@
+"""Readers on real-world shapes of national tables, and on a corpus of bad inputs.
+
+Each bad input must give an InputError naming the file (and line where there is one) with a fix,
+never another exception.
+"""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sdmx_publish.errors import InputError, PublishError
+from sdmx_publish.extract import extract, load_spec
+from sdmx_publish.transform import transform
+
+from .helpers import TABLE, spec_dict, write_case
+
+
+def run(tmp_path, content, flow, **kw):
+    spec = load_spec(write_case(tmp_path, content, **kw))
+    return transform(extract(spec), spec, flow)
+
+
+def test_reads_thousands_separators_and_missing_markers(tmp_path, iccs_flow):
+    frame, report = run(tmp_path, TABLE, iccs_flow, thousands=",")
+    kor = frame.set_index(["REF_AREA", "SEX"])["OBS_VALUE"]
+    assert kor[("410", "_T")] == 1234.0
+    jpn = frame[frame.REF_AREA == "392"].iloc[0]
+    assert pd.isna(jpn.OBS_VALUE) and jpn.OBS_STATUS == "M"
+    assert report.missing_values == 1
+    assert list(frame["_row"]) == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "cp1252", "utf-8-sig"])
+def test_encodings(tmp_path, iccs_flow, encoding):
+    text = TABLE.replace("Country", "Country") + ""
+    # a non-ASCII national label in the spec's NAT_CATEGORY column proves the decoding
+    label = {"cp949": "살인", "cp1252": "Homicídio", "utf-8-sig": "살인 기수"}[encoding]
+    text = text.replace("Value\n", "Value,Label\n").replace("\nKOR,Total,2021,\"1,234\"", f"\nKOR,Total,2021,\"1,234\",{label}")
+    spec = spec_dict("table.csv", encoding=encoding, thousands=",")
+    spec["columns"]["NAT_CATEGORY"] = "Label"
+    frame, _ = run(tmp_path, text, iccs_flow, encoding=encoding, spec=spec)
+    assert label in set(frame["NAT_CATEGORY"])
+
+
+def test_wrong_encoding_names_line_and_fix(tmp_path, iccs_flow):
+    text = TABLE.replace("JPN,Total", "JPN,Total").replace("Value\n", "Value\n") + "KOR,Male,2020,살인\n"
+    with pytest.raises(InputError) as e:
+        run(tmp_path, text, iccs_flow, encoding="cp949", spec=spec_dict("table.csv", encoding="utf-8"))
+    assert "line 6" in str(e.value) and "cp949" in str(e.value) and "table.csv" in str(e.value)
+
+
+def test_header_not_on_line_one_and_years_as_columns(tmp_path, iccs_flow):
+    text = ("범죄 통계 (단위: 건)\n\nCountry,Sex,2011 년,2012 년\nKOR,Total,100,110\nKOR,Male,60,-\n"
+            "※ 자료: 경찰청\n")
+    spec = spec_dict("table.csv", skip_rows=2)
+    spec["columns"] = {}
+    spec["reshape"] = {"id_columns": ["Country", "Sex"], "into": "TIME_PERIOD",
+                       "value_columns_matching": r"\d{4} 년", "label_pattern": r"(\d{4})"}
+    spec["filter"] = {"drop_matching": {"Country": "^※"}}
+    frame, report = run(tmp_path, text, iccs_flow, spec=spec)
+    assert sorted(frame.TIME_PERIOD.unique()) == ["2011", "2012"]
+    assert len(frame) == 4 and report.rows_filtered == 1
+    assert frame.loc[frame._column == "2012 년", "_row"].tolist() == [4, 5]
+    assert frame.OBS_VALUE.isna().sum() == 1
+
+
+def test_mixed_line_endings_and_bom(tmp_path, iccs_flow):
+    text = "\ufeff" + TABLE.replace("\n", "\r\n", 2)
+    frame, _ = run(tmp_path, text, iccs_flow, thousands=",")
+    assert len(frame) == 4
+
+
+def test_footnote_markers_nan_inf(tmp_path, iccs_flow):
+    text = "Country,Sex,Year,Value\nKOR,Total,2021,123 p\nKOR,Male,2021,45*\nKOR,Female,2021,inf\nJPN,Total,2021,NaN\n"
+    frame, _ = run(tmp_path, text, iccs_flow)
+    values = frame.set_index(["REF_AREA", "SEX"])["OBS_VALUE"]
+    assert values[("410", "_T")] == 123 and values[("410", "M")] == 45
+    assert pd.isna(values[("410", "F")]) and pd.isna(values[("392", "_T")])
+    assert set(frame["_value_raw"]) >= {"inf", "NaN"}  # kept for the validation report
+
+
+def test_xlsx_with_sheet(tmp_path, iccs_flow):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "data"
+    for row in [["Table 1"], [], ["Country", "Sex", "Year", "Value"], ["KOR", "Total", 2021, 5]]:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    frame, _ = run(tmp_path, buf.getvalue(), iccs_flow, name="t.xlsx",
+                   spec=spec_dict("t.xlsx", format="xlsx", sheet="data", skip_rows=2))
+    assert frame.OBS_VALUE.tolist() == [5.0] and frame._row.tolist() == [4]
+
+
+def test_sql_source(tmp_path, iccs_flow):
+    import sqlite3
+
+    db = tmp_path / "cj.db"
+    with sqlite3.connect(db) as con:
+        con.execute("create table t (Country text, Sex text, Year int, Value real)")
+        con.execute("insert into t values ('KOR', 'Male', 2020, 10), ('KOR', 'Female', 2020, 12)")
+    spec = spec_dict("x")
+    spec["source"] = {"format": "sql", "connection": f"sqlite:///{db}", "query": "select * from t"}
+    frame, _ = run(tmp_path, "", iccs_flow, spec=spec)
+    assert sorted(frame.OBS_VALUE) == [10.0, 12.0]
+
+
+BAD = {
+    "empty": (b"", "empty"),
+    "header only": (b"Country,Sex,Year,Value\n", "no data rows"),
+    "binary junk": (bytes(range(256)) * 4, "binary"),
+    "duplicated column names": (b"Country,Sex,Year,Value,Value\nKOR,Total,2021,1,2\n", "duplicated column name 'Value'"),
+    "missing column": (b"Country,Gender,Year,Value\nKOR,Total,2021,1\n", "missing column(s) ['Sex']"),
+    "ragged rows": (b"Country,Sex,Year,Value\nKOR,Total,2021,1,2,3,4\n", "not a readable CSV"),
+}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_inputs_give_clear_errors(tmp_path, iccs_flow, name):
+    content, expected = BAD[name]
+    with pytest.raises(InputError) as e:
+        run(tmp_path, content, iccs_flow)
+    assert expected in str(e.value)
+    assert "fix:" in str(e.value) and "table.csv" in str(e.value)
+
+
+def test_truncated_xlsx(tmp_path, iccs_flow):
+    wb = openpyxl.Workbook()
+    wb.active.append(["Country", "Sex", "Year", "Value"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(InputError, match="not a readable Excel workbook"):
+        run(tmp_path, buf.getvalue()[:300], iccs_flow, name="t.xlsx", spec=spec_dict("t.xlsx", format="xlsx"))
+
+
+def test_extra_columns_are_ignored(tmp_path, iccs_flow):
+    frame, _ = run(tmp_path, TABLE.replace("Value\n", "Value,Remark\n").replace("534\n", "534,ok\n"), iccs_flow,
+                   thousands=",")
+    assert "Remark" not in frame.columns and len(frame) == 4
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
+def test_no_input_crashes_the_reader(tmp_path, iccs_flow, content):
+    try:
+        run(tmp_path, content, iccs_flow)
+    except PublishError:
+        pass

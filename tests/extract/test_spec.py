@@ -1,0 +1,86 @@
+"""Spec files that are wrong fail before any data is read, naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from sdmx_publish.errors import SpecError
+from sdmx_publish.extract import load_spec
+from sdmx_publish.transform import check_spec
+
+from .helpers import TABLE, spec_dict, write_case
+
+
+def write(tmp_path, spec: dict):
+    return write_case(tmp_path, TABLE, spec=spec)
+
+
+def test_unknown_key_is_named(tmp_path):
+    spec = spec_dict("table.csv")
+    spec["source"]["encodng"] = "utf-8"
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    msg = str(e.value)
+    assert "spec.yaml" in msg and "source.encodng" in msg and "unknown key" in msg
+
+
+def test_unsupported_encoding(tmp_path):
+    with pytest.raises(SpecError, match="unsupported encoding 'klingon'"):
+        load_spec(write(tmp_path, spec_dict("table.csv", encoding="klingon")))
+
+
+def test_missing_source_and_map_files(tmp_path):
+    spec = spec_dict("nope.csv")
+    with pytest.raises(SpecError, match="source file 'nope.csv' not found"):
+        load_spec(write(tmp_path, spec))
+    spec = spec_dict("table.csv")
+    spec["maps"][1]["file"] = "maps/missing.csv"
+    with pytest.raises(SpecError, match=r"maps\[1\].file"):
+        load_spec(write(tmp_path, spec))
+
+
+def test_map_without_its_columns(tmp_path):
+    (tmp_path / "bad_map.csv").write_text("Gender,SEX\nTotal,_T\n")
+    spec = spec_dict("table.csv")
+    spec["maps"][1]["file"] = "bad_map.csv"
+    with pytest.raises(SpecError, match=r"lacks column\(s\) \['Sex'\]"):
+        load_spec(write(tmp_path, spec))
+
+
+def test_map_with_two_targets_for_one_value(tmp_path):
+    (tmp_path / "m.csv").write_text("Sex,SEX,note\nMale,M,\nMale,F,oops\n")
+    spec = spec_dict("table.csv")
+    spec["maps"][1]["file"] = "m.csv"
+    with pytest.raises(SpecError, match="more than one target"):
+        load_spec(write(tmp_path, spec))
+
+
+def test_component_typo_suggests_the_right_one(tmp_path, iccs_flow):
+    spec = spec_dict("table.csv")
+    spec["constants"]["UNIT_MEASUR"] = spec["constants"].pop("UNIT_MEASURE")
+    with pytest.raises(SpecError) as e:
+        check_spec(load_spec(write(tmp_path, spec)), iccs_flow)
+    assert "UNIT_MEASUR" in str(e.value) and "did you mean 'UNIT_MEASURE'" in str(e.value)
+
+
+def test_dimension_without_value(tmp_path, iccs_flow):
+    spec = spec_dict("table.csv")
+    del spec["constants"]["CYBER"]
+    with pytest.raises(SpecError, match="dimension 'CYBER'"):
+        check_spec(load_spec(write(tmp_path, spec)), iccs_flow)
+
+
+def test_not_yaml(tmp_path):
+    p = tmp_path / "spec.yaml"
+    p.write_text("dataflow: [unclosed\n")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(p)
+
+
+@pytest.mark.parametrize("spec", sorted((__import__("pathlib").Path(__file__).parents[2] / "examples").glob("*/*.yaml")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_bundled_specs_are_valid(spec, registry):
+    s = load_spec(spec)
+    check_spec(s, registry.flow(s.dataflow))
+    assert yaml.safe_load(spec.read_text())["dataflow"] == s.dataflow
