@@ -1,0 +1,64 @@
+"""SDMX-CSV 1.0 and 2.0, with ``labels=id`` or ``labels=both`` (``code: name`` from codelists)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import Unsupported
+from .frame import Column, Prepared
+from .text import concat, csv_escape, join, table
+
+
+def _label(prep: Prepared, col: Column) -> list[str]:
+    """Cell text of each value: the id, or ``id: name`` for coded components with labels=both."""
+    cl = prep.flow.codelists.get(col.id)
+    if prep.options.labels != "both" or cl is None:
+        return col.values
+    return [f"{v}: {cl.codes[v].name}" if v in cl.codes else v for v in col.values]
+
+
+def _columns(prep: Prepared) -> tuple[list[Column], Column, list[Column]]:
+    """(group dimensions, observation dimension, attributes of every level) in header order."""
+    if not prep.options.observations:
+        raise Unsupported(f"detail={prep.options.detail} for SDMX-CSV",
+                          fix="SDMX-CSV holds observations: use detail=full or dataonly")
+    attrs = [prep.attributes[a.id] for a in prep.flow.dsd.attributes
+             if a.id in prep.attributes] if prep.options.attributes else []
+    return [prep.dims[d] for d in prep.group_dims], prep.dims[prep.obs_dim], attrs
+
+
+def _rows(prep: Prepared, prefix: str) -> Iterator[str]:
+    """Data lines: ``prefix`` then group key, observation dimension, value, attributes."""
+    keys, obs_dim, attrs = _columns(prep)
+    cell = lambda v: "," + csv_escape(v)  # noqa: E731
+    tabs = {c.id: table(_label(prep, c), cell, missing=",") for c in (*keys, obs_dim, *attrs)}
+    value_tab = table(prep.measure.values, lambda v: "," + v, missing=",")
+    newline = np.full(prep.options.chunk_rows, "\n", dtype=object)
+    for chunk in prep.chunks():
+        gp = chunk.group_pos
+        key = (prefix + concat([tabs[c.id][c.codes[gp]] for c in keys])) if keys else np.full(len(gp), prefix, object)
+        pos = chunk.pos
+        yield join([key[chunk.group], tabs[obs_dim.id][obs_dim.codes[pos]], value_tab[prep.measure.codes[pos]],
+                    *(tabs[c.id][c.codes[pos]] for c in attrs), newline[:len(pos)]])
+
+
+def _header(prep: Prepared, first: list[str]) -> str:
+    keys, obs_dim, attrs = _columns(prep)
+    names = [*first, *(c.id for c in keys), obs_dim.id, prep.measure.id, *(c.id for c in attrs)]
+    return ",".join(csv_escape(n) for n in names) + "\n"
+
+
+def csv10(prep: Prepared) -> Iterator[str]:
+    """SDMX-CSV 1.0: ``DATAFLOW`` (agency:id(version)) then components."""
+    ref = prep.flow.dataflow.ref
+    yield _header(prep, ["DATAFLOW"])
+    yield from _rows(prep, csv_escape(f"{ref.agency}:{ref.id}({ref.version})"))
+
+
+def csv20(prep: Prepared) -> Iterator[str]:
+    """SDMX-CSV 2.0: ``STRUCTURE,STRUCTURE_ID,ACTION`` then components."""
+    ref = prep.flow.dataflow.ref
+    yield _header(prep, ["STRUCTURE", "STRUCTURE_ID", "ACTION"])
+    yield from _rows(prep, "dataflow," + csv_escape(f"{ref.agency}:{ref.id}({ref.version})") + ",I")

@@ -1,0 +1,101 @@
+"""SDMX-ML 2.1 generic data (GenericData, GenericTimeSeriesData), flat or in series."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import Unsupported
+from ..structure.model import Flow
+from .frame import Chunk, Column, Prepared
+from .text import concat, join, table, xml_escape
+from .xmlcommon import V21, header, structure_id, value_columns
+
+_NS = (f'xmlns:message="{V21}/message" xmlns:generic="{V21}/data/generic" xmlns:common="{V21}/common"')
+
+
+def generic(prep: Prepared, *, ts: bool = False) -> Iterator[str]:
+    """Text of a generic data message, one piece per chunk of rows."""
+    flow, o = prep.flow, prep.options
+    if ts and (o.flat or o.dimension_at_observation != flow.dsd.time_dimension):
+        raise Unsupported("a time-series message needs the time dimension at observation level",
+                          fix=f"use dimension_at_observation={flow.dsd.time_dimension!r} or the non-TS format")
+    if o.flat and not o.observations:
+        raise Unsupported(f"detail={o.detail} needs series", fix="use a dimension at observation, not AllDimensions")
+    root = "GenericTimeSeriesData" if ts else "GenericData"
+    yield f'<?xml version="1.0" encoding="UTF-8"?>\n<message:{root} {_NS}>\n'
+    yield header(flow, o)
+    yield f'<message:DataSet structureRef="{structure_id(flow.dsd.ref)}" action="Information">\n'
+    ds = prep.dataset_values()
+    if ds:
+        yield _values_block("Attributes", "".join(_value(k, v) for k, v in ds))
+    body = _Body(prep, flow)
+    for chunk in prep.chunks():
+        yield body.flat(chunk) if o.flat else body.series(chunk)
+    yield f"</message:DataSet>\n</message:{root}>\n"
+
+
+def _value(cid: str, v: str) -> str:
+    return f'<generic:Value id="{cid}" value="{xml_escape(v)}"/>'
+
+
+def _values_block(tag: str, inner: str) -> str:
+    return f"<generic:{tag}>{inner}</generic:{tag}>\n"
+
+
+class _Body:
+    """Lookup tables built once per message; each method turns one chunk into text."""
+
+    def __init__(self, prep: Prepared, flow: Flow) -> None:
+        self.prep = prep
+        self.keys, self.series_attrs, self.obs_attrs = value_columns(prep)
+        self._tabs: dict[str, np.ndarray] = {}
+        d, m = prep.dims[prep.obs_dim], prep.measure
+        self.obs_dim, self.value = d, m
+        self.value_tab = table(m.values, lambda v: f'<generic:ObsValue value="{v}"/>')
+
+    def _tab(self, c: Column) -> np.ndarray:
+        t = self._tabs.get(c.id)
+        if t is None:
+            t = self._tabs[c.id] = table(c.values, lambda v, i=c.id: _value(i, v))
+        return t
+
+    def _values(self, cols: list[Column], pos: np.ndarray, tag: str, *, required: bool = False) -> np.ndarray:
+        """``<generic:tag>`` with one Value per present column; empty where none is present."""
+        if not cols:
+            return np.full(len(pos), "", dtype=object)
+        inner = concat([self._tab(c)[c.codes[pos]] for c in cols])
+        if required:
+            return f"<generic:{tag}>" + inner + f"</generic:{tag}>"
+        present = np.zeros(len(pos), dtype=bool)
+        for c in cols:
+            present |= c.codes[pos] >= 0
+        out = f"<generic:{tag}>" + inner + f"</generic:{tag}>"
+        out[~present] = ""
+        return out
+
+    def _obs_tail(self, chunk: Chunk) -> list[np.ndarray]:
+        pos = chunk.pos
+        return [self.value_tab[self.value.codes[pos]], self._values(self.obs_attrs, pos, "Attributes")]
+
+    def flat(self, chunk: Chunk) -> str:
+        keys = [*self.keys, self.obs_dim]
+        head = "<generic:Obs>" + self._values(keys, chunk.pos, "ObsKey", required=True)
+        end = np.full(len(chunk.pos), "</generic:Obs>\n", dtype=object)
+        return join([head, *self._obs_tail(chunk), end])
+
+    def series(self, chunk: Chunk) -> str:
+        gp = chunk.group_pos
+        head = ("<generic:Series>" + self._values(self.keys, gp, "SeriesKey", required=True)
+                + self._values(self.series_attrs, gp, "Attributes"))
+        if not self.prep.options.observations:
+            return join([(head + "</generic:Series>\n")[chunk.group_new]])
+        opens = (head + "\n")[chunk.group]
+        opens[~chunk.first] = ""
+        d = self.obs_dim
+        if "obsdim" not in self._tabs:
+            self._tabs["obsdim"] = table(d.values, lambda v: f'<generic:Obs><generic:ObsDimension value="{xml_escape(v)}"/>')
+        ends = np.array(["</generic:Obs>\n", "</generic:Obs>\n</generic:Series>\n"], dtype=object)
+        return join([opens, self._tabs["obsdim"][d.codes[chunk.pos]], *self._obs_tail(chunk),
+                     ends[chunk.last.astype(np.intp)]])

@@ -1,0 +1,60 @@
+"""Options shared by every writer (frozen, keyword-only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from ..errors import Unsupported
+
+ALL_DIMENSIONS = "AllDimensions"
+Detail = Literal["full", "dataonly", "serieskeysonly", "nodata"]
+Labels = Literal["id", "both"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteOptions:
+    """How to write a data message.
+
+    ``dimension_at_observation``: ``TIME_PERIOD`` (time series), another dimension id
+    (cross-section), or ``AllDimensions`` (flat). ``labels`` applies to SDMX-CSV only.
+    ``detail`` follows the SDMX REST parameter; ``serieskeysonly`` and ``nodata`` need a
+    series-based message. ``chunk_rows`` bounds memory: rows turned into text at once.
+    """
+
+    dimension_at_observation: str = "TIME_PERIOD"
+    labels: Labels = "id"
+    #: SDMX-CSV 2.0 only: "original" keeps time periods as given (the only one supported)
+    time_format: Literal["original"] = "original"
+    sender: str = "CCJS"
+    message_id: str | None = None
+    prepared: datetime | None = None
+    test: bool = False
+    detail: Detail = "full"
+    chunk_rows: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.labels not in ("id", "both"):
+            raise Unsupported(f"labels={self.labels!r}", fix="use labels='id' or 'both'")
+        if self.detail not in ("full", "dataonly", "serieskeysonly", "nodata"):
+            raise Unsupported(f"detail={self.detail!r}",
+                              fix="use one of full, dataonly, serieskeysonly, nodata")
+        if self.time_format != "original":
+            raise Unsupported(f"time_format={self.time_format!r}", fix="use time_format='original'")
+        if self.chunk_rows < 1:
+            raise Unsupported(f"chunk_rows={self.chunk_rows}", fix="use a positive number of rows")
+
+    @property
+    def flat(self) -> bool:
+        return self.dimension_at_observation == ALL_DIMENSIONS
+
+    @property
+    def attributes(self) -> bool:
+        """Whether attribute values are written at all."""
+        return self.detail in ("full", "nodata")
+
+    @property
+    def observations(self) -> bool:
+        """Whether observations are written at all."""
+        return self.detail in ("full", "dataonly")

@@ -1,0 +1,68 @@
+"""SDMX-ML structure-specific data: 2.1 (StructureSpecificData, StructureSpecificTimeSeriesData)
+and 3.0, flat (AllDimensions) or grouped in series by every dimension but the observation one."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import Unsupported
+from .frame import Chunk, Prepared
+from .text import join, table, xml_escape
+from .xmlcommon import V21, V30, XSI, AttrText, header, ss_namespace, structure_id, value_columns
+
+
+def structure_specific(prep: Prepared, *, version: str = "2.1", ts: bool = False) -> Iterator[str]:
+    """Text of a structure-specific data message, one piece per chunk of rows."""
+    flow, o = prep.flow, prep.options
+    if ts and (o.flat or o.dimension_at_observation != flow.dsd.time_dimension):
+        raise Unsupported("a time-series message needs the time dimension at observation level",
+                          fix=f"use dimension_at_observation={flow.dsd.time_dimension!r} or the non-TS format")
+    if o.flat and not o.observations:
+        raise Unsupported(f"detail={o.detail} needs series", fix="use a dimension at observation, not AllDimensions")
+    base = V21 if version == "2.1" else V30
+    root = "StructureSpecificTimeSeriesData" if ts else "StructureSpecificData"
+    ns = ss_namespace(flow, o)
+    yield ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           f'<message:{root} xmlns:message="{base}/message" xmlns:ss="{base}/data/structurespecific"'
+           f' xmlns:ns1="{xml_escape(ns)}" xmlns:common="{base}/common" xmlns:xsi="{XSI}">\n')
+    yield header(flow, o, version=version, namespace=ns)
+    ds_attrs = "".join(f' {k}="{xml_escape(v)}"' for k, v in prep.dataset_values())
+    yield (f'<message:DataSet ss:structureRef="{structure_id(flow.dsd.ref)}" xsi:type="ns1:DataSetType"'
+           f' ss:dataScope="DataStructure" ss:action="Information"{ds_attrs}>\n')
+    body = _Body(prep)
+    for chunk in prep.chunks():
+        yield body.flat(chunk) if o.flat else body.series(chunk)
+    yield f"</message:DataSet>\n</message:{root}>\n"
+
+
+class _Body:
+    """Lookup tables built once per message; each method turns one chunk into text."""
+
+    def __init__(self, prep: Prepared) -> None:
+        self.prep, self.attrs = prep, AttrText()
+        self.keys, self.series_attrs, self.obs_attrs = value_columns(prep)
+        d = prep.dims[prep.obs_dim]
+        self.obs_dim, self.obs_tab = d, table(d.values, lambda v: f' {d.id}="{xml_escape(v)}"')
+        m = prep.measure
+        self.value, self.value_tab = m, table(m.values, lambda v: f' {m.id}="{v}"')
+
+    def _obs(self, chunk: Chunk) -> list[np.ndarray]:
+        pos = chunk.pos
+        return [self.obs_tab[self.obs_dim.codes[pos]], self.value_tab[self.value.codes[pos]],
+                *(self.attrs.table(c)[c.codes[pos]] for c in self.obs_attrs)]
+
+    def flat(self, chunk: Chunk) -> str:
+        key = ("<Obs" + self.attrs.of(self.keys, chunk.group_pos))[chunk.group]
+        end = np.full(len(chunk.pos), "/>\n", dtype=object)
+        return join([key, *self._obs(chunk), end])
+
+    def series(self, chunk: Chunk) -> str:
+        head = "<Series" + self.attrs.of(self.keys, chunk.group_pos) + self.attrs.of(self.series_attrs, chunk.group_pos)
+        if not self.prep.options.observations:  # serieskeysonly / nodata: series without Obs
+            return join([(head + "/>\n")[chunk.group_new]])
+        opens = (head + ">\n<Obs")[chunk.group]
+        opens[~chunk.first] = "<Obs"
+        ends = np.array(["/>\n", "/>\n</Series>\n"], dtype=object)[chunk.last.astype(np.intp)]
+        return join([opens, *self._obs(chunk), ends])
