@@ -21,10 +21,14 @@ from .extract import extract, load_spec
 from .extract.readers import sha256_of
 from .publish import publish
 from .publish.store import latest, read_frame
-from .structure import load_registry
+from .extract.spec import Spec
+from .structure import Flow, load_registry
 from .transform import check_spec, transform
+from .transform.rates import population_for
+from .validate import Report, RuleConfig, validate
+from .validate.unmapped import with_unmapped
 
-RAW, FRAME, TRANSFORM, REPORT = "raw.pkl", "frame.pkl", "transform.json", "validation.json"
+RAW, FRAME, VALIDATED, TRANSFORM, REPORT = "raw.pkl", "frame.pkl", "validated.pkl", "transform.json", "validation.json"
 
 
 def part_id(spec_path: str | Path) -> str:
@@ -70,48 +74,49 @@ def step_transform(spec_path: str | Path, work: Path) -> dict[str, Any]:
             "excluded_rows": sum(e["rows"] for e in report.excluded)}
 
 
+def validate_frame(frame: pd.DataFrame, flow: Flow, spec: Spec, *, previous: pd.DataFrame | None,
+                   transform_report: dict) -> Report:
+    """Run every rule (tuned by the spec's ``validation`` block); unmapped values are errors too."""
+    config = RuleConfig.from_dict(spec.validation, where=f"{spec.path}: validation")
+    report = validate(frame, flow, config=config, previous=previous, population=population_for(flow))
+    return with_unmapped(report, transform_report.get("unmapped", []))
+
+
 def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
     """Validate ``frame.pkl`` (with the previous release for revisions); write the reports.
 
-    Raises :class:`ValidationFailed` after writing the reports when there are errors.
+    Writes ``validated.pkl`` (the rows to publish: exact duplicates dropped) and the reports;
+    raises :class:`ValidationFailed` after writing the reports when there are errors.
     """
-    from .validate import validate_run
-
     spec, _, flow = _flow(spec_path)
     frame = pd.read_pickle(work / FRAME)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
-    transform_report = json.loads((work / TRANSFORM).read_text())
-    part = part_id(spec_path)
-    report = validate_run(frame, flow, spec=spec, previous=read_frame(previous, part) if previous else None,
-                          transform_report=transform_report)
-    report.to_json(work / REPORT)
-    report.to_html(work / "validation.html")
-    report.to_csv(work / "findings.csv")
-    if len(report.quarantine):
-        report.quarantine.to_csv(work / "quarantine.csv", index=False)
-    summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings, "report": str(work / REPORT),
-               "html": str(work / "validation.html"), "summary": report.summary()}
+    report = validate_frame(frame, flow, spec, previous=read_frame(previous, part_id(spec_path)) if previous else None,
+                            transform_report=json.loads((work / TRANSFORM).read_text()))
+    paths = report.write(work)
+    report.data.to_pickle(work / VALIDATED)
+    summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,
+               "revisions": report.revisions, "summary": report.summary(),
+               **{k: str(v) for k, v in paths.items()}}
+    (work / "validation-summary.json").write_text(json.dumps(summary, default=str))
     if not report.ok:
         raise ValidationFailed(f"{report.errors} validation error(s); nothing was published", where=str(spec.path),
-                               fix=f"see {work / 'validation.html'} (quarantined rows: {work / 'quarantine.csv'})")
+                               fix=f"see {paths.get('html', work)}")
     return summary
 
 
 def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | None = None) -> dict[str, Any]:
-    """Publish ``frame.pkl`` as a new release (or return the unchanged latest one)."""
-    from .validate import Report
-
+    """Publish ``validated.pkl`` as a new release (or return the unchanged latest one)."""
     spec, registry, flow = _flow(spec_path)
-    frame = pd.read_pickle(work / FRAME)
-    report = Report.from_json(work / REPORT)
+    frame = pd.read_pickle(work / VALIDATED)
+    validation = json.loads((work / "validation-summary.json").read_text())
     sources = json.loads((work / "sources.json").read_text())
-    release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), report=report,
-                           sources=sources,
-                           run={"spec": str(spec_path), **(run or {})},
+    release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
+                           report_file=work / REPORT, sources=sources, run={"spec": str(spec_path), **(run or {})},
                            extra={"transform": json.loads((work / TRANSFORM).read_text())})
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest["observations"], "dataflow": flow.id,
-            "agency": flow.dataflow.ref.agency}
+            "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}
 
 
 def run(spec_path: str | Path, store: str | Path | None = None, *, run_id: str = "cli",

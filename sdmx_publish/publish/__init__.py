@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,14 +63,18 @@ def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Fl
     return whole, sorted([part, *parts])
 
 
-def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str, report: Any = None,
-            sources: list[dict] | None = None, run: dict | None = None,
-            extra: dict | None = None) -> tuple[Release, bool]:
-    """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new."""
+def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
+            validation: dict | None = None, report_file: Path | None = None, sources: list[dict] | None = None,
+            run: dict | None = None, extra: dict | None = None) -> tuple[Release, bool]:
+    """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
+
+    ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
+    ``report_file`` the JSON report, copied into the release.
+    """
     from ..write import WriteOptions, write  # the writers are the heavy part; import on use
 
-    if report is not None and not report.ok:
-        raise ValidationFailed(f"{report.errors} validation error(s); nothing was published",
+    if validation is not None and not validation["ok"]:
+        raise ValidationFailed(f"{validation['errors']} validation error(s); nothing was published",
                                fix="see the validation report, fix the source or the mappings, and run again")
     agency, flow_id = flow.dataflow.ref.agency, flow.id
     with locked(store, agency, flow_id):
@@ -83,8 +88,8 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         tmp = staging(store, agency, flow_id)
         try:
             files = _write_files(whole, flow, registry, tmp, now, release_id, WriteOptions, write)
-            if report is not None:
-                report.to_json(tmp / "validation.json")
+            if report_file is not None:
+                shutil.copyfile(report_file, tmp / "validation.json")
                 files.append(_entry(tmp, "validation.json", "validation-report-json", "application/json", 0))
             manifest = {
                 "release_id": release_id,
@@ -99,9 +104,9 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
                 "run": run or {},
                 "files": files,
                 "sources": sources or [],
-                "validation": {"errors": report.errors, "warnings": report.warnings, "report": "validation.json"}
-                if report is not None else None,
-                "revisions": getattr(report, "revisions", None),
+                "validation": {"errors": validation["errors"], "warnings": validation["warnings"],
+                               "report": "validation.json" if report_file else None} if validation else None,
+                "revisions": (validation or {}).get("revisions"),
                 **(extra or {}),
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

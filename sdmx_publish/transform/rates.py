@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
+from .. import config
 from ..errors import SpecError
 from ..extract.spec import Spec
+from ..structure import Flow
 
 PER = 100_000
 
@@ -45,3 +49,19 @@ def add_rates(frame: pd.DataFrame, population: pd.DataFrame, *, unit_column: str
     rates = rates.merge(have.assign(__have=True), on=key, how="left")
     rates = rates[rates.pop("__have").isna()]
     return pd.concat([frame, rates[frame.columns.intersection(rates.columns)]], ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def m49_population() -> pd.DataFrame:
+    """Bundled World Bank population by M49 code (``REF_AREA``), year and ``POPULATION``."""
+    ref = config.reference_dir()
+    pop = pd.read_csv(ref / "population.csv", dtype={"Year": str})
+    m49 = pd.read_csv(ref / "m49.csv", dtype=str, encoding="utf-8-sig")[["ISO-alpha3 Code", "M49 Code"]]
+    pop = pop.merge(m49, left_on="Country Code", right_on="ISO-alpha3 Code")
+    return pop.rename(columns={"M49 Code": "REF_AREA", "Year": "TIME_PERIOD", "Value": "POPULATION"})[
+        ["REF_AREA", "TIME_PERIOD", "POPULATION"]]
+
+
+def population_for(flow: Flow) -> pd.DataFrame | None:
+    """The population table for a dataflow whose REF_AREA uses M49 codes, else None."""
+    return m49_population() if "REF_AREA" in flow.dsd.dimension_ids else None
