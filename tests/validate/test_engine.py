@@ -1,0 +1,171 @@
+"""The engine: where findings point, quarantine, data to publish, configuration, age bands, revisions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_publish.errors import SpecError
+from sdmx_publish.validate import STRUCTURAL, RuleConfig, validate
+
+from .conftest import iccs_frame, sdg_frame
+
+
+def rules_of(report) -> set[str]:
+    return set(report.findings["rule"])
+
+
+def test_finding_points_at_source_row_column_and_key(iccs_flow) -> None:
+    frame = iccs_frame([{}, {"ICCS": "0199", "TIME_PERIOD": "2021"}], _source="unodc.csv", _column="VALUE")
+    f = validate(frame, iccs_flow).findings
+    hit = f[f["rule"] == "code.unknown"].iloc[0]
+    assert (hit["source"], hit["row"], hit["column"]) == ("unodc.csv", 3, "VALUE")
+    assert hit["component"] == "ICCS" and hit["value"] == "0199"
+    assert hit["key"] == "A.410.0199._T._T.NUMBER@2021"
+    assert "CL_ICCS" in hit["expected"]
+
+
+def test_unknown_and_not_allowed_are_reported_separately(sdg_flow) -> None:
+    frame = sdg_frame([{"SERIES": "SI_POV_DAY1", "UNIT_MEASURE": "PT"}, {"SERIES": "NOT_A_SERIES", "TIME_PERIOD": "2021"}])
+    f = validate(frame, sdg_flow).findings
+    assert f.loc[f["rule"] == "code.not_allowed", "value"].tolist() == ["SI_POV_DAY1"]
+    assert f.loc[f["rule"] == "code.unknown", "value"].tolist() == ["NOT_A_SERIES"]
+    assert "not allowed by the dataflow's constraint" in f.loc[f["rule"] == "code.not_allowed", "message"].iat[0]
+
+
+def test_quarantine_and_data_to_publish(iccs_flow) -> None:
+    frame = iccs_frame([{}, {}, {"TIME_PERIOD": "2021", "ICCS": "0199"}, {"TIME_PERIOD": "2022", "OBS_VALUE": -1}])
+    r = validate(frame, iccs_flow)
+    assert not r.ok and r.errors == 2 and r.dropped == 1
+    assert r.quarantine["_row"].tolist() == [4, 5]
+    assert r.quarantine["reason"].str.startswith(("code.unknown", "value.negative_count")).all()
+    assert r.data["TIME_PERIOD"].tolist() == ["2020"]
+    with pytest.raises(Exception, match="2 validation errors"):
+        r.raise_for_errors()
+
+
+def test_warnings_only_is_ok(iccs_flow) -> None:
+    r = validate(iccs_frame([{"OBS_VALUE": 10.5}]), iccs_flow)
+    assert r.ok and r.warnings == 1 and r.errors == 0
+    r.raise_for_errors()
+    assert r.manifest_entry() == {"errors": 0, "warnings": 1, "infos": 0, "report": "validation.json"}
+
+
+def test_missing_mandatory_column_is_one_frame_level_finding(iccs_flow) -> None:
+    r = validate(iccs_frame([{}, {"TIME_PERIOD": "2021"}]).drop(columns="OBS_STATUS"), iccs_flow)
+    hit = r.findings[r.findings["rule"] == "attr.mandatory"]
+    assert len(hit) == 1 and pd.isna(hit["row"].iat[0]) and hit["component"].iat[0] == "OBS_STATUS"
+
+
+def test_structural_only(iccs_flow) -> None:
+    r = validate(iccs_frame([{"OBS_VALUE": -1}, {"ICCS": "0199"}]), iccs_flow, rules=STRUCTURAL)
+    assert rules_of(r) == {"code.unknown"}
+
+
+def test_config_disables_and_changes_severity(iccs_flow) -> None:
+    frame = iccs_frame([{"OBS_VALUE": -1.5}])
+    cfg = RuleConfig.from_dict({"rules": {"value.non_integer_count": {"enabled": False},
+                                          "value.negative_count": {"severity": "warning"}}})
+    r = validate(frame, iccs_flow, config=cfg)
+    assert rules_of(r) == {"value.negative_count"} and r.ok
+    assert r.findings["severity"].tolist() == ["warning"]
+
+
+def test_config_per_dataflow_and_per_source(iccs_flow) -> None:
+    frame = pd.concat([iccs_frame([{"OBS_VALUE": 10.5}], _source="data/a.csv"),
+                       iccs_frame([{"OBS_VALUE": 20.5}], _source="data/b.csv", TIME_PERIOD="2021")],
+                      ignore_index=True)
+    cfg = RuleConfig.from_dict({"sources": {"b.csv": {"value.non_integer_count": {"severity": "info"}}},
+                                "dataflows": {"DF_ICCS_TEST": {"series.gap": {"enabled": False}}}})
+    f = validate(frame, iccs_flow, config=cfg).findings
+    hit = f[f["rule"] == "value.non_integer_count"]
+    got = dict(zip(hit["source"], hit["severity"]))
+    assert got == {"data/a.csv": "warning", "data/b.csv": "info"}
+    assert cfg.settings("series.gap", "DF_ICCS_TEST").enabled is False
+    assert cfg.settings("series.gap", "OTHER").enabled is True
+
+
+def test_config_parameter_per_source(iccs_flow) -> None:
+    prev = iccs_frame([{"_source": "a.csv"}, {"TIME_PERIOD": "2021", "_source": "b.csv"}])
+    cur = prev.assign(OBS_VALUE=[120.0, 120.0])
+    cfg = RuleConfig.from_dict({"sources": {"b.csv": {"revision.large": {"threshold": 0.5}}}})
+    f = validate(cur, iccs_flow, previous=prev, config=cfg).findings
+    assert f.loc[f["rule"] == "revision.large", "source"].tolist() == ["a.csv"]
+
+
+@pytest.mark.parametrize("bad", [{"rules": {"no.such.rule": {}}}, {"rules": {"series.gap": {"severity": "fatal"}}},
+                                 {"rules": {"series.outlier": {"treshold": 3}}}, {"rulez": {}},
+                                 {"rules": {"series.gap": {"enabled": "no"}}}, ["not", "a", "mapping"]])
+def test_bad_config_is_a_spec_error(bad) -> None:
+    with pytest.raises(SpecError):
+        RuleConfig.from_dict(bad)
+
+
+def test_config_from_yaml(tmp_path) -> None:
+    p = tmp_path / "rules.yaml"
+    p.write_text("rules:\n  series.outlier: {threshold: 5}\n", encoding="utf-8")
+    assert RuleConfig.from_yaml(p).settings("series.outlier").params["threshold"] == 5
+    p.write_text("rules: [unclosed", encoding="utf-8")
+    with pytest.raises(SpecError):
+        RuleConfig.from_yaml(p)
+
+
+def test_age_bands_that_tile_all_ages_must_sum(iccs_flow) -> None:
+    bands = {"Y0T14": 10, "Y15T29": 30, "Y30T44": 20, "Y_GE45": 30}
+    f = validate(iccs_frame([{"AGE": "_T", "OBS_VALUE": 100}] + [{"AGE": a, "OBS_VALUE": v} for a, v in bands.items()]),
+                 iccs_flow).findings
+    hit = f[f["rule"] == "total.sum_mismatch"]
+    assert hit["component"].tolist() == ["AGE"] and hit["expected"].iat[0].startswith("90 (sum of")
+
+
+@pytest.mark.parametrize("bands", [{"Y0T14": 10, "Y15T29": 30},                     # gap: no 30+
+                                   {"Y0T14": 10, "Y10T29": 30, "Y_GE30": 50}])        # overlap
+def test_age_bands_that_do_not_tile_are_not_summed(iccs_flow, bands) -> None:
+    f = validate(iccs_frame([{"AGE": "_T", "OBS_VALUE": 100}] + [{"AGE": a, "OBS_VALUE": v} for a, v in bands.items()]),
+                 iccs_flow).findings
+    assert "total.sum_mismatch" not in set(f["rule"])
+
+
+def test_totals_ignore_rates(iccs_flow) -> None:
+    frame = iccs_frame([{"SEX": "_T", "OBS_VALUE": 1.0}, {"SEX": "M", "OBS_VALUE": 1.6}, {"SEX": "F", "OBS_VALUE": 0.4}],
+                       UNIT_MEASURE="PER_100000_POP")
+    assert not {"total.smaller_than_part", "total.sum_mismatch"} & rules_of(validate(frame, iccs_flow))
+
+
+def test_iccs_level1_sections_are_children_of_total(iccs_flow) -> None:
+    frame = iccs_frame([{"ICCS": "_T", "OBS_VALUE": 50}, {"ICCS": "01", "OBS_VALUE": 80}])
+    f = validate(frame, iccs_flow).findings
+    hit = f[f["rule"] == "iccs.parent_smaller"]
+    assert hit["key"].tolist() == ["A.410._T._T._T.NUMBER@2020"] and "01" in hit["expected"].iat[0]
+
+
+def test_revision_summary(iccs_flow) -> None:
+    prev = iccs_frame([{"TIME_PERIOD": y, "OBS_VALUE": 100} for y in ("2018", "2019", "2020")])
+    cur = iccs_frame([{"TIME_PERIOD": "2019", "OBS_VALUE": 100}, {"TIME_PERIOD": "2020", "OBS_VALUE": 130},
+                      {"TIME_PERIOD": "2021", "OBS_VALUE": 90}])
+    r = validate(cur, iccs_flow, previous=prev)
+    assert {k: r.revisions[k] for k in ("new", "revised", "deleted", "unchanged", "large")} == \
+        {"new": 1, "revised": 1, "deleted": 1, "unchanged": 1, "large": 1}
+    gone = r.findings[r.findings["rule"] == "revision.deleted"].iloc[0]
+    assert gone["key"].endswith("@2018") and gone["row"] == 2 and gone["source"] == "test.csv"
+    assert "130" in r.summary() or "1 revised" in r.summary()
+
+
+def test_no_previous_release(iccs_flow) -> None:
+    r = validate(iccs_frame([{}]), iccs_flow)
+    assert r.revisions["previous_release"] is False and r.revisions["new"] == 1
+
+
+def test_index_and_column_names_do_not_matter(iccs_flow) -> None:
+    frame = iccs_frame([{"ICCS": "0199"}, {"TIME_PERIOD": "2021"}]).set_axis([10, 20])
+    frame[5] = "x"
+    r = validate(frame, iccs_flow)
+    assert r.findings["row"].tolist() == [2] and len(r.data) == 1
+
+
+def test_large_frame_findings_are_not_capped(iccs_flow) -> None:
+    frame = iccs_frame([{"TIME_PERIOD": str(1000 + i), "OBS_VALUE": -1} for i in range(3000)])
+    r = validate(frame, iccs_flow, rules=["value.negative_count"])
+    assert r.errors == 3000 and len(r.quarantine) == 3000
+    assert np.array_equal(r.findings["row"].to_numpy(dtype=int), np.arange(2, 3002))
