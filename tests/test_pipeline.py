@@ -1,0 +1,156 @@
+"""The pipeline end to end through the CLI: the demo's releases, idempotence, and bad inputs that
+must publish nothing and leave the previous release intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sdmx
+import yaml
+
+from sdmx_publish.cli import demo_specs, main
+from sdmx_publish.publish.store import latest, releases
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("store")
+    assert main(["demo", "--store", str(store)]) == 0
+    return store
+
+
+def test_demo_publishes_every_bundled_example(demo_store, capsys):
+    iccs = latest(demo_store, "CCJS", "DF_ICCS")
+    sdg = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
+    assert iccs.manifest["parts"] == ["unodc_corruption_economic", "unodc_homicide", "unodc_violent_sexual"]
+    assert len(sdg.manifest["parts"]) == len([p for p in demo_specs() if p.parent.name == "kostat"])
+    for release in (iccs, sdg):
+        m = release.manifest
+        for f in m["files"]:
+            assert (release.path / f["path"]).stat().st_size == f["bytes"]
+        assert m["validation"]["errors"] == 0 and m["sources"][0]["sha256"]
+        parts = [f for f in m["files"] if f["format"] == "sdmx-csv-1.0-part"]
+        assert sum(f["observations"] for f in parts) == m["observations"]
+
+
+@pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
+def test_release_files_read_back_by_sdmx1_with_the_manifest_counts(demo_store, flow):
+    release = latest(demo_store, "CCJS", flow)
+    structure = sdmx.read_sdmx(release.path / "structure.xml")
+    dsd = next(iter(structure.structure.values()))
+    for name in ("data.generic.xml", "data.ss.xml"):
+        msg = sdmx.read_sdmx(release.path / name, structure=dsd)
+        n = sum(len(ds.obs) for ds in msg.data)
+        assert n == release.manifest["observations"], name
+    csv = pd.read_csv(release.path / "data.csv", dtype=str)
+    assert len(csv) == release.manifest["observations"]
+
+
+def test_sdg_release_uses_only_codes_of_the_global_dsd(demo_store, registry):
+    release = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
+    assert release.manifest["structure"] == {"agency": "IAEG-SDGs", "id": "SDG", "version": "1.14"}
+    frame = pd.read_csv(release.path / "data.csv", dtype=str, keep_default_na=False)
+    flow = registry.flow("DF_SDG_16_CRIME")
+    for dim, cl in flow.codelists.items():
+        if dim in frame:
+            used = set(frame[dim]) - {""}
+            assert used <= set(cl.codes), (dim, used - set(cl.codes))
+    assert set(frame["SERIES"]) <= flow.allowed("SERIES")
+
+
+def test_rerun_with_same_inputs_makes_no_new_release(demo_store, capsys):
+    before = releases(demo_store, "CCJS", "DF_SDG_16_CRIME")
+    assert main(["run", str(EXAMPLES / "kostat" / "unsentenced.yaml"), "--store", str(demo_store)]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert releases(demo_store, "CCJS", "DF_SDG_16_CRIME") == before
+
+
+def _copy_example(tmp_path: Path, name: str) -> Path:
+    """A copy of the kostat example folder, to break one of its files."""
+    folder = tmp_path / "kostat"
+    shutil.copytree(EXAMPLES / "kostat", folder)
+    return folder / name
+
+
+def _publish_then_break(tmp_path, break_it) -> tuple[Path, Path, str, int]:
+    store = tmp_path / "store"
+    spec = _copy_example(tmp_path, "unsentenced.yaml")
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    good = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    snapshot = {p: p.read_bytes() for p in good.path.rglob("*") if p.is_file()}
+    break_it(spec)
+    code = main(["run", str(spec), "--store", str(store)])
+    assert latest(store, "CCJS", "DF_SDG_16_CRIME").id == good.id
+    assert {p: p.read_bytes() for p in good.path.rglob("*") if p.is_file()} == snapshot
+    assert len(releases(store, "CCJS", "DF_SDG_16_CRIME")) == 1
+    return store, spec, good.id, code
+
+
+def _edit_csv(spec: Path, old: str, new: str) -> None:
+    path = spec.parent / "kor_indicator_16-3-2.csv"
+    path.write_text(path.read_text().replace(old, new, 1))
+
+
+def _to_cp949(spec: Path, old: str, new: str) -> None:
+    """Add a Korean footnote and save the table as CP949 while the spec still says UTF-8."""
+    path = spec.parent / "kor_indicator_16-3-2.csv"
+    path.write_bytes(path.read_text().replace(old, new, 1).encode("cp949"))
+
+
+def _edit_spec(spec: Path, change) -> None:
+    data = yaml.safe_load(spec.read_text())
+    change(data)
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+BREAKS = {
+    "unknown code": (lambda s: _edit_spec(s, lambda d: d["constants"].update(REF_AREA="999999")), 1,
+                     "code.unknown"),
+    "conflicting duplicate": (lambda s: _edit_csv(s, "2011,31.2", "2011,31.2\n2011,40.0"), 1, "dup.conflict"),
+    "non-numeric value": (lambda s: _edit_csv(s, "2012,31.2", "2012,thirty"), 1, "value"),
+    "wrong encoding": (lambda s: _to_cp949(s, "2010,31.0", "2010,31.0 잠정"), 2, "not valid utf-8"),
+    "missing column": (lambda s: _edit_spec(s, lambda d: d["columns"].update(OBS_VALUE="Wert")), 2,
+                       "missing column(s) ['Wert']"),
+    "broken spec": (lambda s: _edit_spec(s, lambda d: d.update(shedule="@daily")), 2, "`shedule`"),
+}
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_bad_input_publishes_nothing_and_keeps_the_last_release(tmp_path, capsys, name):
+    break_it, exit_code, expected = BREAKS[name]
+    _, spec, _, code = _publish_then_break(tmp_path, break_it)
+    err = capsys.readouterr().err
+    assert code == exit_code
+    assert "Traceback" not in err
+    if exit_code == 2:
+        assert expected in err and "fix:" in err
+    else:
+        report = json.loads(next((tmp_path / "store" / ".work").rglob("validation.json")).read_text())
+        rules = {f["rule"] for f in report["findings"] if f["severity"] == "error"}
+        assert any(r.startswith(expected) for r in rules), rules
+        found = [f for f in report["findings"] if f["severity"] == "error"][0]
+        assert found["source"].endswith("kor_indicator_16-3-2.csv") and found["row"]
+
+
+def test_validate_command_prints_summary_and_writes_reports(tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["validate", str(EXAMPLES / "unodc" / "homicide.yaml"), "--report-dir", str(out),
+                 "--store", str(tmp_path / "empty")])
+    text = capsys.readouterr().out
+    assert code == 0 and "validation OK" in text
+    assert (out / "validation.html").read_text().count("<") > 10
+    assert json.loads((out / "validation.json").read_text())["schema_version"] == 1
+
+
+def test_help_is_for_data_managers(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for command in ("run", "validate", "demo", "serve", "structures"):
+        assert command in text
