@@ -19,7 +19,7 @@ from ..structure.model import Flow
 from . import revisions
 from .catalogue import RULES
 from .config import RuleConfig, RuleSettings
-from .context import Context
+from .context import Context, empty
 from .report import FINDING_FIELDS, Report, RuleRun
 from .rules import Rule
 
@@ -134,9 +134,11 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
         st0 = active[0][0] if active else config.settings(rule.id, flow.id)
         runs.append(RuleRun(rule=rule, enabled=bool(active), severity=st0.severity, params=dict(st0.params)))
     nonempty = [p for p in parts if len(p)]
-    found = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=[*FINDING_FIELDS, "pos"])
+    found = (pd.concat(nonempty, ignore_index=True) if nonempty
+             else empty().assign(rule=pd.Series(dtype=object), severity=pd.Series(dtype=object),
+                                 message=pd.Series(dtype=object)))
     found = _locate(found, ctx)
-    dropped = found.loc[found["rule"] == "dup.exact", "pos"].to_numpy()
+    dropped = found.loc[found["rule"] == "dup.exact", "pos"].to_numpy(dtype=np.int64)
     quarantine = _quarantine(ctx, found)
     keep = np.ones(len(frame), dtype=bool)
     keep[dropped] = False

@@ -79,7 +79,7 @@ def check_break(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     status = ctx.column("OBS_STATUS")
     if status is not None and hit.any():
         flagged = (status == "B").to_numpy()[df["pos"].to_numpy()]
-        hit &= ~flagged
+        hit = hit & ~flagged
     hit = pd.Series(hit, index=df.index)
     if not hit.any():
         return empty()

@@ -23,7 +23,7 @@ SDG_CONSTRAINTS = Path(config.reference_dir(), "sdg", "sdmx_global_content_const
 
 def check_negative_count(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     v = ctx.values
-    pos = np.flatnonzero(ctx.unit_in(params["count_units"]) & (v < 0))
+    pos = np.flatnonzero(ctx.unit_in(params["count_units"]) & np.isfinite(v) & (v < 0))
     return findings(pos, ctx.measure, v[pos], ">= 0 (a count)")
 
 
@@ -47,8 +47,9 @@ def _unit_mult(ctx: Context) -> np.ndarray:
 
 def check_non_integer_count(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     v = ctx.values
-    scaled = v * np.power(10.0, _unit_mult(ctx))
-    frac = np.abs(scaled - np.round(scaled))
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = v * np.power(10.0, _unit_mult(ctx))
+        frac = np.abs(scaled - np.round(scaled))
     mask = ctx.unit_in(params["count_units"]) & np.isfinite(v) & (frac > params["tolerance"])
     pos = np.flatnonzero(mask)
     return findings(pos, ctx.measure, v[pos], "a whole number (a count)")
