@@ -29,8 +29,9 @@ def structure_specific(prep: Prepared, *, version: str = "2.1", ts: bool = False
            f' xmlns:ns1="{xml_escape(ns)}" xmlns:common="{base}/common" xmlns:xsi="{XSI}">\n')
     yield header(flow, o, version=version, namespace=ns)
     ds_attrs = "".join(f' {k}="{xml_escape(v)}"' for k, v in prep.dataset_values())
+    scope = ' ss:dataScope="DataStructure"' if version == "2.1" else ""  # 3.0 dropped dataScope
     yield (f'<message:DataSet ss:structureRef="{structure_id(flow.dsd.ref)}" xsi:type="ns1:DataSetType"'
-           f' ss:dataScope="DataStructure" ss:action="Information"{ds_attrs}>\n')
+           f'{scope} ss:action="Information"{ds_attrs}>\n')
     body = _Body(prep)
     for chunk in prep.chunks():
         yield body.flat(chunk) if o.flat else body.series(chunk)

@@ -73,3 +73,35 @@ def iccs_frame(flow: Flow, n_years: int = 2) -> pd.DataFrame:
                 rows.append({**first, "ICCS": code, "REF_AREA": area, "TIME_PERIOD": str(2020 + y),
                              "OBS_VALUE": float(i * 10 + y), "OBS_STATUS": "A", "COMMENT_OBS": TRICKY[(i + y) % 4]})
     return pd.DataFrame(rows)
+
+
+# -- comparing what a reader got back with the frame -----------------------------------------------
+Record = tuple[float | None, dict[str, str]]
+
+
+def _present(v: object) -> bool:
+    return v is not None and v == v and v != ""  # not None, not NaN, not ""
+
+
+def expected_records(frame: pd.DataFrame, flow: Flow) -> dict[tuple[str, ...], Record]:
+    """Key (dimension codes in DSD order, then time) -> (value or None, attributes given)."""
+    dims = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    attrs = [a for a in flow.dsd.attribute_ids if a in frame.columns]
+    out = {}
+    for row in frame.to_dict("records"):
+        v = row.get(flow.dsd.primary_measure)
+        out[tuple(str(row[d]) for d in dims)] = (
+            float(v) if _present(v) else None, {a: str(row[a]) for a in attrs if _present(row[a])})
+    return out
+
+
+def sdmx1_records(ds, flow: Flow) -> dict[tuple[str, ...], Record]:
+    """The same from an sdmx1 DataSet (observation, series and group attributes combined)."""
+    dims = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    out = {}
+    for o in ds.obs:
+        key = {k: str(v.value) for k, v in o.key.values.items()}
+        v = o.value
+        attrs = {k: str(a.value) for k, a in o.attrib.items() if _present(str(a.value))}
+        out[tuple(key[d] for d in dims)] = (float(v) if _present(v) else None, attrs)
+    return out
