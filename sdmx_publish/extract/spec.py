@@ -94,13 +94,16 @@ class ValueMap(_Strict):
 
 
 class Rate(_Strict):
-    """Derive a rate per 100,000 population from counts."""
+    """Derive a rate per 100,000 population from counts.
 
-    population: str = Field(description="CSV with ISO3 or M49 area, year and population")
-    area_column: str = "Country Code"
-    year_column: str = "Year"
-    value_column: str = "Value"
-    area_map: str | None = Field(None, description="ValueMap file from the population table's areas to REF_AREA codes")
+    ``population: bundled`` uses the bundled World Bank population by M49 code; a path names a CSV
+    with area (REF_AREA codes), year and population columns.
+    """
+
+    population: str = "bundled"
+    area_column: str = "REF_AREA"
+    year_column: str = "TIME_PERIOD"
+    value_column: str = "POPULATION"
 
 
 class Spec(_Strict):
@@ -164,6 +167,7 @@ def check_files(spec: Spec) -> None:
             raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: maps[{i}].file",
                             fix="correct the path (relative to the spec file)")
         read_map(spec, m, where=f"{where}: maps[{i}]")
-    if spec.derive_rates and not spec.resolve(spec.derive_rates.population).is_file():
+    rates = spec.derive_rates
+    if rates and rates.population != "bundled" and not spec.resolve(rates.population).is_file():
         raise SpecError(f"population table {spec.derive_rates.population!r} not found",
                         where=f"{where}: derive_rates.population", fix="correct the path")

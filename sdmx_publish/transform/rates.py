@@ -18,18 +18,15 @@ def population_table(spec: Spec) -> pd.DataFrame:
     """Population by REF_AREA code and year (TIME_PERIOD), from the spec's ``derive_rates``."""
     r = spec.derive_rates
     assert r is not None
-    path = spec.resolve(r.population)
-    pop = pd.read_csv(path, dtype={r.area_column: str, r.year_column: str}, encoding="utf-8-sig")
+    if r.population == "bundled":
+        return m49_population()
+    pop = pd.read_csv(spec.resolve(r.population), dtype={r.area_column: str, r.year_column: str}, encoding="utf-8-sig")
     missing = [c for c in (r.area_column, r.year_column, r.value_column) if c not in pop.columns]
     if missing:
         raise SpecError(f"population table lacks {missing}", where=f"{spec.path}: derive_rates",
                         fix="set area_column/year_column/value_column")
-    pop = pop.rename(columns={r.area_column: "REF_AREA", r.year_column: "TIME_PERIOD", r.value_column: "POP"})
-    if r.area_map:
-        amap = pd.read_csv(spec.resolve(r.area_map), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        amap = amap.iloc[:, :2].set_axis(["REF_AREA", "__code"], axis=1)
-        pop = pop.merge(amap, on="REF_AREA").drop(columns="REF_AREA").rename(columns={"__code": "REF_AREA"})
-    return pop[["REF_AREA", "TIME_PERIOD", "POP"]].dropna()
+    pop = pop.rename(columns={r.area_column: "REF_AREA", r.year_column: "TIME_PERIOD", r.value_column: "POPULATION"})
+    return pop[["REF_AREA", "TIME_PERIOD", "POPULATION"]].dropna()
 
 
 def add_rates(frame: pd.DataFrame, population: pd.DataFrame, *, unit_column: str = "UNIT_MEASURE") -> pd.DataFrame:
@@ -37,12 +34,13 @@ def add_rates(frame: pd.DataFrame, population: pd.DataFrame, *, unit_column: str
 
     A rate the source already gives for the same key is kept, not duplicated.
     """
+    if "COMMENT_OBS" not in frame.columns:
+        frame = frame.assign(COMMENT_OBS="")
     counts = frame[frame[unit_column] == "NUMBER"]
     rates = counts.merge(population, on=["REF_AREA", "TIME_PERIOD"], how="inner")
-    rates["OBS_VALUE"] = rates["OBS_VALUE"] / rates.pop("POP") * PER
+    rates["OBS_VALUE"] = rates["OBS_VALUE"] / rates.pop("POPULATION") * PER
     rates[unit_column] = "PER_100000_POP"
-    if "COMMENT_OBS" in frame.columns or "COMMENT_OBS" in rates.columns:
-        rates["COMMENT_OBS"] = "Rate derived from count and population"
+    rates["COMMENT_OBS"] = "Rate per 100,000 derived from the count and the population"
     key = [c for c in frame.columns if not c.startswith("_") and c not in ("OBS_VALUE", "OBS_STATUS", "COMMENT_OBS",
                                                                            "SOURCE_DETAIL", "NAT_CATEGORY", "UNIT_MULT")]
     have = frame[frame[unit_column] == "PER_100000_POP"][key].drop_duplicates()
