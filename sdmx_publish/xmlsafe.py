@@ -27,3 +27,12 @@ def parse(path: str | Path) -> etree._ElementTree:
         raise InputError("XML with a DOCTYPE/entity declarations is refused", where=str(path),
                          fix="SDMX-ML messages never need a DTD; remove the DOCTYPE")
     return tree
+
+
+def refuse_dtd(raw: bytes, where: str) -> None:
+    """Refuse a document that declares a DTD or entities before any XML parser sees it."""
+    head = raw[:65536].lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise InputError("XML with a DOCTYPE/entity declarations is refused (external entities and entity "
+                         "expansion are never processed)", where=where,
+                         fix="SDMX-ML messages never need a DTD; ask the sender for a plain SDMX-ML message")

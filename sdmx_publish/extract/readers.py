@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import xmlsafe
 from ..errors import InputError
 from .spec import Spec
 
@@ -131,7 +132,34 @@ def read_sql(spec: Spec) -> pd.DataFrame:
     return frame
 
 
-READERS = {"csv": read_csv, "xlsx": read_xlsx, "sql": read_sql}
+def read_sdmx(spec: Spec) -> pd.DataFrame:
+    """An SDMX-ML 2.1 data message (generic, or structure-specific with ``source.structure``) from
+    another agency: one row per observation, dimension and attribute ids as columns, ``OBS_VALUE``."""
+    import sdmx
+
+    raw, where = read_bytes(spec)
+    xmlsafe.refuse_dtd(raw, where)
+    dsd = None
+    if spec.source.structure:
+        st_path = spec.resolve(spec.source.structure)
+        xmlsafe.refuse_dtd(st_path.read_bytes(), str(st_path))
+        dsd = next(iter(sdmx.read_sdmx(st_path).structure.values()), None)
+    try:
+        msg = sdmx.read_sdmx(io.BytesIO(raw), structure=dsd) if dsd else sdmx.read_sdmx(io.BytesIO(raw))
+        frames = [sdmx.to_pandas(ds, attributes="dsgo") for ds in msg.data]
+    except Exception as e:  # sdmx1 raises many kinds on malformed input; all mean "not readable"
+        raise InputError(f"not a readable SDMX-ML data message: {e.__class__.__name__}: {e}", where=where,
+                         fix="check the file, or give source.structure for structure-specific data") from None
+    if not frames or not sum(len(f) for f in frames):
+        raise InputError("the SDMX message has no observations", where=where, fix="check the query or file")
+    frame = pd.concat([f.reset_index() for f in frames], ignore_index=True).rename(columns={"value": "OBS_VALUE"})
+    frame = frame.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
+    frame["_row"] = range(1, len(frame) + 1)
+    frame["_source"] = where
+    return frame
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "sql": read_sql, "sdmx": read_sdmx}
 
 
 def extract(spec: Spec) -> pd.DataFrame:

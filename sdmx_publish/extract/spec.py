@@ -27,7 +27,7 @@ class Source(_Strict):
 
     path: str | None = None
     url: str | None = None
-    format: Literal["csv", "xlsx", "sql"] = "csv"
+    format: Literal["csv", "xlsx", "sql", "sdmx"] = "csv"
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     sheet: str | int | None = None
@@ -38,6 +38,7 @@ class Source(_Strict):
     decimal: str = "."
     query: str | None = None
     connection: str | None = Field(None, description="SQLAlchemy URL for format: sql")
+    structure: str | None = Field(None, description="format: sdmx: structure message for structure-specific data")
 
     @field_validator("encoding")
     @classmethod
