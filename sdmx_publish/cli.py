@@ -69,9 +69,22 @@ def demo_specs() -> list[Path]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .publish.store import latest
+
+    store = config.store_dir(args.store)
     args.spec = [str(p) for p in demo_specs()]
-    print(f"Publishing {len(args.spec)} bundled examples into {config.store_dir(args.store)}", file=sys.stderr)
-    return cmd_run(args)
+    print(f"Publishing {len(args.spec)} bundled examples into {store}", file=sys.stderr)
+    cmd_run(args)
+    print("\nLatest releases:")
+    for agency_dir in sorted(p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for flow_dir in sorted(agency_dir.iterdir()):
+            release = latest(store, agency_dir.name, flow_dir.name)
+            if release:
+                m = release.manifest
+                print(f"  {agency_dir.name}:{flow_dir.name}  {m['observations']} observations from "
+                      f"{len(m['parts'])} sources ({', '.join(m['parts'])})\n    {release.path}")
+    print(f"\nServe them over the SDMX REST API: sdmx-publish serve --store {store}")
+    return 0
 
 
 def cmd_structures(args: argparse.Namespace) -> int:

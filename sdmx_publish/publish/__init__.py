@@ -69,7 +69,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
     """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
 
     ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
-    ``report_file`` the JSON report, copied into the release.
+    ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any).
     """
     from ..write import WriteOptions, write  # the writers are the heavy part; import on use
 
@@ -91,6 +91,10 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
             if report_file is not None:
                 shutil.copyfile(report_file, tmp / "validation.json")
                 files.append(_entry(tmp, "validation.json", "validation-report-json", "application/json", 0))
+                html = report_file.with_suffix(".html")
+                if html.is_file():
+                    shutil.copyfile(html, tmp / "validation.html")
+                    files.append(_entry(tmp, "validation.html", "validation-report-html", "text/html", 0))
             manifest = {
                 "release_id": release_id,
                 "dataflow": {"agency": agency, "id": flow_id, "version": flow.dataflow.ref.version},
