@@ -1,0 +1,215 @@
+"""The ASGI application: SDMX REST v1 (``/sdmx/v1``) and v2 (``/sdmx/v2``), Atom feeds, release files.
+
+Order: application factory (middleware, error handlers); service description; structure routes;
+data and availability routes; feeds and release files; :func:`run`. Handlers are thin: parsing
+is in :mod:`.query`, selection in :mod:`.select`, structures in :mod:`.structures`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from ..errors import PublishError
+from . import structures
+from .catalog import Catalog
+from .data import availability_response, data_response
+from .feed import feed
+from .http import cache_headers, error_response, etag, not_modified, status_of
+from .negotiate import negotiate_structure
+from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
+from .store import SAFE_ID, Store
+
+GET = ["GET", "HEAD"]
+
+
+def create_app(store: Path, dsd_dir: Path | None = None) -> FastAPI:
+    """The web service over the release store ``store`` (structures also from ``dsd_dir``)."""
+    app = FastAPI(title="sdmx-publish SDMX REST API",
+                  description="Read-only SDMX REST API (v1 = SDMX 2.1, v2 = SDMX 3.0) and Atom release feeds "
+                              "over an sdmx-publish release store.", version="1.0.0")
+    catalog = Catalog(Store(store), dsd_dir)
+    app.state.catalog = catalog
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],
+                       allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "X-SDMX-Release"])
+
+    @app.exception_handler(PublishError)
+    async def publish_error(request: Request, exc: PublishError) -> Response:
+        return error_response(request, status_of(exc), exc.message())
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        text = "no such resource: " + request.url.path if exc.status_code == 404 else str(exc.detail)
+        return error_response(request, exc.status_code, text)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        return error_response(request, 500, f"internal error: {type(exc).__name__}")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 400, f"malformed request: {exc.errors()}")
+
+    _service_routes(app, catalog)
+    _data_routes(app, catalog)  # before the structure routes: /sdmx/v1/{kind}/... would match data paths
+    _structure_routes(app, catalog)
+    _feed_routes(app, catalog)
+    return app
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _service_routes(app: FastAPI, catalog: Catalog) -> None:
+    @app.api_route("/", methods=GET, summary="Service description")
+    def index(request: Request) -> JSONResponse:
+        base = _base(request)
+        flows = [{"agency": a, "id": f, "latest": catalog.store.latest(a, f).id,
+                  "data": f"{base}/sdmx/v1/data/{a},{f}/all", "feed": f"{base}/feed/{a}/{f}.atom"}
+                 for a, f in catalog.store.flows()]
+        return JSONResponse({"sdmx_v1": f"{base}/sdmx/v1", "sdmx_v2": f"{base}/sdmx/v2",
+                             "feed": f"{base}/feed.atom", "openapi": f"{base}/openapi.json", "dataflows": flows})
+
+
+# -- structures ------------------------------------------------------------------------------------
+
+def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: str, aid: str,
+               version: str) -> Response:
+    params = dict(request.query_params)
+    allowed = {"references", "detail", "format"}
+    extra = sorted(set(params) - allowed)
+    if extra:
+        raise QueryError(f"unknown query parameter {extra[0]!r}", fix="supported: " + ", ".join(sorted(allowed)))
+    references, detail = params.get("references", "none"), params.get("detail", "full")
+    structures.check_params(references, detail)
+    media = negotiate_structure(request.headers.get("accept"), params.get("format"))
+    snap = catalog.snapshot()
+    tag = etag(snap.tag, request.url.path, sorted(params.items()), media)
+    cached = not_modified(request, tag, None)
+    if cached is not None:
+        return cached
+    main = snap.index.match(kind, agency, aid, version)
+    if not main:
+        raise QueryError(f"no {kind} matches {agency}/{aid}/{version}", status=404,
+                         fix=f"list them with /sdmx/v{api}/{'structure/' if api == 2 else ''}{kind}")
+    base = f"{_base(request)}/sdmx/v{api}" + ("/structure" if api == 2 else "")
+    body = structures.compose(snap.index, main, references, detail, base)
+    if "json" in media:
+        from .structure_json import to_json
+        body = to_json(body)
+    return Response(body, media_type=media, headers=cache_headers(tag, None))
+
+
+def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
+    def v1(request: Request, kind: str, agency: str = "all", rid: str = "all", version: str = "latest") -> Response:
+        if kind not in structures.KINDS:
+            raise QueryError(f"no resource {kind!r}", status=404,
+                             fix="resources: data, availableconstraint, " + ", ".join(structures.KINDS))
+        return _structure(request, catalog, 1, kind, agency, rid, version)
+
+    def v2(request: Request, kind: str, agency: str = "*", rid: str = "*", version: str = "~") -> Response:
+        if kind not in (*structures.KINDS, "*"):
+            raise QueryError(f"structure type {kind!r} is not served", status=501 if kind.isalpha() else 400,
+                             fix="served: " + ", ".join(structures.KINDS))
+        return _structure(request, catalog, 2, kind, agency, rid, version)
+
+    for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}"):
+        app.add_api_route("/sdmx/v1/{kind}" + suffix, v1, methods=GET, summary="SDMX 2.1 structure query",
+                          tags=["v1 structures"])
+        app.add_api_route("/sdmx/v2/structure/{kind}" + suffix, v2, methods=GET,
+                          summary="SDMX 3.0 structure query", tags=["v2 structures"])
+
+
+# -- data ---------------------------------------------------------------------------------------------
+
+def _data_routes(app: FastAPI, catalog: Catalog) -> None:
+    def v1_data(request: Request, flow_ref: str, key: str = "all", provider: str = "all") -> Response:
+        return data_response(request, catalog, 1, parse_flow_v1(flow_ref), key)
+
+    def v2_data(request: Request, context: str, agency: str = "*", rid: str = "*", version: str = "*",
+                key: str = "*") -> Response:
+        return data_response(request, catalog, 2, parse_flow_v2(context, agency, rid, version), key)
+
+    def v1_available(request: Request, flow_ref: str, key: str = "all", provider: str = "all",
+                     component: str = "all") -> Response:
+        return availability_response(request, catalog, 1, parse_flow_v1(flow_ref), key, component)
+
+    def v2_available(request: Request, context: str, agency: str, rid: str, version: str = "*", key: str = "*",
+                     component: str = "*") -> Response:
+        return availability_response(request, catalog, 2, parse_flow_v2(context, agency, rid, version), key,
+                                     component)
+
+    for suffix in ("", "/{key}", "/{key}/{provider}"):
+        app.add_api_route("/sdmx/v1/data/{flow_ref}" + suffix, v1_data, methods=GET, tags=["v1 data"],
+                          summary="SDMX 2.1 data query")
+    for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}", "/{agency}/{rid}/{version}/{key}"):
+        app.add_api_route("/sdmx/v2/data/{context}" + suffix, v2_data, methods=GET, tags=["v2 data"],
+                          summary="SDMX 3.0 data query")
+    for suffix in ("", "/{key}", "/{key}/{provider}", "/{key}/{provider}/{component}"):
+        app.add_api_route("/sdmx/v1/availableconstraint/{flow_ref}" + suffix, v1_available, methods=GET,
+                          tags=["v1 data"], summary="Codes that have data for a key (Actual content constraint)")
+    for suffix in ("", "/{version}", "/{version}/{key}", "/{version}/{key}/{component}"):
+        app.add_api_route("/sdmx/v2/availability/{context}/{agency}/{rid}" + suffix, v2_available, methods=GET,
+                          tags=["v2 data"], summary="Codes that have data for a key (Actual content constraint)")
+
+
+# -- feeds and release files --------------------------------------------------------------------------
+
+def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
+    atom = "application/atom+xml"
+
+    def _feed(request: Request, flow: tuple[str, str] | None) -> Response:
+        store = catalog.store
+        tag = etag("feed", catalog.snapshot().tag, request.url.path)
+        cached = not_modified(request, tag, None)
+        if cached is not None:
+            return cached
+        body = feed(store, _base(request), str(request.url), flow)
+        return Response(body, media_type=atom, headers=cache_headers(tag, None))
+
+    @app.api_route("/feed.atom", methods=GET, tags=["feed"], summary="Atom feed of every release")
+    def all_releases(request: Request) -> Response:
+        return _feed(request, None)
+
+    @app.api_route("/feed/{agency}/{flow_file}", methods=GET, tags=["feed"],
+                   summary="Atom feed of one dataflow's releases")
+    def flow_releases(request: Request, agency: str, flow_file: str) -> Response:
+        flow = flow_file.removesuffix(".atom")
+        if not flow_file.endswith(".atom") or (agency, flow) not in catalog.store.flows():
+            raise QueryError(f"no feed {agency}/{flow_file}", status=404,
+                             fix="feeds: " + ", ".join(f"/feed/{a}/{f}.atom" for a, f in catalog.store.flows()))
+        return _feed(request, (agency, flow))
+
+    @app.api_route("/releases/{agency}/{flow}/{release_id}/{name:path}", methods=GET, tags=["feed"],
+                   summary="A file of a release (only files its manifest lists)")
+    def release_file(request: Request, agency: str, flow: str, release_id: str, name: str) -> Response:
+        rel = catalog.store.release(agency, flow, release_id)
+        if name == "":
+            return Response(status_code=307, headers={"Location": f"{request.url.path}manifest.json"})
+        path = catalog.store.file(rel, name)
+        media = next((f.get("media_type") for f in rel.files if f["path"] == name), None)
+        if media is None:
+            media = "application/json" if name.endswith(".json") else "application/xml"
+        tag = etag(rel.id, name)
+        cached = not_modified(request, tag, rel.created)
+        if cached is not None:
+            return cached
+        return FileResponse(path, media_type=media, headers=cache_headers(tag, rel.created))
+
+
+def run(store: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve ``store`` with uvicorn until interrupted (``sdmx-publish serve``)."""
+    import uvicorn
+
+    uvicorn.run(create_app(Path(store)), host=host, port=port, log_level="info")
+
+
+__all__ = ["FlowRef", "SAFE_ID", "create_app", "run"]

@@ -1,0 +1,169 @@
+"""Data and availability answers: query -> release -> selected frame -> streamed writer output.
+
+Order: resolving the release and parsing; data responses (validators, 304, streaming through
+:func:`sdmx_publish.write.stream`); availability (an Actual content constraint of the codes that
+have data for a key).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from ..structure.message import structure_message
+from ..structure.model import Flow
+from ..structure.read import NS
+from .catalog import Catalog
+from .http import cache_headers, etag, not_modified
+from .negotiate import Choice, negotiate_data, negotiate_structure
+from .periods import bounds
+from .query import DataQuery, FlowRef, QueryError, parse_v1, parse_v2
+from .select import _key_mask, select
+from .store import Release
+from .structures import Key, compose
+
+
+def resolve(catalog: Catalog, flow: FlowRef, params: Mapping[str, str]) -> tuple[Release, Flow]:
+    """The release a query addresses (latest unless ``release=``) and its structures."""
+    release = catalog.store.find(flow.id, flow.agency, flow.version, params.get("release"))
+    return release, catalog.flow(release)
+
+
+def _no_data(what: str) -> QueryError:
+    return QueryError(f"no results: {what}", status=404, fix="widen the key, the period or the filters")
+
+
+def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRef, key: str) -> Response:
+    """Answer a data query of API version ``api`` (1 or 2)."""
+    params = dict(request.query_params)
+    release, flow = resolve(catalog, flow_ref, params)
+    parse = parse_v1 if api == 1 else parse_v2
+    q = parse(flow_ref, key, params, flow.dsd.dimension_ids, flow.dsd.time_dimension)
+    choice = negotiate_data(request.headers.get("accept"), params.get("format"), api,
+                            params.get("labels"), params.get("timeFormat"))
+    if q.updated_after is not None and release.created <= q.updated_after:
+        raise _no_data(f"release {release.id} of {release.flow} was published {release.created:%Y-%m-%dT%H:%M:%SZ}, "
+                       f"not after {q.updated_after:%Y-%m-%dT%H:%M:%SZ}")
+    tag = etag(release.id, request.url.path, sorted(params.items()), choice.media_type)
+    cached = not_modified(request, tag, release.created)
+    if cached is not None:
+        return cached
+    sub = select(catalog.store.frame(release), q, flow.dsd)
+    if sub.empty:
+        raise _no_data(f"nothing in release {release.id} of {release.flow} matches the query")
+    body = _stream(sub, flow, q, choice, release)
+    headers = cache_headers(tag, release.created) | {"X-SDMX-Release": release.id}
+    return StreamingResponse(body, media_type=choice.media_type, headers=headers)
+
+
+def _stream(sub: pd.DataFrame, flow: Flow, q: DataQuery, choice: Choice, release: Release) -> Iterator[bytes]:
+    """The writer's chunks (the writer checks the frame and options before the first one)."""
+    from ..write import WriteOptions, stream
+
+    options = WriteOptions(dimension_at_observation=q.dimension_at_observation, labels=choice.labels,  # type: ignore[arg-type]
+                           time_format=choice.time_format, detail=q.detail,  # type: ignore[arg-type]
+                           sender=release.agency, message_id=f"{release.flow}-{release.id}")
+    return stream(sub, flow, choice.format, options=options)
+
+
+# -- availability -----------------------------------------------------------------------------------
+
+def _available(frame: pd.DataFrame, q: DataQuery, flow: Flow, mode: str, component: str) -> dict[str, list[str]]:
+    """Codes with data per dimension: given the whole key (``exact``) or the key minus that dimension."""
+    dims = flow.dsd.dimension_ids
+    wanted = dims + [flow.dsd.time_dimension] if component == "all" else [component]
+    out: dict[str, list[str]] = {}
+    full = _key_mask(frame, q.keys)
+    for dim in wanted:
+        if mode == "available" and dim in dims:
+            mask = _key_mask(frame, tuple({d: c for d, c in k.items() if d != dim} for k in q.keys))
+        else:
+            mask = full
+        codes = frame[dim].cat.codes.to_numpy()
+        present = np.unique(codes if mask is None else codes[mask])
+        out[dim] = [str(frame[dim].cat.categories[i]) for i in present if i >= 0]
+    return out
+
+
+def _constraint(flow: Flow, values: dict[str, list[str]], time_dim: str) -> etree._Element:
+    s, c = (f"{{{NS[p]}}}" for p in ("str", "com"))
+    df = flow.dataflow.ref
+    cc = etree.Element(s + "ContentConstraint", agencyID=df.agency, id=f"CC_AVAILABLE_{df.id}", version="1.0",
+                       type="Actual", urn=f"urn:sdmx:org.sdmx.infomodel.registry.ContentConstraint="
+                                          f"{df.agency}:CC_AVAILABLE_{df.id}(1.0)")
+    name = etree.SubElement(cc, c + "Name")
+    name.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    name.text = f"Data available in {df}"
+    att = etree.SubElement(etree.SubElement(cc, s + "ConstraintAttachment"), s + "Dataflow")
+    etree.SubElement(att, "Ref", agencyID=df.agency, id=df.id, version=df.version, package="datastructure",
+                     **{"class": "Dataflow"})
+    region = etree.SubElement(cc, s + "CubeRegion", include="true")
+    for dim, codes in values.items():
+        if not codes:
+            continue
+        kv = etree.SubElement(region, c + "KeyValue", id=dim)
+        if dim == time_dim:
+            starts, ends = bounds(pd.Index(codes))
+            ok = ~np.isnat(starts)
+            if not ok.any():
+                region.remove(kv)
+                continue
+            tr = etree.SubElement(kv, c + "TimeRange")
+            etree.SubElement(tr, c + "StartPeriod", isInclusive="true").text = str(starts[ok].min())
+            etree.SubElement(tr, c + "EndPeriod", isInclusive="false").text = str(ends[ok].max())
+        else:
+            for code in codes:
+                etree.SubElement(kv, c + "Value").text = code
+    return cc
+
+
+def availability_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRef, key: str,
+                          component: str) -> Response:
+    """``availableconstraint`` (v1) / ``availability`` (v2): which codes have data for a key."""
+    params = dict(request.query_params)
+    allowed = {"mode", "references", "format", "release", "startPeriod", "endPeriod"} if api == 1 else \
+        {"mode", "references", "format", "release"}
+    extra = sorted(set(params) - allowed)
+    if extra:
+        raise QueryError(f"unknown query parameter {extra[0]!r}", fix="supported: " + ", ".join(sorted(allowed)))
+    mode = params.get("mode", "exact")
+    if mode not in ("exact", "available"):
+        raise QueryError(f"unknown mode {mode!r}", fix="use exact or available")
+    media = negotiate_structure(request.headers.get("accept"), params.get("format"))
+    release, flow = resolve(catalog, flow_ref, params)
+    if component not in ("all", "*", *flow.dsd.dimension_ids, flow.dsd.time_dimension):
+        raise QueryError(f"{component!r} is not a dimension of {flow.dataflow.ref}")
+    q_params = {k: v for k, v in params.items() if k in ("startPeriod", "endPeriod")}
+    q = (parse_v1 if api == 1 else parse_v2)(flow_ref, key, q_params, flow.dsd.dimension_ids)
+    snap = catalog.snapshot()
+    tag = etag(release.id, snap.tag, request.url.path, sorted(params.items()), media)
+    cached = not_modified(request, tag, release.created)
+    if cached is not None:
+        return cached
+    frame = catalog.store.frame(release)
+    if q.start or q.end:
+        frame = select(frame, q, flow.dsd)
+    values = _available(frame, q, flow, mode, "all" if component == "*" else component)
+    if not any(values.values()):
+        raise _no_data(f"no data in release {release.id} for this key")
+    main = [_constraint(flow, values, flow.dsd.time_dimension)]
+    refs = params.get("references", "none")
+    df_key = Key("dataflow", flow.dataflow.ref.agency, flow.dataflow.ref.id, flow.dataflow.ref.version)
+    if refs != "none":
+        extra_keys = [df_key, *snap.index.referenced([df_key], "descendants")]
+        if refs not in ("all", "descendants", "children"):
+            extra_keys = [k for k in extra_keys if k.kind == refs]
+        main += [snap.index.elements[k] for k in extra_keys]
+    body = structure_message(main, message_id="AVAILABILITY", sender=flow.dataflow.ref.agency)
+    if media != negotiate_structure("application/xml", None):
+        from .structure_json import to_json
+        body = to_json(body)
+    return Response(body, media_type=media, headers=cache_headers(tag, release.created))
+
+
+__all__ = ["availability_response", "compose", "data_response", "resolve"]

@@ -1,0 +1,94 @@
+"""HTTP plumbing shared by the routes: SDMX error messages, ETag / Last-Modified and 304 answers.
+
+SDMX 2.1 web services name an error code for each HTTP status (section 5.8 of the SDMX 2.1 web
+services guidelines); the body is an SDMX-ML 2.1 ``mes:Error`` message, or SDMX-JSON style
+``{"errors": [...]}`` when the client only accepts JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+
+from lxml import etree
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import NotFound, PublishError, Unsupported
+from ..structure.read import NS
+from .query import QueryError
+
+#: HTTP status -> SDMX error code
+SDMX_CODES = {400: "140", 401: "110", 403: "150", 404: "100", 406: "406", 413: "510", 500: "500", 501: "501",
+              503: "503"}
+ERROR_MEDIA_XML = "application/xml"
+ERROR_MEDIA_JSON = "application/json"
+
+
+def status_of(err: PublishError) -> int:
+    """The HTTP status an error of our family maps to."""
+    if isinstance(err, QueryError):
+        return err.status
+    if isinstance(err, NotFound):
+        return 404
+    if isinstance(err, Unsupported):
+        return 501
+    return 500
+
+
+def error_xml(status: int, text: str) -> bytes:
+    """An SDMX-ML 2.1 ``mes:Error`` message."""
+    m, c = (f"{{{NS[p]}}}" for p in ("mes", "com"))
+    root = etree.Element(m + "Error", nsmap={"mes": NS["mes"], "com": NS["com"]})
+    msg = etree.SubElement(root, m + "ErrorMessage", code=SDMX_CODES.get(status, str(status)))
+    t = etree.SubElement(msg, c + "Text")
+    t.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    t.text = text
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def error_response(request: Request, status: int, text: str) -> Response:
+    """The SDMX error answer, in JSON only when the client asks for JSON and not XML."""
+    accept = request.headers.get("accept", "")
+    if "json" in accept and "xml" not in accept:
+        body = json.dumps({"errors": [{"code": int(SDMX_CODES.get(status, status)), "title": text}]}).encode()
+        return Response(body, status_code=status, media_type=ERROR_MEDIA_JSON)
+    return Response(error_xml(status, text), status_code=status, media_type=ERROR_MEDIA_XML)
+
+
+def etag(*parts: object) -> str:
+    """A strong validator from everything the response depends on."""
+    return '"' + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
+
+
+def http_date(t: datetime) -> str:
+    return format_datetime(t.astimezone(timezone.utc), usegmt=True)
+
+
+def not_modified(request: Request, tag: str, modified: datetime | None) -> Response | None:
+    """A 304 answer when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    headers = cache_headers(tag, modified)
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return Response(status_code=304, headers=headers) if (tag in tags or "*" in tags) else None
+    ims = request.headers.get("if-modified-since")
+    if ims and modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        if modified.replace(microsecond=0) <= since:
+            return Response(status_code=304, headers=headers)
+    return None
+
+
+def cache_headers(tag: str, modified: datetime | None) -> dict[str, str]:
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=60", "Vary": "Accept, Accept-Encoding"}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    return headers

@@ -1,0 +1,79 @@
+"""SDMX time periods as day intervals, for ``startPeriod``/``endPeriod`` and ``c[TIME_PERIOD]`` filters.
+
+A period string (``2021``, ``2021-S2``, ``2021-Q3``, ``2021-M07``, ``2021-07``, ``2021-W05``,
+``2021-D032``, ``2021-07-15``, ``2021-07-15T10:00:00``) maps to ``[start, end)`` in days. Frames
+hold the time dimension as a categorical, so this runs once per distinct period, never per row.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+_PERIOD = re.compile(
+    r"^(?P<y>\d{4})(?:"
+    r"(?:-A1)?$"
+    r"|-S(?P<s>[12])$"
+    r"|-Q(?P<q>[1-4])$"
+    r"|-M?(?P<m>0[1-9]|1[0-2])$"
+    r"|-W(?P<w>0[1-9]|[1-4]\d|5[0-3])$"
+    r"|-D(?P<d>[0-3]\d\d)$"
+    r"|-(?P<mm>0[1-9]|1[0-2])-(?P<dd>[0-3]\d)(?:T[0-9:.]+(?:Z|[+-]\d\d:\d\d)?)?$"
+    r")"
+)
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def parse_period(text: str) -> tuple[date, date] | None:
+    """``[start, end)`` of an SDMX period, or None if ``text`` is not one."""
+    m = _PERIOD.match(text)
+    if m is None:
+        return None
+    y = int(m["y"])
+    try:
+        if m["s"]:
+            start = date(y, 6 * (int(m["s"]) - 1) + 1, 1)
+            return start, _add_months(start, 6)
+        if m["q"]:
+            start = date(y, 3 * (int(m["q"]) - 1) + 1, 1)
+            return start, _add_months(start, 3)
+        if m["m"]:
+            start = date(y, int(m["m"]), 1)
+            return start, _add_months(start, 1)
+        if m["w"]:
+            start = datetime.strptime(f"{y}-W{m['w']}-1", "%G-W%V-%u").date()
+            return start, start + timedelta(days=7)
+        if m["d"]:
+            start = date(y, 1, 1) + timedelta(days=int(m["d"]) - 1)
+            if start.year != y or m["d"] == "000":
+                return None
+            return start, start + timedelta(days=1)
+        if m["mm"]:
+            start = date(y, int(m["mm"]), int(m["dd"]))
+            return start, start + timedelta(days=1)
+    except ValueError:
+        return None
+    return date(y, 1, 1), date(y + 1, 1, 1)
+
+
+def parse_bound(text: str) -> tuple[date, date] | None:
+    """A ``startPeriod``/``endPeriod`` value: any period (a date-time counts as its day)."""
+    return parse_period(text)
+
+
+def bounds(periods: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (``datetime64[D]``) of each distinct period; NaT where a period is unparsable."""
+    starts = np.full(len(periods), np.datetime64("NaT"), dtype="datetime64[D]")
+    ends = starts.copy()
+    for i, p in enumerate(periods):
+        b = parse_period(str(p))
+        if b is not None:
+            starts[i], ends[i] = b
+    return starts, ends

@@ -1,0 +1,184 @@
+"""Select the observations a :class:`DataQuery` asks for, with vectorised masks over a release frame.
+
+Code columns are categoricals: a condition is evaluated once per category into a lookup table,
+then applied to the integer codes of all rows at once (``lut[codes]``). The last slot of each
+table answers for missing values (code -1).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..structure.model import DataStructure
+from .periods import bounds, parse_bound
+from .query import Condition, DataQuery, QueryError
+
+
+def _lut(col: pd.Series, test: Callable[[pd.Index], np.ndarray], missing: bool = False) -> np.ndarray:
+    """Row mask of a categorical column from a test over its categories."""
+    cats = col.cat.categories
+    table = np.empty(len(cats) + 1, dtype=bool)
+    table[:-1] = test(cats) if len(cats) else []
+    table[-1] = missing
+    return table[col.cat.codes.to_numpy()]
+
+
+def _codes_mask(col: pd.Series, codes: frozenset[str]) -> np.ndarray:
+    return _lut(col, lambda cats: cats.isin(list(codes)))
+
+
+def _key_mask(frame: pd.DataFrame, keys: tuple[dict[str, frozenset[str]], ...]) -> np.ndarray | None:
+    if not keys:
+        return None
+    mask = np.zeros(len(frame), dtype=bool)
+    for key in keys:
+        one = np.ones(len(frame), dtype=bool)
+        for dim, codes in key.items():
+            one &= _codes_mask(frame[dim], codes)
+        mask |= one
+    return mask
+
+
+_TEXT_OPS: dict[str, Callable[[pd.Index, str], np.ndarray]] = {
+    "eq": lambda c, v: np.asarray(c == v), "ne": lambda c, v: np.asarray(c != v),
+    "lt": lambda c, v: np.asarray(c < v), "le": lambda c, v: np.asarray(c <= v),
+    "gt": lambda c, v: np.asarray(c > v), "ge": lambda c, v: np.asarray(c >= v),
+    "co": lambda c, v: np.asarray(c.str.contains(v, regex=False)),
+    "nc": lambda c, v: ~np.asarray(c.str.contains(v, regex=False)),
+    "sw": lambda c, v: np.asarray(c.str.startswith(v)), "ew": lambda c, v: np.asarray(c.str.endswith(v)),
+}
+_NUM_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal,
+}
+
+
+def _period_test(cond: Condition) -> Callable[[pd.Index], np.ndarray]:
+    b = parse_bound(cond.value)
+    if b is None:
+        raise QueryError(f"c[TIME_PERIOD] value {cond.value!r} is not an SDMX time period",
+                         fix="write e.g. c[TIME_PERIOD]=ge:2020+le:2022-Q2")
+    lo, hi = np.datetime64(b[0], "D"), np.datetime64(b[1], "D")
+
+    def test(cats: pd.Index) -> np.ndarray:
+        s, e = bounds(cats)
+        return {"ge": e > lo, "gt": s >= hi, "le": s < hi, "lt": e <= lo,
+                "eq": (s == lo) & (e == hi), "ne": ~((s == lo) & (e == hi))}[cond.op]
+    if cond.op not in ("ge", "gt", "le", "lt", "eq", "ne"):
+        return lambda cats: _TEXT_OPS[cond.op](cats, cond.value)
+    return test
+
+
+def _condition_mask(frame: pd.DataFrame, comp: str, cond: Condition, time_dim: str) -> np.ndarray:
+    col = frame[comp]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        if comp == time_dim:
+            return _lut(col, _period_test(cond))
+        return _lut(col, lambda cats: _TEXT_OPS[cond.op](cats.astype(str), cond.value),
+                    missing=cond.op in ("ne", "nc"))
+    if cond.op not in _NUM_OPS:
+        raise QueryError(f"operator {cond.op!r} does not apply to the number {comp}",
+                         fix="use eq, ne, lt, le, gt or ge")
+    try:
+        value = float(cond.value)
+    except ValueError:
+        raise QueryError(f"c[{comp}] needs a number, not {cond.value!r}") from None
+    return _NUM_OPS[cond.op](col.to_numpy(), value)
+
+
+def _filter_mask(frame: pd.DataFrame, q: DataQuery, time_dim: str) -> np.ndarray | None:
+    mask = None
+    for comp, alternatives in q.filters.items():
+        if comp not in frame.columns:
+            # a known component without values: only "ne"/"nc" conditions can hold
+            one = np.full(len(frame), all(any(c.op in ("ne", "nc") for c in alt) for alt in alternatives))
+        else:
+            one = np.zeros(len(frame), dtype=bool)
+            for alt in alternatives:
+                both = np.ones(len(frame), dtype=bool)
+                for cond in alt:
+                    both &= _condition_mask(frame, comp, cond, time_dim)
+                one |= both
+        mask = one if mask is None else mask & one
+    return mask
+
+
+def _period_mask(frame: pd.DataFrame, q: DataQuery, time_dim: str) -> np.ndarray | None:
+    if q.start is None and q.end is None:
+        return None
+    lo = parse_bound(q.start) if q.start else None
+    hi = parse_bound(q.end) if q.end else None
+
+    def test(cats: pd.Index) -> np.ndarray:
+        s, e = bounds(cats)
+        ok = ~np.isnat(s)
+        if lo is not None:
+            ok &= e > np.datetime64(lo[0], "D")
+        if hi is not None:
+            ok &= s < np.datetime64(hi[1], "D")
+        return ok
+    return _lut(frame[time_dim], test)
+
+
+def check_components(q: DataQuery, dsd: DataStructure) -> None:
+    """Filters must name components of the DSD (400 otherwise)."""
+    known = {*dsd.dimension_ids, dsd.time_dimension, dsd.primary_measure, *dsd.attribute_ids}
+    for comp in q.filters:
+        if comp not in known:
+            raise QueryError(f"c[{comp}]: {comp} is not a component of {dsd.ref}",
+                             fix="components: " + ", ".join(sorted(known)))
+
+
+def _first_last(sub: pd.DataFrame, q: DataQuery, dsd: DataStructure) -> pd.DataFrame:
+    time = sub[dsd.time_dimension]
+    starts, _ = bounds(time.cat.categories)
+    order = np.append(starts.astype("int64"), np.iinfo("int64").max)[time.cat.codes.to_numpy()]
+    ranked = sub.assign(_t=order).sort_values("_t", kind="stable")
+    groups = ranked.groupby(dsd.dimension_ids, observed=True, sort=False)
+    keep = np.zeros(len(ranked), dtype=bool)
+    if q.first_n:
+        keep |= (groups.cumcount() < q.first_n).to_numpy()
+    if q.last_n:
+        keep |= (groups.cumcount(ascending=False) < q.last_n).to_numpy()
+    return ranked[keep].drop(columns="_t").sort_index()
+
+
+def select(frame: pd.DataFrame, q: DataQuery, dsd: DataStructure) -> pd.DataFrame:
+    """The rows (and columns) of ``frame`` that ``q`` selects; the frame itself is never modified."""
+    check_components(q, dsd)
+    masks = [m for m in (_key_mask(frame, q.keys), _filter_mask(frame, q, dsd.time_dimension),
+                         _period_mask(frame, q, dsd.time_dimension)) if m is not None]
+    sub = frame
+    if masks:
+        mask = masks[0]
+        for m in masks[1:]:
+            mask = mask & m
+        sub = frame[mask]
+    if q.first_n or q.last_n:
+        sub = _first_last(sub, q, dsd)
+    return _columns(sub, q, dsd)
+
+
+def _columns(sub: pd.DataFrame, q: DataQuery, dsd: DataStructure) -> pd.DataFrame:
+    """v1 ``detail=dataonly`` and v2 ``attributes``/``measures`` drop columns."""
+    attrs = [a.id for a in dsd.attributes if a.id in sub.columns]
+    drop: list[str] = []
+    if q.detail == "dataonly" or q.attributes == "none":
+        drop += attrs
+    elif q.attributes not in ("all", "dsd"):
+        levels = {"dataset": "dataset", "series": "series", "obs": "observation"}
+        wanted = set(q.attributes.split(","))
+        unknown = sorted(wanted - set(levels) - set(dsd.attribute_ids))
+        if unknown:
+            raise QueryError(f"attributes: {unknown[0]!r} is not an attribute of {dsd.ref}",
+                             fix="use all, none, dsd, dataset, series, obs or attribute ids")
+        at = {levels[w] for w in wanted if w in levels}
+        drop += [a.id for a in dsd.attributes if a.id not in wanted and a.attachment not in at]
+    if q.measures == "none":
+        drop.append(dsd.primary_measure)
+    elif q.measures not in ("all", dsd.primary_measure):
+        raise QueryError(f"unknown measure {q.measures!r}", fix=f"the only measure is {dsd.primary_measure}")
+    return sub.drop(columns=[c for c in drop if c in sub.columns]) if drop else sub
