@@ -33,22 +33,26 @@ Writer = Callable[[pd.DataFrame, Flow, WriteOptions], Iterator[bytes]]
 CHUNK_BYTES = 2 * 1024 * 1024
 
 
-def _encoded(texts: Iterable[str]) -> Iterator[bytes]:
-    """UTF-8 encode text pieces and regroup them into chunks of about CHUNK_BYTES."""
+def _encoded(texts: Iterable[str | bytes]) -> Iterator[bytes]:
+    """UTF-8 encode text pieces (bodies already are bytes) and cut them into chunks of exactly
+    CHUNK_BYTES (the last one shorter)."""
     buf: list[bytes] = []
     size = 0
     for t in texts:
-        b = t.encode("utf-8")
+        b = t if isinstance(t, bytes) else t.encode("utf-8")
         buf.append(b)
         size += len(b)
         if size >= CHUNK_BYTES:
-            yield b"".join(buf)
-            buf, size = [], 0
+            data = b"".join(buf) if len(buf) > 1 else buf[0]
+            cut = len(data) - len(data) % CHUNK_BYTES
+            for i in range(0, cut, CHUNK_BYTES):
+                yield data[i:i + CHUNK_BYTES]
+            buf, size = ([data[cut:]], len(data) - cut) if cut < len(data) else ([], 0)
     if buf:
         yield b"".join(buf)
 
 
-def _writer(make: Callable[[Prepared], Iterable[str]]) -> Writer:
+def _writer(make: Callable[[Prepared], Iterable[str | bytes]]) -> Writer:
     def run(frame: pd.DataFrame, flow: Flow, options: WriteOptions) -> Iterator[bytes]:
         return _encoded(make(Prepared(frame, flow, options)))
     return run

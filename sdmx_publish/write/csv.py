@@ -7,8 +7,8 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import Unsupported
-from .frame import Column, Prepared
-from .text import concat, csv_escape, join, table
+from .frame import Column, Prepared, combos
+from .text import concat, csv_escape, full, join, table
 
 
 def _label(prep: Prepared, col: Column) -> list[str]:
@@ -29,19 +29,21 @@ def _columns(prep: Prepared) -> tuple[list[Column], Column, list[Column]]:
     return [prep.dims[d] for d in prep.group_dims], prep.dims[prep.obs_dim], attrs
 
 
-def _rows(prep: Prepared, prefix: str) -> Iterator[str]:
+def _rows(prep: Prepared, prefix: str) -> Iterator[str | bytes]:
     """Data lines: ``prefix`` then group key, observation dimension, value, attributes."""
     keys, obs_dim, attrs = _columns(prep)
     cell = lambda v: "," + csv_escape(v)  # noqa: E731
     tabs = {c.id: table(_label(prep, c), cell, missing=",") for c in (*keys, obs_dim, *attrs)}
     value_tab = table(prep.measure.values, lambda v: "," + v, missing=",")
-    newline = np.full(prep.options.chunk_rows, "\n", dtype=object)
+    newline = full(prep.options.chunk_rows, "\n")
     for chunk in prep.chunks():
         gp = chunk.group_pos
-        key = (prefix + concat([tabs[c.id][c.codes[gp]] for c in keys])) if keys else np.full(len(gp), prefix, object)
+        key = (prefix.encode() + concat([tabs[c.id][c.codes[gp]] for c in keys])) if keys else full(len(gp), prefix)
         pos = chunk.pos
+        inv, rep = combos(attrs, pos)
+        attr_text = concat([tabs[c.id][c.codes[rep]] for c in attrs])[inv] if attrs else full(len(pos), "")
         yield join([key[chunk.group], tabs[obs_dim.id][obs_dim.codes[pos]], value_tab[prep.measure.codes[pos]],
-                    *(tabs[c.id][c.codes[pos]] for c in attrs), newline[:len(pos)]])
+                    attr_text, newline[:len(pos)]])
 
 
 def _header(prep: Prepared, first: list[str]) -> str:
@@ -50,14 +52,14 @@ def _header(prep: Prepared, first: list[str]) -> str:
     return ",".join(csv_escape(n) for n in names) + "\n"
 
 
-def csv10(prep: Prepared) -> Iterator[str]:
+def csv10(prep: Prepared) -> Iterator[str | bytes]:
     """SDMX-CSV 1.0: ``DATAFLOW`` (agency:id(version)) then components."""
     ref = prep.flow.dataflow.ref
     yield _header(prep, ["DATAFLOW"])
     yield from _rows(prep, csv_escape(f"{ref.agency}:{ref.id}({ref.version})"))
 
 
-def csv20(prep: Prepared) -> Iterator[str]:
+def csv20(prep: Prepared) -> Iterator[str | bytes]:
     """SDMX-CSV 2.0: ``STRUCTURE,STRUCTURE_ID,ACTION`` then components."""
     ref = prep.flow.dataflow.ref
     yield _header(prep, ["STRUCTURE", "STRUCTURE_ID", "ACTION"])

@@ -199,3 +199,18 @@ def _where(frame: pd.DataFrame, row: int) -> str:
     if "_source" in frame.columns and "_row" in frame.columns:
         return f"{frame['_source'].iloc[row]}:{frame['_row'].iloc[row]}"
     return f"frame row {frame.index[row]!r}"
+
+
+def combos(cols: list[Column], pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct value combinations of ``cols`` at ``pos``: (combination number of each row, one
+    representative position per combination). Text is then built once per combination."""
+    key = np.zeros(len(pos), dtype=np.int64)
+    for c in cols:
+        radix = len(c.values) + 1
+        if len(key) and int(key.max()) >= (1 << 62) // radix:
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * radix + (c.codes[pos].astype(np.int64) + 1)
+    codes, uniq = pd.factorize(key)
+    first = np.empty(len(uniq), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins: the first occurrence
+    return codes, pos[first]

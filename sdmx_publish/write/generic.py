@@ -8,14 +8,14 @@ import numpy as np
 
 from ..errors import Unsupported
 from ..structure.model import Flow
-from .frame import Chunk, Column, Prepared
-from .text import concat, join, table, xml_escape
+from .frame import Chunk, Column, Prepared, combos
+from .text import concat, full, join, pick, table, xml_escape
 from .xmlcommon import V21, header, structure_id, value_columns
 
 _NS = (f'xmlns:message="{V21}/message" xmlns:generic="{V21}/data/generic" xmlns:common="{V21}/common"')
 
 
-def generic(prep: Prepared, *, ts: bool = False) -> Iterator[str]:
+def generic(prep: Prepared, *, ts: bool = False) -> Iterator[str | bytes]:
     """Text of a generic data message, one piece per chunk of rows."""
     flow, o = prep.flow, prep.options
     if ts and (o.flat or o.dimension_at_observation != flow.dsd.time_dimension):
@@ -64,38 +64,38 @@ class _Body:
     def _values(self, cols: list[Column], pos: np.ndarray, tag: str, *, required: bool = False) -> np.ndarray:
         """``<generic:tag>`` with one Value per present column; empty where none is present."""
         if not cols:
-            return np.full(len(pos), "", dtype=object)
+            return full(len(pos), "")
         inner = concat([self._tab(c)[c.codes[pos]] for c in cols])
         if required:
-            return f"<generic:{tag}>" + inner + f"</generic:{tag}>"
+            return f"<generic:{tag}>".encode() + inner + f"</generic:{tag}>".encode()
         present = np.zeros(len(pos), dtype=bool)
         for c in cols:
             present |= c.codes[pos] >= 0
-        out = f"<generic:{tag}>" + inner + f"</generic:{tag}>"
-        out[~present] = ""
+        out = f"<generic:{tag}>".encode() + inner + f"</generic:{tag}>".encode()
+        out[~present] = b""
         return out
 
     def _obs_tail(self, chunk: Chunk) -> list[np.ndarray]:
         pos = chunk.pos
-        return [self.value_tab[self.value.codes[pos]], self._values(self.obs_attrs, pos, "Attributes")]
+        inv, rep = combos(self.obs_attrs, pos)
+        return [self.value_tab[self.value.codes[pos]], self._values(self.obs_attrs, rep, "Attributes")[inv]]
 
     def flat(self, chunk: Chunk) -> str:
         keys = [*self.keys, self.obs_dim]
-        head = "<generic:Obs>" + self._values(keys, chunk.pos, "ObsKey", required=True)
-        end = np.full(len(chunk.pos), "</generic:Obs>\n", dtype=object)
+        head = b"<generic:Obs>" + self._values(keys, chunk.pos, "ObsKey", required=True)
+        end = full(len(chunk.pos), "</generic:Obs>\n")
         return join([head, *self._obs_tail(chunk), end])
 
     def series(self, chunk: Chunk) -> str:
         gp = chunk.group_pos
-        head = ("<generic:Series>" + self._values(self.keys, gp, "SeriesKey", required=True)
+        head = (b"<generic:Series>" + self._values(self.keys, gp, "SeriesKey", required=True)
                 + self._values(self.series_attrs, gp, "Attributes"))
         if not self.prep.options.observations:
-            return join([(head + "</generic:Series>\n")[chunk.group_new]])
-        opens = (head + "\n")[chunk.group]
-        opens[~chunk.first] = ""
+            return join([(head + b"</generic:Series>\n")[chunk.group_new]])
+        opens = (head + b"\n")[chunk.group]
+        opens[~chunk.first] = b""
         d = self.obs_dim
         if "obsdim" not in self._tabs:
             self._tabs["obsdim"] = table(d.values, lambda v: f'<generic:Obs><generic:ObsDimension value="{xml_escape(v)}"/>')
-        ends = np.array(["</generic:Obs>\n", "</generic:Obs>\n</generic:Series>\n"], dtype=object)
-        return join([opens, self._tabs["obsdim"][d.codes[chunk.pos]], *self._obs_tail(chunk),
-                     ends[chunk.last.astype(np.intp)]])
+        ends = pick(chunk.last, "</generic:Obs>\n", "</generic:Obs>\n</generic:Series>\n")
+        return join([opens, self._tabs["obsdim"][d.codes[chunk.pos]], *self._obs_tail(chunk), ends])

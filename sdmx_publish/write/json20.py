@@ -12,8 +12,8 @@ import numpy as np
 
 from ..errors import Unsupported
 from ..structure.model import Attribute
-from .frame import Column, Prepared
-from .text import concat, join, table
+from .frame import Column, Prepared, combos
+from .text import concat, full, join, pick, table
 from .xmlcommon import DATAFLOW_URN, DSD_URN, urn
 
 SCHEMA = ("https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/data-message/tools/schemas/"
@@ -72,7 +72,7 @@ def _structure(prep: Prepared) -> dict[str, Any]:
     }
 
 
-def json20(prep: Prepared) -> Iterator[str]:
+def json20(prep: Prepared) -> Iterator[str | bytes]:
     """The whole message; observations stream chunk by chunk."""
     o = prep.options
     if o.flat and not o.observations:
@@ -96,52 +96,50 @@ def _index_text(cols: list[Column], pos: np.ndarray) -> np.ndarray:
     for n, c in enumerate(cols):
         pieces.append(table([("" if n else '"') + str(i) for i in range(len(c.values))], str)[c.codes[pos]])
         if n < len(cols) - 1:
-            pieces.append(np.full(len(pos), ":", dtype=object))
+            pieces.append(full(len(pos), ":"))
     return concat(pieces)
 
 
 def _obs_array(prep: Prepared, pos: np.ndarray, attrs: list[Column]) -> list[np.ndarray]:
     """``[value,attr index,...]`` pieces; missing value and attributes are ``null``."""
     value = table(prep.measure.values, lambda v: v if v not in ("NaN", "INF", "-INF") else "null", "null")
-    out = [np.full(len(pos), "[", dtype=object), value[prep.measure.codes[pos]]]
-    for c in attrs:
-        out.append(table([f",{i}" for i in range(len(c.values))], str, ",null")[c.codes[pos]])
-    out.append(np.full(len(pos), "]", dtype=object))
-    return out
+    inv, rep = combos(attrs, pos)
+    tail = concat([full(len(rep), ""), *(table([f",{i}" for i in range(len(c.values))], str, ",null")[c.codes[rep]]
+                                         for c in attrs), full(len(rep), "]")])
+    return [full(len(pos), "["), value[prep.measure.codes[pos]], tail[inv]]
 
 
-def _flat(prep: Prepared) -> Iterator[str]:
+def _flat(prep: Prepared) -> Iterator[str | bytes]:
     cols = [*(prep.dims[d] for d in prep.group_dims), prep.dims[prep.obs_dim]]
     attrs = prep.attrs_at("observation") if prep.options.observations else []
     for n, chunk in enumerate(prep.chunks()):
-        sep = np.full(len(chunk.pos), ",", dtype=object)
+        sep = full(len(chunk.pos), ",")
         if n == 0:
-            sep[0] = ""
-        yield join([sep, _index_text(cols, chunk.pos), np.full(len(chunk.pos), '":', dtype=object),
+            sep[0] = b""
+        yield join([sep, _index_text(cols, chunk.pos), full(len(chunk.pos), '":'),
                     *_obs_array(prep, chunk.pos, attrs)])
 
 
-def _series(prep: Prepared) -> Iterator[str]:
+def _series(prep: Prepared) -> Iterator[str | bytes]:
     keys = [prep.dims[d] for d in prep.group_dims]
     sattrs, oattrs = prep.attrs_at("series"), prep.attrs_at("observation")
     obs_dim = prep.dims[prep.obs_dim]
     for n, chunk in enumerate(prep.chunks()):
         gp = chunk.group_pos
-        comma = np.full(len(gp), ",", dtype=object)
+        comma = full(len(gp), ",")
         if n == 0 and len(gp):
-            comma[0] = ""  # no comma before the very first series
-        sa = [np.full(len(gp), "", dtype=object)]
+            comma[0] = b""  # no comma before the very first series
+        sa = [full(len(gp), "")]
         for i, c in enumerate(sattrs):
             sep = "," if i else ""
             sa.append(table([sep + str(k) for k in range(len(c.values))], str, sep + "null")[c.codes[gp]])
-        head = concat([comma, _index_text(keys, gp), np.full(len(gp), '":{"attributes":[', dtype=object), *sa,
-                       np.full(len(gp), "]", dtype=object)])
+        head = concat([comma, _index_text(keys, gp), full(len(gp), '":{"attributes":['), *sa, full(len(gp), "]")])
         if not prep.options.observations:
-            yield join([(head + "}")[chunk.group_new]])
+            yield join([(head + b"}")[chunk.group_new]])
             continue
-        opens = (head + ',"observations":{"')[chunk.group]
-        opens[~chunk.first] = ',"'
+        opens = (head + b',"observations":{"')[chunk.group]
+        opens[~chunk.first] = b',"'
         idx = table([str(i) for i in range(len(obs_dim.values))], str)[obs_dim.codes[chunk.pos]]
-        ends = np.array(["", "}}"], dtype=object)[chunk.last.astype(np.intp)]
-        yield join([opens, idx, np.full(len(chunk.pos), '":', dtype=object),
+        ends = pick(chunk.last, "", "}}")
+        yield join([opens, idx, full(len(chunk.pos), '":'),
                     *_obs_array(prep, chunk.pos, oattrs), ends])

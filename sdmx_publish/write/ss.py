@@ -8,12 +8,12 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import Unsupported
-from .frame import Chunk, Prepared
-from .text import join, table, xml_escape
+from .frame import Chunk, Prepared, combos
+from .text import full, join, pick, table, xml_escape
 from .xmlcommon import V21, V30, XSI, AttrText, header, ss_namespace, structure_id, value_columns
 
 
-def structure_specific(prep: Prepared, *, version: str = "2.1", ts: bool = False) -> Iterator[str]:
+def structure_specific(prep: Prepared, *, version: str = "2.1", ts: bool = False) -> Iterator[str | bytes]:
     """Text of a structure-specific data message, one piece per chunk of rows."""
     flow, o = prep.flow, prep.options
     if ts and (o.flat or o.dimension_at_observation != flow.dsd.time_dimension):
@@ -51,19 +51,20 @@ class _Body:
 
     def _obs(self, chunk: Chunk) -> list[np.ndarray]:
         pos = chunk.pos
+        inv, rep = combos(self.obs_attrs, pos)
         return [self.obs_tab[self.obs_dim.codes[pos]], self.value_tab[self.value.codes[pos]],
-                *(self.attrs.table(c)[c.codes[pos]] for c in self.obs_attrs)]
+                self.attrs.of(self.obs_attrs, rep)[inv]]
 
     def flat(self, chunk: Chunk) -> str:
-        key = ("<Obs" + self.attrs.of(self.keys, chunk.group_pos))[chunk.group]
-        end = np.full(len(chunk.pos), "/>\n", dtype=object)
+        key = (b"<Obs" + self.attrs.of(self.keys, chunk.group_pos))[chunk.group]
+        end = full(len(chunk.pos), "/>\n")
         return join([key, *self._obs(chunk), end])
 
     def series(self, chunk: Chunk) -> str:
-        head = "<Series" + self.attrs.of(self.keys, chunk.group_pos) + self.attrs.of(self.series_attrs, chunk.group_pos)
+        head = b"<Series" + self.attrs.of(self.keys, chunk.group_pos) + self.attrs.of(self.series_attrs, chunk.group_pos)
         if not self.prep.options.observations:  # serieskeysonly / nodata: series without Obs
-            return join([(head + "/>\n")[chunk.group_new]])
-        opens = (head + ">\n<Obs")[chunk.group]
-        opens[~chunk.first] = "<Obs"
-        ends = np.array(["/>\n", "/>\n</Series>\n"], dtype=object)[chunk.last.astype(np.intp)]
+            return join([(head + b"/>\n")[chunk.group_new]])
+        opens = (head + b">\n<Obs")[chunk.group]
+        opens[~chunk.first] = b"<Obs"
+        ends = pick(chunk.last, "/>\n", "/>\n</Series>\n")
         return join([opens, *self._obs(chunk), ends])

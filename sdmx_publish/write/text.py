@@ -1,9 +1,10 @@
 """Vectorised text building: escaping of unique values, number formatting, joining rows.
 
 The trick used everywhere: a column is (codes, unique values). Text is produced once per
-unique value (escaped, wrapped in its markup) into a lookup table whose last entry is the text
-for "missing"; the text of a whole chunk is then ``table[codes]`` (code -1 picks the last
-entry) and the pieces of all columns are interleaved and joined in one ``str.join``.
+unique value (escaped, wrapped in its markup, UTF-8 encoded) into a lookup table whose last
+entry is the text for "missing"; the text of a whole chunk is then ``table[codes]`` (code -1
+picks the last entry) and the pieces of all columns are interleaved and joined in one
+``bytes.join``. Pieces are ``bytes`` so that a chunk is never encoded as a whole.
 """
 
 from __future__ import annotations
@@ -38,11 +39,21 @@ def csv_escape(value: str) -> str:
 
 
 def table(values: Sequence[str] | np.ndarray, wrap: Callable[[str], str], missing: str = "") -> np.ndarray:
-    """Object array ``[wrap(v) for v in values] + [missing]``: index with codes, -1 = missing."""
+    """Object array of UTF-8 ``[wrap(v) for v in values] + [missing]``: index with codes, -1 = missing."""
     out = np.empty(len(values) + 1, dtype=object)
-    out[:-1] = [wrap(v) for v in values]
-    out[-1] = missing
+    out[:-1] = [wrap(v).encode("utf-8") for v in values]
+    out[-1] = missing.encode("utf-8")
     return out
+
+
+def full(n: int, text: str) -> np.ndarray:
+    """Object array of ``n`` times the UTF-8 of ``text``."""
+    return np.full(n, text.encode("utf-8"), dtype=object)
+
+
+def pick(mask: np.ndarray, no: str, yes: str) -> np.ndarray:
+    """Per row, the UTF-8 of ``yes`` where ``mask`` is true, else of ``no``."""
+    return np.array([no.encode("utf-8"), yes.encode("utf-8")], dtype=object)[mask.astype(np.intp)]
 
 
 def format_numbers(values: np.ndarray) -> list[str]:
@@ -66,14 +77,14 @@ def numbers_as_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, format_numbers(np.asarray(uniques))
 
 
-def join(pieces: Sequence[np.ndarray]) -> str:
-    """Interleave equally long piece arrays row by row and join them into one string."""
+def join(pieces: Sequence[np.ndarray]) -> bytes:
+    """Interleave equally long piece arrays row by row and join them into one byte string."""
     if not pieces:
-        return ""
+        return b""
     m = np.empty((len(pieces[0]), len(pieces)), dtype=object)
     for i, p in enumerate(pieces):
         m[:, i] = p
-    return "".join(m.ravel().tolist())
+    return b"".join(m.ravel().tolist())
 
 
 def concat(pieces: Sequence[np.ndarray]) -> np.ndarray:
@@ -84,6 +95,3 @@ def concat(pieces: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
-def where(mask: np.ndarray, text: str, other: str = "") -> np.ndarray:
-    """Object array holding ``text`` where ``mask`` is true, ``other`` elsewhere."""
-    return np.array([other, text], dtype=object)[mask.astype(np.intp)]

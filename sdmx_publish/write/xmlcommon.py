@@ -14,7 +14,7 @@ import numpy as np
 from ..structure.model import Flow, Ref
 from .frame import Column, Prepared
 from .options import ALL_DIMENSIONS, WriteOptions
-from .text import concat, table, xml_escape
+from .text import concat, full, table, xml_escape
 
 V21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1"
 V30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0"
@@ -77,7 +77,7 @@ class AttrText:
     def of(self, cols: list[Column], pos: np.ndarray) -> np.ndarray:
         """Per position, the XML attributes of ``cols`` (missing values left out)."""
         if not cols:
-            return np.full(len(pos), "", dtype=object)
+            return full(len(pos), "")
         return concat([self.table(c)[c.codes[pos]] for c in cols])
 
 
