@@ -144,7 +144,7 @@ def parse_filter(component: str, value: str) -> tuple[tuple[Condition, ...], ...
     alts = []
     for alt in value.split(","):
         conds = []
-        for term in alt.split("+"):
+        for term in alt.replace(" ", "+").split("+"):  # a raw "+" in a query string arrives as a space
             op, sep, val = term.partition(":")
             if not sep:
                 op, val = "eq", term

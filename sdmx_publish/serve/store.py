@@ -169,6 +169,9 @@ def read_sdmx_csv(path: Path) -> pd.DataFrame:
     """An SDMX-CSV 1.0 file as an observation frame: categorical code columns, float OBS_VALUE."""
     header = pd.read_csv(path, nrows=0).columns
     cols = [c for c in header if c != "DATAFLOW"]
-    dtypes = {c: "category" for c in cols if c != "OBS_VALUE"}
-    return pd.read_csv(path, usecols=cols, dtype={**dtypes, "OBS_VALUE": "float64"}, keep_default_na=False,
-                       na_values={c: ([""] if c != "OBS_VALUE" else ["", "NaN"]) for c in cols}, engine="c")
+    codes = [c for c in cols if c != "OBS_VALUE"]
+    # read as text first: a "category" dtype would infer numbers ("004" -> 4) from codes
+    df = pd.read_csv(path, usecols=cols, dtype={**{c: str for c in codes}, "OBS_VALUE": "float64"},
+                     keep_default_na=False, na_values={c: ([""] if c != "OBS_VALUE" else ["", "NaN"]) for c in cols},
+                     engine="c")
+    return df.astype({c: "category" for c in codes})
