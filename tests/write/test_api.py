@@ -72,7 +72,7 @@ def test_write_to_path_returns_bytes(sdg_flow: Flow, tmp_path: Path) -> None:
 
 def test_stream_chunks_are_megabytes(sdg_flow: Flow) -> None:
     frame = pd.concat([sdg_frame(n_years=30).assign(TIME_PERIOD=lambda f, i=i: (f["TIME_PERIOD"].astype(int) + 40 * i)
-                                                    .astype(str)) for i in range(20)], ignore_index=True)
+                                                    .astype(str)) for i in range(50)], ignore_index=True)
     for rows in (1000, 1_000_000):  # many small bodies, or one body of many megabytes
         chunks = list(stream(frame, sdg_flow, Format.ML21_GENERIC, options=WriteOptions(chunk_rows=rows)))
         assert len(chunks) >= 3
