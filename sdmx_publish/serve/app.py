@@ -8,6 +8,7 @@ is in :mod:`.query`, selection in :mod:`.select`, structures in :mod:`.structure
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +27,19 @@ from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
 from .store import SAFE_ID, Store
 
-GET = ["GET", "HEAD"]
+
+
+def _route(app: FastAPI, path: str, endpoint: Callable[..., Response], **kw: Any) -> None:
+    """A GET route (in the OpenAPI description) and its HEAD twin (not listed twice)."""
+    app.add_api_route(path, endpoint, methods=["GET"], **kw)
+    app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False, **kw)
+
+
+def _get(app: FastAPI, path: str, **kw: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    def register(endpoint: Callable[..., Response]) -> Callable[..., Response]:
+        _route(app, path, endpoint, **kw)
+        return endpoint
+    return register
 
 
 def create_app(store: Path, dsd_dir: Path | None = None) -> FastAPI:
@@ -69,7 +82,7 @@ def _base(request: Request) -> str:
 
 
 def _service_routes(app: FastAPI, catalog: Catalog) -> None:
-    @app.api_route("/", methods=GET, summary="Service description")
+    @_get(app, "/", summary="Service description")
     def index(request: Request) -> JSONResponse:
         base = _base(request)
         flows = [{"agency": a, "id": f, "latest": catalog.store.latest(a, f).id,
@@ -122,9 +135,9 @@ def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
         return _structure(request, catalog, 2, kind, agency, rid, version)
 
     for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}"):
-        app.add_api_route("/sdmx/v1/{kind}" + suffix, v1, methods=GET, summary="SDMX 2.1 structure query",
+        _route(app, "/sdmx/v1/{kind}" + suffix, v1, summary="SDMX 2.1 structure query",
                           tags=["v1 structures"])
-        app.add_api_route("/sdmx/v2/structure/{kind}" + suffix, v2, methods=GET,
+        _route(app, "/sdmx/v2/structure/{kind}" + suffix, v2,
                           summary="SDMX 3.0 structure query", tags=["v2 structures"])
 
 
@@ -148,16 +161,16 @@ def _data_routes(app: FastAPI, catalog: Catalog) -> None:
                                      component)
 
     for suffix in ("", "/{key}", "/{key}/{provider}"):
-        app.add_api_route("/sdmx/v1/data/{flow_ref}" + suffix, v1_data, methods=GET, tags=["v1 data"],
+        _route(app, "/sdmx/v1/data/{flow_ref}" + suffix, v1_data, tags=["v1 data"],
                           summary="SDMX 2.1 data query")
     for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}", "/{agency}/{rid}/{version}/{key}"):
-        app.add_api_route("/sdmx/v2/data/{context}" + suffix, v2_data, methods=GET, tags=["v2 data"],
+        _route(app, "/sdmx/v2/data/{context}" + suffix, v2_data, tags=["v2 data"],
                           summary="SDMX 3.0 data query")
     for suffix in ("", "/{key}", "/{key}/{provider}", "/{key}/{provider}/{component}"):
-        app.add_api_route("/sdmx/v1/availableconstraint/{flow_ref}" + suffix, v1_available, methods=GET,
+        _route(app, "/sdmx/v1/availableconstraint/{flow_ref}" + suffix, v1_available,
                           tags=["v1 data"], summary="Codes that have data for a key (Actual content constraint)")
     for suffix in ("", "/{version}", "/{version}/{key}", "/{version}/{key}/{component}"):
-        app.add_api_route("/sdmx/v2/availability/{context}/{agency}/{rid}" + suffix, v2_available, methods=GET,
+        _route(app, "/sdmx/v2/availability/{context}/{agency}/{rid}" + suffix, v2_available,
                           tags=["v2 data"], summary="Codes that have data for a key (Actual content constraint)")
 
 
@@ -175,11 +188,11 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         body = feed(store, _base(request), str(request.url), flow)
         return Response(body, media_type=atom, headers=cache_headers(tag, None))
 
-    @app.api_route("/feed.atom", methods=GET, tags=["feed"], summary="Atom feed of every release")
+    @_get(app, "/feed.atom", tags=["feed"], summary="Atom feed of every release")
     def all_releases(request: Request) -> Response:
         return _feed(request, None)
 
-    @app.api_route("/feed/{agency}/{flow_file}", methods=GET, tags=["feed"],
+    @_get(app, "/feed/{agency}/{flow_file}", tags=["feed"],
                    summary="Atom feed of one dataflow's releases")
     def flow_releases(request: Request, agency: str, flow_file: str) -> Response:
         flow = flow_file.removesuffix(".atom")
@@ -188,7 +201,7 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
                              fix="feeds: " + ", ".join(f"/feed/{a}/{f}.atom" for a, f in catalog.store.flows()))
         return _feed(request, (agency, flow))
 
-    @app.api_route("/releases/{agency}/{flow}/{release_id}/{name:path}", methods=GET, tags=["feed"],
+    @_get(app, "/releases/{agency}/{flow}/{release_id}/{name:path}", tags=["feed"],
                    summary="A file of a release (only files its manifest lists)")
     def release_file(request: Request, agency: str, flow: str, release_id: str, name: str) -> Response:
         rel = catalog.store.release(agency, flow, release_id)

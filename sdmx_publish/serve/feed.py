@@ -63,7 +63,7 @@ def entry(release: Release, base: str) -> etree._Element:
         _link(e, f"{files}/{f['path']}", "enclosure", type=f.get("media_type", "application/octet-stream"),
               length=str(f.get("bytes", 0)), title=f.get("format", f["path"]))
     if m.get("previous_release"):
-        _link(e, f"{base}/releases/{release.agency}/{release.flow}/{m['previous_release']}/",
+        _link(e, f"{base}/releases/{release.agency}/{release.flow}/{m['previous_release']}/manifest.json",
               "predecessor-version")
     return e
 

@@ -138,7 +138,7 @@ class Store:
         extra = (release.manifest.get("validation") or {}).get("report")
         if extra:
             listed.add(extra)
-        if name not in listed or "/" in name or "\\" in name:
+        if name not in listed or ".." in name.split("/"):
             raise NotFound(f"release {release.id} has no file {name!r}", fix="files: " + ", ".join(sorted(listed)))
         path = self._inside(release.dir / name)
         if not path.is_file():
