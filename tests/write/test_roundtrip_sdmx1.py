@@ -1,4 +1,4 @@
-"""Every SDMX-ML 2.1 message and SDMX-CSV 2.0 file is read back by sdmx1 to exactly the frame.
+"""Every SDMX-ML 2.1 and 3.0 message and SDMX-CSV 2.0 file is read back by sdmx1 to exactly the frame.
 
 sdmx1 reads the DSD itself from the structure file in ``dsd/``; nothing of ours is involved in
 reading. (sdmx1 reads SDMX-CSV 2.x only; SDMX-CSV 1.0 is checked against 2.0 in test_csv.py.)
@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import sdmx
+# sdmx1 2.28 fails to import its SDMX-ML 3.0 reader after its 2.1 reader has registered a
+# structure-specific namespace (ns_prefix raises ValueError); importing it first avoids that.
+import sdmx.reader.xml.v30  # noqa: F401
 
 from sdmx_publish.formats import Format
 from sdmx_publish.structure import load_registry
@@ -24,6 +27,7 @@ CASES = [
     (Format.ML21_STRUCTURE_SPECIFIC, "REF_AREA"), (Format.ML21_STRUCTURE_SPECIFIC_TS, "TIME_PERIOD"),
     (Format.ML21_GENERIC, "TIME_PERIOD"), (Format.ML21_GENERIC, "AllDimensions"),
     (Format.ML21_GENERIC, "REF_AREA"), (Format.ML21_GENERIC_TS, "TIME_PERIOD"),
+    (Format.ML30_STRUCTURE_SPECIFIC, "TIME_PERIOD"), (Format.ML30_STRUCTURE_SPECIFIC, "AllDimensions"),
     (Format.CSV20, "TIME_PERIOD"),
 ]
 
