@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import numpy as np
-
 from ..errors import Unsupported
 from .frame import Column, Prepared, combos
 from .text import concat, csv_escape, full, join, table

@@ -143,6 +143,16 @@ class Prepared:
             out.append((col.id, col.values[int(present[0])]))
         return out
 
+    def check_shape(self, *, ts: bool = False) -> None:
+        """Refuse what the message cannot hold: a time-series message without the time dimension
+        at observation level; series-only detail in a flat message."""
+        o, td = self.options, self.flow.dsd.time_dimension
+        if ts and (o.flat or o.dimension_at_observation != td):
+            raise Unsupported("a time-series message needs the time dimension at observation level",
+                              fix=f"use dimension_at_observation={td!r} or the non-TS format")
+        if o.flat and not o.observations:
+            raise Unsupported(f"detail={o.detail} needs series", fix="use a dimension at observation, not AllDimensions")
+
     # -- sorting and checks ------------------------------------------------------------------
     def _sort(self, frame: pd.DataFrame) -> None:
         keys = [self.dims[d].codes for d in (*self.group_dims, self.obs_dim)]

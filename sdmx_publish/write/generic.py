@@ -6,8 +6,6 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import Unsupported
-from ..structure.model import Flow
 from .frame import Chunk, Column, Prepared, combos
 from .text import concat, full, join, pick, table, xml_escape
 from .xmlcommon import V21, header, structure_id, value_columns
@@ -18,11 +16,7 @@ _NS = (f'xmlns:message="{V21}/message" xmlns:generic="{V21}/data/generic" xmlns:
 def generic(prep: Prepared, *, ts: bool = False) -> Iterator[str | bytes]:
     """Text of a generic data message, one piece per chunk of rows."""
     flow, o = prep.flow, prep.options
-    if ts and (o.flat or o.dimension_at_observation != flow.dsd.time_dimension):
-        raise Unsupported("a time-series message needs the time dimension at observation level",
-                          fix=f"use dimension_at_observation={flow.dsd.time_dimension!r} or the non-TS format")
-    if o.flat and not o.observations:
-        raise Unsupported(f"detail={o.detail} needs series", fix="use a dimension at observation, not AllDimensions")
+    prep.check_shape(ts=ts)
     root = "GenericTimeSeriesData" if ts else "GenericData"
     yield f'<?xml version="1.0" encoding="UTF-8"?>\n<message:{root} {_NS}>\n'
     yield header(flow, o)
@@ -30,7 +24,7 @@ def generic(prep: Prepared, *, ts: bool = False) -> Iterator[str | bytes]:
     ds = prep.dataset_values()
     if ds:
         yield _values_block("Attributes", "".join(_value(k, v) for k, v in ds))
-    body = _Body(prep, flow)
+    body = _Body(prep)
     for chunk in prep.chunks():
         yield body.flat(chunk) if o.flat else body.series(chunk)
     yield f"</message:DataSet>\n</message:{root}>\n"
@@ -47,7 +41,7 @@ def _values_block(tag: str, inner: str) -> str:
 class _Body:
     """Lookup tables built once per message; each method turns one chunk into text."""
 
-    def __init__(self, prep: Prepared, flow: Flow) -> None:
+    def __init__(self, prep: Prepared) -> None:
         self.prep = prep
         self.keys, self.series_attrs, self.obs_attrs = value_columns(prep)
         self._tabs: dict[str, np.ndarray] = {}

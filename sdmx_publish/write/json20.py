@@ -10,7 +10,6 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import Unsupported
 from ..structure.model import Attribute
 from .frame import Column, Prepared, combos
 from .text import concat, full, join, pick, table
@@ -75,8 +74,7 @@ def _structure(prep: Prepared) -> dict[str, Any]:
 def json20(prep: Prepared) -> Iterator[str | bytes]:
     """The whole message; observations stream chunk by chunk."""
     o = prep.options
-    if o.flat and not o.observations:
-        raise Unsupported(f"detail={o.detail} needs series", fix="use a dimension at observation, not AllDimensions")
+    prep.check_shape()
     meta = {"schema": SCHEMA, "id": o.message_id or "IREF" + uuid.uuid4().hex[:16].upper(), "test": o.test,
             "prepared": (o.prepared or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "contentLanguages": ["en"], "sender": {"id": o.sender}}

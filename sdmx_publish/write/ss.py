@@ -7,7 +7,6 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import Unsupported
 from .frame import Chunk, Prepared, combos
 from .text import full, join, pick, table, xml_escape
 from .xmlcommon import V21, V30, XSI, AttrText, header, ss_namespace, structure_id, value_columns
@@ -16,11 +15,7 @@ from .xmlcommon import V21, V30, XSI, AttrText, header, ss_namespace, structure_
 def structure_specific(prep: Prepared, *, version: str = "2.1", ts: bool = False) -> Iterator[str | bytes]:
     """Text of a structure-specific data message, one piece per chunk of rows."""
     flow, o = prep.flow, prep.options
-    if ts and (o.flat or o.dimension_at_observation != flow.dsd.time_dimension):
-        raise Unsupported("a time-series message needs the time dimension at observation level",
-                          fix=f"use dimension_at_observation={flow.dsd.time_dimension!r} or the non-TS format")
-    if o.flat and not o.observations:
-        raise Unsupported(f"detail={o.detail} needs series", fix="use a dimension at observation, not AllDimensions")
+    prep.check_shape(ts=ts)
     base = V21 if version == "2.1" else V30
     root = "StructureSpecificTimeSeriesData" if ts else "StructureSpecificData"
     ns = ss_namespace(flow, o)

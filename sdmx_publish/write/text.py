@@ -13,7 +13,6 @@ import re
 from typing import Callable, Sequence
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
 
@@ -69,12 +68,6 @@ def format_numbers(values: np.ndarray) -> list[str]:
     out[np.isposinf(v)] = "INF"
     out[np.isneginf(v)] = "-INF"
     return out.tolist()
-
-
-def numbers_as_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Factorize a float column: (codes with -1 for NaN, formatted unique values)."""
-    codes, uniques = pd.factorize(np.asarray(series, dtype="float64"), use_na_sentinel=True)
-    return codes, format_numbers(np.asarray(uniques))
 
 
 def join(pieces: Sequence[np.ndarray]) -> bytes:
