@@ -1,0 +1,88 @@
+"""Structure and availability queries (v1 and v2): matching, references, detail; every answer XSD-valid."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from sdmx_publish.schemas import validate_xml
+
+S = "{http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure}"
+
+
+def artefacts(content: bytes) -> set[tuple[str, str, bool]]:
+    """(element, id, is stub) of every maintainable artefact in a structure message."""
+    root = etree.fromstring(content)
+    return {(etree.QName(el).localname, el.get("id"), el.get("isExternalReference") == "true")
+            for el in root.iterfind("{*}Structures/*/*")}
+
+
+def ids(content: bytes) -> set[str]:
+    return {i for _, i, _ in artefacts(content)}
+
+
+@pytest.mark.parametrize("path,want,not_want", [
+    ("/sdmx/v1/dataflow", {"DF_SDG_16_CRIME", "DF_ICCS"}, {"SDG"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME/1.0", {"DF_SDG_16_CRIME"}, {"DF_ICCS"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME/latest?references=children", {"DF_SDG_16_CRIME", "SDG"}, {"CL_SEX"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME?references=descendants",
+     {"DF_SDG_16_CRIME", "SDG", "CL_SEX", "SDG_CONCEPTS"}, {"CC_SDG_16_CRIME", "DF_ICCS"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME?references=parents", {"DF_SDG_16_CRIME", "CC_SDG_16_CRIME"}, {"SDG"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME?references=all", {"CC_SDG_16_CRIME", "SDG", "CL_AREA"}, {"DF_ICCS"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME?references=codelist", {"DF_SDG_16_CRIME", "CL_AREA"}, {"SDG"}),
+    ("/sdmx/v1/datastructure/IAEG-SDGs/SDG/1.14?references=parents", {"SDG", "DF_SDG_16_CRIME"}, {"CL_SEX"}),
+    ("/sdmx/v1/codelist/IAEG-SDGs/CL_SEX?references=parents", {"CL_SEX", "SDG"}, {"DF_SDG_16_CRIME"}),
+    ("/sdmx/v1/codelist/IAEG-SDGs/CL_SEX?references=parentsandsiblings", {"CL_SEX", "SDG", "CL_AREA"}, set()),
+    ("/sdmx/v1/conceptscheme/all/all/latest", {"SDG_CONCEPTS"}, {"CL_SEX"}),
+    ("/sdmx/v1/contentconstraint/CCJS/all/latest?references=children", {"CC_SDG_16_CRIME", "DF_SDG_16_CRIME"}, set()),
+    ("/sdmx/v1/codelist/SDMX,IAEG-SDGs/CL_FREQ,CL_SEX", {"CL_FREQ", "CL_SEX"}, {"CL_AREA"}),
+    ("/sdmx/v2/structure/dataflow/*/*/~", {"DF_SDG_16_CRIME", "DF_ICCS"}, set()),
+    ("/sdmx/v2/structure/dataflow/CCJS/DF_ICCS/1.0?references=descendants", {"DF_ICCS", "ICCS_CJ"}, set()),
+    ("/sdmx/v2/structure/codelist/IAEG-SDGs/CL_AREA/*", {"CL_AREA"}, set()),
+])
+def test_matching_and_references(http, path, want, not_want):
+    r = http.get(path)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/vnd.sdmx.structure+xml;version=2.1"
+    validate_xml(r.content)
+    got = ids(r.content)
+    assert want <= got and not (not_want & got)
+
+
+def test_detail_levels(http):
+    base = "/sdmx/v1/dataflow/CCJS/DF_SDG_16_CRIME?references=children"
+    full = artefacts(http.get(base).content)
+    assert not any(stub for *_, stub in full)
+    for detail, main_stub, ref_stub in (("allstubs", True, True), ("referencestubs", False, True),
+                                        ("allcompletestubs", True, True), ("referencecompletestubs", False, True)):
+        r = http.get(f"{base}&detail={detail}")
+        validate_xml(r.content)
+        found = {i: stub for _, i, stub in artefacts(r.content)}
+        assert found == {"DF_SDG_16_CRIME": main_stub, "SDG": ref_stub}, detail
+    stub = etree.fromstring(http.get(f"{base}&detail=allstubs").content).find(f".//{S}DataStructure")
+    assert stub.get("structureURL").endswith("/sdmx/v1/datastructure/IAEG-SDGs/SDG/1.14")
+    assert stub.find(f"{S}DataStructureComponents") is None
+
+
+def test_latest_picks_the_newest_version(http):
+    r = http.get("/sdmx/v1/codelist/all/all/all")
+    versions = {}
+    for el in etree.fromstring(r.content).iterfind("{*}Structures/*/*"):
+        versions.setdefault(el.get("id"), set()).add(el.get("version"))
+    assert all(len(v) == 1 for v in versions.values())  # one version each in the bundled files
+    assert len(ids(http.get("/sdmx/v1/codelist/all/all/latest").content)) == len(versions)
+
+
+def test_v2_availability(http, published):
+    r = http.get("/sdmx/v2/availability/dataflow/CCJS/DF_SDG_16_CRIME/1.0/*.*.*.*.F.*.*.*.*.*.*.*.*.*.*/SEX")
+    assert r.status_code == 200, r.text
+    validate_xml(r.content)
+    cc = etree.fromstring(r.content).find(".//{*}ContentConstraint")
+    assert cc.get("type") == "Actual"
+    assert [v.text for v in cc.iterfind(".//{*}KeyValue[@id='SEX']/{*}Value")] == ["F"]
+    r = http.get("/sdmx/v1/availableconstraint/DF_SDG_16_CRIME/....F........../all/SEX?mode=available")
+    values = {v.text for v in etree.fromstring(r.content).iterfind(".//{*}KeyValue[@id='SEX']/{*}Value")}
+    assert values == set(published.frame()["SEX"])
+    r = http.get("/sdmx/v1/availableconstraint/DF_SDG_16_CRIME/all?references=datastructure")
+    assert "SDG" in ids(r.content)
+    validate_xml(r.content)
