@@ -163,14 +163,27 @@ class Prepared:
 
     # -- sorting and checks ------------------------------------------------------------------
     def _sort(self, frame: pd.DataFrame) -> None:
-        keys = [self.dims[d].codes for d in (*self.group_dims, self.obs_dim)]
-        self.order = np.lexsort(keys[::-1]) if self.n else np.zeros(0, dtype=np.int64)
-        new = np.zeros(self.n, dtype=bool)
+        """Order rows by group key then observation dimension; mark where groups start.
+
+        Dimensions with one value are skipped. When the cardinalities allow, the key is one
+        int64 (mixed radix) sorted with a stable radix sort; otherwise ``np.lexsort``."""
+        varying = [d for d in self.group_dims if len(self.dims[d].values) > 1]
+        gkey = _mixed_radix([self.dims[d] for d in varying], self.n)
+        obs = self.dims[self.obs_dim]
+        if gkey is not None and (int(gkey.max(initial=0)) + 1) * (len(obs.values) + 1) < 1 << 62:
+            self.order = np.argsort(gkey * len(obs.values) + obs.codes, kind="stable")
+            g = gkey[self.order]
+            new = np.empty(self.n, dtype=bool)
+            new[1:] = g[1:] != g[:-1]
+        else:
+            keys = [self.dims[d].codes for d in (*varying, self.obs_dim)]
+            self.order = np.lexsort(keys[::-1])
+            new = np.zeros(self.n, dtype=bool)
+            for d in varying:
+                c = self.dims[d].codes[self.order]
+                new[1:] |= c[1:] != c[:-1]
         if self.n:
             new[0] = True
-        for d in self.group_dims:
-            c = self.dims[d].codes[self.order]
-            new[1:] |= c[1:] != c[:-1]
         obs = self.dims[self.obs_dim].codes[self.order]
         dup = ~new[1:] & (obs[1:] == obs[:-1])
         if dup.any():
@@ -217,6 +230,19 @@ def _where(frame: pd.DataFrame, row: int) -> str:
     if "_source" in frame.columns and "_row" in frame.columns:
         return f"{frame['_source'].iloc[row]}:{frame['_row'].iloc[row]}"
     return f"frame row {frame.index[row]!r}"
+
+
+def _mixed_radix(cols: list[Column], n: int) -> np.ndarray | None:
+    """One int64 per row ordering rows like the (non-missing) codes of ``cols``; None if that
+    would overflow."""
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for c in cols:
+        span *= len(c.values)
+        if span >= 1 << 62:
+            return None
+        key = key * len(c.values) + c.codes
+    return key
 
 
 def combos(cols: list[Column], pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -144,3 +144,14 @@ def test_dataset_level_attribute(dataset_flow: Flow) -> None:
     frame.loc[0, "SOURCE_DETAIL"] = "other"
     with pytest.raises(InputError, match="dataset-level attribute SOURCE_DETAIL has several values"):
         _bytes(frame, dataset_flow, Format.ML21_STRUCTURE_SPECIFIC)
+
+
+def test_lexsort_fallback_gives_the_same_output(sdg_flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys too wide for one int64 are sorted with np.lexsort: same bytes."""
+    from sdmx_publish.write import frame as frame_module
+    shuffled = sdg_frame().sample(frac=1, random_state=2)
+    fast = _bytes(shuffled, sdg_flow, Format.ML21_STRUCTURE_SPECIFIC)
+    monkeypatch.setattr(frame_module, "_mixed_radix", lambda cols, n: None)
+    assert _bytes(shuffled, sdg_flow, Format.ML21_STRUCTURE_SPECIFIC) == fast
+    with pytest.raises(InputError, match="duplicate"):
+        _bytes(pd.concat([shuffled, shuffled.iloc[[5]]]), sdg_flow, Format.CSV10)
