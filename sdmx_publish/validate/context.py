@@ -64,11 +64,17 @@ def findings(pos: np.ndarray | pd.Index | list[int], component: str | pd.Series 
             arr = np.asarray(x)
             if arr.dtype.kind == "f":
                 return pd.Series(number_text(arr), dtype=object)
-            return pd.Series(arr.astype(object), dtype=object).astype(str)
+            return as_text(pd.Series(arr.astype(object), dtype=object))
         return pd.Series([number_text(np.array([x]))[0] if isinstance(x, float) else str(x)] * n, dtype=object)
 
     return pd.DataFrame({"pos": pos, "component": col(component), "value": col(value),
                          "expected": col(expected)})
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Text of every cell, missing cells as "" (pandas 3 keeps NaN through ``astype(str)``)."""
+    s = s.astype(object)
+    return s.where(s.notna(), "").astype(str).astype(object)
 
 
 def number_text(arr: np.ndarray) -> np.ndarray:
@@ -121,8 +127,11 @@ class Context:
         return self._factors[name]
 
     def group_ids(self, columns: list[str] | tuple[str, ...]) -> np.ndarray:
-        """One int64 id per row for the combination of ``columns`` (missing values are a value)."""
-        key = tuple(columns)
+        """One int64 id per row for the combination of ``columns`` (missing values are a value).
+
+        Columns absent from the frame are skipped (a constant).
+        """
+        key = tuple(c for c in columns if c in self.frame.columns)
         if key not in self._groups:
             ids = np.zeros(len(self.frame), dtype=np.int64)
             for c in key:
@@ -179,7 +188,7 @@ def sdmx_key(frame: pd.DataFrame, dims: list[str], time: str, pos: np.ndarray) -
     sub = frame.iloc[pos]
 
     def text(c: str) -> pd.Series:
-        return sub[c].astype(object).where(sub[c].notna(), "").astype(str)
+        return as_text(sub[c])
 
     parts = [text(d) for d in dims if d in sub.columns]
     if not parts:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import Context, empty, findings, sdmx_key
+from .context import Context, as_text, empty, findings, sdmx_key
 
 VALUE_EPS = 1e-9
 
@@ -48,10 +48,11 @@ def compare(ctx: Context) -> pd.DataFrame | None:
     table["ppos"] = table["ppos"].fillna(-1).astype(np.int64)
     both = (table["pos"] >= 0) & (table["ppos"] >= 0)
     a, b = table["new"].to_numpy(), table["old"].to_numpy()
-    same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
     table["state"] = np.select([table["ppos"] < 0, table["pos"] < 0, both & ~same],
                                ["new", "deleted", "revised"], "unchanged")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         table["rel"] = np.where(b != 0, np.abs(a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
     ctx.cache["revisions.table"] = table
     return table
@@ -113,5 +114,5 @@ def check_deleted(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     out["key"] = sdmx_key(prev, ctx.flow.dsd.dimension_ids, ctx.time, ppos).to_numpy()
     for col in ("_source", "_row", "_column"):
         if col in prev.columns:
-            out[col[1:]] = prev[col].iloc[ppos].astype(object).where(prev[col].iloc[ppos].notna(), "").astype(str).to_numpy()
+            out[col[1:]] = as_text(prev[col].iloc[ppos]).to_numpy()
     return out

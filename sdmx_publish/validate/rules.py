@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .context import Context
+from .context import Context, as_text
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -49,7 +49,7 @@ class Rule:
             if name is None:
                 continue
             if name in found.columns:
-                out = out + found[name].astype(str)
+                out = out + as_text(found[name])
             else:
                 val = params.get(name, "")
                 out = out + (format(val, spec) if spec else str(val))

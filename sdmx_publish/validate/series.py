@@ -33,6 +33,11 @@ def _changes(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     if key in ctx.cache:
         return ctx.cache[key]  # type: ignore[return-value]
     df = _ordered(ctx, finite_values=True)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        return _score(ctx, df, params, key)
+
+
+def _score(ctx: Context, df: pd.DataFrame, params: Mapping[str, Any], key: str) -> pd.DataFrame:
     same = df["s"].to_numpy()[1:] == df["s"].to_numpy()[:-1]
     step = np.diff(df["t"].to_numpy()) == 1
     d = np.concatenate([[np.nan], np.where(same & step, np.diff(df["v"].to_numpy()), np.nan)])
@@ -45,8 +50,7 @@ def _changes(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     mean_ad = df.groupby("s")["dev"].transform("mean")
     n = g.transform("count")
     scale = np.where(mad > 0, mad / 0.6745, mean_ad * 1.2533)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where((n >= params["min_changes"]) & (scale > 0), (df["d"] - med) / scale, np.nan)
+    z = np.where((n >= params["min_changes"]) & (scale > 0), (df["d"] - med) / scale, np.nan)
     df["z"] = z
     nxt = df.groupby("s")["d"].shift(-1)
     big = np.abs(df["z"].to_numpy()) > params["threshold"]
