@@ -1,0 +1,84 @@
+"""Publish SDG 16 series derived from the latest ICCS release: national (``N``) and regional (``R``).
+
+:func:`publish_regional` is what the regional Airflow DAG calls. It reads the latest release of
+``DF_ICCS`` from the store, derives the national SDG series (:mod:`.sdg`), aggregates them to the
+Asia-Pacific regions (:mod:`.aggregate`), validates the result against the global SDG DSD 1.14
+and the global content constraints, and publishes it as the part ``derived_iccs_sdg`` of
+``DF_SDG_16_CRIME``. A national value that another part of the dataflow already has (e.g. the
+country's own SDG platform, ``kostat_*``) is not published again: the country's reported value
+takes precedence. The manifest carries the lineage (source release, rules) and the coverage report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import NotFound, ValidationFailed
+from ..publish import latest, publish, read_frame
+from ..structure import load_registry
+from ..transform.rates import m49_population
+from ..validate import validate
+from .aggregate import aggregate
+from .sdg import derive_sdg, lineage
+
+PART = "derived_iccs_sdg"
+ICCS_FLOW, SDG_FLOW = "DF_ICCS", "DF_SDG_16_CRIME"
+DEFAULT_THRESHOLD = 0.5
+
+
+def _others(store: Path, agency: str, key: list[str]) -> pd.DataFrame:
+    """Keys that other parts of the latest SDG release hold."""
+    prev = latest(store, agency, SDG_FLOW)
+    if prev is None:
+        return pd.DataFrame(columns=key)
+    frames = [read_frame(prev, p) for p in prev.manifest.get("parts", []) if p != PART]
+    frames = [f[key] for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True).drop_duplicates() if frames else pd.DataFrame(columns=key)
+
+
+def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, impute: bool = False) -> dict[str, Any]:
+    """Derive national and regional SDG 16 series from the latest ICCS release and publish them.
+
+    Returns the release id, whether it is new, counts of national/regional/withheld observations,
+    and the source release. Raises :class:`NotFound` without an ICCS release and
+    :class:`ValidationFailed` when the derived data break the SDG DSD or its constraints.
+    """
+    store = Path(store)
+    registry = load_registry()
+    iccs_flow, sdg_flow = registry.flow(ICCS_FLOW), registry.flow(SDG_FLOW)
+    agency = iccs_flow.dataflow.ref.agency
+    source = latest(store, agency, ICCS_FLOW)
+    if source is None:
+        raise NotFound(f"no release of {iccs_flow.dataflow.ref} in the store", where=str(store),
+                       fix="publish national ICCS data first, e.g. `sdmx-publish run examples/unodc/homicide.yaml`")
+    lineage_text = f"{iccs_flow.dataflow.ref} release {source.id}"
+    population = m49_population()
+    national = derive_sdg(read_frame(source), population, source=lineage_text)
+    regional, coverage = aggregate(national, population, threshold=threshold, impute=impute)
+    key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
+    held = _others(store, agency, key)
+    clash = national[key].merge(held.assign(__held=True), on=key, how="left")["__held"].eq(True).to_numpy()
+    frame = pd.concat([national[~clash], regional], ignore_index=True)
+    report = validate(frame, sdg_flow)
+    work = store / ".work" / PART
+    paths = report.write(work)
+    if not report.ok:
+        raise ValidationFailed(f"{report.errors} validation error(s) in the derived SDG series; nothing was published",
+                               where=lineage_text, fix=f"see {paths.get('html', work)}")
+    summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings, "revisions": report.revisions}
+    published = coverage[coverage["published"]]
+    derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},
+                  "rules": lineage(national), "threshold": threshold, "impute": impute,
+                  "withheld_national": int(clash.sum()),
+                  "coverage": json.loads(coverage.to_json(orient="records"))}
+    release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,
+                           report_file=paths["json"], run={"by": "derive.regional"},
+                           sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
+                           extra={"derivation": derivation})
+    return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,
+            "national": int((~clash).sum()), "withheld_national": int(clash.sum()), "regional": len(regional),
+            "regional_withheld": int((~coverage["published"]).sum()), "regions": sorted(published["REF_AREA"].unique())}

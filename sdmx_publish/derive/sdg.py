@@ -1,0 +1,149 @@
+"""SDG 16 series in the global SDG DSD 1.14, derived from ICCS observation frames.
+
+Rules (one :class:`Rule` each, so that every derived value names the rule it came from):
+
+- 16.1.1 ``VC_IHR_PSRCN``: victims of intentional homicide (``INDICATOR=VICTIMS``, ``ICCS=0101``), counts;
+  ``VC_IHR_PSRC``: the same count per 100,000 population (bundled World Bank population), totals only
+  (the population table has no sex or age breakdown).
+- 16.2.2 ``VC_HTF_DETV*``: detected victims of trafficking in persons, ICCS 0204 and its four groups.
+- 16.3.2 ``VC_PRS_UNSNTN``: persons held unsentenced; ``VC_PRS_UNSNT``: unsentenced as a percentage of
+  all persons held (``PRISONERS``), matched on area, year, sex and age.
+
+Only observations with no ICCS disaggregation (``CYBER``, ``VIC_PERP_REL``, ``SIT_CONTEXT`` all ``_T``)
+are used: the SDG DSD has no such breakdowns. Lineage: ``SOURCE_DETAIL`` names the source release and
+``COMMENT_OBS`` the rule; :func:`lineage` gives the same for the manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+#: The 15 dimensions of IAEG-SDGs:SDG(1.14), in key order.
+SDG_DIMENSIONS = ["FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA", "SEX", "AGE", "URBANISATION",
+                  "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV", "OCCUPATION", "CUST_BREAKDOWN", "COMPOSITE_BREAKDOWN",
+                  "DISABILITY_STATUS", "ACTIVITY", "PRODUCT"]
+#: SDG breakdowns that ICCS data never carry: always ``_T``.
+SDG_TOTALS = ["URBANISATION", "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV", "OCCUPATION", "CUST_BREAKDOWN",
+              "COMPOSITE_BREAKDOWN", "DISABILITY_STATUS", "ACTIVITY", "PRODUCT"]
+SDG_COLUMNS = [*SDG_DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "UNIT_MULT", "UNIT_MEASURE", "NATURE",
+               "SOURCE_DETAIL", "COMMENT_OBS"]
+ICCS_TOTALS = ["CYBER", "VIC_PERP_REL", "SIT_CONTEXT"]
+PER = 100_000
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One derivation: which ICCS observations feed which SDG series, in which unit, and how."""
+
+    id: str
+    series: str
+    unit: str
+    nature: str
+    text: str
+
+
+RULES = {r.id: r for r in (
+    Rule("16.1.1-count", "VC_IHR_PSRCN", "NUMBER", "C", "victims of intentional homicide (ICCS 0101), as reported"),
+    Rule("16.1.1-rate", "VC_IHR_PSRC", "PER_100000_POP", "CA",
+         "victims of intentional homicide (ICCS 0101) / World Bank population (SP.POP.TOTL) x 100,000"),
+    Rule("16.2.2-count", "VC_HTF_DETV", "NUMBER", "C",
+         "detected victims of trafficking in persons (ICCS 0204 and its groups 02041-02044), as reported"),
+    Rule("16.3.2-count", "VC_PRS_UNSNTN", "NUMBER", "C", "persons held unsentenced, as reported"),
+    Rule("16.3.2-share", "VC_PRS_UNSNT", "PT", "CA", "persons held unsentenced / all persons held x 100"),
+)}
+#: ICCS trafficking code -> SDG 16.2.2 series (ICCS 02041 sexual exploitation, 02042 forced labour or
+#: services, 02043 organ removal, 02044 other purposes)
+TRAFFICKING = {"0204": "VC_HTF_DETV", "02041": "VC_HTF_DETVSX", "02042": "VC_HTF_DETVFL",
+               "02043": "VC_HTF_DETVOG", "02044": "VC_HTF_DETVOP"}
+NEEDED = ["REF_AREA", "INDICATOR", "ICCS", "SEX", "AGE", "UNIT_MEASURE", "TIME_PERIOD", "OBS_VALUE"]
+
+
+def _usable(iccs: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in NEEDED if c not in iccs.columns]
+    if missing:
+        raise InputError(f"not an ICCS observation frame: missing column(s) {missing}",
+                         fix="pass a frame of the ICCS dataflow (e.g. read_frame of a DF_ICCS release)")
+    keep = iccs["UNIT_MEASURE"].eq("NUMBER") & iccs["OBS_VALUE"].notna()
+    for c in ICCS_TOTALS:
+        if c in iccs.columns:
+            keep &= iccs[c].eq("_T")
+    out = iccs.loc[keep, [c for c in iccs.columns if not c.startswith("_")]].copy()
+    out["OBS_VALUE"] = out["OBS_VALUE"].astype("float64")
+    if "OBS_STATUS" not in out.columns:
+        out["OBS_STATUS"] = "A"
+    out["OBS_STATUS"] = out["OBS_STATUS"].replace("", "A").fillna("A")
+    return out
+
+
+def _sdg(rows: pd.DataFrame, rule: Rule, source: str, series: pd.Series | str | None = None) -> pd.DataFrame:
+    """ICCS rows (REF_AREA, SEX, AGE, TIME_PERIOD, OBS_VALUE, OBS_STATUS) as SDG observations of ``rule``."""
+    out = pd.DataFrame({"FREQ": "A", "REPORTING_TYPE": "N", "SERIES": rule.series if series is None else series,
+                        "REF_AREA": rows["REF_AREA"], "SEX": rows["SEX"], "AGE": rows["AGE"]}, index=rows.index)
+    for c in SDG_TOTALS:
+        out[c] = "_T"
+    out["TIME_PERIOD"] = rows["TIME_PERIOD"]
+    out["OBS_VALUE"] = rows["OBS_VALUE"].to_numpy(dtype="float64")
+    out["OBS_STATUS"] = rows["OBS_STATUS"]
+    out["UNIT_MULT"] = "0"
+    out["UNIT_MEASURE"] = rule.unit
+    out["NATURE"] = rule.nature
+    out["SOURCE_DETAIL"] = source
+    out["COMMENT_OBS"] = f"Derived by rule {rule.id}: {rule.text}"
+    return out[SDG_COLUMNS]
+
+
+def homicide(iccs: pd.DataFrame, population: pd.DataFrame, source: str) -> pd.DataFrame:
+    """16.1.1: counts of every sex/age, and rates per 100,000 for the totals that have a population."""
+    v = iccs[iccs["INDICATOR"].eq("VICTIMS") & iccs["ICCS"].eq("0101")]
+    counts = _sdg(v, RULES["16.1.1-count"], source)
+    tot = v[v["SEX"].eq("_T") & v["AGE"].eq("_T")].merge(population, on=["REF_AREA", "TIME_PERIOD"], how="inner")
+    tot = tot[tot["POPULATION"] > 0]
+    tot["OBS_VALUE"] = tot["OBS_VALUE"] / tot["POPULATION"] * PER
+    return pd.concat([counts, _sdg(tot, RULES["16.1.1-rate"], source)], ignore_index=True)
+
+
+def trafficking(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
+    """16.2.2: detected victims of trafficking in persons, in total and by form of exploitation."""
+    v = iccs[iccs["INDICATOR"].eq("VICTIMS") & iccs["ICCS"].isin(list(TRAFFICKING))]
+    return _sdg(v, RULES["16.2.2-count"], source, series=v["ICCS"].map(TRAFFICKING))
+
+
+def unsentenced(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
+    """16.3.2: unsentenced detainees, as a number and as a percentage of all persons held."""
+    key = ["REF_AREA", "SEX", "AGE", "TIME_PERIOD"]
+    uns = iccs[iccs["INDICATOR"].eq("PRISONERS_UNSENTENCED") & iccs["ICCS"].eq("_T")]
+    held = iccs[iccs["INDICATOR"].eq("PRISONERS") & iccs["ICCS"].eq("_T")][[*key, "OBS_VALUE"]]
+    share = uns.merge(held.rename(columns={"OBS_VALUE": "__held"}), on=key, how="inner")
+    share = share[share["__held"] > 0]
+    share["OBS_VALUE"] = share["OBS_VALUE"] / share.pop("__held") * 100
+    return pd.concat([_sdg(uns, RULES["16.3.2-count"], source), _sdg(share, RULES["16.3.2-share"], source)],
+                     ignore_index=True)
+
+
+def derive_sdg(iccs: pd.DataFrame, population: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """Every SDG 16 series the rules allow, as an observation frame of ``DF_SDG_16_CRIME`` (national).
+
+    ``population``: ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` (e.g. ``m49_population()``);
+    ``source``: the lineage text put in ``SOURCE_DETAIL`` (e.g. ``CCJS:DF_ICCS(1.0) release <id>``).
+    """
+    usable = _usable(iccs)
+    out = pd.concat([homicide(usable, population, source), trafficking(usable, source), unsentenced(usable, source)],
+                    ignore_index=True)
+    out = out[np.isfinite(out["OBS_VALUE"].to_numpy())]
+    return out.sort_values(["SERIES", "REF_AREA", "SEX", "AGE", "TIME_PERIOD"], kind="stable").reset_index(drop=True)
+
+
+def lineage(frame: pd.DataFrame) -> list[dict]:
+    """Per rule: its series, text and how many values it produced (for the manifest)."""
+    if frame.empty:
+        return []
+    rule_ids = frame["COMMENT_OBS"].str.extract(r"^Derived by rule (\S+):", expand=False)
+    counts = rule_ids.value_counts()
+    return [{"rule": rid, "series": RULES[rid].series if rid != "16.2.2-count" else sorted(TRAFFICKING.values()),
+             "unit": RULES[rid].unit, "nature": RULES[rid].nature, "text": RULES[rid].text,
+             "observations": int(counts[rid])} for rid in sorted(counts.index)]
