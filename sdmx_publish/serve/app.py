@@ -218,11 +218,12 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         return FileResponse(path, media_type=media, headers=cache_headers(tag, rel.created))
 
 
-def run(store: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+def run(store: str | Path, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
     """Serve ``store`` with uvicorn until interrupted (``sdmx-publish serve``)."""
     import uvicorn
 
-    uvicorn.run(create_app(Path(store)), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(Path(store)), host=host, port=port, log_level=log_level,
+                access_log=log_level in ("debug", "info"))
 
 
 __all__ = ["FlowRef", "SAFE_ID", "create_app", "run"]

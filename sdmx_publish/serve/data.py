@@ -23,7 +23,7 @@ from .http import cache_headers, etag, not_modified
 from .negotiate import Choice, negotiate_data, negotiate_structure
 from .periods import bounds
 from .query import DataQuery, FlowRef, QueryError, parse_v1, parse_v2
-from .select import _key_mask, select
+from .select import key_mask, select
 from .store import Release
 from .structures import Key, compose
 
@@ -78,10 +78,10 @@ def _available(frame: pd.DataFrame, q: DataQuery, flow: Flow, mode: str, compone
     dims = flow.dsd.dimension_ids
     wanted = dims + [flow.dsd.time_dimension] if component == "all" else [component]
     out: dict[str, list[str]] = {}
-    full = _key_mask(frame, q.keys)
+    full = key_mask(frame, q.keys)
     for dim in wanted:
         if mode == "available" and dim in dims:
-            mask = _key_mask(frame, tuple({d: c for d, c in k.items() if d != dim} for k in q.keys))
+            mask = key_mask(frame, tuple({d: c for d, c in k.items() if d != dim} for k in q.keys))
         else:
             mask = full
         codes = frame[dim].cat.codes.to_numpy()

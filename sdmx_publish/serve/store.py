@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +23,8 @@ from ..structure.model import Ref
 SAFE_ID = re.compile(r"^[A-Za-z0-9_@$\-]{1,200}$")
 #: how many release frames stay in memory
 FRAME_CACHE = 4
+#: seconds during which the list of dataflows and their LATEST pointers are not re-read
+REFRESH = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +60,8 @@ class Store:
         self._frames: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        self._flows: tuple[float, list[tuple[str, str]]] | None = None
+        self._latest: dict[tuple[str, str], tuple[float, Release]] = {}
 
     def _inside(self, path: Path) -> Path:
         resolved = path.resolve()
@@ -65,7 +70,13 @@ class Store:
         return resolved
 
     def flows(self) -> list[tuple[str, str]]:
-        """``(agency, flow id)`` of every dataflow that has a release."""
+        """``(agency, flow id)`` of every dataflow that has a release (re-read at most every REFRESH s)."""
+        now = time.monotonic()
+        if self._flows is None or now - self._flows[0] > REFRESH:
+            self._flows = (now, self._scan())
+        return self._flows[1]
+
+    def _scan(self) -> list[tuple[str, str]]:
         if not self.root.is_dir():
             return []
         return sorted((p.parent.parent.name, p.parent.name) for p in self.root.glob("*/*/LATEST")
@@ -94,11 +105,17 @@ class Store:
         """The release named by ``LATEST``."""
         if not (SAFE_ID.match(agency) and SAFE_ID.match(flow)):
             raise NotFound(f"unknown dataflow {agency}:{flow}")
+        now = time.monotonic()
+        hit = self._latest.get((agency, flow))
+        if hit is not None and now - hit[0] <= REFRESH:
+            return hit[1]
         latest = self._inside(self.root / agency / flow / "LATEST")
         if not latest.is_file():
             raise NotFound(f"no release of dataflow {agency}:{flow}",
                            fix="see the dataflows with /dataflow or the feed at /feed.atom")
-        return self.release(agency, flow, latest.read_text(encoding="utf-8").strip())
+        rel = self.release(agency, flow, latest.read_text(encoding="utf-8").strip())
+        self._latest[(agency, flow)] = (now, rel)
+        return rel
 
     def release(self, agency: str, flow: str, release_id: str) -> Release:
         """One release by id."""
