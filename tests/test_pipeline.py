@@ -14,6 +14,7 @@ import yaml
 
 from sdmx_publish.cli import demo_specs, main
 from sdmx_publish.publish.store import latest, releases
+from sdmx_publish.schemas import validate_xml
 
 from .conftest import EXAMPLES
 
@@ -50,6 +51,14 @@ def test_release_files_read_back_by_sdmx1_with_the_manifest_counts(demo_store, f
         assert n == release.manifest["observations"], name
     csv = pd.read_csv(release.path / "data.csv", dtype=str)
     assert len(csv) == release.manifest["observations"]
+
+
+@pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
+def test_release_xml_validates_against_the_official_xsds(demo_store, registry, flow):
+    release = latest(demo_store, "CCJS", flow)
+    validate_xml(release.path / "data.generic.xml")  # generic: the official schemas alone
+    validate_xml(release.path / "data.ss.xml", flow=registry.flow(flow))  # structure-specific: schema from the DSD
+    validate_xml(release.path / "structure.xml")
 
 
 def test_sdg_release_uses_only_codes_of_the_global_dsd(demo_store, registry):
