@@ -78,7 +78,8 @@ def create_app(store: Path, dsd_dir: Path | None = None) -> FastAPI:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """This service's root URL, with the prefix it is mounted under (e.g. in Airflow's API server)."""
+    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}".rstrip("/")
 
 
 def _service_routes(app: FastAPI, catalog: Catalog) -> None:
