@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ..errors import NotFound
 from ..structure.model import Ref
@@ -182,13 +184,24 @@ class Store:
             return df
 
 
-def read_sdmx_csv(path: Path) -> pd.DataFrame:
-    """An SDMX-CSV 1.0 file as an observation frame: categorical code columns, float OBS_VALUE."""
+def read_sdmx_csv(path: Path, chunk_rows: int = 100_000) -> pd.DataFrame:
+    """An SDMX-CSV 1.0 file as an observation frame: categorical code columns, float OBS_VALUE.
+
+    Read in chunks of ``chunk_rows``, each turned into categoricals at once, so that the text of
+    at most one chunk is in memory (a million rows peak at a fraction of their text size).
+    """
     header = pd.read_csv(path, nrows=0).columns
-    cols = [c for c in header if c != "DATAFLOW"]
+    cols = [c for c in header if c not in ("DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION")]
     codes = [c for c in cols if c != "OBS_VALUE"]
-    # read as text first: a "category" dtype would infer numbers ("004" -> 4) from codes
-    df = pd.read_csv(path, usecols=cols, dtype={**{c: str for c in codes}, "OBS_VALUE": "float64"},
-                     keep_default_na=False, na_values={c: ([""] if c != "OBS_VALUE" else ["", "NaN"]) for c in cols},
-                     engine="c")
-    return df.astype({c: "category" for c in codes})
+    # read as text: a "category" dtype would infer numbers ("004" -> 4) from codes
+    reader = pd.read_csv(path, usecols=cols, dtype={**{c: str for c in codes}, "OBS_VALUE": "float64"},
+                         keep_default_na=False, na_values={c: ([""] if c != "OBS_VALUE" else ["", "NaN"]) for c in cols},
+                         engine="c", chunksize=chunk_rows)
+    parts = [chunk.astype({c: "category" for c in codes}) for chunk in reader]
+    if not parts:
+        return pd.DataFrame({c: pd.Categorical([]) if c != "OBS_VALUE" else pd.Series([], dtype=float) for c in cols})
+    if len(parts) == 1:
+        return parts[0]
+    out = {c: union_categoricals([p[c] for p in parts]) if c in codes else
+           np.concatenate([p[c].to_numpy() for p in parts]) for c in cols}
+    return pd.DataFrame(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from lxml import etree
 from starlette.testclient import TestClient
@@ -9,6 +10,7 @@ from starlette.testclient import TestClient
 from sdmx_publish.serve.app import create_app
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_mounted_under_a_prefix(published, monkeypatch):
     monkeypatch.setenv("SDMX_PUBLISH_STORE", str(published.store))
     from sdmx_publish.serve.airflow_plugin import URL_PREFIX, SdmxPublishPlugin, fastapi_app

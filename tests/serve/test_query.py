@@ -135,3 +135,18 @@ def test_select_is_vectorised_and_exact(sdg_flow):
     got2 = select(cat, q2, sdg_flow.dsd)
     assert np.array_equal(got2.index, frame[(frame["OBS_VALUE"] >= 10) & (frame["SEX"] != "_T")].index)
     assert isinstance(got2["SEX"].dtype, pd.CategoricalDtype)
+
+
+def test_chunked_csv_reading_keeps_codes_as_text(tmp_path, sdg_flow):
+    from sdmx_publish.serve.store import read_sdmx_csv
+    from sdmx_publish.write import write
+
+    frame = sample_frame(sdg_flow, 960, years=range(2001, 2025))
+    write(frame, sdg_flow, Format.CSV10, tmp_path / "data.csv")
+    whole = read_sdmx_csv(tmp_path / "data.csv")
+    chunked = read_sdmx_csv(tmp_path / "data.csv", chunk_rows=100)
+    for df in (whole, chunked):
+        assert isinstance(df["REF_AREA"].dtype, pd.CategoricalDtype)
+        assert set(df["REF_AREA"].astype(str)) == set(frame["REF_AREA"])  # "4" stays "4", not 4
+    pd.testing.assert_frame_equal(whole.astype({c: str for c in whole if c != "OBS_VALUE"}),
+                                  chunked.astype({c: str for c in chunked if c != "OBS_VALUE"}))
