@@ -195,8 +195,13 @@ def main() -> None:
     p.add_argument("--only", default="", help="comma-separated writers to run (ours, pandas, sdmx1)")
     p.add_argument("--dtype", choices=["category", "str"], default="category",
                    help="dtype of code columns in the frame")
+    p.add_argument("--table", metavar="JSON_FILE", help="print the table of a saved --json result and exit")
     p.add_argument("--child", nargs=2, metavar=("WRITER", "FORMAT"), help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.table:
+        saved = json.loads(Path(a.table).read_text())
+        print(table(saved["obs"], saved["results"]))
+        return
     if a.child:
         print(json.dumps(child(a.child[0], a.child[1], a.obs, a.repeat, a.dtype)))
         return
