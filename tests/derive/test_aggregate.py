@@ -1,0 +1,96 @@
+"""Regional aggregates: membership, sums, population weighting, coverage threshold, imputation flags."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdmx_publish.derive.aggregate import aggregate, membership
+from sdmx_publish.derive.sdg import SDG_COLUMNS, SDG_TOTALS
+from sdmx_publish.errors import InputError
+
+# Central Asia (143): Kazakhstan 398, Kyrgyzstan 417, Tajikistan 762, Turkmenistan 795, Uzbekistan 860
+CENTRAL_ASIA = ["398", "417", "762", "795", "860"]
+
+
+def _pop(values: dict[str, float], year: str = "2020") -> pd.DataFrame:
+    return pd.DataFrame({"REF_AREA": list(values), "TIME_PERIOD": year, "POPULATION": list(values.values())})
+
+
+def _national(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """(area, series, unit, value) rows as national SDG observations of 2020."""
+    f = pd.DataFrame(rows, columns=["REF_AREA", "SERIES", "UNIT_MEASURE", "OBS_VALUE"])
+    f = f.assign(FREQ="A", REPORTING_TYPE="N", SEX="_T", AGE="_T", TIME_PERIOD="2020", OBS_STATUS="A",
+                 UNIT_MULT="0", NATURE="C", SOURCE_DETAIL="src", COMMENT_OBS="", **{c: "_T" for c in SDG_TOTALS})
+    return f[SDG_COLUMNS]
+
+
+POP = _pop({"398": 19e6, "417": 6.5e6, "762": 9.5e6, "795": 6e6, "860": 34e6})  # 75 million in all
+
+
+def test_membership_from_m49():
+    m = membership()
+    assert sorted(m.loc[m["REGION"].eq("143"), "REF_AREA"]) == sorted(CENTRAL_ASIA)
+    assert set(m.loc[m["REGION"].eq("62"), "REF_AREA"]) >= {"356", *CENTRAL_ASIA}  # India, Central Asia
+    assert "410" in set(m.loc[m["REGION"].eq("753"), "REF_AREA"])
+    assert "36" not in set(m.loc[m["REGION"].eq("543"), "REF_AREA"])  # Australia is not in Oceania exc. AUS/NZ
+    assert set(m["REGION"]) == {"142", "9", "30", "34", "35", "143", "145", "53", "54", "57", "61", "753", "62", "543"}
+
+
+def test_counts_summed_rates_population_weighted():
+    nat = _national([("398", "VC_IHR_PSRCN", "NUMBER", 100), ("860", "VC_IHR_PSRCN", "NUMBER", 300),
+                     ("398", "VC_IHR_PSRC", "PER_100000_POP", 2.0), ("860", "VC_IHR_PSRC", "PER_100000_POP", 1.0)])
+    out, cov = aggregate(nat, POP, threshold=0.5)
+    ca = out[out["REF_AREA"].eq("143")].set_index("SERIES")
+    assert ca.loc["VC_IHR_PSRCN", "OBS_VALUE"] == 400
+    assert ca.loc["VC_IHR_PSRC", "OBS_VALUE"] == pytest.approx((2.0 * 19 + 1.0 * 34) / 53)
+    assert set(ca["REPORTING_TYPE"]) == {"R"} and set(ca["OBS_STATUS"]) == {"A"} and set(ca["NATURE"]) == {"G"}
+    assert ca.loc["VC_IHR_PSRCN", "COMMENT_OBS"].startswith("sum over 2 countries covering 70.7%")
+    row = cov[cov["REF_AREA"].eq("143") & cov["SERIES"].eq("VC_IHR_PSRCN")].iloc[0]
+    assert row["coverage"] == pytest.approx(53 / 75) and row["countries"] == 2 and row["published"]
+
+
+@pytest.mark.parametrize(("threshold", "published"), [(0.70, True), (53 / 75, True), (0.71, False), (1.0, False)])
+def test_coverage_threshold(threshold, published):
+    nat = _national([("398", "VC_IHR_PSRCN", "NUMBER", 100), ("860", "VC_IHR_PSRCN", "NUMBER", 300)])
+    out, cov = aggregate(nat, POP, threshold=threshold)
+    assert out["REF_AREA"].eq("143").any() == published
+    assert cov.loc[cov["REF_AREA"].eq("143"), "published"].item() == published
+
+
+def test_region_without_enough_data_is_withheld_but_reported():
+    nat = _national([("417", "VC_IHR_PSRCN", "NUMBER", 10)])  # Kyrgyzstan: 8.7% of Central Asia, 0.1% of Asia
+    out, cov = aggregate(nat, POP, threshold=0.5)
+    assert out.empty
+    assert set(cov["REF_AREA"]) == {"143", "142", "62"} and not cov["published"].any()
+
+
+def test_imputation_only_when_configured_and_flagged():
+    nat = _national([("398", "VC_IHR_PSRCN", "NUMBER", 100), ("860", "VC_IHR_PSRCN", "NUMBER", 300),
+                     ("398", "VC_IHR_PSRC", "PER_100000_POP", 2.0), ("860", "VC_IHR_PSRC", "PER_100000_POP", 1.0)])
+    out, _ = aggregate(nat, POP, threshold=0.5, impute=True)
+    ca = out[out["REF_AREA"].eq("143")].set_index("SERIES")
+    assert ca.loc["VC_IHR_PSRCN", "OBS_VALUE"] == pytest.approx(400 / (53 / 75))
+    assert (ca.loc["VC_IHR_PSRCN", "OBS_STATUS"], ca.loc["VC_IHR_PSRCN", "NATURE"]) == ("I", "E")
+    assert "imputed" in ca.loc["VC_IHR_PSRCN", "COMMENT_OBS"]
+    assert ca.loc["VC_IHR_PSRC", "OBS_STATUS"] == "A"  # a weighted mean is not scaled
+
+
+def test_full_coverage_is_not_imputed():
+    nat = _national([(a, "VC_IHR_PSRCN", "NUMBER", 1.0) for a in CENTRAL_ASIA])
+    out, _ = aggregate(nat, POP, threshold=1.0, impute=True)
+    ca = out[out["REF_AREA"].eq("143")]
+    assert ca["OBS_VALUE"].item() == 5.0 and ca["OBS_STATUS"].item() == "A"
+
+
+def test_regional_input_rows_are_ignored():
+    nat = _national([("398", "VC_IHR_PSRCN", "NUMBER", 100), ("860", "VC_IHR_PSRCN", "NUMBER", 300)])
+    nat.loc[1, "REPORTING_TYPE"] = "R"
+    _, cov = aggregate(nat, POP, threshold=0)
+    assert cov.loc[cov["REF_AREA"].eq("143"), "countries"].item() == 1
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.5, 50])
+def test_threshold_must_be_a_share(threshold):
+    with pytest.raises(InputError, match="between 0 and 1"):
+        aggregate(_national([]), POP, threshold=threshold)
