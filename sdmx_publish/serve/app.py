@@ -18,11 +18,13 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from ..errors import PublishError
+from ..formats import STRUCTURE_ML21
 from . import structures
 from .catalog import Catalog
 from .data import availability_response, data_response
 from .feed import feed
 from .http import cache_headers, error_response, etag, not_modified, status_of
+from .convert import convert
 from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
 from .store import SAFE_ID, Store
@@ -104,7 +106,7 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
         raise QueryError(f"unknown query parameter {extra[0]!r}", fix="supported: " + ", ".join(sorted(allowed)))
     references, detail = params.get("references", "none"), params.get("detail", "full")
     structures.check_params(references, detail)
-    media = negotiate_structure(request.headers.get("accept"), params.get("format"))
+    media = negotiate_structure(request.headers.get("accept"), params.get("format"), api)
     snap = catalog.snapshot()
     tag = etag(snap.tag, request.url.path, sorted(params.items()), media)
     cached = not_modified(request, tag, None)
@@ -116,9 +118,8 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
                          fix=f"list them with /sdmx/v{api}/{'structure/' if api == 2 else ''}{kind}")
     base = f"{_base(request)}/sdmx/v{api}" + ("/structure" if api == 2 else "")
     body = structures.compose(snap.index, main, references, detail, base)
-    if "json" in media:
-        from .structure_json import to_json
-        body = to_json(body)
+    if media != STRUCTURE_ML21:
+        body = convert(body, media, tag)
     return Response(body, media_type=media, headers=cache_headers(tag, None))
 
 

@@ -1,24 +1,51 @@
-"""SDMX-JSON 2.0 structure messages, converted from our SDMX-ML 2.1 ones by pysdmx.
+"""SDMX-JSON 2.0 and SDMX-ML 3.0 structure messages, converted from our SDMX-ML 2.1 ones by pysdmx.
 
-pysdmx (BIS) implements the SDMX-JSON 2.0 structure writer; we hand it the same SDMX-ML 2.1
-message we would serve, so both formats always say the same thing.
+pysdmx (BIS) implements both structure writers; we hand it the same SDMX-ML 2.1 message we would
+serve, so every format says the same thing. Its 3.0 output names constraints with their 2.1 URN
+class (``ContentConstraint``); the 3.0 schema wants ``DataConstraint``, which we put right.
+Conversions are cached by the answer's ETag (a large DSD takes about a second).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from io import BytesIO
 
 from ..errors import Unsupported
+from ..formats import STRUCTURE_JSON20
+
+STRUCTURE_ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
+_CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_LOCK = threading.Lock()
+_CACHED = 16
 
 
-def to_json(ml21: bytes) -> bytes:
-    """The SDMX-JSON 2.0 structure message equivalent to an SDMX-ML 2.1 structure message."""
+def convert(ml21: bytes, media_type: str, tag: str | None = None) -> bytes:
+    """The structure message ``ml21`` (SDMX-ML 2.1) in ``media_type`` (SDMX-JSON 2.0 or SDMX-ML 3.0)."""
+    key = (tag or "", media_type)
+    if tag is not None:
+        with _LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
     try:
         from pysdmx.io import read_sdmx
         from pysdmx.io.format import Format
         from pysdmx.io.writer import write_sdmx
     except ImportError:  # pragma: no cover - pysdmx[xml] is a dependency
-        raise Unsupported("SDMX-JSON structures need pysdmx[xml]", fix="pip install 'pysdmx[xml]'") from None
+        raise Unsupported("structure conversion needs pysdmx[xml]", fix="pip install 'pysdmx[xml]'") from None
+    fmt = {STRUCTURE_JSON20: Format.STRUCTURE_SDMX_JSON_2_0_0, STRUCTURE_ML30: Format.STRUCTURE_SDMX_ML_3_0}
+    if media_type not in fmt:
+        raise Unsupported(f"no structure conversion to {media_type}")
     message = read_sdmx(BytesIO(ml21), validate=False)
-    out = write_sdmx(message.structures, Format.STRUCTURE_SDMX_JSON_2_0_0)
-    return (out or "").encode("utf-8")
+    text = write_sdmx(message.structures, fmt[media_type]) or ""
+    if media_type == STRUCTURE_ML30:
+        text = text.replace("infomodel.registry.ContentConstraint=", "infomodel.registry.DataConstraint=")
+    body = text.encode("utf-8")
+    if tag is not None:
+        with _LOCK:
+            _CACHE[key] = body
+            while len(_CACHE) > _CACHED:
+                _CACHE.popitem(last=False)
+    return body

@@ -15,7 +15,9 @@ from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from ..formats import STRUCTURE_ML21
 from ..structure.message import structure_message
+from .convert import convert
 from ..structure.model import Flow
 from ..structure.read import NS
 from .catalog import Catalog
@@ -134,7 +136,7 @@ def availability_response(request: Request, catalog: Catalog, api: int, flow_ref
     mode = params.get("mode", "exact")
     if mode not in ("exact", "available"):
         raise QueryError(f"unknown mode {mode!r}", fix="use exact or available")
-    media = negotiate_structure(request.headers.get("accept"), params.get("format"))
+    media = negotiate_structure(request.headers.get("accept"), params.get("format"), api)
     release, flow = resolve(catalog, flow_ref, params)
     if component not in ("all", "*", *flow.dsd.dimension_ids, flow.dsd.time_dimension):
         raise QueryError(f"{component!r} is not a dimension of {flow.dataflow.ref}")
@@ -160,9 +162,8 @@ def availability_response(request: Request, catalog: Catalog, api: int, flow_ref
             extra_keys = [k for k in extra_keys if k.kind == refs]
         main += [snap.index.elements[k] for k in extra_keys]
     body = structure_message(main, message_id="AVAILABILITY", sender=flow.dataflow.ref.agency)
-    if media != negotiate_structure("application/xml", None):
-        from .structure_json import to_json
-        body = to_json(body)
+    if media != STRUCTURE_ML21:
+        body = convert(body, media, tag)
     return Response(body, media_type=media, headers=cache_headers(tag, release.created))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..formats import MEDIA_TYPES, STRUCTURE_JSON20, STRUCTURE_ML21, Format
+from .convert import STRUCTURE_ML30
 from .query import QueryError
 
 #: ``format=`` values accepted besides the Format names themselves
@@ -24,6 +25,7 @@ SS_TS_TYPE = "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2
 
 #: structure formats: name -> media type
 STRUCTURE_FORMATS = {"sdmx-ml-2.1-structure": STRUCTURE_ML21, "structure": STRUCTURE_ML21,
+                     "sdmx-ml-3.0-structure": STRUCTURE_ML30,
                      "sdmx-json-2.0-structure": STRUCTURE_JSON20, "sdmx-json": STRUCTURE_JSON20,
                      "json": STRUCTURE_JSON20}
 
@@ -132,19 +134,23 @@ def negotiate_data(accept: str | None, fmt: str | None, api: int, labels: str | 
     return Choice(format=chosen, media_type=mt, labels=labels, time_format=time_format)
 
 
-def negotiate_structure(accept: str | None, fmt: str | None) -> str:
-    """The structure media type: SDMX-ML 2.1 or SDMX-JSON 2.0; 406 otherwise."""
+def negotiate_structure(accept: str | None, fmt: str | None, api: int = 1) -> str:
+    """The structure media type: SDMX-ML 2.1, SDMX-ML 3.0 or SDMX-JSON 2.0; 406 otherwise.
+
+    ``*/*`` and ``application/xml`` mean SDMX-ML 2.1 on v1 and SDMX-ML 3.0 on v2.
+    """
     if fmt is not None:
         if fmt not in STRUCTURE_FORMATS:
             raise QueryError(f"unsupported structure format {fmt!r}", status=406,
                              fix="use one of " + ", ".join(sorted(STRUCTURE_FORMATS)))
         return STRUCTURE_FORMATS[fmt]
-    candidates = [(*_split(STRUCTURE_ML21), STRUCTURE_ML21), (*_split(STRUCTURE_JSON20), STRUCTURE_JSON20),
-                  ("application/xml", {}, STRUCTURE_ML21), ("text/xml", {}, STRUCTURE_ML21),
-                  ("application/json", {}, STRUCTURE_JSON20), ("*/*", {}, STRUCTURE_ML21)]
+    xml = STRUCTURE_ML21 if api == 1 else STRUCTURE_ML30
+    candidates = [(*_split(xml), xml), (*_split(STRUCTURE_ML21), STRUCTURE_ML21), (*_split(STRUCTURE_ML30), STRUCTURE_ML30),
+                  (*_split(STRUCTURE_JSON20), STRUCTURE_JSON20), ("application/xml", {}, xml), ("text/xml", {}, xml),
+                  ("application/json", {}, STRUCTURE_JSON20), ("*/*", {}, xml)]
     for rng in parse_accept(accept):
         hit = next((mt for t, p, mt in candidates if _matches(rng, t, p)), None)
         if hit is not None:
             return hit
     raise QueryError(f"none of the accepted media types is served: {accept}", status=406,
-                     fix=f"accept {STRUCTURE_ML21} or {STRUCTURE_JSON20}")
+                     fix=f"accept {STRUCTURE_ML21}, {STRUCTURE_ML30} or {STRUCTURE_JSON20}")

@@ -43,7 +43,8 @@ def ids(content: bytes) -> set[str]:
 def test_matching_and_references(http, path, want, not_want):
     r = http.get(path)
     assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "application/vnd.sdmx.structure+xml;version=2.1"
+    version = "2.1" if path.startswith("/sdmx/v1/") else "3.0.0"  # the default of each API version
+    assert r.headers["content-type"] == f"application/vnd.sdmx.structure+xml;version={version}"
     validate_xml(r.content)
     got = ids(r.content)
     assert want <= got and not (not_want & got)
@@ -77,8 +78,8 @@ def test_v2_availability(http, published):
     r = http.get("/sdmx/v2/availability/dataflow/CCJS/DF_SDG_16_CRIME/1.0/*.*.*.*.F.*.*.*.*.*.*.*.*.*.*/SEX")
     assert r.status_code == 200, r.text
     validate_xml(r.content)
-    cc = etree.fromstring(r.content).find(".//{*}ContentConstraint")
-    assert cc.get("type") == "Actual"
+    cc = etree.fromstring(r.content).find(".//{*}DataConstraint")  # SDMX-ML 3.0, the v2 default
+    assert cc.get("role") == "Actual"
     assert [v.text for v in cc.iterfind(".//{*}KeyValue[@id='SEX']/{*}Value")] == ["F"]
     r = http.get("/sdmx/v1/availableconstraint/DF_SDG_16_CRIME/....F........../all/SEX?mode=available")
     values = {v.text for v in etree.fromstring(r.content).iterfind(".//{*}KeyValue[@id='SEX']/{*}Value")}
@@ -86,3 +87,16 @@ def test_v2_availability(http, published):
     r = http.get("/sdmx/v1/availableconstraint/DF_SDG_16_CRIME/all?references=datastructure")
     assert "SDG" in ids(r.content)
     validate_xml(r.content)
+    cc = etree.fromstring(r.content).find(".//{*}ContentConstraint")  # SDMX-ML 2.1 on v1
+    assert cc.get("type") == "Actual"
+
+
+def test_v2_structures_in_every_format(http):
+    path = "/sdmx/v2/structure/dataflow/CCJS/DF_SDG_16_CRIME/~?references=all"
+    ml30 = http.get(path)
+    validate_xml(ml30.content)  # the official SDMX-ML 3.0 schemas
+    assert {"DF_SDG_16_CRIME", "SDG", "CL_SEX", "CC_SDG_16_CRIME"} <= ids(ml30.content)
+    ml21 = http.get(path, headers={"Accept": "application/vnd.sdmx.structure+xml;version=2.1"})
+    assert ml21.headers["content-type"].endswith("version=2.1") and ids(ml21.content) == ids(ml30.content)
+    js = http.get(path + "&format=sdmx-json").json()
+    assert {c["id"] for c in js["data"]["codelists"]} == {i for k, i, _ in artefacts(ml21.content) if k == "Codelist"}
