@@ -147,6 +147,9 @@ def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
 
 def _data_routes(app: FastAPI, catalog: Catalog) -> None:
     def v1_data(request: Request, flow_ref: str, key: str = "all", provider: str = "all") -> Response:
+        if provider != "all":
+            raise QueryError(f"selecting data by provider ({provider!r}) is not implemented", status=501,
+                             fix="use all: every release has one provider, the dataflow's agency")
         return data_response(request, catalog, 1, parse_flow_v1(flow_ref), key)
 
     def v2_data(request: Request, context: str, agency: str = "*", rid: str = "*", version: str = "*",

@@ -128,8 +128,12 @@ def negotiate_data(accept: str | None, fmt: str | None, api: int, labels: str | 
         raise QueryError("labels=name is not implemented", status=501, fix="use labels=id or labels=both")
     if time_format not in ("original", "normalized"):
         raise QueryError(f"timeFormat={time_format!r} is not supported", fix="use original or normalized")
+    csv = chosen in (Format.CSV10, Format.CSV20)
+    if not csv and (labels, time_format) != ("id", "original"):
+        raise QueryError(f"labels/timeFormat apply to SDMX-CSV only, not to {chosen.value}",
+                         fix="drop them or ask for SDMX-CSV (format=sdmx-csv-1.0 or sdmx-csv-2.0)")
     mt = SS_TS_TYPE if chosen == Format.ML21_STRUCTURE_SPECIFIC_TS else chosen.media_type
-    if chosen in (Format.CSV10, Format.CSV20):
+    if csv:
         mt = f"{mt};labels={labels};timeFormat={time_format}" if (labels, time_format) != ("id", "original") else mt
     return Choice(format=chosen, media_type=mt, labels=labels, time_format=time_format)
 

@@ -55,6 +55,10 @@ def raw_get(server: str, path: str) -> tuple[int, bytes]:
     ("/sdmx/v1/codelist/all/all/latest?references=cousins", 400, "references"),
     ("/sdmx/v1/codelist/all/all/latest?depth=2", 400, "unknown query parameter"),
     ("/sdmx/v1/nonsense", 404, "no resource"),
+    (f"{V1}/all/ECB", 501, "provider"),
+    (f"{V1}/all?format=genericdata&labels=both", 400, "SDMX-CSV only"),
+    (f"{V1}/all?format=sdmx-csv-2.0&labels=name", 501, "labels=name"),
+    (f"{V1}/all?format=sdmx-csv-2.0&timeFormat=normalized", 501, "time_format"),
 ])
 def test_errors_are_sdmx_messages(http, path, status, words):
     r = http.get(path)
