@@ -14,6 +14,8 @@ from lxml import etree
 
 from .. import config
 from .message import C, S, structure_message
+from .model import Ref
+from .read import load_registry
 
 VERSION = "1.0"
 SDG = ("IAEG-SDGs", "SDG", "1.14")
@@ -47,6 +49,8 @@ CONCEPTS = {
 ATTRIBUTES = {"OBS_STATUS": True, "UNIT_MULT": False, "SOURCE_DETAIL": False, "NAT_CATEGORY": False,
               "COMMENT_OBS": False}
 TOTAL = ("_T", "Total")
+#: ISO 3166-2 subdivision codes added to CL_AREA in CL_AREA_SUBNAT (files in dsd/sources/, see its README)
+SUBDIVISIONS = ("ISO_3166-2_KR.csv",)
 
 
 def _name(parent: etree._Element, text: str, tag: str = "Name") -> None:
@@ -128,19 +132,31 @@ def _component(parent: etree._Element, kind: str, cid: str, agency: str, dsd_id:
     return el
 
 
-def iccs_dsd(agency: str) -> etree._Element:
-    """DSD ``ICCS_CJ``: crime and criminal justice counts and rates by ICCS offence category."""
-    dsd_id = "ICCS_CJ"
-    dsd = _maintainable("DataStructure", "datastructure.DataStructure", agency, dsd_id,
-                        "Crime and criminal justice statistics by ICCS offence category")
+def subnational_area_codelist(agency: str) -> etree._Element:
+    """``CL_AREA_SUBNAT``: every code of IAEG-SDGs CL_AREA 1.14 (with parents), plus ISO 3166-2 subdivisions."""
+    agency_, cid, version = REUSED["REF_AREA"]
+    area = load_registry(config.dsd_dir()).codelists[Ref(agency=agency_, id=cid, version=version)]
+    codes = [(c.id, c.name, c.parent) for c in area.codes.values()]
+    for name in SUBDIVISIONS:
+        codes += [(r["code"], r["name"], r["parent"]) for r in _read_csv(config.ROOT / "dsd" / "sources" / name)]
+    return codelist(agency, "CL_AREA_SUBNAT", "Areas: IAEG-SDGs CL_AREA 1.14 and ISO 3166-2 subdivisions", codes)
+
+
+def iccs_dsd(agency: str, dsd_id: str = "ICCS_CJ", area: tuple[str, str, str] = REUSED["REF_AREA"],
+             name: str = "Crime and criminal justice statistics by ICCS offence category") -> etree._Element:
+    """DSD ``ICCS_CJ``: crime and criminal justice counts and rates by ICCS offence category.
+
+    ``ICCS_CJ_SUBNAT`` is the same with ``REF_AREA`` coded by ``area`` (``CL_AREA_SUBNAT``).
+    """
+    dsd = _maintainable("DataStructure", "datastructure.DataStructure", agency, dsd_id, name)
     comps = etree.SubElement(dsd, S + "DataStructureComponents")
     dims = etree.SubElement(comps, S + "DimensionList", id="DimensionDescriptor",
                             urn=f"{URN}datastructure.DimensionDescriptor={agency}:{dsd_id}({VERSION}).DimensionDescriptor")
-    own = {"ICCS": (agency, "CL_ICCS", VERSION), "INDICATOR": (agency, "CL_INDICATOR", VERSION),
+    own = {"REF_AREA": area, "ICCS": (agency, "CL_ICCS", VERSION), "INDICATOR": (agency, "CL_INDICATOR", VERSION),
            **{d: (agency, v[1], VERSION) for d, v in DISAGGREGATIONS.items()}}
     order = ["FREQ", "REF_AREA", "INDICATOR", "ICCS", "SEX", "AGE", *DISAGGREGATIONS, "UNIT_MEASURE"]
     for pos, dim in enumerate(order, start=1):
-        _component(dims, "Dimension", dim, agency, dsd_id, REUSED.get(dim) or own[dim], position=str(pos))
+        _component(dims, "Dimension", dim, agency, dsd_id, own.get(dim) or REUSED[dim], position=str(pos))
     _component(dims, "TimeDimension", "TIME_PERIOD", agency, dsd_id, None, position=str(len(order) + 1))
     attrs = etree.SubElement(comps, S + "AttributeList", id="AttributeDescriptor",
                              urn=f"{URN}datastructure.AttributeDescriptor={agency}:{dsd_id}({VERSION}).AttributeDescriptor")
@@ -183,13 +199,18 @@ def allowed_constraint(agency: str, cid: str, name: str, flow_id: str, include: 
 
 
 def build_all(out_dir: Path | None = None, agency: str | None = None) -> list[Path]:
-    """Write ``<AGENCY>_ICCS_1.0.xml`` and ``<AGENCY>_SDG16_1.0.xml``; return their paths."""
+    """Write ``<AGENCY>_ICCS_1.0.xml`` (with the subnational variant) and ``<AGENCY>_SDG16_1.0.xml``."""
     agency = agency or config.agency()
     out_dir = Path(out_dir or config.dsd_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     iccs = [dataflow(agency, "DF_ICCS", "Crime and criminal justice statistics by ICCS", (agency, "ICCS_CJ", VERSION)),
             iccs_codelist(agency), indicator_codelist(agency), *disaggregation_codelists(agency),
-            concept_scheme(agency), iccs_dsd(agency)]
+            concept_scheme(agency), iccs_dsd(agency),
+            dataflow(agency, "DF_ICCS_SUBNAT", "Crime and criminal justice statistics by ICCS, subnational areas",
+                     (agency, "ICCS_CJ_SUBNAT", VERSION)),
+            subnational_area_codelist(agency),
+            iccs_dsd(agency, "ICCS_CJ_SUBNAT", (agency, "CL_AREA_SUBNAT", VERSION),
+                     "Crime and criminal justice statistics by ICCS offence category and subnational area")]
     sdg = [dataflow(agency, "DF_SDG_16_CRIME", "SDG 16 crime and criminal justice series", SDG),
            allowed_constraint(agency, "CC_SDG_16_CRIME", "SDG 16 crime and criminal justice series only",
                               "DF_SDG_16_CRIME", {"SERIES": sdg16_series()})]
