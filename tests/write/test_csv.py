@@ -95,16 +95,3 @@ def test_iccs_labels(iccs_flow: Flow) -> None:
         code, name = r["ICCS"].split(": ", 1)
         assert names[code].name == name
 
-
-@pytest.mark.parametrize("fmt", [Format.CSV10, Format.CSV20])
-def test_pysdmx_reads_back_exactly(sdg_flow: Flow, fmt: Format, tmp_path) -> None:
-    """pysdmx (a reader we did not write) reads SDMX-CSV 1.0 and 2.0, line breaks in fields included."""
-    pysdmx_io = pytest.importorskip("pysdmx.io")
-    frame = sdg_frame()
-    path = tmp_path / "data.csv"
-    write(frame, sdg_flow, fmt, path, options=WriteOptions(chunk_rows=5))
-    msg = pysdmx_io.read_sdmx(path)
-    assert msg.data[0].short_urn == "Dataflow=CCJS:DF_SDG_16_CRIME(1.0)"
-    back = msg.data[0].data.astype(object).replace({"": None})
-    back["OBS_VALUE"] = back["OBS_VALUE"].astype(float)
-    assert expected_records(back, sdg_flow) == expected_records(frame, sdg_flow)
