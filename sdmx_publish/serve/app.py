@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from ..errors import PublishError
 from ..formats import STRUCTURE_ML21
-from . import structures
+from . import openapi, structures
 from .catalog import Catalog
 from .data import availability_response, data_response
 from .feed import feed
@@ -136,11 +136,12 @@ def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
                              fix="served: " + ", ".join(structures.KINDS))
         return _structure(request, catalog, 2, kind, agency, rid, version)
 
+    structure = openapi.extra(openapi.STRUCTURE)
     for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}"):
-        _route(app, "/sdmx/v1/{kind}" + suffix, v1, summary="SDMX 2.1 structure query",
-                          tags=["v1 structures"])
-        _route(app, "/sdmx/v2/structure/{kind}" + suffix, v2,
-                          summary="SDMX 3.0 structure query", tags=["v2 structures"])
+        _route(app, "/sdmx/v1/{kind}" + suffix, v1, summary="SDMX 2.1 structure query", tags=["v1 structures"],
+               openapi_extra=structure)
+        _route(app, "/sdmx/v2/structure/{kind}" + suffix, v2, summary="SDMX 3.0 structure query",
+               tags=["v2 structures"], openapi_extra=structure)
 
 
 # -- data ---------------------------------------------------------------------------------------------
@@ -165,18 +166,19 @@ def _data_routes(app: FastAPI, catalog: Catalog) -> None:
         return availability_response(request, catalog, 2, parse_flow_v2(context, agency, rid, version), key,
                                      component)
 
+    available = "Codes that have data for a key (Actual content constraint)"
     for suffix in ("", "/{key}", "/{key}/{provider}"):
-        _route(app, "/sdmx/v1/data/{flow_ref}" + suffix, v1_data, tags=["v1 data"],
-                          summary="SDMX 2.1 data query")
+        _route(app, "/sdmx/v1/data/{flow_ref}" + suffix, v1_data, tags=["v1 data"], summary="SDMX 2.1 data query",
+               openapi_extra=openapi.extra(openapi.DATA_V1))
     for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}", "/{agency}/{rid}/{version}/{key}"):
-        _route(app, "/sdmx/v2/data/{context}" + suffix, v2_data, tags=["v2 data"],
-                          summary="SDMX 3.0 data query")
+        _route(app, "/sdmx/v2/data/{context}" + suffix, v2_data, tags=["v2 data"], summary="SDMX 3.0 data query",
+               openapi_extra=openapi.extra(openapi.DATA_V2))
     for suffix in ("", "/{key}", "/{key}/{provider}", "/{key}/{provider}/{component}"):
-        _route(app, "/sdmx/v1/availableconstraint/{flow_ref}" + suffix, v1_available,
-                          tags=["v1 data"], summary="Codes that have data for a key (Actual content constraint)")
+        _route(app, "/sdmx/v1/availableconstraint/{flow_ref}" + suffix, v1_available, tags=["v1 data"],
+               summary=available, openapi_extra=openapi.extra(openapi.AVAILABILITY))
     for suffix in ("", "/{version}", "/{version}/{key}", "/{version}/{key}/{component}"):
-        _route(app, "/sdmx/v2/availability/{context}/{agency}/{rid}" + suffix, v2_available,
-                          tags=["v2 data"], summary="Codes that have data for a key (Actual content constraint)")
+        _route(app, "/sdmx/v2/availability/{context}/{agency}/{rid}" + suffix, v2_available, tags=["v2 data"],
+               summary=available, openapi_extra=openapi.extra(openapi.AVAILABILITY))
 
 
 # -- feeds and release files --------------------------------------------------------------------------

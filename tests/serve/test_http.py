@@ -144,6 +144,9 @@ def test_head_and_openapi(http):
     spec = http.get("/openapi.json").json()
     assert "/sdmx/v1/data/{flow_ref}/{key}" in spec["paths"]
     assert "/sdmx/v2/structure/{kind}/{agency}/{rid}/{version}" in spec["paths"]
+    params = {p["name"] for p in spec["paths"]["/sdmx/v1/data/{flow_ref}/{key}"]["get"]["parameters"]}
+    assert {"flow_ref", "key", "startPeriod", "lastNObservations", "detail", "format"} <= params
+    assert "head" not in spec["paths"]["/sdmx/v1/data/{flow_ref}/{key}"]
 
 
 def test_feeds_announce_every_release(http, published):

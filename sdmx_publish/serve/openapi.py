@@ -1,0 +1,54 @@
+"""Query parameters of each route, for the OpenAPI description (handlers read them from the request,
+so that unknown ones can be refused with a clear message instead of being ignored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+_COMMON = [
+    _param("format", "Format name instead of Accept, e.g. genericdata, structurespecificdata, csv, "
+                     "sdmx-csv-2.0, jsondata, sdmx-ml-3.0-structurespecific"),
+    _param("release", "An earlier release id (see the Atom feed); default: the latest release"),
+    _param("labels", "SDMX-CSV only: id or both", {"type": "string", "enum": ["id", "both"]}),
+    _param("timeFormat", "SDMX-CSV only: original", {"type": "string", "enum": ["original"]}),
+    _param("updatedAfter", "ISO 8601 instant: no data unless the release is newer", {"type": "string",
+                                                                                      "format": "date-time"}),
+    _param("firstNObservations", "First N observations of each series", {"type": "integer", "minimum": 1}),
+    _param("lastNObservations", "Last N observations of each series", {"type": "integer", "minimum": 1}),
+    _param("dimensionAtObservation", "TIME_PERIOD, another dimension id, or AllDimensions"),
+]
+
+DATA_V1 = _COMMON + [
+    _param("startPeriod", "SDMX period, e.g. 2020, 2020-Q3, 2020-07"),
+    _param("endPeriod", "SDMX period, e.g. 2022, 2022-S1"),
+    _param("detail", "full, dataonly, serieskeysonly or nodata",
+           {"type": "string", "enum": ["full", "dataonly", "serieskeysonly", "nodata"]}),
+]
+DATA_V2 = _COMMON + [
+    _param("c[COMPONENT]", "Component filter: [op:]value with op eq ne lt le gt ge co nc sw ew; ',' = OR, '+' = AND; "
+                           "e.g. c[TIME_PERIOD]=ge:2018+le:2020"),
+    _param("attributes", "all, dsd, none, dataset, series, obs or attribute ids"),
+    _param("measures", "all, none or OBS_VALUE"),
+]
+STRUCTURE = [
+    _param("references", "none, parents, parentsandsiblings, children, descendants, all, or an artefact type"),
+    _param("detail", "full, allstubs, referencestubs, allcompletestubs, referencecompletestubs"),
+    _param("format", "structure (SDMX-ML 2.1), sdmx-ml-3.0-structure or sdmx-json"),
+]
+AVAILABILITY = [
+    _param("mode", "exact or available", {"type": "string", "enum": ["exact", "available"]}),
+    _param("references", "none, all, or an artefact type"),
+    _param("release", "An earlier release id"),
+    _param("format", "structure (SDMX-ML 2.1), sdmx-ml-3.0-structure or sdmx-json"),
+]
+
+
+def extra(params: list[dict[str, Any]]) -> dict[str, Any]:
+    """``openapi_extra`` for a route taking ``params``."""
+    return {"parameters": params}
