@@ -1,9 +1,13 @@
 """Totals and hierarchies: a total is never smaller than a part and equals the sum of complete parts.
 
-Two families share one engine (:func:`_compare`): breakdown totals (``SEX`` ``_T`` vs ``F`` + ``M``,
-``AGE`` ``_T`` vs age bands that tile 0..open end) and the ICCS hierarchy (a parent category vs its
-children, the level-1 sections being children of ``_T``). Only counts are additive, so only rows
-whose unit is a count take part. Everything is a group-by over integer ids.
+Two families: breakdown totals (``SEX`` ``_T`` vs ``F`` + ``M``, ``AGE`` ``_T`` vs age bands that
+tile 0..open end) and the ICCS hierarchy (a parent category vs its children; the level-1 sections
+are children of ``_T``). Only counts are additive, so only rows whose unit is a count take part.
+
+How (numpy only, no per-row Python): rows are sorted once by the id of "every other dimension +
+period" into segments; a segment holds a total and its parts. Sums are ``bincount``s over segment
+ids, completeness a bit mask per segment (sex) or a chain test on sorted bands (age), parents are
+found by binary search on ``segment x code``. The preparation is shared by the two rules of a family.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import Context, empty, findings
+from .context import Context, empty, findings, number_text
 
 _BAND = re.compile(r"^Y(\d+)T(\d+)$|^Y_GE(\d+)$|^Y(\d+)$|^Y_LT(\d+)$")
 OPEN_END = 999
@@ -36,111 +40,182 @@ def age_band(code: str) -> tuple[float, float]:
     return 0.0, float(int(lt) - 1)
 
 
-def _counts(ctx: Context, params: Mapping[str, Any]) -> np.ndarray:
-    return ctx.unit_in(params["count_units"]) & np.isfinite(ctx.values)
+def _tol(total: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+    return np.maximum(params["abs_tolerance"], params["rel_tolerance"] * np.abs(total))
 
 
-def _tol(total: pd.Series, params: Mapping[str, Any]) -> pd.Series:
-    return np.maximum(params["abs_tolerance"], params["rel_tolerance"] * total.abs())
+def _segments(ctx: Context, dim: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Rows sorted by the id of every dimension but ``dim`` plus the period: positions, segment ids, count."""
+    pos = np.flatnonzero(rows)
+    key = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])[pos]
+    order = np.argsort(key, kind="stable")
+    pos, key = pos[order], key[order]
+    start = np.ones(len(key), dtype=bool)
+    start[1:] = key[1:] != key[:-1]
+    seg = np.cumsum(start) - 1
+    return pos, seg, int(start.sum())
 
 
-def _compare(ctx: Context, parents: pd.DataFrame, children: pd.DataFrame, complete: pd.Series,
-             component: str, params: Mapping[str, Any], mode: str) -> pd.DataFrame:
-    """``parents``: g, code, v, pos; ``children``: g, parent, code, v. ``complete``: (g, parent) -> bool.
+def _breakdown(ctx: Context, dim: str, spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Per segment: the total row, its value, the sum of parts and whether the parts are complete."""
+    cache_key = f"breakdown:{dim}:{sorted(params['count_units'])}:{sorted(spec.items(), key=str)}"
+    if cache_key in ctx.cache:
+        return ctx.cache[cache_key]  # type: ignore[return-value]
+    codes, uniques = ctx.factor(dim)
+    text = [str(u) for u in uniques] + [""]
+    bands = np.array([age_band(t) if spec.get("kind") == "age" else (np.nan, np.nan) for t in text]).reshape(-1, 2)
+    required = list(spec.get("parts", []))
+    role = np.array([1 if t == spec.get("total", "_T") else 2 if (t in required or not np.isnan(bands[i, 0]))
+                     else 3 if t in spec.get("extra_parts", []) else 0 for i, t in enumerate(text)])
+    rows = ctx.unit_in(params["count_units"]) & np.isfinite(ctx.values) & (role[codes] > 0)
+    if not (role[codes[rows]] == 1).any():
+        ctx.cache[cache_key] = None
+        return None
+    pos, seg, n = _segments(ctx, dim, rows)
+    k, v = codes[pos], ctx.values[pos]
+    r = role[k]
+    is_total, is_part = r == 1, r >= 2
+    tot_pos = np.full(n, -1, dtype=np.int64)
+    tot_pos[seg[is_total]] = pos[is_total]
+    tot_val = np.full(n, np.nan)
+    tot_val[seg[is_total]] = v[is_total]
+    part_sum = np.bincount(seg[is_part], weights=v[is_part], minlength=n)
+    if spec.get("kind") == "age":
+        complete = _tiles(seg, bands[k, 0], bands[k, 1], r == 2, n)
+    else:
+        bit = np.array([1 << required.index(t) if t in required else 0 for t in text], dtype=np.int64)
+        got = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(got, seg, bit[k])
+        complete = got == (1 << len(required)) - 1
+    out = {"pos": pos, "seg": seg, "k": k, "v": v, "is_part": is_part, "tot_pos": tot_pos, "tot_val": tot_val,
+           "part_sum": part_sum, "complete": complete, "text": text}
+    ctx.cache[cache_key] = out
+    return out
 
-    ``mode`` ``smaller``: a parent row per child larger than it; ``sum``: a parent row whose value
-    differs from the sum of its complete children.
-    """
-    if parents.empty or children.empty:
+
+def _tiles(seg: np.ndarray, start: np.ndarray, end: np.ndarray, band: np.ndarray, n: int) -> np.ndarray:
+    """Per segment: do the age bands tile 0..open end exactly (no gap, no overlap)?"""
+    b = np.flatnonzero(band)
+    b = b[np.lexsort((end[b], start[b], seg[b]))]
+    s, st, en = seg[b], start[b], end[b]
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    prev_end = np.concatenate([[np.nan], en[:-1]])
+    ok = np.where(first, st == 0, st == prev_end + 1)
+    last = np.ones(len(s), dtype=bool)
+    last[:-1] = s[1:] != s[:-1]
+    complete = np.zeros(n, dtype=bool)
+    complete[s[last]] = en[last] == OPEN_END
+    complete[s[~ok]] = False
+    return complete
+
+
+def _smaller(prep: dict[str, Any], seg_total_pos: np.ndarray, total_val: np.ndarray, part: np.ndarray,
+             component: str, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Findings on the total row for every part larger than its total."""
+    v = prep["v"]
+    bad = part & (seg_total_pos >= 0) & (v > total_val + _tol(total_val, params))
+    if not bad.any():
         return empty()
-    if mode == "smaller":
-        m = children.merge(parents, left_on=["g", "parent"], right_on=["g", "code"], suffixes=("_c", ""))
-        m = m[m["v_c"] > m["v"] + _tol(m["v"], params)]
-        exp = [f">= {c:g} (part {k})" for c, k in zip(m["v_c"], m["code_c"])]
-        return findings(m["pos"].to_numpy(), component, m["v"].to_numpy(), exp)
-    agg = children.groupby(["g", "parent"])["v"].sum().rename("total")
-    agg = agg[complete.reindex(agg.index, fill_value=False).to_numpy()].reset_index()
-    m = agg.merge(parents, left_on=["g", "parent"], right_on=["g", "code"])
-    m = m[(m["v"] - m["total"]).abs() > _tol(m["v"], params)]
-    bad = children.merge(m[["g", "parent"]], on=["g", "parent"])
-    names = bad.groupby(["g", "parent"])["code"].agg(lambda s: "+".join(sorted(s)))
-    names = names.reindex(pd.MultiIndex.from_frame(m[["g", "parent"]])).to_numpy()
-    exp = [f"{t:g} (sum of {p})" for t, p in zip(m["total"], names)]
-    return findings(m["pos"].to_numpy(), component, m["v"].to_numpy(), exp)
+    names = np.array(prep["text"], dtype=object)[prep["k"][bad]]
+    exp = ">= " + pd.Series(number_text(v[bad]), dtype=object) + " (part " + pd.Series(names, dtype=object) + ")"
+    return findings(seg_total_pos[bad], component, total_val[bad], exp.to_numpy())
 
 
-def _breakdown(ctx: Context, params: Mapping[str, Any], mode: str) -> pd.DataFrame:
-    rows = _counts(ctx, params)
-    parts = []
-    for dim, spec in params["dimensions"].items():
-        if dim not in ctx.frame.columns or not rows.any():
-            continue
-        codes, uniques = ctx.factor(dim)
-        g = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])
-        code = np.append(uniques, "").astype(object)[codes]
-        base = pd.DataFrame({"g": g, "code": code, "v": ctx.values, "pos": np.arange(len(ctx))})[rows]
-        total = spec.get("total", "_T")
-        tot = base[base["code"] == total]
-        if spec.get("kind") == "age":
-            bands = {u: age_band(str(u)) for u in uniques}
-            start = base["code"].map({u: b[0] for u, b in bands.items()})
-            kids = base[start.notna()].assign(start=start[start.notna()],
-                                              end=base["code"].map({u: b[1] for u, b in bands.items()}))
-            extra = base[base["code"].isin(spec.get("extra_parts", []))]
-            complete = _tiles(kids)
-            kids = pd.concat([kids, extra])
-        else:
-            kids = base[base["code"].isin([*spec["parts"], *spec.get("extra_parts", [])])]
-            req = kids[kids["code"].isin(spec["parts"])].groupby("g")["code"].nunique()
-            complete = req == len(spec["parts"])
-        kids = kids.assign(parent=total)
-        complete.index = pd.MultiIndex.from_arrays([complete.index, [total] * len(complete)])
-        parts.append(_compare(ctx, tot, kids[["g", "parent", "code", "v"]], complete, dim, params, mode))
-    return pd.concat(parts, ignore_index=True) if parts else empty()
-
-
-def _tiles(kids: pd.DataFrame) -> pd.Series:
-    """Per group: do the age bands tile 0..open end exactly (no gap, no overlap)?"""
-    if kids.empty:
-        return pd.Series(dtype=bool)
-    k = kids.sort_values(["g", "start", "end"])
-    prev_end = k.groupby("g")["end"].shift()
-    ok = np.where(prev_end.isna(), k["start"] == 0, k["start"] == prev_end + 1)
-    k = k.assign(ok=ok)
-    by = k.groupby("g").agg(ok=("ok", "all"), last=("end", "last"))
-    return by["ok"] & (by["last"] == OPEN_END)
+def _part_names(prep: dict[str, Any], group: np.ndarray, member: np.ndarray, wanted: np.ndarray) -> list[str]:
+    """'+'-joined codes of the parts of each wanted group (only the few groups with findings)."""
+    sel = member & np.isin(group, wanted)
+    names = pd.Series(np.array(prep["text"], dtype=object)[prep["k"][sel]]).groupby(group[sel]).agg(
+        lambda s: "+".join(sorted(s)))
+    return names.reindex(wanted).fillna("").tolist()
 
 
 def check_total_smaller(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    return _breakdown(ctx, params, "smaller")
+    parts = []
+    for dim, spec in params["dimensions"].items():
+        prep = _breakdown(ctx, dim, spec, params) if dim in ctx.frame.columns else None
+        if prep is not None:
+            seg = prep["seg"]
+            parts.append(_smaller(prep, prep["tot_pos"][seg], prep["tot_val"][seg], prep["is_part"], dim, params))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
 
 
 def check_total_sum(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    return _breakdown(ctx, params, "sum")
+    parts = []
+    for dim, spec in params["dimensions"].items():
+        prep = _breakdown(ctx, dim, spec, params) if dim in ctx.frame.columns else None
+        if prep is None:
+            continue
+        tv, ps = prep["tot_val"], prep["part_sum"]
+        bad = np.flatnonzero((prep["tot_pos"] >= 0) & prep["complete"] & (np.abs(tv - ps) > _tol(tv, params)))
+        if len(bad):
+            names = _part_names(prep, prep["seg"], prep["is_part"], bad)
+            exp = [f"{s:g} (sum of {n})" for s, n in zip(ps[bad], names)]
+            parts.append(findings(prep["tot_pos"][bad], dim, tv[bad], exp))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
 
 
-def _iccs(ctx: Context, params: Mapping[str, Any], mode: str) -> pd.DataFrame:
+def _hierarchy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Each child row with its parent row in the same segment (same other dimensions and period)."""
     dim = params["dimension"]
+    cache_key = f"hierarchy:{dim}:{sorted(params['count_units'])}"
+    if cache_key in ctx.cache:
+        return ctx.cache[cache_key]  # type: ignore[return-value]
     cl = ctx.flow.codelists.get(dim)
-    rows = _counts(ctx, params)
+    rows = ctx.unit_in(params["count_units"]) & np.isfinite(ctx.values)
     if dim not in ctx.frame.columns or cl is None or not rows.any():
-        return empty()
+        return None
+    codes, uniques = ctx.factor(dim)
+    text = [str(u) for u in uniques] + [""]
     root = "_T" if "_T" in cl.codes else None
     parent_of = {c.id: c.parent or (root if c.id != root else None) for c in cl.codes.values()}
-    n_children = pd.Series(list(parent_of.values())).value_counts()
-    codes, uniques = ctx.factor(dim)
-    code = np.append(uniques, "").astype(object)[codes]
-    g = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])
-    base = pd.DataFrame({"g": g, "code": code, "v": ctx.values, "pos": np.arange(len(ctx))})[rows]
-    kids = base.assign(parent=base["code"].map(parent_of)).dropna(subset=["parent"])
-    have = kids.groupby(["g", "parent"])["code"].nunique()
-    complete = have == n_children.reindex(have.index.get_level_values("parent")).to_numpy()
-    return _compare(ctx, base, kids[["g", "parent", "code", "v"]], complete, dim, params, mode)
+    index = {t: i for i, t in enumerate(text[:-1])}
+    pk = np.array([index.get(parent_of.get(t) or "", -1) for t in text], dtype=np.int64)
+    n_kids = pd.Series(list(parent_of.values())).value_counts()
+    kids_of = np.array([n_kids.get(t, 0) for t in text], dtype=np.int64)
+    pos, seg, _n = _segments(ctx, dim, rows & (codes >= 0))
+    k, v, width = codes[pos], ctx.values[pos], len(text)
+    comp = seg * width + k
+    order = np.argsort(comp, kind="stable")
+    sc = comp[order]
+    has_parent = pk[k] >= 0
+    want = seg * width + pk[k]
+    if len(sc):
+        j = np.searchsorted(sc, want).clip(0, len(sc) - 1)
+        found = has_parent & (sc[j] == want)
+        prow = order[j]
+    else:
+        found, prow = np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    out = {"pos": pos, "k": k, "v": v, "text": text, "found": found, "parent_pos": np.where(found, pos[prow], -1),
+           "parent_val": np.where(found, v[prow], np.nan), "want": want, "kids_of": kids_of, "width": width}
+    ctx.cache[cache_key] = out
+    return out
 
 
 def check_iccs_smaller(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    return _iccs(ctx, params, "smaller")
+    h = _hierarchy(ctx, params)
+    if h is None:
+        return empty()
+    return _smaller(h, h["parent_pos"], h["parent_val"], h["found"], params["dimension"], params)
 
 
 def check_iccs_sum(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    return _iccs(ctx, params, "sum")
+    h = _hierarchy(ctx, params)
+    if h is None or not h["found"].any():
+        return empty()
+    f = h["found"]
+    groups, inv = np.unique(h["want"][f], return_inverse=True)
+    sums = np.bincount(inv, weights=h["v"][f])
+    count = np.bincount(inv)
+    pval = np.zeros(len(groups))
+    ppos = np.zeros(len(groups), dtype=np.int64)
+    pval[inv], ppos[inv] = h["parent_val"][f], h["parent_pos"][f]
+    complete = count == h["kids_of"][groups % h["width"]]
+    bad = np.flatnonzero(complete & (np.abs(pval - sums) > _tol(pval, params)))
+    if not len(bad):
+        return empty()
+    group_of_row = np.full(len(h["pos"]), -1, dtype=np.int64)
+    group_of_row[f] = inv
+    names = _part_names(h, group_of_row, f, bad)
+    exp = [f"{s:g} (sum of {n})" for s, n in zip(sums[bad], names)]
+    return findings(ppos[bad], params["dimension"], pval[bad], exp)

@@ -129,16 +129,21 @@ class Context:
     def group_ids(self, columns: list[str] | tuple[str, ...]) -> np.ndarray:
         """One int64 id per row for the combination of ``columns`` (missing values are a value).
 
-        Columns absent from the frame are skipped (a constant).
+        Mixed-radix combination of the columns' codes (no hashing); ids are not dense. Columns
+        absent from the frame are skipped (a constant).
         """
         key = tuple(c for c in columns if c in self.frame.columns)
         if key not in self._groups:
             ids = np.zeros(len(self.frame), dtype=np.int64)
+            span = 1
             for c in key:
                 codes, uniques = self.factor(c)
-                ids = ids * (len(uniques) + 1) + (codes + 1)
-                if len(uniques) and ids.max(initial=0) > 2**40:
-                    ids = pd.factorize(ids)[0].astype(np.int64)
+                radix = len(uniques) + 1
+                if span * radix >= 2**62:
+                    ids, uniq = pd.factorize(ids)
+                    ids, span = ids.astype(np.int64), len(uniq)
+                ids = ids * radix + (codes + 1)
+                span *= radix
             self._groups[key] = ids
         return self._groups[key]
 
@@ -152,18 +157,40 @@ class Context:
             return col.to_numpy(dtype=np.float64, na_value=np.nan)
         return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
+    def distinct(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct combinations of ``columns``: a dense code per row and the first row of each code."""
+        ids = self.group_ids(columns)
+        codes, _uniq = pd.factorize(ids)
+        if not len(codes):
+            return codes.astype(np.int64), np.zeros(0, dtype=np.int64)
+        running = np.maximum.accumulate(codes)
+        new = np.ones(len(codes), dtype=bool)
+        new[1:] = running[1:] > running[:-1]
+        return codes.astype(np.int64), np.flatnonzero(new)
+
+    @cached_property
+    def _period_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per distinct (FREQ, period): its ordinal and chronological rank; and the code of each row."""
+        n = len(self.frame)
+        if self.time not in self.frame.columns:
+            return np.full(1, np.nan), np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        codes, first = self.distinct(["FREQ", self.time])
+        freq, time = self.column("FREQ"), self.frame[self.time]
+        ords = np.array([period_ordinal(str(freq.iat[i]) if freq is not None else "A", time.iat[i]) for i in first])
+        rank = np.empty(len(ords), dtype=np.int64)
+        rank[np.argsort(ords, kind="stable")] = np.arange(len(ords))
+        return ords, rank, codes
+
     @cached_property
     def periods(self) -> np.ndarray:
         """Ordinal of each row's period on its frequency's time line (NaN if it does not parse)."""
-        if self.time not in self.frame.columns:
-            return np.full(len(self.frame), np.nan)
-        freq = self.frame["FREQ"] if "FREQ" in self.frame.columns else pd.Series("A", index=self.frame.index)
-        pairs = pd.DataFrame({"f": freq.astype(object), "t": self.frame[self.time].astype(object)})
-        ids = self.group_ids(["FREQ", self.time]) if "FREQ" in self.frame.columns else self.factor(self.time)[0]
-        first = pd.Series(np.arange(len(ids))).groupby(ids).first()
-        ords = np.array([period_ordinal(str(pairs["f"].iat[i]), pairs["t"].iat[i]) for i in first.to_numpy()])
-        lookup = pd.Series(ords, index=first.index)
-        return lookup.reindex(ids).to_numpy(dtype=np.float64)
+        ords, _rank, codes = self._period_table
+        return ords[codes] if len(ords) else np.full(len(self.frame), np.nan)
+
+    def period_rank(self) -> tuple[np.ndarray, int]:
+        """Chronological rank of each row's period among the distinct periods, and their number."""
+        ords, rank, codes = self._period_table
+        return (rank[codes] if len(rank) else np.zeros(len(self.frame), dtype=np.int64)), len(rank)
 
     @cached_property
     def series_ids(self) -> np.ndarray:

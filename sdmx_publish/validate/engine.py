@@ -140,10 +140,8 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
     found = _locate(found, ctx)
     dropped = found.loc[found["rule"] == "dup.exact", "pos"].to_numpy(dtype=np.int64)
     quarantine = _quarantine(ctx, found)
-    keep = np.ones(len(frame), dtype=bool)
-    keep[dropped] = False
-    keep[quarantine.index.to_numpy()] = False
+    removed = np.union1d(dropped, quarantine.index.to_numpy()).astype(np.int64)
     threshold = config.settings("revision.large", flow.id).params["threshold"]
     return Report(flow=flow, observations=len(frame), findings=found[[*FINDING_FIELDS, "pos"]],
                   quarantine=quarantine.reset_index(drop=True), revisions=revisions.summary(ctx, threshold),
-                  rules=runs, data=frame[keep].reset_index(drop=True), dropped=len(dropped))
+                  rules=runs, frame=frame, removed=removed, dropped=len(dropped))

@@ -41,7 +41,7 @@ def _summary(report: Report, csv_href: str) -> str:
                else "<span class='error'>FAILED: errors block publication</span>")
     counts = [["observations", report.observations], ["errors", report.errors], ["warnings", report.warnings],
               ["infos", report.infos], ["quarantined rows", len(report.quarantine)],
-              ["exact duplicates dropped", report.dropped], ["observations to publish", len(report.data)]]
+              ["exact duplicates dropped", report.dropped], ["observations to publish", report.observations - len(report.removed)]]
     rv = report.revisions
     if rv.get("previous_release"):
         rev = _table(["new", "revised", f"revised > {rv['threshold']:.0%}", "deleted", "unchanged"],

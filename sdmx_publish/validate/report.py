@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,21 @@ class Report:
     quarantine: pd.DataFrame
     revisions: dict[str, Any]
     rules: list[RuleRun]
-    #: the observations to publish: exact duplicates and quarantined rows removed
-    data: pd.DataFrame
+    #: the validated frame (0-based positions are the findings' ``pos``)
+    frame: pd.DataFrame
+    #: positions of the rows not to publish: exact duplicates and quarantined rows
+    removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     dropped: int = 0
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The observations to publish: the frame without exact duplicates and quarantined rows."""
+        if not len(self.removed):
+            return self.frame
+        keep = np.ones(len(self.frame), dtype=bool)
+        keep[self.removed] = False
+        return self.frame[keep].reset_index(drop=True)
 
     def _count(self, severity: str) -> int:
         return int((self.findings["severity"] == severity).sum())
@@ -131,7 +143,7 @@ class Report:
             "ok": self.ok,
             "counts": {"observations": self.observations, "errors": self.errors, "warnings": self.warnings,
                        "infos": self.infos, "quarantined": len(self.quarantine), "duplicates_dropped": self.dropped,
-                       "published": len(self.data)},
+                       "published": self.observations - len(self.removed)},
             "revisions": dict(self.revisions),
             "rules": rules,
             "findings": self.findings_records(),

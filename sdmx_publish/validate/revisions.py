@@ -7,7 +7,7 @@ run (:func:`compare`) and feeds four rules and the report's ``revisions`` summar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -18,9 +18,21 @@ from .context import Context, as_text, empty, findings, sdmx_key
 VALUE_EPS = 1e-9
 
 
-def _key_hash(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    sub = frame[cols].astype(object).where(frame[cols].notna(), "")
-    return pd.util.hash_pandas_object(sub.astype(str), index=False).to_numpy()
+def _factorize(frame: pd.DataFrame) -> Callable[[str], tuple[np.ndarray, np.ndarray]]:
+    def factor(col: str) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object)
+    return factor
+
+
+def _key_hash(n: int, cols: list[str], factor: Callable[[str], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """A 64-bit hash of each row's key columns, from each column's codes and hashed distinct texts."""
+    h = np.zeros(n, dtype=np.uint64)
+    for c in cols:
+        codes, uniques = factor(c)
+        texts = np.append(as_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object), "\x00missing")
+        h = (h * np.uint64(1_000_003)) ^ pd.util.hash_array(texts)[codes]
+    return h
 
 
 def _numbers(frame: pd.DataFrame, measure: str) -> np.ndarray:
@@ -29,29 +41,41 @@ def _numbers(frame: pd.DataFrame, measure: str) -> np.ndarray:
     return pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _unique_sorted(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct hashes in order and the position of each one's first row."""
+    order = np.argsort(h)
+    s = h[order]
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    return s[first], order[first]
+
+
 def compare(ctx: Context) -> pd.DataFrame | None:
-    """One row per observation in either release: ``pos`` (current), ``ppos`` (previous), old, new."""
+    """One row per observation in either release: ``pos`` (current), ``ppos`` (previous), old, new, state."""
     if ctx.previous is None:
         return None
     if "revisions.table" in ctx.cache:
         return ctx.cache["revisions.table"]  # type: ignore[return-value]
-    cols = [c for c in [*ctx.flow.dsd.dimension_ids, ctx.time] if c in ctx.frame.columns]
-    if any(c not in ctx.previous.columns for c in cols):
-        cols = [c for c in cols if c in ctx.previous.columns]
-    cur = pd.DataFrame({"h": _key_hash(ctx.frame, cols), "pos": np.arange(len(ctx)), "new": ctx.values})
-    prev = pd.DataFrame({"h": _key_hash(ctx.previous, cols), "ppos": np.arange(len(ctx.previous)),
-                         "old": _numbers(ctx.previous, ctx.measure)})
-    cur = cur.drop_duplicates("h")
-    prev = prev.drop_duplicates("h")
-    table = cur.merge(prev, on="h", how="outer")
-    table["pos"] = table["pos"].fillna(-1).astype(np.int64)
-    table["ppos"] = table["ppos"].fillna(-1).astype(np.int64)
-    both = (table["pos"] >= 0) & (table["ppos"] >= 0)
-    a, b = table["new"].to_numpy(), table["old"].to_numpy()
+    prev = ctx.previous
+    cols = [c for c in [*ctx.flow.dsd.dimension_ids, ctx.time] if c in ctx.frame.columns and c in prev.columns]
+    hc = _unique_sorted(_key_hash(len(ctx), cols, ctx.factor))
+    pc = _unique_sorted(_key_hash(len(prev), cols, _factorize(prev)))
+    at = np.searchsorted(hc[0], pc[0])
+    found = at < len(hc[0])
+    found[found] = hc[0][at[found]] == pc[0][found]
+    in_prev = np.zeros(len(hc[0]), dtype=bool)
+    in_prev[at[found]] = True
+    cur_pos = np.concatenate([hc[1], np.full(int((~found).sum()), -1)])
+    prev_pos = np.concatenate([np.full(len(hc[0]), -1), pc[1][~found]])
+    prev_pos[: len(hc[0])][in_prev] = pc[1][found]
+    old_all = _numbers(prev, ctx.measure)
+    table = pd.DataFrame({"pos": cur_pos, "ppos": prev_pos})
+    a = np.where(cur_pos >= 0, ctx.values[cur_pos.clip(0)], np.nan) if len(ctx) else np.full(len(cur_pos), np.nan)
+    b = np.where(prev_pos >= 0, old_all[prev_pos.clip(0)], np.nan) if len(prev) else np.full(len(cur_pos), np.nan)
+    table["new"], table["old"] = a, b
     with np.errstate(invalid="ignore", over="ignore"):
         same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
-    table["state"] = np.select([table["ppos"] < 0, table["pos"] < 0, both & ~same],
-                               ["new", "deleted", "revised"], "unchanged")
+    table["state"] = np.select([prev_pos < 0, cur_pos < 0, ~same], ["new", "deleted", "revised"], "unchanged")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         table["rel"] = np.where(b != 0, np.abs(a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
     ctx.cache["revisions.table"] = table

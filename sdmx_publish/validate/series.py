@@ -18,90 +18,99 @@ import pandas as pd
 from .context import Context, empty, findings
 
 
-def _ordered(ctx: Context, finite_values: bool) -> pd.DataFrame:
-    ok = np.isfinite(ctx.periods)
-    if finite_values:
-        ok &= np.isfinite(ctx.values)
-    df = pd.DataFrame({"s": ctx.series_ids[ok], "t": ctx.periods[ok], "v": ctx.values[ok],
-                       "pos": np.flatnonzero(ok)})
-    return df.sort_values(["s", "t"], kind="stable").reset_index(drop=True)
+def _ordered(ctx: Context) -> dict[str, np.ndarray]:
+    """Rows with a valid period sorted by series then period (one lexsort, shared by the rules)."""
+    if "series.order" not in ctx.cache:
+        pos = np.flatnonzero(np.isfinite(ctx.periods))
+        s, t = ctx.series_ids[pos], ctx.periods[pos]
+        rank, n_periods = ctx.period_rank()
+        if len(s) and int(s.max()) < 2**62 // (n_periods + 1):
+            order = np.argsort(s * (n_periods + 1) + rank[pos])
+        else:
+            order = np.lexsort((t, s))
+        pos, s, t = pos[order], s[order], t[order]
+        start = np.ones(len(s), dtype=bool)
+        start[1:] = s[1:] != s[:-1]
+        ctx.cache["series.order"] = {"pos": pos, "t": t, "v": ctx.values[pos], "start": start,
+                                     "seg": np.cumsum(start) - 1}
+    return ctx.cache["series.order"]  # type: ignore[return-value]
 
 
-def _changes(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    """Per observation: the change from the previous period and its robust z-score in the series."""
-    key = "series.changes"
-    if key in ctx.cache:
-        return ctx.cache[key]  # type: ignore[return-value]
-    df = _ordered(ctx, finite_values=True)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return _score(ctx, df, params, key)
+def _seg_median(x: np.ndarray, seg: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median of the non-NaN ``x`` of each segment (segments contiguous in ``seg``) and their count."""
+    cnt = np.bincount(seg, weights=~np.isnan(x), minlength=len(starts)).astype(np.int64)
+    xs = x[np.lexsort((x, seg))]
+    lo = starts + np.maximum(cnt - 1, 0) // 2
+    hi = starts + np.maximum(cnt, 1) // 2 - (cnt == 0)
+    med = np.where(cnt > 0, (xs[lo.clip(0, len(xs) - 1)] + xs[hi.clip(0, len(xs) - 1)]) / 2, np.nan)
+    return med, cnt
 
 
-def _score(ctx: Context, df: pd.DataFrame, params: Mapping[str, Any], key: str) -> pd.DataFrame:
-    same = df["s"].to_numpy()[1:] == df["s"].to_numpy()[:-1]
-    step = np.diff(df["t"].to_numpy()) == 1
-    d = np.concatenate([[np.nan], np.where(same & step, np.diff(df["v"].to_numpy()), np.nan)])
-    df["d"] = d
-    g = df.groupby("s")["d"]
-    med = g.transform("median")
-    dev = (df["d"] - med).abs()
-    df["dev"] = dev
-    mad = df.groupby("s")["dev"].transform("median")
-    mean_ad = df.groupby("s")["dev"].transform("mean")
-    n = g.transform("count")
+def _changes(ctx: Context, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Per observation: the change from the previous period, its robust z-score, outlier and break flags."""
+    key = f"series.changes:{params['threshold']}:{params['min_changes']}"
+    if key not in ctx.cache:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            ctx.cache[key] = _score(_ordered(ctx), params)
+    return ctx.cache[key]  # type: ignore[return-value]
+
+
+def _score(o: dict[str, np.ndarray], params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    v, t, seg, start = o["v"], o["t"], o["seg"], o["start"]
+    n = len(v)
+    if n == 0:
+        return {**o, "d": v, "z": v, "outlier": start, "break": start}
+    same = ~start[1:]
+    d = np.concatenate([[np.nan], np.where(same & (np.diff(t) == 1), np.diff(v), np.nan)])
+    starts = np.flatnonzero(start)
+    med, cnt = _seg_median(d, seg, starts)
+    dev = np.abs(d - med[seg])
+    mad, _ = _seg_median(dev, seg, starts)
+    mean_ad = np.bincount(seg, weights=np.nan_to_num(dev), minlength=len(starts)) / np.maximum(cnt, 1)
     scale = np.where(mad > 0, mad / 0.6745, mean_ad * 1.2533)
-    z = np.where((n >= params["min_changes"]) & (scale > 0), (df["d"] - med) / scale, np.nan)
-    df["z"] = z
-    nxt = df.groupby("s")["d"].shift(-1)
-    big = np.abs(df["z"].to_numpy()) > params["threshold"]
-    back = (np.sign(nxt) == -np.sign(df["d"])) & (nxt.abs() >= 0.5 * df["d"].abs())
-    spike = big & back.to_numpy()
-    returns = pd.Series(spike).groupby(df["s"]).shift(1, fill_value=False).to_numpy(dtype=bool)
-    df["outlier"] = spike
-    df["break"] = big & ~spike & ~returns
-    ctx.cache[key] = df
-    return df
+    ok = (cnt >= params["min_changes"]) & (scale > 0)
+    z = np.where(ok[seg], (d - med[seg]) / scale[seg], np.nan)
+    nxt = np.concatenate([np.where(same, d[1:], np.nan), [np.nan]])
+    big = np.abs(z) > params["threshold"]
+    spike = big & (np.sign(nxt) == -np.sign(d)) & (np.abs(nxt) >= 0.5 * np.abs(d))
+    returns = np.concatenate([[False], spike[:-1] & same])
+    return {**o, "d": d, "z": z, "outlier": spike, "break": big & ~spike & ~returns}
 
 
-def _prev_value(df: pd.DataFrame, mask: pd.Series) -> np.ndarray:
-    return (df["v"] - df["d"])[mask].to_numpy()
+def _describe(c: dict[str, np.ndarray], hit: np.ndarray, tail: str) -> list[str]:
+    prev = c["v"][hit] - c["d"][hit]
+    return [f"about {p:g} (change {d:+g}, robust z {z:.1f}{tail})" for p, d, z in zip(prev, c["d"][hit], c["z"][hit])]
 
 
 def check_outlier(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    df = _changes(ctx, params)
-    hit = df["outlier"]
+    c = _changes(ctx, params)
+    hit = c["outlier"]
     if not hit.any():
         return empty()
-    exp = [f"about {p:g} (change {d:+g}, robust z {z:.1f}, then back)"
-           for p, d, z in zip(_prev_value(df, hit), df.loc[hit, "d"], df.loc[hit, "z"])]
-    return findings(df.loc[hit, "pos"].to_numpy(), ctx.measure, df.loc[hit, "v"].to_numpy(), exp)
+    return findings(c["pos"][hit], ctx.measure, c["v"][hit], _describe(c, hit, ", then back"))
 
 
 def check_break(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    df = _changes(ctx, params)
-    hit = df["break"].to_numpy()
+    c = _changes(ctx, params)
+    hit = c["break"]
     status = ctx.column("OBS_STATUS")
     if status is not None and hit.any():
-        flagged = (status == "B").to_numpy()[df["pos"].to_numpy()]
-        hit = hit & ~flagged
-    hit = pd.Series(hit, index=df.index)
+        hit = hit & ~(status == "B").to_numpy(dtype=bool, na_value=False)[c["pos"]]
     if not hit.any():
         return empty()
-    exp = [f"about {p:g} (change {d:+g}, robust z {z:.1f}, level stays); mark a real break with OBS_STATUS B"
-           for p, d, z in zip(_prev_value(df, hit), df.loc[hit, "d"], df.loc[hit, "z"])]
-    return findings(df.loc[hit, "pos"].to_numpy(), ctx.measure, df.loc[hit, "v"].to_numpy(), exp)
+    return findings(c["pos"][hit], ctx.measure, c["v"][hit],
+                    _describe(c, hit, ", level stays; mark a real break with OBS_STATUS B"))
 
 
 def check_gap(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    df = _ordered(ctx, finite_values=False)
-    if len(df) < 2:
+    o = _ordered(ctx)
+    if len(o["pos"]) < 2:
         return empty()
-    same = df["s"].to_numpy()[1:] == df["s"].to_numpy()[:-1]
-    step = np.diff(df["t"].to_numpy())
-    gap = np.concatenate([[False], same & (step > 1)])
+    step = np.diff(o["t"])
+    gap = np.concatenate([[False], ~o["start"][1:] & (step > 1)])
     if not gap.any():
         return empty()
-    pos = df["pos"].to_numpy()
+    pos = o["pos"]
     here, before = pos[gap], pos[np.flatnonzero(gap) - 1]
     t = ctx.frame[ctx.time]
     missing = np.concatenate([[0], step - 1])[gap].astype(int)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import PERIOD_EXAMPLE, Context, empty, findings, period_ordinal
+from .context import PERIOD_EXAMPLE, Context, empty, findings
 
 
 def _code_text(v: object) -> str | None:
@@ -105,40 +105,49 @@ def check_mandatory_attributes(ctx: Context, params: Mapping[str, Any]) -> pd.Da
 
 
 def _duplicated_keys(ctx: Context) -> np.ndarray:
-    """Rows whose series key and period occur more than once."""
-    if ctx.time not in ctx.frame.columns:
+    """Rows whose series key and period occur more than once (one sort; no hashing)."""
+    if ctx.time not in ctx.frame.columns or len(ctx) < 2:
         return np.zeros(len(ctx), dtype=bool)
     ids = ctx.group_ids([*ctx.dims, ctx.time])
-    return pd.Series(ids).duplicated(keep=False).to_numpy()
+    s = np.sort(ids)
+    same = s[1:] == s[:-1]
+    if not same.any():
+        return np.zeros(len(ctx), dtype=bool)
+    return np.isin(ids, np.unique(s[1:][same]))
 
 
-def _payload_columns(ctx: Context) -> list[str]:
-    return [c for c in ctx.frame.columns if not c.startswith("_") and c not in (*ctx.dims, ctx.time)]
+def _repeats(ctx: Context) -> pd.DataFrame:
+    """The rows with a repeated key: their position, key id and full content (a small frame)."""
+    if "dup.rows" not in ctx.cache:
+        pos = np.flatnonzero(_duplicated_keys(ctx))
+        payload = [c for c in ctx.frame.columns if not c.startswith("_") and c not in (*ctx.dims, ctx.time)]
+        sub = ctx.frame.iloc[pos][payload].astype(object)
+        sub = sub.where(sub.notna(), None).astype(str)
+        ctx.cache["dup.rows"] = sub.assign(_pos=pos, _key=ctx.group_ids([*ctx.dims, ctx.time])[pos])
+    return ctx.cache["dup.rows"]  # type: ignore[return-value]
 
 
 def exact_duplicates(ctx: Context) -> np.ndarray:
-    """Rows that repeat an earlier row exactly (key, value and attributes): dropped, with a warning."""
-    dup = _duplicated_keys(ctx)
-    if not dup.any():
-        return dup
-    ids = ctx.group_ids([*ctx.dims, ctx.time, *_payload_columns(ctx)])
-    return pd.Series(ids).duplicated(keep="first").to_numpy() & dup
+    """Positions of rows that repeat an earlier row exactly (key, value, attributes): dropped, with a warning."""
+    sub = _repeats(ctx)
+    if sub.empty:
+        return np.zeros(0, dtype=np.int64)
+    cols = [c for c in sub.columns if c != "_pos"]
+    return sub["_pos"].to_numpy()[sub.duplicated(subset=cols, keep="first").to_numpy()]
 
 
 def check_exact_duplicate(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    pos = np.flatnonzero(exact_duplicates(ctx))
+    pos = exact_duplicates(ctx)
     return findings(pos, ctx.measure, ctx.values[pos], "one row per series key and period")
 
 
 def check_conflicting_duplicate(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    dup = _duplicated_keys(ctx)
-    if not dup.any():
+    sub = _repeats(ctx)
+    if sub.empty:
         return empty()
-    key = ctx.group_ids([*ctx.dims, ctx.time])
-    full = ctx.group_ids([*ctx.dims, ctx.time, *_payload_columns(ctx)])
-    sub = pd.DataFrame({"key": key[dup], "full": full[dup]})
-    variants = sub.groupby("key")["full"].transform("nunique").to_numpy()
-    pos = np.flatnonzero(dup)[variants > 1]
+    content = sub.drop(columns=["_pos", "_key"]).agg("\x1f".join, axis=1) if sub.shape[1] > 2 else sub["_key"]
+    variants = content.groupby(sub["_key"].to_numpy()).transform("nunique").to_numpy()
+    pos = sub["_pos"].to_numpy()[variants > 1]
     return findings(pos, ctx.measure, ctx.values[pos], "one value per series key and period")
 
 
@@ -146,23 +155,17 @@ def check_time_format(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     if ctx.time not in ctx.frame.columns:
         return empty()
     freq = ctx.column("FREQ")
-    ids = ctx.group_ids(["FREQ", ctx.time]) if freq is not None else ctx.factor(ctx.time)[0]
-    first = pd.Series(np.arange(len(ids))).groupby(ids).first().to_numpy()
-    bad_groups, expected = [], []
-    for i in first:
+    ords, _rank, codes = ctx._period_table
+    _codes, first = ctx.distinct(["FREQ", ctx.time])
+    expected = np.array([""] * (len(first) + 1), dtype=object)
+    for c, i in enumerate(first):
         f = str(freq.iat[i]) if freq is not None else "A"
-        if f not in PERIOD_EXAMPLE:
-            continue
-        if np.isnan(period_ordinal(f, ctx.frame[ctx.time].iat[i])):
-            bad_groups.append(ids[i])
-            expected.append(f"{PERIOD_EXAMPLE[f]} for FREQ={f}")
-    if not bad_groups:
+        if f in PERIOD_EXAMPLE and np.isnan(ords[c]):
+            expected[c] = f"{PERIOD_EXAMPLE[f]} for FREQ={f}"
+    pos = np.flatnonzero(expected[codes] != "")
+    if not len(pos):
         return empty()
-    exp = pd.Series(expected, index=bad_groups)
-    mask = np.isin(ids, bad_groups)
-    pos = np.flatnonzero(mask)
-    return findings(pos, ctx.time, ctx.frame[ctx.time].iloc[pos].astype(object).to_numpy(),
-                    exp.reindex(ids[pos]).to_numpy())
+    return findings(pos, ctx.time, ctx.frame[ctx.time].iloc[pos].astype(object).to_numpy(), expected[codes[pos]])
 
 
 def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -87,24 +87,20 @@ def check_sdg_constraint(ctx: Context, params: Mapping[str, Any]) -> pd.DataFram
     if "SERIES" not in ctx.frame.columns:
         return empty()
     table = sdg_constraints()
-    scodes, suniq = ctx.factor("SERIES")
     parts = []
     for comp in sorted({c for per in table.values() for c in per}):
         if comp not in ctx.frame.columns:
             continue
-        ids = ctx.group_ids(["SERIES", comp])
-        first = pd.Series(np.arange(len(ids))).groupby(ids).first().to_numpy()
-        bad, exp = [], []
-        for i in first:
+        codes, first = ctx.distinct(["SERIES", comp])
+        exp = np.array([""] * (len(first) + 1), dtype=object)
+        for c, i in enumerate(first):
             series, code = ctx.frame["SERIES"].iat[i], ctx.frame[comp].iat[i]
             allowed = table.get(str(series), {}).get(comp)
             if allowed is not None and pd.notna(code) and str(code) not in allowed:
-                bad.append(ids[i])
-                exp.append(f"for {series}: one of {', '.join(sorted(allowed))}")
-        if bad:
-            pos = np.flatnonzero(np.isin(ids, bad))
-            parts.append(findings(pos, comp, ctx.frame[comp].iloc[pos].astype(object).to_numpy(),
-                                  pd.Series(exp, index=bad).reindex(ids[pos]).to_numpy()))
+                exp[c] = f"for {series}: one of {', '.join(sorted(allowed))}"
+        pos = np.flatnonzero(exp[codes] != "")
+        if len(pos):
+            parts.append(findings(pos, comp, ctx.frame[comp].iloc[pos].astype(object).to_numpy(), exp[codes[pos]]))
     return pd.concat(parts, ignore_index=True) if parts else empty()
 
 
