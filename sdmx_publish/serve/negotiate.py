@@ -149,9 +149,9 @@ def negotiate_structure(accept: str | None, fmt: str | None, api: int = 1) -> st
                              fix="use one of " + ", ".join(sorted(STRUCTURE_FORMATS)))
         return STRUCTURE_FORMATS[fmt]
     xml = STRUCTURE_ML21 if api == 1 else STRUCTURE_ML30
-    candidates = [(*_split(xml), xml), (*_split(STRUCTURE_ML21), STRUCTURE_ML21), (*_split(STRUCTURE_ML30), STRUCTURE_ML30),
-                  (*_split(STRUCTURE_JSON20), STRUCTURE_JSON20), ("application/xml", {}, xml), ("text/xml", {}, xml),
-                  ("application/json", {}, STRUCTURE_JSON20), ("*/*", {}, xml)]
+    typed = [(*_split(mt), mt) for mt in (xml, STRUCTURE_ML21, STRUCTURE_ML30, STRUCTURE_JSON20)]
+    candidates = typed + [("application/xml", {}, xml), ("text/xml", {}, xml),
+                         ("application/json", {}, STRUCTURE_JSON20), ("*/*", {}, xml)]
     for rng in parse_accept(accept):
         hit = next((mt for t, p, mt in candidates if _matches(rng, t, p)), None)
         if hit is not None:

@@ -98,7 +98,8 @@ def parse_key_v1(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], 
     if len(parts) != len(dims):
         raise QueryError(f"the key has {len(parts)} positions but the dataflow has {len(dims)} dimensions",
                          where=f"key {key!r}", fix="give one position per dimension: " + ".".join(dims))
-    return ({d: _codes(p, f"key position {i + 1} ({d})") for i, (d, p) in enumerate(zip(dims, parts)) if p},)
+    pairs = enumerate(zip(dims, parts, strict=True))
+    return ({d: _codes(p, f"key position {i + 1} ({d})") for i, (d, p) in pairs if p},)
 
 
 def parse_key_v2(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], ...]:
@@ -113,7 +114,7 @@ def parse_key_v2(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], 
             raise QueryError(f"the key {one!r} has {len(parts)} positions but the dataflow has {len(dims)} dimensions",
                              fix="give one position per dimension (* for any): " + ".".join(dims))
         keyd = {}
-        for i, (d, p) in enumerate(zip(dims, parts)):
+        for i, (d, p) in enumerate(zip(dims, parts, strict=True)):
             if p == "*":
                 continue
             if not ID.match(p):

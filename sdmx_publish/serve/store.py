@@ -194,9 +194,9 @@ def read_sdmx_csv(path: Path, chunk_rows: int = 100_000) -> pd.DataFrame:
     cols = [c for c in header if c not in ("DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION")]
     codes = [c for c in cols if c != "OBS_VALUE"]
     # read as text: a "category" dtype would infer numbers ("004" -> 4) from codes
+    missing = {c: ([""] if c != "OBS_VALUE" else ["", "NaN"]) for c in cols}
     reader = pd.read_csv(path, usecols=cols, dtype={**{c: str for c in codes}, "OBS_VALUE": "float64"},
-                         keep_default_na=False, na_values={c: ([""] if c != "OBS_VALUE" else ["", "NaN"]) for c in cols},
-                         engine="c", chunksize=chunk_rows)
+                         keep_default_na=False, na_values=missing, engine="c", chunksize=chunk_rows)
     parts = [chunk.astype({c: "category" for c in codes}) for chunk in reader]
     if not parts:
         return pd.DataFrame({c: pd.Categorical([]) if c != "OBS_VALUE" else pd.Series([], dtype=float) for c in cols})
