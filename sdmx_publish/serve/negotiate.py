@@ -65,14 +65,17 @@ def _split(media_type: str) -> tuple[str, dict[str, str]]:
     return t.strip(), dict(p.strip().split("=", 1) for p in ps)
 
 
-def _data_candidates(api: int) -> list[tuple[str, dict[str, str], Format]]:
+Candidate = tuple[str, dict[str, str], Format]
+
+
+def _data_candidates(api: int) -> list[Candidate]:
     """(type, params, format) in preference order: the API's default first."""
-    table = [(*_split(mt), f) for f, mt in MEDIA_TYPES.items() if f != Format.ML21_STRUCTURE_SPECIFIC_TS]
+    table: list[Candidate] = [(*_split(mt), f) for f, mt in MEDIA_TYPES.items() if f != Format.ML21_STRUCTURE_SPECIFIC_TS]
     table.append((*_split(SS_TS_TYPE), Format.ML21_STRUCTURE_SPECIFIC_TS))
     default = Format.ML21_GENERIC if api == 1 else Format.ML30_STRUCTURE_SPECIFIC
     csv, xml = (Format.CSV10, Format.ML21_GENERIC) if api == 1 else (Format.CSV20, Format.ML30_STRUCTURE_SPECIFIC)
-    generic = [("application/xml", {}, xml), ("text/xml", {}, xml), ("text/csv", {}, csv),
-               ("application/json", {}, Format.JSON20), ("*/*", {}, default)]
+    generic: list[Candidate] = [("application/xml", {}, xml), ("text/xml", {}, xml), ("text/csv", {}, csv),
+                                ("application/json", {}, Format.JSON20), ("*/*", {}, default)]
     return sorted(table, key=lambda t: t[2] != default) + generic
 
 
