@@ -167,3 +167,11 @@ def test_feeds_announce_every_release(http, published):
         href = ln.get("href")
         assert http.get(href).status_code == 200, href
     assert http.get("/feed/CCJS/DF_NOPE.atom").status_code == 404
+
+
+def test_huge_urls_are_refused_and_the_server_lives_on(server, http):
+    status, _ = raw_get(server, f"{V1}/" + "A+" * 10_000 + "A" + ALL15)
+    assert status == 413
+    status, _ = raw_get(server, f"{V1}/" + "A+" * 50_000 + "A" + ALL15)  # beyond the HTTP parser's limit
+    assert status in (400, 413, 414, 431)
+    assert http.get("/sdmx/v1/dataflow").status_code == 200
