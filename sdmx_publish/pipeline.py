@@ -91,7 +91,8 @@ def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, A
     spec, _, flow = _flow(spec_path)
     frame = pd.read_pickle(work / FRAME)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
-    report = validate_frame(frame, flow, spec, previous=read_frame(previous, part_id(spec_path)) if previous else None,
+    before = read_frame(previous, part_id(spec_path)) if previous else None
+    report = validate_frame(frame, flow, spec, previous=before if before is not None and len(before) else None,
                             transform_report=json.loads((work / TRANSFORM).read_text()))
     paths = report.write(work)
     report.data.to_pickle(work / VALIDATED)

@@ -21,6 +21,14 @@ SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": 
            "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
 
 
+def display_path(path: Path) -> str:
+    """A path as reports show it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.resolve())
+
+
 def read_bytes(spec: Spec) -> tuple[bytes, str]:
     """The raw bytes of the source and a name for it (file path or URL)."""
     src = spec.source
@@ -32,7 +40,7 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
             raise InputError(f"cannot download: {e}", where=src.url, fix="check the URL and the network") from None
     path = spec.resolve(src.path or "")
     try:
-        return path.read_bytes(), str(path)
+        return path.read_bytes(), display_path(path)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", where=str(path), fix="check the path") from None
 
@@ -142,7 +150,7 @@ def read_sdmx(spec: Spec) -> pd.DataFrame:
     dsd = None
     if spec.source.structure:
         st_path = spec.resolve(spec.source.structure)
-        xmlsafe.refuse_dtd(st_path.read_bytes(), str(st_path))
+        xmlsafe.refuse_dtd(st_path.read_bytes(), display_path(st_path))
         dsd = next(iter(sdmx.read_sdmx(st_path).structure.values()), None)
     try:
         msg = sdmx.read_sdmx(io.BytesIO(raw), structure=dsd) if dsd else sdmx.read_sdmx(io.BytesIO(raw))

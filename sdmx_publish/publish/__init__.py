@@ -89,12 +89,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         try:
             files = _write_files(whole, flow, registry, tmp, now, release_id, WriteOptions, write)
             if report_file is not None:
-                shutil.copyfile(report_file, tmp / "validation.json")
-                files.append(_entry(tmp, "validation.json", "validation-report-json", "application/json", 0))
-                html = report_file.with_suffix(".html")
-                if html.is_file():
-                    shutil.copyfile(html, tmp / "validation.html")
-                    files.append(_entry(tmp, "validation.html", "validation-report-html", "text/html", 0))
+                files += _copy_reports(report_file, tmp)
             manifest = {
                 "release_id": release_id,
                 "dataflow": {"agency": agency, "id": flow_id, "version": flow.dataflow.ref.version},
@@ -118,6 +113,24 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         except BaseException:
             discard(tmp)
             raise
+
+
+#: the validation report's files (next to its JSON), as they are copied into a release
+REPORT_FILES = {".json": ("validation.json", "validation-report-json", "application/json"),
+                ".html": ("validation.html", "validation-report-html", "text/html"),
+                ".findings.csv": ("validation.findings.csv", "validation-findings-csv", "text/csv")}
+
+
+def _copy_reports(report_file: Path, tmp: Path) -> list[dict]:
+    """Copy the JSON report and, where they exist, its HTML and full findings CSV into the release."""
+    out = []
+    stem = report_file.with_suffix("")
+    for suffix, (name, fmt, media_type) in REPORT_FILES.items():
+        src = Path(f"{stem}{suffix}")
+        if src.is_file():
+            shutil.copyfile(src, tmp / name)
+            out.append(_entry(tmp, name, fmt, media_type, 0))
+    return out
 
 
 def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int) -> dict:
