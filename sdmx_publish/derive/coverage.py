@@ -30,8 +30,8 @@ def _kinds(table: pd.DataFrame) -> pd.Series:
     kinds = pd.Series("one to one", index=whole["category"].to_numpy())
     kinds[shared.to_numpy()] = "many to one"
     splits = table[table["kind"].ne("whole")].drop_duplicates("category")
-    kinds = pd.concat([kinds, pd.Series(("split (" + splits["kind"].str.replace("_", " ") + ")").to_numpy(),
-                                        index=splits["category"].to_numpy())])
+    labels = splits["kind"].map({"fixed": "split (fixed shares)", "pro_rata": "split (pro rata)"})
+    kinds = pd.concat([kinds, pd.Series(labels.to_numpy(), index=splits["category"].to_numpy())])
     nm = table.loc[table["ICCS"].eq(""), "category"]
     return pd.concat([kinds, pd.Series("not mapped", index=nm.to_numpy())])
 

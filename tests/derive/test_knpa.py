@@ -1,0 +1,127 @@
+"""The Korean police example: KNPA 2023 crimes by type and region, classified to ICCS, published by province."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_publish.derive.classify import classify
+from sdmx_publish.derive.coverage import coverage_report, publish_national
+from sdmx_publish.derive.national import load_table_config
+from sdmx_publish.publish import latest, read_frame
+from sdmx_publish.schemas import validate_xml
+from tests.conftest import EXAMPLES, ROOT
+
+KNPA = EXAMPLES / "knpa"
+CONFIG = KNPA / "crime_by_region.yaml"
+
+
+@pytest.fixture(scope="module")
+def subnat(registry):
+    return registry.flow("DF_ICCS_SUBNAT")
+
+
+@pytest.fixture(scope="module")
+def classified(subnat):
+    return classify(load_table_config(CONFIG), subnat)
+
+
+@pytest.fixture(scope="module")
+def report(classified, subnat):
+    return coverage_report(classified, load_table_config(CONFIG), subnat)
+
+
+def _source() -> pd.DataFrame:
+    return pd.read_csv(KNPA / "knpa_crime_by_region_2023.csv", encoding="utf-8").dropna(how="all")
+
+
+def test_every_mapping_decision_is_documented():
+    for name in ("iccs.csv", "region.csv"):
+        with open(KNPA / "maps" / name, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert rows and all(r["note"].strip() for r in rows), name
+    doc = (ROOT / "docs" / "korea-knpa-mapping.md").read_text(encoding="utf-8")
+    for cat in _source()["범죄중분류"]:
+        assert f"| {cat} |" in doc, cat
+
+
+def test_totals_add_up(classified, report):
+    src = _source()
+    cells = src.drop(columns=["범죄대분류", "범죄중분류"])
+    abroad = cells[[c for c in cells.columns if c.startswith("외국")]].to_numpy().sum()
+    f = classified.frame
+    national = f[f["REF_AREA"].eq("410")].set_index("ICCS")["OBS_VALUE"]
+    assert national["_T"] == cells.to_numpy().sum() - abroad == report["total"] == 1_518_716
+    assert report["excluded_total"] == abroad and set(report["excluded_columns"]) == {
+        c for c in cells.columns if c.startswith("외국")}
+    provinces = f[f["REF_AREA"].ne("410")].groupby("ICCS")["OBS_VALUE"].sum()
+    np.testing.assert_allclose(provinces.reindex(national.index), national.to_numpy())
+    assert national["0101"] == src.loc[src["범죄중분류"].eq("살인기수")].iloc[:, 2:].drop(
+        columns=[c for c in cells.columns if c.startswith("외국")]).to_numpy().sum()
+
+
+def test_districts_are_summed_into_their_province(classified):
+    src = _source()
+    seoul = src[src["범죄중분류"].eq("강도")].iloc[0, 2:27]  # the 25 districts of Seoul, written without a prefix
+    f = classified.frame
+    assert f.loc[f["REF_AREA"].eq("KR-11") & f["ICCS"].eq("0401"), "OBS_VALUE"].item() == seoul.sum()
+    assert set(f["REF_AREA"]) == {"410", "KR-11", "KR-26", "KR-27", "KR-28", "KR-29", "KR-30", "KR-31", "KR-41",
+                                  "KR-42", "KR-43", "KR-44", "KR-45", "KR-46", "KR-47", "KR-48", "KR-49", "KR-50"}
+
+
+def test_split_keeps_the_category_total_and_flags_estimates(classified):
+    f = classified.frame.set_index(["REF_AREA", "ICCS"])
+    table = classified.table
+    split = classified.by_category["폭력범죄/폭력행위등"]
+    whole = table[table["kind"].eq("whole") & table["ICCS"].ne("")]
+    direct = {code: classified.by_category[whole.loc[whole["ICCS"].eq(code), "category"]].sum()
+              for code in ("02011", "02012", "02022", "02051", "0504")}
+    shares = sum(f.loc[("410", code), "OBS_VALUE"] - v for code, v in direct.items())
+    assert shares == pytest.approx(split)
+    assert f.loc[("410", "02011"), "OBS_STATUS"] == "E" and f.loc[("410", "0201"), "OBS_STATUS"] == "E"
+    assert f.loc[("410", "_T"), "OBS_STATUS"] == "A" and f.loc[("410", "03"), "OBS_STATUS"] == "A"
+    assert "폭력행위등" in f.loc[("410", "0504"), "COMMENT_OBS"]
+    # pro rata: intimidation's share of the split equals its share among the aggravated offences (Seoul)
+    seoul = classified.long[classified.long["REF_AREA"].eq("KR-11")].groupby("category")["value"].sum()
+    ref = seoul[["폭력범죄/상해", "폭력범죄/폭행", "폭력범죄/협박", "폭력범죄/체포감금", "폭력범죄/공갈", "폭력범죄/손괴",
+                 "강력범죄/방화"]].sum()
+    got = f.loc[("KR-11", "02012"), "OBS_VALUE"] - seoul["폭력범죄/협박"]
+    assert got == pytest.approx(seoul["폭력범죄/폭력행위등"] * seoul["폭력범죄/협박"] / ref)
+
+
+def test_coverage_report(report):
+    cats = {c["category"]: c for c in report["categories"]}
+    assert len(cats) == 38 and report["mapped_categories"] == 36
+    assert report["not_mapped_categories"] == ["교통범죄/교통범죄", "기타범죄/기타범죄"]
+    assert cats["강력범죄/살인기수"]["mapping"] == "one to one" and cats["강력범죄/살인기수"]["levels"] == [2]
+    assert cats["강력범죄/강간"]["mapping"] == cats["강력범죄/유사강간"]["mapping"] == "many to one"
+    assert cats["폭력범죄/폭력행위등"]["mapping"] == "split (pro rata)" and len(cats["폭력범죄/폭력행위등"]["iccs"]) == 5
+    assert cats["절도범죄/절도범죄"]["levels"] == [1]
+    assert sum(c["share_of_total"] for c in cats.values()) == pytest.approx(1)
+    assert sum(report["share_by_mapping_level"].values()) == pytest.approx(1)
+    sections = {s["iccs"]: s["share_of_total"] for s in report["sections"]}
+    assert "11" not in sections and sum(sections.values()) == pytest.approx(report["share_in_sections"])
+    assert report["share_in_sections"] == pytest.approx(1 - report["share_by_mapping_level"]["not mapped"])
+    assert report["subtotal_rows"] == []  # this table has no subtotal rows
+
+
+def test_published_with_subnational_areas(tmp_path, subnat):
+    result = publish_national(CONFIG, tmp_path)
+    release = latest(tmp_path, "CCJS", "DF_ICCS_SUBNAT")
+    assert result["new"] and release.id == result["release_id"]
+    assert release.manifest["coverage"]["total"] == 1_518_716
+    frame = read_frame(release, "knpa_crime_by_region")
+    assert len(frame) == result["observations"] > 500
+    assert set(frame["REF_AREA"]) <= set(subnat.codelists["REF_AREA"].codes)
+    validate_xml(release.path / "data.ss.xml", flow=subnat)
+    assert not publish_national(CONFIG, tmp_path)["new"]
+
+
+def test_iso_3166_2_codes_agree_with_pycountry():
+    pycountry = pytest.importorskip("pycountry")
+    ours = pd.read_csv(ROOT / "dsd" / "sources" / "ISO_3166-2_KR.csv", dtype=str)
+    theirs = {s.code: s.name for s in pycountry.subdivisions.get(country_code="KR")}
+    assert dict(zip(ours["code"], ours["name"])) == theirs
