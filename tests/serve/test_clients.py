@@ -99,3 +99,40 @@ def test_pysdmx_reads_json_structures(http, sdg_flow):
     assert {c["id"] for c in body["data"]["codelists"]} >= {"CL_SEX", "CL_AREA"}
     structures = read_sdmx(io.BytesIO(r.content), validate=False).structures
     assert any(getattr(s, "id", None) == "SDG" for s in structures)
+
+
+@pytest.fixture(scope="module")
+def sdmx1_structures(http):
+    st = http.get(f"/sdmx/v1/dataflow/CCJS/{FLOW}/latest", params={"references": "all"})
+    return sdmx.read_sdmx(io.BytesIO(st.content))
+
+
+@pytest.mark.parametrize("detail", ["full", "dataonly", "serieskeysonly", "nodata"])
+@pytest.mark.parametrize("fmt", ["genericdata", "generictimeseriesdata", "structurespecificdata",
+                                 "structurespecifictimeseriesdata"])
+def test_sdmx1_reads_every_sdmx_ml_21_format_and_detail(http, published, sdg_flow, sdmx1_structures, fmt, detail):
+    r = http.get(f"/sdmx/v1/data/{FLOW}/....F..........", params={"format": fmt, "detail": detail})
+    msg = sdmx.read_sdmx(io.BytesIO(r.content), structure=sdmx1_structures.structure["SDG"])
+    df = published.frame()
+    want = df[df["SEX"] == "F"]
+    dims = sdg_flow.dsd.dimension_ids
+    assert len(msg.data[0].series) == len(want[dims].drop_duplicates())
+    got = sdmx.to_pandas(msg)
+    if detail in ("full", "dataonly"):
+        want_s = _as_series(want, dims)
+        assert got.sort_index().to_numpy() == pytest.approx(want_s.to_numpy())
+    else:
+        assert len(got) == 0
+    attrs = {a for s in msg.data[0].series for a in s.attrib}
+    assert ("UNIT_MEASURE" in attrs) == (detail in ("full", "nodata"))
+
+
+def test_pysdmx_reads_sdmx_ml_30(http, published):
+    st = http.get(f"/sdmx/v1/dataflow/CCJS/{FLOW}/latest", params={"references": "all"})
+    r = http.get(f"/sdmx/v2/data/dataflow/CCJS/{FLOW}/1.0/*", params={"c[SEX]": "M"})
+    assert r.headers["content-type"] == "application/vnd.sdmx.data+xml;version=3.0.0"
+    data = get_datasets(io.BytesIO(r.content), io.BytesIO(st.content), validate=False)[0].data
+    df = published.frame()
+    want = df[df["SEX"] == "M"]
+    assert len(data) == len(want)
+    assert sorted(data["OBS_VALUE"].astype(float)) == pytest.approx(sorted(want["OBS_VALUE"]))
