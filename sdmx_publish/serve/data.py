@@ -58,8 +58,12 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     sub = select(catalog.store.frame(release), q, flow.dsd)
     if sub.empty:
         raise _no_data(f"nothing in release {release.id} of {release.flow} matches the query")
-    body = _stream(sub, flow, q, choice, release)
     headers = cache_headers(tag, release.created) | {"X-SDMX-Release": release.id}
+    if request.method == "HEAD":  # the status and headers, without writing the message
+        head = Response(media_type=choice.media_type, headers=headers)
+        del head.headers["content-length"]  # unknown until written; 0 would be wrong
+        return head
+    body = _stream(sub, flow, q, choice, release)
     return StreamingResponse(body, media_type=choice.media_type, headers=headers)
 
 

@@ -141,6 +141,9 @@ def test_cors(http):
 def test_head_and_openapi(http):
     h = http.head(f"{V1}/all", params={"format": "csv"})
     assert h.status_code == 200 and h.content == b""
+    assert h.headers["content-type"].startswith("application/vnd.sdmx.data+csv") and h.headers["etag"]
+    assert h.headers.get("content-length") != "0"
+    assert http.head(f"{V1}/A.G.VC_DTH_TOTN.999" + "." * 11).status_code == 404
     spec = http.get("/openapi.json").json()
     assert "/sdmx/v1/data/{flow_ref}/{key}" in spec["paths"]
     assert "/sdmx/v2/structure/{kind}/{agency}/{rid}/{version}" in spec["paths"]
