@@ -48,6 +48,7 @@ def test_whole_dataflow_equals_release(http, published):
     r = http.get(f"{V1}/all", headers=CSV)
     assert r.status_code == 200 and r.headers["content-type"].startswith(Format.CSV10.media_type)
     assert r.headers["x-sdmx-release"] == published.latest.id
+    assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers  # streamed
     same(csv_frame(r.text), expected(published.frame()))
 
 
