@@ -30,14 +30,15 @@ ICCS_FLOW, SDG_FLOW = "DF_ICCS", "DF_SDG_16_CRIME"
 DEFAULT_THRESHOLD = 0.5
 
 
-def _others(store: Path, agency: str, key: list[str]) -> pd.DataFrame:
-    """Keys that other parts of the latest SDG release hold."""
+def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Keys that other parts of the latest SDG release hold, and this part's previous observations."""
     prev = latest(store, agency, SDG_FLOW)
     if prev is None:
-        return pd.DataFrame(columns=key)
-    frames = [read_frame(prev, p) for p in prev.manifest.get("parts", []) if p != PART]
-    frames = [f[key] for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True).drop_duplicates() if frames else pd.DataFrame(columns=key)
+        return pd.DataFrame(columns=key), None
+    frames = [read_frame(prev, p)[key] for p in prev.manifest.get("parts", []) if p != PART]
+    held = pd.concat(frames, ignore_index=True).drop_duplicates() if frames else pd.DataFrame(columns=key)
+    mine = read_frame(prev, PART)
+    return held, (mine if not mine.empty else None)
 
 
 def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, impute: bool = False) -> dict[str, Any]:
@@ -60,10 +61,10 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     national = derive_sdg(read_frame(source), population, source=lineage_text)
     regional, coverage = aggregate(national, population, threshold=threshold, impute=impute)
     key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
-    held = _others(store, agency, key)
+    held, previous = _others(store, agency, key)
     clash = national[key].merge(held.assign(__held=True), on=key, how="left")["__held"].eq(True).to_numpy()
     frame = pd.concat([national[~clash], regional], ignore_index=True)
-    report = validate(frame, sdg_flow)
+    report = validate(frame, sdg_flow, previous=previous)
     work = store / ".work" / PART
     paths = report.write(work)
     if not report.ok:
