@@ -38,24 +38,29 @@ def status_of(err: PublishError) -> int:
     return 500
 
 
-def error_xml(status: int, text: str) -> bytes:
-    """An SDMX-ML 2.1 ``mes:Error`` message."""
-    m, c = (f"{{{NS[p]}}}" for p in ("mes", "com"))
-    root = etree.Element(m + "Error", nsmap={"mes": NS["mes"], "com": NS["com"]})
-    msg = etree.SubElement(root, m + "ErrorMessage", code=SDMX_CODES.get(status, str(status)))
-    t = etree.SubElement(msg, c + "Text")
+_V30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
+
+
+def error_xml(status: int, text: str, version: str = "2.1") -> bytes:
+    """An SDMX-ML ``mes:Error`` message (2.1, or 3.0 for the v2 API)."""
+    mes, com = (NS["mes"], NS["com"]) if version == "2.1" else (_V30 + "message", _V30 + "common")
+    root = etree.Element(f"{{{mes}}}Error", nsmap={"mes": mes, "com": com})
+    msg = etree.SubElement(root, f"{{{mes}}}ErrorMessage", code=SDMX_CODES.get(status, str(status)))
+    t = etree.SubElement(msg, f"{{{com}}}Text")
     t.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
     t.text = text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def error_response(request: Request, status: int, text: str) -> Response:
-    """The SDMX error answer, in JSON only when the client asks for JSON and not XML."""
+    """The SDMX error answer: JSON when the client asks for JSON and not XML, else SDMX-ML
+    (3.0 for the v2 API, 2.1 otherwise)."""
     accept = request.headers.get("accept", "")
     if "json" in accept and "xml" not in accept:
         body = json.dumps({"errors": [{"code": int(SDMX_CODES.get(status, status)), "title": text}]}).encode()
         return Response(body, status_code=status, media_type=ERROR_MEDIA_JSON)
-    return Response(error_xml(status, text), status_code=status, media_type=ERROR_MEDIA_XML)
+    version = "3.0" if "/sdmx/v2/" in request.url.path else "2.1"
+    return Response(error_xml(status, text, version), status_code=status, media_type=ERROR_MEDIA_XML)
 
 
 def etag(*parts: object) -> str:
