@@ -1,0 +1,198 @@
+"""DAG factories: the DAGs of ``dags/`` are generated here from the specs folders.
+
+Ordered as: assets; the national DAG of one spec (``publish_<part>``); the DAG reporting a broken
+configuration (``config_error_<name>``); the regional DAG on the national Assets; the manual
+all-countries DAG with dynamic task mapping (``publish_countries``); :func:`build_all`.
+Tasks call :mod:`.steps` with paths and return small dicts (XCom); no data goes through Airflow.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow.sdk import (DAG, Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, TriggerRule, get_current_context,
+                         task)
+from airflow.sdk.exceptions import AirflowFailException
+
+from .. import config
+from ..derive.regional import ICCS_FLOW, SDG_FLOW
+from ..errors import PublishError
+from . import status, steps
+from .catalog import Catalog, Problem, Source, discover
+from .notify import FAILURE, WARNINGS, CountryNotifier
+
+log = logging.getLogger(__name__)
+
+START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+#: own schedule of the regional DAG (besides the national Assets): ``SDMX_PUBLISH_REGIONAL_SCHEDULE``
+REGIONAL_CRON = "0 3 1 * *"
+#: retries of a task failing for a reason other than its input (I/O, a lost worker): ``SDMX_PUBLISH_RETRIES``
+DEFAULT_ARGS: dict[str, Any] = {"owner": "sdmx-publish", "retries": int(os.environ.get("SDMX_PUBLISH_RETRIES", "2")),
+                                "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True}
+PERIOD = "^\\d{4}(-(Q[1-4]|S[12]|M?\\d{2}|W\\d{2}))?$"
+
+
+def dataflow_asset(agency: str, flow: str) -> Asset:
+    """The Asset of a dataflow's releases: updated whenever a part of it is published."""
+    return Asset(name=f"{agency}:{flow}", uri=f"sdmx://{agency}/{flow}", group="sdmx-dataflow")
+
+
+def period_params() -> dict[str, Param]:
+    return {name: Param(None, type=["null", "string"], pattern=PERIOD, title=title,
+                        description="SDMX time period, e.g. 2015 or 2015-Q1; empty for no bound")
+            for name, title in (("start_period", "First period to publish"), ("end_period", "Last period to publish"))}
+
+
+def _step(step: str, spec: str, *, run: dict | None = None) -> dict[str, Any]:
+    """Run a step for this task's DAG run; input errors fail at once (no retries), others are retried."""
+    context = get_current_context()
+    params = context["params"]
+    periods = (params.get("start_period"), params.get("end_period"))
+    try:
+        return steps.run_step(step, spec, str(config.store_dir()), context["run_id"], periods=periods, run=run)
+    except PublishError as e:
+        raise AirflowFailException(e.message()) from e
+
+
+# -- one spec ----------------------------------------------------------------------------------
+
+
+def national_dag(source: Source) -> DAG:
+    """``publish_<part>``: extract >> transform >> validate >> publish, the release emitted as an Asset."""
+    asset = dataflow_asset(source.agency, source.dataflow)
+    notify = source.country.notify
+    on_failure = [CountryNotifier(country=source.owner, event=FAILURE, notify=notify)] if notify.on_failure else []
+    on_release = [CountryNotifier(country=source.owner, event=WARNINGS, notify=notify)] if notify.on_warnings else []
+    spec = str(source.spec)
+    doc = (f"### {source.name}\n\nPublishes part `{source.part}` of `{source.agency}:{source.dataflow}` from "
+           f"`{spec}` ({source.country.name}).\n\nA manual run may set `start_period`/`end_period`: only those "
+           "periods are re-read from the source, the others are carried forward from the latest release.")
+    with DAG(dag_id=f"publish_{source.part}", schedule=source.schedule, start_date=START, catchup=False,
+             max_active_runs=1, doc_md=doc, tags=["sdmx-publish", "national", source.owner, source.dataflow],
+             params=period_params(),
+             default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure}) as dag:
+
+        @task(task_id="extract")
+        def extract() -> dict[str, Any]:
+            return _step("extract", spec)
+
+        @task(task_id="transform")
+        def transform() -> dict[str, Any]:
+            return _step("transform", spec)
+
+        @task(task_id="validate")
+        def validate() -> dict[str, Any]:
+            return _step("validate", spec)
+
+        @task(task_id="publish", outlets=[asset], on_success_callback=on_release)
+        def publish() -> dict[str, Any]:
+            context = get_current_context()
+            result = _step("publish", spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
+            context["outlet_events"][asset].extra = {"part": source.part, "release_id": result["release_id"],
+                                                      "new": result["new"]}
+            return result
+
+        extract() >> transform() >> validate() >> publish()
+    return dag
+
+
+def problem_dag(problem: Problem) -> DAG:
+    """``config_error_<name>``: shows a broken spec or country file in the UI, with the fix."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", problem.name)
+    doc = f"### Configuration error: nothing is published for `{problem.path}`\n\n```\n{problem.message}\n```"
+    with DAG(dag_id=f"config_error_{safe}", schedule=None, start_date=START, catchup=False, doc_md=doc,
+             tags=["sdmx-publish", "config-error"]) as dag:
+
+        @task(task_id="report_config_error", retries=0)
+        def report_config_error() -> None:
+            raise AirflowFailException(problem.message)
+
+        report_config_error()
+    return dag
+
+
+# -- many sources ------------------------------------------------------------------------------
+
+
+def regional_dag(catalog: Catalog) -> DAG:
+    """``publish_regional``: on a national ICCS release (Asset) or on its own schedule, with whatever is current."""
+    agency = config.agency()
+    cron = os.environ.get("SDMX_PUBLISH_REGIONAL_SCHEDULE", REGIONAL_CRON)
+    schedule = AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"),
+                                   assets=dataflow_asset(agency, ICCS_FLOW))
+    parts = [s.part for s in catalog.sources]
+    doc = (f"### Regional SDG 16 aggregates\n\nRuns when a national release of `{agency}:{ICCS_FLOW}` is published "
+           f"and at `{cron}` (UTC); derives SDG 16 series and regional aggregates into `{agency}:{SDG_FLOW}`, "
+           "then summarises the latest run of every national source (failures included).")
+    with DAG(dag_id="publish_regional", schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
+             doc_md=doc, tags=["sdmx-publish", "regional"], default_args=DEFAULT_ARGS) as dag:
+
+        @task(task_id="regional", outlets=[dataflow_asset(agency, SDG_FLOW)])
+        def regional() -> dict[str, Any]:
+            from ..derive.regional import publish_regional
+
+            try:
+                return publish_regional(config.store_dir())
+            except PublishError as e:
+                raise AirflowFailException(e.message()) from e
+
+        @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
+        def summary() -> dict[str, Any]:
+            result = status.summarise(config.store_dir(), parts)
+            log.info("national sources: %s", status.describe(result))
+            return result
+
+        regional() >> summary()
+    return dag
+
+
+def countries_dag(catalog: Catalog) -> DAG:
+    """``publish_countries``: a manual run over every source (or one country's), one mapped task each."""
+    owners = catalog.owners()
+    by_owner = {o: [str(s.spec) for s in catalog.sources if s.owner == o] for o in owners}
+    assets = [dataflow_asset(a, f) for a, f in catalog.dataflows()]
+    params = {"country": Param("all", enum=["all", *owners], title="Country (folder) to publish, or all"),
+              **period_params()}
+    doc = ("### Publish every country\n\nManual backfills and reruns: choose a country (or all) and a period "
+           "range. One mapped task per source, so one failing country never blocks the others; the last task "
+           "summarises the failures.")
+    with DAG(dag_id="publish_countries", schedule=None, start_date=START, catchup=False, max_active_runs=1,
+             doc_md=doc, tags=["sdmx-publish", "backfill"], params=params, default_args=DEFAULT_ARGS) as dag:
+
+        @task(task_id="select_sources", retries=0)
+        def select_sources() -> list[str]:
+            country = get_current_context()["params"]["country"]
+            return [p for o, paths in by_owner.items() if country in ("all", o) for p in paths]
+
+        @task(task_id="publish_source", outlets=assets)
+        def publish_source(spec: str) -> dict[str, Any]:
+            run = {"by": "airflow", "airflow_run_id": get_current_context()["run_id"]}
+            for step in steps.STEPS[:-1]:
+                _step(step, spec)
+            return _step("publish", spec, run=run)
+
+        @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
+        def summary(specs: list[str]) -> dict[str, Any]:
+            from ..pipeline import part_id
+
+            result = status.summarise(config.store_dir(), [part_id(s) for s in specs])
+            log.info("%s", status.describe(result))
+            return result
+
+        chosen = select_sources()
+        publish_source.expand(spec=chosen) >> summary(chosen)
+    return dag
+
+
+def build_all(catalog: Catalog | None = None) -> dict[str, DAG]:
+    """Every DAG, by id: one per usable spec, one per problem, the regional and the all-countries DAG."""
+    catalog = catalog if catalog is not None else discover()
+    dags = [national_dag(s) for s in catalog.sources] + [problem_dag(p) for p in catalog.problems]
+    for problem in catalog.problems:
+        log.error("sdmx-publish configuration error, no DAG for %s:\n%s", problem.path, problem.message)
+    dags += [regional_dag(catalog), countries_dag(catalog)]
+    return {d.dag_id: d for d in dags}
