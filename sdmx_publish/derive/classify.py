@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import SpecError
 from ..structure import Flow
-from .national import NationalTable, _pro_rata, iccs_tree, read_areas, read_classification, read_long
+from .national import NationalTable, pro_rata_shares, iccs_tree, read_areas, read_classification, read_long
 
 
 @dataclass
@@ -39,7 +39,7 @@ def _assign(table: pd.DataFrame, by_area: pd.DataFrame, tree: pd.DataFrame) -> p
     share = rows["share_value"].astype("float64")
     if pro.any():
         whole = mapped[mapped["kind"].eq("whole")]
-        share[pro] = _pro_rata(rows[pro], by_area, whole, tree)
+        share[pro] = pro_rata_shares(rows[pro], by_area, whole, tree)
     rows["value"] = rows["value"] * share
     rows["n_targets"] = rows.groupby(["REF_AREA", "category"])["ICCS"].transform("nunique")
     return rows[["REF_AREA", "category", "ICCS", "kind", "n_targets", "value"]]

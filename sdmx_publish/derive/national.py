@@ -183,7 +183,7 @@ def read_long(cfg: NationalTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     return long[~in_sub].reset_index(drop=True), long[in_sub].reset_index(drop=True)
 
 
-def _pro_rata(splits: pd.DataFrame, by_area: pd.DataFrame, whole: pd.DataFrame, tree: pd.DataFrame) -> pd.Series:
+def pro_rata_shares(splits: pd.DataFrame, by_area: pd.DataFrame, whole: pd.DataFrame, tree: pd.DataFrame) -> pd.Series:
     """Shares of pro-rata split rows (``REF_AREA``, ``category``, ``ICCS``) from the whole categories' counts."""
     under = whole.merge(tree, left_on="ICCS", right_on="code")[["category", "ancestor"]]
     weights = by_area.merge(under, on="category").groupby(["REF_AREA", "ancestor"], as_index=False)["value"].sum()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -122,3 +123,14 @@ def test_bad_config(tmp_path):
     path.write_text(path.read_text().replace("categories", "categorys"))
     with pytest.raises(SpecError, match="categor"):
         load_table_config(path)
+
+
+def test_command_line(tmp_path, capsys):
+    from sdmx_publish.derive.__main__ import main
+
+    store = tmp_path / "store"
+    assert main(["national", str(_config(tmp_path)), "--store", str(store)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dataflow"] == "DF_ICCS_SUBNAT" and out["coverage"]["total"] == 56
+    assert main(["regional", "--store", str(store)]) == 2  # no DF_ICCS release in this store
+    assert "no release of CCJS:DF_ICCS(1.0)" in capsys.readouterr().err
