@@ -1,16 +1,18 @@
 """SDMX-JSON 2.0 and SDMX-ML 3.0 structure messages, converted from our SDMX-ML 2.1 ones by pysdmx.
 
 pysdmx (BIS) implements both structure writers; we hand it the same SDMX-ML 2.1 message we would
-serve, so every format says the same thing. Its 3.0 output names constraints with their 2.1 URN
-class (``ContentConstraint``); the 3.0 schema wants ``DataConstraint``, which we put right.
+serve, so every format says the same thing. Its output is put right where the official schemas
+disagree with it (constraint URN class in 3.0, dataflow structure URNs and empty groups in JSON).
 Conversions are cached by the answer's ETag (a large DSD takes about a second).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from io import BytesIO
+from typing import Any
 
 from ..errors import Unsupported
 from ..formats import STRUCTURE_JSON20
@@ -19,6 +21,21 @@ STRUCTURE_ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
 _CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _LOCK = threading.Lock()
 _CACHED = 16
+
+
+def _fix_json(message: dict[str, Any]) -> dict[str, Any]:
+    """Make pysdmx's SDMX-JSON 2.0 valid against the official schema: a dataflow's ``structure``
+    must be a full URN, and an empty ``groups`` list must be left out."""
+    data = message.get("data", {})
+    for df in data.get("dataflows", []):
+        ref = df.get("structure", "")
+        if ref.startswith("DataStructure="):
+            df["structure"] = "urn:sdmx:org.sdmx.infomodel.datastructure." + ref
+    for dsd in data.get("dataStructures", []):
+        comps = dsd.get("dataStructureComponents", {})
+        if comps.get("groups") == []:
+            del comps["groups"]
+    return message
 
 
 def convert(ml21: bytes, media_type: str, tag: str | None = None) -> bytes:
@@ -42,7 +59,9 @@ def convert(ml21: bytes, media_type: str, tag: str | None = None) -> bytes:
     text = write_sdmx(message.structures, fmt[media_type]) or ""
     if media_type == STRUCTURE_ML30:
         text = text.replace("infomodel.registry.ContentConstraint=", "infomodel.registry.DataConstraint=")
-    body = text.encode("utf-8")
+        body = text.encode("utf-8")
+    else:
+        body = json.dumps(_fix_json(json.loads(text)), ensure_ascii=False).encode("utf-8")
     if tag is not None:
         with _LOCK:
             _CACHE[key] = body
