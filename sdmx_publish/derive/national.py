@@ -30,7 +30,6 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .. import config as settings
 from ..errors import InputError, SpecError
 from ..extract import extract
 from ..extract.spec import Source, Spec
@@ -132,11 +131,12 @@ def read_classification(cfg: NationalTable, flow: Flow) -> pd.DataFrame:
                         not np.allclose(shares[fixed].groupby(table.loc[fixed, "category"]).sum(), 1)):
         raise SpecError("a split by fixed shares needs numeric shares summing to 1 for each category", where=str(path),
                         fix="give every row of the category a share, or write pro_rata in each")
-    whole_split = table["kind"].eq("whole") & n.gt(1)
-    if whole_split.any() or (table["kind"].ne("whole") & table["ICCS"].eq("")).any():
-        cat = table.loc[whole_split | table["ICCS"].eq(""), "category"].iloc[0]
-        raise SpecError(f"category {cat!r} has several rows but no split rule", where=str(path),
-                        fix="one row per category, or a share (numbers or pro_rata) in each row of a split")
+    bad = (table["kind"].eq("whole") & n.gt(1)) | (table["kind"].ne("whole") & table["ICCS"].eq(""))
+    if bad.any():
+        cat = table.loc[bad, "category"].iloc[0]
+        raise SpecError(f"category {cat!r} has several rows but no split rule, or a split row without an ICCS code",
+                        where=str(path), fix="one row per category, or an ICCS code and a share (numbers or "
+                                             "pro_rata) in each row of a split")
     table["share_value"] = shares.where(fixed, 1.0)
     return table
 

@@ -134,3 +134,10 @@ def test_command_line(tmp_path, capsys):
     assert out["dataflow"] == "DF_ICCS_SUBNAT" and out["coverage"]["total"] == 56
     assert main(["regional", "--store", str(store)]) == 2  # no DF_ICCS release in this store
     assert "no release of CCJS:DF_ICCS(1.0)" in capsys.readouterr().err
+
+
+def test_bad_split_named_even_after_an_unmapped_category(tmp_path, registry):
+    iccs = ICCS.replace("Violence,Threat,02012,,threat", "Violence,Threat,,,deliberately not mapped").replace(
+        "0.75", "").replace("0.25", "")
+    with pytest.raises(SpecError, match="'Property/Theft' has several rows"):
+        _run(_config(tmp_path, iccs=iccs), registry)
