@@ -7,6 +7,7 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
+import sdmx
 
 from sdmx_publish.derive.classify import classify
 from sdmx_publish.derive.coverage import coverage_report, publish_national
@@ -117,6 +118,13 @@ def test_published_with_subnational_areas(tmp_path, subnat):
     assert len(frame) == result["observations"] > 500
     assert set(frame["REF_AREA"]) <= set(subnat.codelists["REF_AREA"].codes)
     validate_xml(release.path / "data.ss.xml", flow=subnat)
+    # sdmx1 reads the release with the DSD from dsd/ (CL_AREA_SUBNAT codes and all)
+    dsd = sdmx.read_sdmx(ROOT / "dsd" / "CCJS_ICCS_1.0.xml").structure["ICCS_CJ_SUBNAT"]
+    data = sdmx.read_sdmx(release.path / "data.ss.xml", structure=dsd).data[0]
+    values = sdmx.to_pandas(data)
+    assert len(values) == len(frame)
+    assert values.xs(("KR-11", "_T"), level=("REF_AREA", "ICCS")).item() == pytest.approx(
+        frame.loc[frame["REF_AREA"].eq("KR-11") & frame["ICCS"].eq("_T"), "OBS_VALUE"].item())
     assert not publish_national(CONFIG, tmp_path)["new"]
 
 
