@@ -1,0 +1,130 @@
+"""Sources found in the specs folders, broken configurations reported, period ranges (no Airflow needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sdmx_publish.orchestrate import status, steps
+from sdmx_publish.orchestrate.catalog import discover
+from sdmx_publish.publish import latest, read_frame
+
+from .conftest import COUNTRIES, add_country
+
+
+def test_repository_countries_are_three_clean_sources():
+    catalog = discover([COUNTRIES])
+    assert catalog.problems == []
+    assert [s.part for s in catalog.sources] == ["jpn_homicide", "kor_homicide", "phl_homicide"]
+    kor = catalog.sources[1]
+    assert (kor.dataflow, kor.agency, kor.schedule, kor.owner) == ("DF_ICCS", "CCJS", "@yearly", "kor")
+    assert kor.country.name == "Republic of Korea" and kor.country.m49 == "410"
+    assert kor.country.notify.log == "notifications/kor.jsonl"
+
+
+def test_broken_files_are_problems_and_never_hide_the_others(specs: Path):
+    add_country(specs, "kor")
+    bad_spec = specs / "xyz"
+    bad_spec.mkdir()
+    (bad_spec / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text().replace(
+        "schedule:", "shedule:"))
+    (bad_spec / "crimes.yaml").write_text("dataflow: DF_NOPE\nsource: {path: nowhere.csv}\n")
+    bad_country = specs / "abc"
+    bad_country.mkdir()
+    (bad_country / "country.yaml").write_text("name: Nowhere\nm49: '999999'\n")
+    (bad_country / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text())
+    catalog = discover([specs])
+    assert [s.part for s in catalog.sources] == ["kor_homicide"]
+    problems = {p.name: p.message for p in catalog.problems}
+    assert set(problems) == {"abc", "xyz_crimes", "xyz_homicide"}
+    assert "'999999' is not an M49 country code" in problems["abc"]
+    assert "shedule" in problems["xyz_homicide"] and "fix:" in problems["xyz_homicide"]
+    assert "nowhere.csv" in problems["xyz_crimes"]
+
+
+def test_the_same_part_twice_is_a_problem(tmp_path: Path):
+    one, two = tmp_path / "a", tmp_path / "b"
+    for root in (one, two):
+        root.mkdir()
+        add_country(root, "kor")
+    catalog = discover([one, two])
+    assert len(catalog.sources) == 1
+    assert "also published by" in catalog.problems[0].message
+
+
+def test_missing_specs_folder_is_reported(tmp_path: Path):
+    catalog = discover([tmp_path / "nope"])
+    assert catalog.sources == [] and "specs folder not found" in catalog.problems[0].message
+
+
+def test_in_range_compares_at_the_precision_of_each_bound():
+    periods = pd.Series(["2014", "2015", "2018-Q3", "2018-12", "2019"])
+    assert steps.in_range(periods, "2015", "2018").tolist() == [False, True, True, True, False]
+    assert steps.in_range(periods, None, "2014").tolist() == [True, False, False, False, False]
+    quarters = pd.Series(["2018-Q3", "2018-Q4", "2019-Q1"])
+    assert steps.in_range(quarters, "2018-Q4", None).tolist() == [False, True, True]
+    assert steps.in_range(quarters, "2018", "2018").tolist() == [True, True, False]
+
+
+def _run(spec: str, store: Path, run_id: str, periods=(None, None)) -> dict:
+    for step in steps.STEPS[:-1]:
+        steps.run_step(step, spec, str(store), run_id, periods=periods)
+    return steps.run_step("publish", spec, str(store), run_id)
+
+
+def test_a_period_range_rerun_replaces_only_those_periods(tmp_path: Path):
+    store, spec = tmp_path / "store", str(COUNTRIES / "kor" / "homicide.yaml")
+    first = _run(spec, store, "full")
+    whole = read_frame(latest(store, "CCJS", "DF_ICCS"), "kor_homicide")
+    years = sorted(whole["TIME_PERIOD"].unique())
+    again = _run(spec, store, "range", periods=(years[2], years[3]))
+    assert not again["new"] and again["release_id"] == first["release_id"]  # same source: nothing changed
+    assert again["observations"] == len(whole)
+
+
+def test_a_failing_step_is_recorded_in_the_store(tmp_path: Path):
+    store, spec = tmp_path / "store", COUNTRIES / "kor" / "homicide.yaml"
+    broken = tmp_path / "kor" / "homicide.yaml"
+    broken.parent.mkdir()
+    broken.write_text(spec.read_text().replace("../../", f"{spec.parent.parent.parent}/").replace(
+        "OBS_VALUE: VALUE", "OBS_VALUE: VALUES"))
+    steps.run_step("extract", str(broken), str(store), "r1")
+    with pytest.raises(Exception, match="VALUES"):
+        steps.run_step("transform", str(broken), str(store), "r1")
+    summary = status.summarise(store, ["kor_homicide", "jpn_homicide"])
+    assert summary["not_run"] == ["jpn_homicide"] and summary["published"] == []
+    (failed,) = summary["failed"]
+    assert failed["step"] == "transform" and "VALUES" in failed["error"]
+    assert "FAILED kor_homicide at transform" in status.describe(summary)
+
+
+def test_a_period_range_rerun_takes_new_values_in_range_and_keeps_the_others(tmp_path: Path):
+    """The source revises two years; a rerun for one of them publishes that revision only."""
+    spec = COUNTRIES / "kor" / "homicide.yaml"
+    repo = spec.parent.parent.parent
+    table = pd.read_csv(repo / "examples/unodc/data_cts_intentional_homicide.ASIA_OCEANIA_subset.csv", dtype=str)
+    table = table[table["Iso3_code"] == "KOR"]
+    local = tmp_path / "kor"
+    local.mkdir()
+    table.to_csv(local / "homicide.csv", index=False)
+    text = spec.read_text().replace("../../examples/unodc/data_cts_intentional_homicide.ASIA_OCEANIA_subset.csv",
+                                    "homicide.csv").replace("../../", f"{repo}/")
+    (local / "homicide.yaml").write_text(text)
+    store = tmp_path / "store"
+    _run(str(local / "homicide.yaml"), store, "full")
+    total = (table["Dimension"] == "Total") & (table["Sex"] == "Total") & (table["Age"] == "Total") & (
+        table["Indicator"] == "Victims of intentional homicide") & (table["Unit of measurement"] == "Counts")
+    y1, y2 = sorted(table.loc[total, "Year"])[-2:]
+    for year in (y1, y2):
+        table.loc[total & (table["Year"] == year), "VALUE"] = "99999"
+    table.to_csv(local / "homicide.csv", index=False)
+    result = _run(str(local / "homicide.yaml"), store, "range", periods=(y2, y2))
+    assert result["new"]
+    frame = read_frame(latest(store, "CCJS", "DF_ICCS"), "kor_homicide")
+    victims = frame[(frame["INDICATOR"] == "VICTIMS") & (frame["SEX"] == "_T") & (frame["AGE"] == "_T")
+                    & (frame["VIC_PERP_REL"] == "_T") & (frame["SIT_CONTEXT"] == "_T") & (frame["UNIT_MEASURE"] == "NUMBER")].set_index("TIME_PERIOD")
+    assert victims.loc[y2, "OBS_VALUE"] == 99999  # revised in range
+    assert victims.loc[y1, "OBS_VALUE"] != 99999  # out of range: the published value stays
+    assert result["observations"] == len(frame)
