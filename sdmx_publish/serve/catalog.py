@@ -42,7 +42,8 @@ class Catalog:
         self._lock = threading.Lock()
 
     def _signature(self) -> tuple[tuple[str, str, str], ...]:
-        out = []
+        """The latest release of each dataflow, and the version on disk of each ``dsd/`` file."""
+        out = [("dsd/", f.name, str(f.stat().st_mtime_ns)) for f in sorted(self.dsd_dir.glob("*.xml"))]
         for agency, flow in self.store.flows():
             try:
                 out.append((agency, flow, self.store.latest(agency, flow).id))
@@ -60,7 +61,7 @@ class Catalog:
             if self._snapshot is not None and self._snapshot.signature == sig:
                 return self._snapshot
             files = sorted(self.dsd_dir.glob("*.xml")) if self.dsd_dir.is_dir() else []
-            files += [self.store.release(a, f, rid).dir / "structure.xml" for a, f, rid in sig]
+            files += [self.store.release(a, f, rid).dir / "structure.xml" for a, f, rid in sig if a != "dsd/"]
             files = [f for f in files if f.is_file()]
             registry = Registry()
             for f in files:

@@ -100,3 +100,21 @@ def test_v2_structures_in_every_format(http):
     assert ml21.headers["content-type"].endswith("version=2.1") and ids(ml21.content) == ids(ml30.content)
     js = http.get(path + "&format=sdmx-json").json()
     assert {c["id"] for c in js["data"]["codelists"]} == {i for k, i, _ in artefacts(ml21.content) if k == "Codelist"}
+
+
+def test_new_release_and_structures_are_picked_up_without_restart(tmp_path, registry, sdg_flow):
+    """A server started on an empty store serves a release published after it started."""
+    import time
+
+    from sdmx_publish.publish import publish
+    from sdmx_publish.serve.catalog import Catalog
+    from sdmx_publish.serve.store import REFRESH, Store
+    from sdmx_publish.serve.sample import sample_frame
+
+    catalog = Catalog(Store(tmp_path))
+    before = catalog.snapshot()
+    assert catalog.store.flows() == []
+    publish(sample_frame(sdg_flow, 24, years=range(2015, 2023)), sdg_flow, registry, store=tmp_path, part="p")
+    time.sleep(REFRESH + 0.1)
+    after = catalog.snapshot()
+    assert after.tag != before.tag and catalog.store.flows() == [("CCJS", "DF_SDG_16_CRIME")]
