@@ -1,0 +1,97 @@
+"""The dags folder imports cleanly and generates the DAGs we expect, with the right shape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import Asset, AssetOrTimeSchedule
+
+from .conftest import DAGS, add_country
+from .helpers import generated_dags
+
+ICCS = "sdmx://CCJS/DF_ICCS"
+NATIONAL = ["publish_jpn_homicide", "publish_kor_homicide", "publish_phl_homicide"]
+
+
+def dagbag() -> DagBag:
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_dags_folder_imports_without_errors(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SDMX_PUBLISH_SPECS_DIR", raising=False)  # the default: the repository's countries/
+    bag = dagbag()
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == sorted([*NATIONAL, "publish_countries", "publish_regional"])
+
+
+def test_a_broken_spec_gets_a_config_error_dag_and_the_others_still_load(specs: Path):
+    add_country(specs, "kor")
+    (specs / "bad").mkdir()
+    (specs / "bad" / "homicide.yaml").write_text("dataflow: DF_ICCS\nsource: {path: x.csv, encoding: utf-16}\n")
+    bag = dagbag()
+    assert bag.import_errors == {}
+    assert {"publish_kor_homicide", "config_error_bad_homicide", "publish_regional"} <= set(bag.dag_ids)
+    broken = bag.dags["config_error_bad_homicide"]
+    assert "unsupported encoding 'utf-16'" in broken.doc_md and "fix:" in broken.doc_md
+    assert [t.task_id for t in broken.tasks] == ["report_config_error"]
+    assert broken.schedule is None
+
+
+def test_national_dag_shape(specs: Path):
+    add_country(specs, "kor")
+    dag = generated_dags()["publish_kor_homicide"]
+    assert [t.task_id for t in dag.topological_sort()] == ["extract", "transform", "validate", "publish"]
+    for upstream, downstream in [("extract", "transform"), ("transform", "validate"), ("validate", "publish")]:
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    for t in dag.tasks:
+        assert t.retries == 2 or t.retries == 0  # 0 only under this test session's SDMX_PUBLISH_RETRIES
+        assert t.retry_delay == timedelta(minutes=5)
+        assert t.on_failure_callback, "every task notifies the country on failure"
+    assert dag.get_task("publish").outlets == [Asset(name="CCJS:DF_ICCS", uri=ICCS, group="sdmx-dataflow")]
+    assert dag.get_task("publish").on_success_callback  # release-with-warnings notification
+    assert dag.schedule == "@yearly" and dag.catchup is False and dag.max_active_runs == 1
+    assert set(dag.params) == {"start_period", "end_period"}
+    assert {"national", "kor", "DF_ICCS"} <= set(dag.tags)
+    assert "countries/kor/homicide.yaml" in dag.doc_md
+
+
+def test_retries_come_from_the_environment(specs: Path, monkeypatch: pytest.MonkeyPatch):
+    import importlib
+
+    import sdmx_publish.orchestrate.dags as factories
+
+    add_country(specs, "kor")
+    monkeypatch.setenv("SDMX_PUBLISH_RETRIES", "2")
+    try:
+        importlib.reload(factories)
+        assert {t.retries for t in factories.build_all()["publish_kor_homicide"].tasks} == {2}
+    finally:
+        monkeypatch.setenv("SDMX_PUBLISH_RETRIES", "0")
+        importlib.reload(factories)
+
+
+def test_regional_dag_runs_on_the_national_asset_or_its_own_schedule(specs: Path):
+    for code in ("kor", "jpn"):
+        add_country(specs, code)
+    dag = generated_dags()["publish_regional"]
+    assert isinstance(dag.timetable, AssetOrTimeSchedule)
+    assert dag.timetable.asset_condition.uri == ICCS
+    assert dag.timetable.timetable.expression == "0 3 1 * *"
+    assert [t.task_id for t in dag.topological_sort()] == ["regional", "summary"]
+    assert [a.uri for a in dag.get_task("regional").outlets] == ["sdmx://CCJS/DF_SDG_16_CRIME"]
+    assert dag.get_task("summary").trigger_rule == "all_done"
+
+
+def test_countries_dag_maps_one_task_per_source_and_takes_a_country(specs: Path):
+    for code in ("kor", "jpn"):
+        add_country(specs, code)
+    dag = generated_dags()["publish_countries"]
+    assert dag.schedule is None
+    assert dag.params.get_param("country").schema["enum"] == ["all", "jpn", "kor"]
+    assert set(dag.params) == {"country", "start_period", "end_period"}
+    assert dag.get_task("summary").trigger_rule == "all_done"
+    assert dag.get_task("publish_source").upstream_task_ids == {"select_sources"}
+    assert [a.uri for a in dag.get_task("publish_source").outlets] == [ICCS]
