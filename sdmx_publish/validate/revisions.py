@@ -16,6 +16,8 @@ import pandas as pd
 from .context import Context, as_text, empty, findings, sdmx_key
 
 VALUE_EPS = 1e-9
+#: ``state`` codes of the comparison table
+STATES = ("unchanged", "new", "revised", "deleted")
 
 
 def _factorize(frame: pd.DataFrame) -> Callable[[str], tuple[np.ndarray, np.ndarray]]:
@@ -75,7 +77,7 @@ def compare(ctx: Context) -> pd.DataFrame | None:
     table["new"], table["old"] = a, b
     with np.errstate(invalid="ignore", over="ignore"):
         same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
-    table["state"] = np.select([prev_pos < 0, cur_pos < 0, ~same], ["new", "deleted", "revised"], "unchanged")
+    table["state"] = np.select([prev_pos < 0, cur_pos < 0, ~same], [1, 3, 2], 0).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         table["rel"] = np.where(b != 0, np.abs(a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
     ctx.cache["revisions.table"] = table
@@ -88,9 +90,9 @@ def summary(ctx: Context, threshold: float) -> dict[str, Any]:
     if table is None:
         return {"previous_release": False, "new": len(ctx), "revised": 0, "deleted": 0, "unchanged": 0,
                 "large": 0, "threshold": threshold}
-    counts = table["state"].value_counts()
-    large = int(((table["state"] == "revised") & (table["rel"] > threshold)).sum())
-    return {"previous_release": True, **{k: int(counts.get(k, 0)) for k in ("new", "revised", "deleted", "unchanged")},
+    counts = np.bincount(table["state"].to_numpy(), minlength=len(STATES))
+    large = int(((table["state"] == STATES.index("revised")) & (table["rel"] > threshold)).sum())
+    return {"previous_release": True, **{k: int(counts[STATES.index(k)]) for k in ("new", "revised", "deleted", "unchanged")},
             "large": large, "threshold": threshold}
 
 
@@ -98,7 +100,7 @@ def _state(ctx: Context, state: str) -> pd.DataFrame | None:
     table = compare(ctx)
     if table is None:
         return None
-    return table[table["state"] == state]
+    return table[table["state"] == STATES.index(state)]
 
 
 def check_new(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import PERIOD_EXAMPLE, Context, empty, findings
+from .context import PERIOD_EXAMPLE, Context, as_text, empty, findings
 
 
 def _code_text(v: object) -> str | None:
@@ -121,8 +121,8 @@ def _repeats(ctx: Context) -> pd.DataFrame:
     if "dup.rows" not in ctx.cache:
         pos = np.flatnonzero(_duplicated_keys(ctx))
         payload = [c for c in ctx.frame.columns if not c.startswith("_") and c not in (*ctx.dims, ctx.time)]
-        sub = ctx.frame.iloc[pos][payload].astype(object)
-        sub = sub.where(sub.notna(), None).astype(str)
+        sub = ctx.frame.iloc[pos][payload]
+        sub = pd.DataFrame({c: as_text(sub[c]).to_numpy() for c in payload}, index=sub.index)
         ctx.cache["dup.rows"] = sub.assign(_pos=pos, _key=ctx.group_ids([*ctx.dims, ctx.time])[pos])
     return ctx.cache["dup.rows"]  # type: ignore[return-value]
 

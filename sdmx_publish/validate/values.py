@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from .context import Context, empty, findings
+from .context import Context, as_text, empty, findings
 
 #: The SDG global content constraints (open-sdg/sdg-build, see reference/README.md).
 SDG_CONSTRAINTS = Path(config.reference_dir(), "sdg", "sdmx_global_content_constraints.csv")
@@ -104,44 +104,52 @@ def check_sdg_constraint(ctx: Context, params: Mapping[str, Any]) -> pd.DataFram
     return pd.concat(parts, ignore_index=True) if parts else empty()
 
 
-def _population(ctx: Context) -> pd.DataFrame | None:
+def _population(ctx: Context) -> np.ndarray | None:
+    """Population of each row's REF_AREA and period (NaN where unknown); None without a population table."""
     pop = ctx.population
-    if pop is None or not {"REF_AREA", "TIME_PERIOD", "POPULATION"} <= set(pop.columns):
+    if pop is None or not {"REF_AREA", "TIME_PERIOD", "POPULATION"} <= set(pop.columns) \
+            or "REF_AREA" not in ctx.frame.columns or ctx.time not in ctx.frame.columns:
         return None
-    return pop[["REF_AREA", "TIME_PERIOD", "POPULATION"]].astype({"REF_AREA": str, "TIME_PERIOD": str})
+    codes, first = ctx.distinct(["REF_AREA", ctx.time])
+    pairs = pd.DataFrame({"REF_AREA": as_text(ctx.frame["REF_AREA"].iloc[first]).to_numpy(),
+                          "TIME_PERIOD": as_text(ctx.frame[ctx.time].iloc[first]).to_numpy()})
+    table = pd.DataFrame({"REF_AREA": as_text(pop["REF_AREA"]).to_numpy(), "TIME_PERIOD": as_text(pop["TIME_PERIOD"]).to_numpy(),
+                          "POPULATION": pd.to_numeric(pop["POPULATION"], errors="coerce").to_numpy(dtype=np.float64)})
+    values = pairs.merge(table.drop_duplicates(["REF_AREA", "TIME_PERIOD"]), how="left")["POPULATION"].to_numpy()
+    return values[codes]
 
 
 def check_rate_consistency(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rate per 100,000 must equal count / population x 100,000 (totals by sex and age only)."""
     pop = _population(ctx)
-    if pop is None or "REF_AREA" not in ctx.frame.columns:
+    if pop is None:
         return empty()
-    parts = []
-    f = ctx.frame
-    total = np.ones(len(ctx), dtype=bool)
+    f, parts = ctx.frame, []
+    base = np.isfinite(ctx.values) & np.isfinite(pop)
     for d in params["total_dims"]:
         if d in f.columns:
-            total &= (f[d] == "_T").to_numpy()
+            base &= (f[d] == "_T").to_numpy(dtype=bool, na_value=False)
     for pair in params["pairs"]:
         dim, rate, count = pair["dimension"], pair["rate"], pair["count"]
         if dim not in f.columns:
             continue
-        on = [d for d in ctx.dims if d != dim] + [ctx.time]
-        is_rate = total & (f[dim] == rate).to_numpy()
-        is_count = total & (f[dim] == count).to_numpy()
+        col = f[dim].astype(object)
+        is_rate, is_count = base & (col == rate).to_numpy(dtype=bool), base & (col == count).to_numpy(dtype=bool)
         if not is_rate.any() or not is_count.any():
             continue
-        r = f.loc[is_rate, on].assign(_pos=np.flatnonzero(is_rate), _rate=ctx.values[is_rate])
-        c = f.loc[is_count, on].assign(_count=ctx.values[is_count])
-        m = r.merge(c, on=on, how="inner").merge(
-            pop, left_on=["REF_AREA", ctx.time], right_on=["REF_AREA", "TIME_PERIOD"], how="inner",
-            suffixes=("", "_pop"))
-        expect = m["_count"] / m["POPULATION"] * params["per"]
-        diff = (m["_rate"] - expect).abs()
-        bad = (diff > params["abs_tolerance"]) & (diff > params["rel_tolerance"] * expect.abs())
-        m, expect = m[bad], expect[bad]
-        if len(m):
+        key = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])
+        cpos = np.flatnonzero(is_count)
+        order = np.argsort(key[cpos])
+        ckey, cpos = key[cpos][order], cpos[order]
+        rpos = np.flatnonzero(is_rate)
+        j = np.searchsorted(ckey, key[rpos]).clip(0, len(ckey) - 1)
+        hit = ckey[j] == key[rpos]
+        rpos, cnt = rpos[hit], ctx.values[cpos[j[hit]]]
+        expect = cnt / pop[rpos] * params["per"]
+        diff = np.abs(ctx.values[rpos] - expect)
+        bad = (diff > params["abs_tolerance"]) & (diff > params["rel_tolerance"] * np.abs(expect))
+        if bad.any():
             exp = [f"{e:.4g} = {c:g} / {p:g} x {params['per']:g}"
-                   for e, c, p in zip(expect, m["_count"], m["POPULATION"])]
-            parts.append(findings(m["_pos"].to_numpy(), ctx.measure, m["_rate"].to_numpy(), exp))
+                   for e, c, p in zip(expect[bad], cnt[bad], pop[rpos[bad]])]
+            parts.append(findings(rpos[bad], ctx.measure, ctx.values[rpos[bad]], exp))
     return pd.concat(parts, ignore_index=True) if parts else empty()
