@@ -66,20 +66,22 @@ def render(report: Report, *, examples: int = 50, csv_href: str = "validation.fi
     """The report as HTML; at most ``examples`` findings are shown per rule, all are counted."""
     sections = []
     f = report.findings
-    for run in report.rules:
-        group = f[f["rule"] == run.rule.id]
+    runs = {r.rule.id: r for r in report.rules}
+    for rid, title, severity in report.by_rule()[["rule", "title", "severity"]].itertuples(index=False):
+        group = f[f["rule"] == rid]
         if group.empty:
             continue
         n = len(group)
         shown = group.head(examples)
         more = (f"<p>First {len(shown)} of {n} findings; all are in <a href='{escape(csv_href)}'>the CSV</a> "
-                f"(filter on rule = <code>{escape(run.rule.id)}</code>).</p>") if n > len(shown) else ""
+                f"(filter on rule = <code>{escape(rid)}</code>).</p>") if n > len(shown) else ""
         by_source = group["source"].fillna("(no source)").value_counts().head(10)
         src = ", ".join(f"{escape(str(s))}: {c}" for s, c in by_source.items())
+        run = runs.get(rid)
+        about = f"{escape(run.rule.description)}<br><b>Fix:</b> {escape(run.rule.fix)}<br>" if run else ""
         sections.append(
-            f"<h3 id='{escape(run.rule.id)}'><span class='{run.severity}'>{run.severity}</span> "
-            f"{escape(run.rule.id)}: {escape(run.rule.title)} ({n})</h3>"
-            f"<p>{escape(run.rule.description)}<br><b>Fix:</b> {escape(run.rule.fix)}<br><b>By source:</b> {src}</p>"
+            f"<h3 id='{escape(rid)}'><span class='{escape(severity)}'>{escape(severity)}</span> "
+            f"{escape(rid)}: {escape(title)} ({n})</h3><p>{about}<b>By source:</b> {src}</p>"
             + _table(_COLUMNS, shown[_COLUMNS].values.tolist()) + more)
     body = _summary(report, csv_href) + "<h2>Findings by rule</h2>" + ("".join(sections) or "<p>No findings.</p>")
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Validation "

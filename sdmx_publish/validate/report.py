@@ -88,6 +88,11 @@ class Report:
         counts = self.findings.groupby("rule", sort=False).size()
         rows = [{"rule": r.rule.id, "title": r.rule.title, "severity": r.severity, "enabled": r.enabled,
                  "count": int(counts.get(r.rule.id, 0))} for r in self.rules]
+        known = {r.rule.id for r in self.rules}
+        for rid, n in counts.items():  # findings added by the caller (e.g. the transform's unmapped values)
+            if rid not in known:
+                sev = self.findings.loc[self.findings["rule"] == rid, "severity"].iat[0]
+                rows.append({"rule": rid, "title": rid, "severity": sev, "enabled": True, "count": int(n)})
         return pd.DataFrame(rows, columns=["rule", "title", "severity", "enabled", "count"])
 
     def summary(self) -> str:

@@ -74,3 +74,15 @@ def test_clean_report(iccs_flow, tmp_path) -> None:
     r = validate(iccs_frame([{}]), iccs_flow)
     assert r.ok and r.as_dict()["findings"] == [] and "validation OK" in r.summary()
     assert "No findings." in r.to_html(tmp_path / "ok.html").read_text(encoding="utf-8")
+
+
+def test_findings_added_by_the_caller_are_counted_and_shown(report, tmp_path) -> None:
+    import dataclasses
+    extra = pd.DataFrame([{"rule": "map.unmapped", "severity": "error", "message": "no row of maps/sex.csv",
+                           "source": "x.csv", "row": 7, "column": "Sex", "component": "", "value": "Unknown",
+                           "expected": "a row", "key": "", "pos": -1}])
+    r = dataclasses.replace(report, findings=pd.concat([report.findings, extra], ignore_index=True))
+    by = r.by_rule().set_index("rule")
+    assert by.loc["map.unmapped", "count"] == 1 and r.errors == report.errors + 1
+    assert "map.unmapped" in r.summary()
+    assert "id='map.unmapped'" in r.to_html(tmp_path / "x.html").read_text(encoding="utf-8")
