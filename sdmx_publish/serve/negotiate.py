@@ -70,8 +70,8 @@ Candidate = tuple[str, dict[str, str], Format]
 
 def _data_candidates(api: int) -> list[Candidate]:
     """(type, params, format) in preference order: the API's default first."""
-    table: list[Candidate] = [(*_split(mt), f) for f, mt in MEDIA_TYPES.items() if f != Format.ML21_STRUCTURE_SPECIFIC_TS]
-    table.append((*_split(SS_TS_TYPE), Format.ML21_STRUCTURE_SPECIFIC_TS))
+    types = {**MEDIA_TYPES, Format.ML21_STRUCTURE_SPECIFIC_TS: SS_TS_TYPE}
+    table: list[Candidate] = [(*_split(mt), f) for f, mt in types.items()]
     default = Format.ML21_GENERIC if api == 1 else Format.ML30_STRUCTURE_SPECIFIC
     csv, xml = (Format.CSV10, Format.ML21_GENERIC) if api == 1 else (Format.CSV20, Format.ML30_STRUCTURE_SPECIFIC)
     generic: list[Candidate] = [("application/xml", {}, xml), ("text/xml", {}, xml), ("text/csv", {}, csv),
