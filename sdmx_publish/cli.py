@@ -16,6 +16,7 @@ EPILOG = """examples:
   sdmx-publish demo --store releases          publish the bundled examples
   sdmx-publish run examples/unodc/homicide.yaml --store releases
   sdmx-publish validate examples/unodc/homicide.yaml --report-dir report
+  sdmx-publish regional --store releases      SDG 16 series and regional aggregates from DF_ICCS
   sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
   sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
 
@@ -45,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .errors import ValidationFailed
-    from .pipeline import step_extract, step_transform, step_validate
+    from .pipeline import SUMMARY, step_extract, step_transform, step_validate
 
     out = Path(args.report_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         result = step_validate(args.spec, out, store)
     except ValidationFailed:
-        result = json.loads((out / "validation-summary.json").read_text())
+        result = json.loads((out / SUMMARY).read_text())
     print(result["summary"])
     print(f"reports: {result['html']} (for people), {result['json']} (machine-readable), {result['csv']} (all findings)")
     return 0 if result["ok"] else 1
@@ -84,6 +85,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(f"  {agency_dir.name}:{flow_dir.name}  {m['observations']} observations from "
                       f"{len(m['parts'])} sources ({', '.join(m['parts'])})\n    {release.path}")
     print(f"\nServe them over the SDMX REST API: sdmx-publish serve --store {store}")
+    return 0
+
+
+def cmd_regional(args: argparse.Namespace) -> int:
+    from .derive.regional import publish_regional
+
+    result = publish_regional(config.store_dir(args.store), threshold=args.threshold, impute=args.impute)
+    state = "published" if result["new"] else "unchanged, latest release kept"
+    print(f"{result['dataflow']}: release {result['release_id']} ({state}) from {result['source_release']}\n"
+          f"  national: {result['national']} derived ({result['withheld_national']} left to national sources), "
+          f"regional: {result['regional']} ({result['regional_withheld']} withheld below the coverage threshold)\n"
+          f"  regions: {', '.join(result['regions']) or 'none'}")
     return 0
 
 
@@ -124,6 +137,13 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="publish the bundled examples and print what was published where")
     d.add_argument("--store", help=store_help)
     d.set_defaults(func=cmd_demo)
+
+    g = sub.add_parser("regional", help="derive SDG 16 series from the latest ICCS release, with regional aggregates")
+    g.add_argument("--store", help=store_help)
+    g.add_argument("--threshold", type=float, default=0.5,
+                   help="minimum share of a region's population with data (default: %(default)s)")
+    g.add_argument("--impute", action="store_true", help="scale counts up to the whole region (flagged I)")
+    g.set_defaults(func=cmd_regional)
 
     s = sub.add_parser("structures", help="rebuild our own SDMX structures into dsd/")
     s.add_argument("--agency", help="maintenance agency (default: $SDMX_PUBLISH_AGENCY or CCJS)")

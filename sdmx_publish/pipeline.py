@@ -21,14 +21,14 @@ from .extract import extract, load_spec
 from .extract.readers import sha256_of
 from .publish import publish
 from .publish.store import latest, read_frame
-from .extract.spec import Spec
 from .structure import Flow, load_registry
 from .transform import check_spec, transform
 from .transform.rates import population_for
 from .validate import Report, RuleConfig, validate
 from .validate.unmapped import with_unmapped
 
-RAW, FRAME, VALIDATED, TRANSFORM, REPORT = "raw.pkl", "frame.pkl", "validated.pkl", "transform.json", "validation.json"
+RAW, FRAME, VALIDATED, TRANSFORM = "raw.pkl", "frame.pkl", "validated.pkl", "transform.json"
+REPORT, SUMMARY = "validation.json", "validation-summary.json"
 
 
 def part_id(spec_path: str | Path) -> str:
@@ -74,35 +74,39 @@ def step_transform(spec_path: str | Path, work: Path) -> dict[str, Any]:
             "excluded_rows": sum(e["rows"] for e in report.excluded)}
 
 
-def validate_frame(frame: pd.DataFrame, flow: Flow, spec: Spec, *, previous: pd.DataFrame | None,
-                   transform_report: dict) -> Report:
-    """Run every rule (tuned by the spec's ``validation`` block); unmapped values are errors too."""
-    config = RuleConfig.from_dict(spec.validation, where=f"{spec.path}: validation")
-    report = validate(frame, flow, config=config, previous=previous, population=population_for(flow))
-    return with_unmapped(report, transform_report.get("unmapped", []))
+def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
+                  previous: pd.DataFrame | None = None, unmapped: list[dict] | None = None,
+                  where: str = "") -> tuple[Report, dict[str, Any]]:
+    """Validate ``frame`` and write every report into ``work``; return the report and its summary.
 
-
-def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
-    """Validate ``frame.pkl`` (with the previous release for revisions); write the reports.
-
-    Writes ``validated.pkl`` (the rows to publish: exact duplicates dropped) and the reports;
-    raises :class:`ValidationFailed` after writing the reports when there are errors.
+    The rows to publish go to ``validated.pkl`` and the summary to ``validation-summary.json``.
+    Raises :class:`ValidationFailed`, after writing the reports, when there are errors.
     """
-    spec, _, flow = _flow(spec_path)
-    frame = pd.read_pickle(work / FRAME)
-    previous = latest(store, flow.dataflow.ref.agency, flow.id)
-    before = read_frame(previous, part_id(spec_path)) if previous else None
-    report = validate_frame(frame, flow, spec, previous=before if before is not None and len(before) else None,
-                            transform_report=json.loads((work / TRANSFORM).read_text()))
+    report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
+                      population=population_for(flow))
+    report = with_unmapped(report, unmapped or [])
     paths = report.write(work)
     report.data.to_pickle(work / VALIDATED)
     summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,
                "revisions": report.revisions, "summary": report.summary(),
                **{k: str(v) for k, v in paths.items()}}
-    (work / "validation-summary.json").write_text(json.dumps(summary, default=str))
+    (work / SUMMARY).write_text(json.dumps(summary, default=str))
     if not report.ok:
-        raise ValidationFailed(f"{report.errors} validation error(s); nothing was published", where=str(spec.path),
+        raise ValidationFailed(f"{report.errors} validation error(s); nothing was published", where=where,
                                fix=f"see {paths.get('html', work)}")
+    return report, summary
+
+
+def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
+    """Validate ``frame.pkl`` (rules tuned by the spec's ``validation`` block; the previous release of
+    this part for revisions; unmapped values as errors) and write the reports."""
+    spec, _, flow = _flow(spec_path)
+    previous = latest(store, flow.dataflow.ref.agency, flow.id)
+    _, summary = validate_into(
+        work, pd.read_pickle(work / FRAME), flow,
+        config=RuleConfig.from_dict(spec.validation, where=f"{spec.path}: validation"),
+        previous=read_frame(previous, part_id(spec_path)) if previous else None,
+        unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"), where=str(spec.path))
     return summary
 
 
@@ -110,11 +114,13 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     """Publish ``validated.pkl`` as a new release (or return the unchanged latest one)."""
     spec, registry, flow = _flow(spec_path)
     frame = pd.read_pickle(work / VALIDATED)
-    validation = json.loads((work / "validation-summary.json").read_text())
+    validation = json.loads((work / SUMMARY).read_text())
     sources = json.loads((work / "sources.json").read_text())
+    transform_report = json.loads((work / TRANSFORM).read_text())
+    coverage = transform_report.pop("coverage", None)
     release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
                            report_file=work / REPORT, sources=sources, run={"spec": str(spec_path), **(run or {})},
-                           extra={"transform": json.loads((work / TRANSFORM).read_text())})
+                           extra={"transform": transform_report, **({"coverage": coverage} if coverage else {})})
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest["observations"], "dataflow": flow.id,
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}

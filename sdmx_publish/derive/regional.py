@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
+from ..pipeline import REPORT, validate_into
 from ..publish import latest, publish, read_frame
 from ..structure import load_registry
 from ..transform.rates import m49_population
-from ..validate import validate
 from .aggregate import aggregate
 from .sdg import derive_sdg, lineage
 
@@ -64,20 +64,17 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     held, previous = _others(store, agency, key)
     clash = national[key].merge(held.assign(__held=True), on=key, how="left")["__held"].eq(True).to_numpy()
     frame = pd.concat([national[~clash], regional], ignore_index=True)
-    report = validate(frame, sdg_flow, previous=previous)
     work = store / ".work" / PART
-    paths = report.write(work)
-    if not report.ok:
-        raise ValidationFailed(f"{report.errors} validation error(s) in the derived SDG series; nothing was published",
-                               where=lineage_text, fix=f"see {paths.get('html', work)}")
-    summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings, "revisions": report.revisions}
+    work.mkdir(parents=True, exist_ok=True)
+    report, summary = validate_into(work, frame, sdg_flow, previous=previous,
+                                    where=f"SDG series derived from {lineage_text}")
     published = coverage[coverage["published"]]
     derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},
                   "rules": lineage(national), "threshold": threshold, "impute": impute,
                   "withheld_national": int(clash.sum()),
                   "coverage": json.loads(coverage.to_json(orient="records"))}
     release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,
-                           report_file=paths["json"], run={"by": "derive.regional"},
+                           report_file=work / REPORT, run={"by": "derive.regional"},
                            sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
                            extra={"derivation": derivation})
     return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,

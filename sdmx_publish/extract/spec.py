@@ -107,6 +107,21 @@ class Rate(_Strict):
     value_column: str = "POPULATION"
 
 
+class Classify(_Strict):
+    """A national offence table (categories in rows, areas in columns) classified to ICCS with split rules.
+
+    Replaces ``columns``/``maps``/``reshape``: see :mod:`sdmx_publish.transform.national`.
+    """
+
+    categories: list[str] = Field(min_length=1, description="columns holding the national offence categories")
+    classification: str = Field(description="correspondence table CSV: categories -> ICCS, share, note")
+    areas: str = Field(description="area table CSV: region (source column) -> REF_AREA, note")
+    national_area: str = Field(description="REF_AREA code of the whole country (sum of the areas)")
+    time_period: str
+    subtotal_labels: list[str] = Field(default_factory=lambda: ["합계", "소계", "총계", "계", "Total", "Subtotal"])
+    source_detail: str | None = None
+
+
 class Spec(_Strict):
     """A national table described once: read it, map it, publish it to a dataflow."""
 
@@ -122,6 +137,7 @@ class Spec(_Strict):
     maps: list[ValueMap] = Field(default_factory=list)
     unit_multiplier: int | None = Field(None, description="power of ten the source values are expressed in")
     derive_rates: Rate | None = None
+    classify: Classify | None = None
     validation: dict = Field(default_factory=dict, description="rule overrides for this source")
     #: file the spec was read from (set by load_spec)
     path: Path | None = None
@@ -168,6 +184,10 @@ def check_files(spec: Spec) -> None:
             raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: maps[{i}].file",
                             fix="correct the path (relative to the spec file)")
         read_map(spec, m, where=f"{where}: maps[{i}]")
+    for key in ("classification", "areas"):
+        if spec.classify and not spec.resolve(getattr(spec.classify, key)).is_file():
+            raise SpecError(f"{key} table {getattr(spec.classify, key)!r} not found", where=f"{where}: classify.{key}",
+                            fix="correct the path (relative to the spec file)")
     rates = spec.derive_rates
     if rates and rates.population != "bundled" and not spec.resolve(rates.population).is_file():
         raise SpecError(f"population table {spec.derive_rates.population!r} not found",

@@ -31,6 +31,8 @@ class TransformReport:
     excluded: list[dict] = field(default_factory=list)
     missing_values: int = 0
     rates_derived: int = 0
+    #: for a spec with a ``classify`` block: the coverage report of the national classification
+    coverage: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -44,6 +46,8 @@ def check_spec(spec: Spec, flow: Flow) -> None:
              **{t: f"maps[{i}].to" for i, m in enumerate(spec.maps) for t in m.target}}
     if spec.reshape:
         named[spec.reshape.into] = "reshape.into"
+    if spec.classify:
+        named.update({c: "classify" for c in ("REF_AREA", "ICCS", dsd.time_dimension, dsd.primary_measure)})
     for comp, key in named.items():
         if comp not in known:
             close = difflib.get_close_matches(comp, known, n=1)
@@ -58,6 +62,8 @@ def check_spec(spec: Spec, flow: Flow) -> None:
 def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:
     """Map a raw table (from :func:`~sdmx_publish.extract.extract`) onto ``flow``'s DSD."""
     check_spec(spec, flow)
+    if spec.classify:
+        return _classify(raw, spec, flow)
     source = raw["_source"].iloc[0] if len(raw) else spec.source.path or spec.source.connection
     where = f"{source} (spec {spec.path})"
     report = TransformReport(rows_read=len(raw))
@@ -104,3 +110,15 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     order = [*flow.dsd.dimension_ids, flow.dsd.time_dimension, "OBS_VALUE",
              *[a for a in flow.dsd.attribute_ids if a in out.columns], *ORIGIN]
     return out[order].reset_index(drop=True), report
+
+
+def _classify(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:
+    """A national offence table classified to ICCS (spec ``classify`` block), with its coverage report."""
+    from .classify import classify
+    from .coverage import coverage_report
+    from .national import NationalTable
+
+    table = NationalTable(spec)
+    result = classify(table, flow, raw)
+    report = TransformReport(rows_read=len(raw), coverage=coverage_report(result, table, flow))
+    return result.frame.assign(_source=raw["_source"].iloc[0]), report

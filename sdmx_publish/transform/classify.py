@@ -62,10 +62,10 @@ def _roll_up(assigned: pd.DataFrame, unmapped: pd.DataFrame, tree: pd.DataFrame)
     return out
 
 
-def classify(cfg: NationalTable, flow: Flow) -> Classified:
-    """The national table as ICCS observations of ``flow`` (see the module docstring)."""
+def classify(cfg: NationalTable, flow: Flow, raw: pd.DataFrame | None = None) -> Classified:
+    """The national table (``raw``, if already extracted) as ICCS observations of ``flow``."""
     tree = iccs_tree(flow)
-    long, subtotals = read_long(cfg)
+    long, subtotals = read_long(cfg, raw)
     areas = read_areas(cfg, list(long["region"].unique()))
     long = long.merge(areas[["region", "REF_AREA"]], on="region", how="left")
     subtotals = subtotals.merge(areas[["region", "REF_AREA"]], on="region", how="left")

@@ -3,24 +3,18 @@
 The report says which national categories are mapped, how (one to one, many to one, split, not
 mapped), to which ICCS level, what share of the national total each category and each ICCS
 section gets, which source columns were excluded, and how the subtotal rows compare with the sum
-of their parts. :func:`publish_national` classifies, validates and publishes a national table with
-the report in the release manifest.
+of their parts. The pipeline's transform step makes the report; publication puts it in the release manifest.
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..errors import ValidationFailed
-from ..publish import publish
-from ..structure import Flow, load_registry
-from ..validate import validate
-from .classify import Classified, classify
-from .national import NationalTable, iccs_tree, load_table_config
+from ..structure import Flow
+from .classify import Classified
+from .national import NationalTable, iccs_tree
 
 
 def _kinds(table: pd.DataFrame) -> pd.Series:
@@ -91,28 +85,3 @@ def coverage_report(c: Classified, cfg: NationalTable, flow: Flow) -> dict[str, 
         "excluded_columns": {r: float(v) for r, v in excluded.items()}, "excluded_total": float(excluded.sum()),
         "subtotal_rows": _subtotal_checks(c, cfg.categories, cfg.subtotal_labels),
     }
-
-
-def publish_national(config_path: str | Path, store: Path, *, run: dict | None = None) -> dict[str, Any]:
-    """Classify, validate and publish a national table; the coverage report goes into the manifest."""
-    cfg = load_table_config(config_path)
-    registry = load_registry()
-    flow = registry.flow(cfg.dataflow)
-    c = classify(cfg, flow)
-    report = coverage_report(c, cfg, flow)
-    part = f"{Path(config_path).resolve().parent.name}_{Path(config_path).stem}"
-    validation = validate(c.frame, flow)
-    work = Path(store) / ".work" / part
-    paths = validation.write(work)
-    if not validation.ok:
-        raise ValidationFailed(f"{validation.errors} validation error(s); nothing was published", where=str(config_path),
-                               fix=f"see {paths['html']}")
-    src = cfg.resolve(cfg.source.path or "")
-    summary = {"ok": True, "errors": validation.errors, "warnings": validation.warnings,
-               "revisions": validation.revisions}
-    release, new = publish(validation.data, flow, registry, store=Path(store), part=part, validation=summary,
-                           report_file=paths["json"], run={"spec": str(config_path), **(run or {"by": "derive"})},
-                           sources=[{"path": str(src), "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}],
-                           extra={"coverage": report})
-    return {"release_id": release.id, "new": new, "dataflow": flow.id, "observations": len(validation.data),
-            "part": part, "coverage": report}

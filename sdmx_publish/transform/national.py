@@ -1,6 +1,6 @@
 """National offence classifications to ICCS: correspondence tables with split rules, areas, subtotals.
 
-A *national table* config (YAML, e.g. ``examples/knpa/knpa.yaml``) names a wide source table
+A spec with a ``classify`` block (e.g. ``examples/knpa/crime_by_region.yaml``) names a wide source table
 (offence categories in rows, areas in columns), a correspondence table from the national
 categories to ICCS, and an area table from the source columns to area codes.
 
@@ -25,61 +25,41 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError, SpecError
 from ..extract import extract
-from ..extract.spec import Source, Spec
+from ..extract.spec import Spec, load_spec
 from ..structure import Flow
-from ..transform.values import parse_values
+from .values import parse_values
 
 PRO_RATA = "pro_rata"
 
 
-class NationalTable(BaseModel):
-    """A national crime table by offence category and area, to be classified to ICCS."""
+@dataclass(frozen=True)
+class NationalTable:
+    """A spec with a ``classify`` block, seen as a national table: its ``classify`` fields, then the spec's."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    dataflow: str
-    name: str | None = None
-    source: Source
-    categories: list[str] = Field(min_length=1, description="columns holding the national offence categories")
-    classification: str = Field(description="correspondence table CSV: categories -> ICCS, share, note")
-    areas: str = Field(description="area table CSV: region (source column) -> REF_AREA, note")
-    national_area: str = Field(description="REF_AREA code of the whole country (sum of the areas)")
-    time_period: str
-    subtotal_labels: list[str] = Field(default_factory=lambda: ["합계", "소계", "총계", "계", "Total", "Subtotal"])
-    constants: dict[str, str] = Field(default_factory=dict)
-    source_detail: str | None = None
-    path: Path | None = None
+    spec: Spec
 
-    def resolve(self, relative: str) -> Path:
-        p = Path(relative)
-        return p if p.is_absolute() or self.path is None else self.path.parent / p
+    def __getattr__(self, name: str) -> Any:
+        classify = self.spec.classify
+        if classify is not None and name in type(classify).model_fields:
+            return getattr(classify, name)
+        return getattr(self.spec, name)
 
 
 def load_table_config(path: str | Path) -> NationalTable:
-    """Read and check a national table config; :class:`SpecError` names the key and the fix."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        cfg = NationalTable.model_validate({**data, "path": path.resolve()})
-    except FileNotFoundError:
-        raise SpecError("config file not found", where=str(path), fix="check the path") from None
-    except (yaml.YAMLError, TypeError) as e:
-        raise SpecError(f"not a YAML mapping: {e}", where=str(path), fix="see examples/knpa/knpa.yaml") from None
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix=f"correct `{key}`") from None
-    for key in ("classification", "areas"):
-        if not cfg.resolve(getattr(cfg, key)).is_file():
-            raise SpecError(f"{key} table {getattr(cfg, key)!r} not found", where=f"{path}: {key}",
-                            fix="correct the path (relative to the config file)")
-    return cfg
+    """Read and check a spec with a ``classify`` block; :class:`SpecError` names the key and the fix."""
+    spec = load_spec(path)
+    if spec.classify is None:
+        raise SpecError("the spec has no `classify` block", where=str(path),
+                        fix="see examples/knpa/crime_by_region.yaml")
+    return NationalTable(spec)
 
 
 def _csv(path: Path, needed: list[str]) -> pd.DataFrame:
@@ -162,10 +142,12 @@ def subtotal_mask(raw: pd.DataFrame, categories: list[str], labels: list[str]) -
     return mask
 
 
-def read_long(cfg: NationalTable) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(detail rows in long form with ``category``, ``region``, ``value``; subtotal rows in long form)."""
-    spec = Spec(dataflow=cfg.dataflow, source=cfg.source, path=cfg.path)
-    raw = extract(spec)
+def read_long(cfg: NationalTable, raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(detail rows in long form with ``category``, ``region``, ``value``; subtotal rows in long form).
+
+    ``raw`` is the extracted source table (read here when not given).
+    """
+    raw = extract(cfg.spec) if raw is None else raw.copy()
     missing = [c for c in cfg.categories if c not in raw.columns]
     if missing:
         raise InputError(f"missing category column(s) {missing}", where=str(cfg.resolve(cfg.source.path or "")),

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import sdmx
 
-from sdmx_publish.derive.classify import classify
-from sdmx_publish.derive.coverage import coverage_report, publish_national
-from sdmx_publish.derive.national import load_table_config
+from sdmx_publish.transform.classify import classify
+from sdmx_publish.pipeline import run
+from sdmx_publish.transform.coverage import coverage_report
+from sdmx_publish.transform.national import load_table_config
 from sdmx_publish.publish import latest, read_frame
 from sdmx_publish.schemas import validate_xml
 from tests.conftest import EXAMPLES, ROOT
@@ -110,7 +111,7 @@ def test_coverage_report(report):
 
 
 def test_published_with_subnational_areas(tmp_path, subnat):
-    result = publish_national(CONFIG, tmp_path)
+    result = run(CONFIG, tmp_path)  # the same pipeline as every other spec
     release = latest(tmp_path, "CCJS", "DF_ICCS_SUBNAT")
     assert result["new"] and release.id == result["release_id"]
     assert release.manifest["coverage"]["total"] == 1_518_716
@@ -125,7 +126,7 @@ def test_published_with_subnational_areas(tmp_path, subnat):
     assert len(values) == len(frame)
     assert values.xs(("KR-11", "_T"), level=("REF_AREA", "ICCS")).item() == pytest.approx(
         frame.loc[frame["REF_AREA"].eq("KR-11") & frame["ICCS"].eq("_T"), "OBS_VALUE"].item())
-    assert not publish_national(CONFIG, tmp_path)["new"]
+    assert not run(CONFIG, tmp_path)["new"]
 
 
 def test_iso_3166_2_codes_agree_with_pycountry():

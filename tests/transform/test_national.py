@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sdmx_publish.derive.classify import classify
-from sdmx_publish.derive.coverage import coverage_report
-from sdmx_publish.derive.national import load_table_config
+from sdmx_publish.transform.classify import classify
+from sdmx_publish.transform.coverage import coverage_report
+from sdmx_publish.transform.national import load_table_config
 from sdmx_publish.errors import InputError, SpecError
 
 TABLE = """\
@@ -44,11 +44,12 @@ def _config(tmp_path: Path, table: str = TABLE, iccs: str = ICCS, areas: str = A
     cfg.write_text(textwrap.dedent("""\
         dataflow: DF_ICCS_SUBNAT
         source: {path: t.csv, encoding: utf-8}
-        categories: [group, offence]
-        classification: iccs.csv
-        areas: areas.csv
-        national_area: "410"
-        time_period: "2023"
+        classify:
+          categories: [group, offence]
+          classification: iccs.csv
+          areas: areas.csv
+          national_area: "410"
+          time_period: "2023"
         constants: {FREQ: A, INDICATOR: OFFENCES, SEX: _T, AGE: _T, CYBER: _T, VIC_PERP_REL: _T, SIT_CONTEXT: _T,
                     UNIT_MEASURE: NUMBER}
         """), encoding="utf-8")
@@ -126,12 +127,13 @@ def test_bad_config(tmp_path):
 
 
 def test_command_line(tmp_path, capsys):
-    from sdmx_publish.derive.__main__ import main
+    from sdmx_publish.cli import main
+    from sdmx_publish.publish import latest
 
     store = tmp_path / "store"
-    assert main(["national", str(_config(tmp_path)), "--store", str(store)]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["dataflow"] == "DF_ICCS_SUBNAT" and out["coverage"]["total"] == 56
+    assert main(["run", str(_config(tmp_path)), "--store", str(store)]) == 0
+    assert "DF_ICCS_SUBNAT: release" in capsys.readouterr().out
+    assert latest(store, "CCJS", "DF_ICCS_SUBNAT").manifest["coverage"]["total"] == 56
     assert main(["regional", "--store", str(store)]) == 2  # no DF_ICCS release in this store
     assert "no release of CCJS:DF_ICCS(1.0)" in capsys.readouterr().err
 
