@@ -91,7 +91,7 @@ _RULES = [
     Rule(id="rate.inconsistent", severity="warning", title="Rate does not match count and population",
          description="A rate per 100,000 equals count / population x 100,000 (totals by sex and age).",
          message="rate {value} does not match its count and the population", check=values.check_rate_consistency,
-         params={"per": 100000, "rel_tolerance": 0.02, "abs_tolerance": 0.051, "total_dims": ["SEX", "AGE"],
+         params={"per": 100000, "rel_tolerance": 0.05, "abs_tolerance": 0.051, "total_dims": ["SEX", "AGE"],
                  "pairs": [{"dimension": "UNIT_MEASURE", "rate": "PER_100000_POP", "count": "NUMBER"},
                            *({"dimension": "SERIES", "rate": r, "count": c} for r, c in [
                                ("VC_IHR_PSRC", "VC_IHR_PSRCN"), ("VC_DTH_TOTR", "VC_DTH_TOTN"),

@@ -53,6 +53,19 @@ def period_ordinal(freq: str, period: str) -> float:
     return float(year * spec[1] + int(m.group(2)) - 1)
 
 
+def _constant(col: pd.Series) -> bool:
+    """True if every cell equals the first (and it is not missing): a sample first, then one comparison."""
+    if len(col) < 1000 or not pd.api.types.is_string_dtype(col.dtype):
+        return False
+    first = col.iat[0]
+    if not isinstance(first, str):
+        return False
+    sample = col.iloc[:: max(1, len(col) // 256)]
+    if not (sample == first).all():
+        return False
+    return bool((col == first).all())
+
+
 def findings(pos: np.ndarray | pd.Index | list[int], component: str | pd.Series | np.ndarray,
              value: object, expected: object) -> pd.DataFrame:
     """Build a rule's result frame (vectorised: scalars are broadcast)."""
@@ -120,6 +133,8 @@ class Context:
             if isinstance(col.dtype, pd.CategoricalDtype):
                 codes = col.cat.codes.to_numpy(np.int64)
                 uniques = np.asarray(col.cat.categories, dtype=object)
+            elif _constant(col):
+                codes, uniques = np.zeros(len(col), dtype=np.int64), np.asarray([col.iat[0]], dtype=object)
             else:
                 codes, uniq = pd.factorize(col, use_na_sentinel=True)
                 uniques = np.asarray(uniq, dtype=object)
