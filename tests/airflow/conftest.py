@@ -24,6 +24,7 @@ if "airflow" in sys.modules:  # pragma: no cover - only if another test module i
 os.environ.update({
     "AIRFLOW_HOME": str(HOME),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # the regional DAG must be live to be queued
     "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME / 'airflow.db'}",
     "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
