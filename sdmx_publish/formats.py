@@ -28,7 +28,7 @@ class Format(str, Enum):
 
 MEDIA_TYPES: dict[Format, str] = {
     Format.ML21_STRUCTURE_SPECIFIC: "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
-    Format.ML21_STRUCTURE_SPECIFIC_TS: "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
+    Format.ML21_STRUCTURE_SPECIFIC_TS: "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1",
     Format.ML21_GENERIC: "application/vnd.sdmx.genericdata+xml;version=2.1",
     Format.ML21_GENERIC_TS: "application/vnd.sdmx.generictimeseriesdata+xml;version=2.1",
     Format.ML30_STRUCTURE_SPECIFIC: "application/vnd.sdmx.data+xml;version=3.0.0",

@@ -21,7 +21,6 @@ DATA_ALIASES: dict[str, Format] = {
     "sdmx-csv": Format.CSV10, "jsondata": Format.JSON20, "sdmx-json": Format.JSON20, "json": Format.JSON20,
 }
 #: the structure-specific time-series media type of SDMX 2.1 (the Format table shares one for both)
-SS_TS_TYPE = "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1"
 
 #: structure formats: name -> media type
 STRUCTURE_FORMATS = {"sdmx-ml-2.1-structure": STRUCTURE_ML21, "structure": STRUCTURE_ML21,
@@ -70,8 +69,7 @@ Candidate = tuple[str, dict[str, str], Format]
 
 def _data_candidates(api: int) -> list[Candidate]:
     """(type, params, format) in preference order: the API's default first."""
-    types = {**MEDIA_TYPES, Format.ML21_STRUCTURE_SPECIFIC_TS: SS_TS_TYPE}
-    table: list[Candidate] = [(*_split(mt), f) for f, mt in types.items()]
+    table: list[Candidate] = [(*_split(mt), f) for f, mt in MEDIA_TYPES.items()]
     default = Format.ML21_GENERIC if api == 1 else Format.ML30_STRUCTURE_SPECIFIC
     csv, xml = (Format.CSV10, Format.ML21_GENERIC) if api == 1 else (Format.CSV20, Format.ML30_STRUCTURE_SPECIFIC)
     generic: list[Candidate] = [("application/xml", {}, xml), ("text/xml", {}, xml), ("text/csv", {}, csv),
@@ -122,7 +120,7 @@ def negotiate_data(accept: str | None, fmt: str | None, api: int, labels: str | 
                 break
         if chosen is None:
             raise QueryError(f"none of the accepted media types is served: {accept}", status=406,
-                             fix="accept one of " + ", ".join(sorted(set(MEDIA_TYPES.values()) | {SS_TS_TYPE})))
+                             fix="accept one of " + ", ".join(sorted(set(MEDIA_TYPES.values()))))
     labels = labels or rng_params.get("labels", "id")
     time_format = time_format or rng_params.get("timeFormat", rng_params.get("timeformat", "original"))
     if labels not in ("id", "both", "name"):
@@ -135,7 +133,7 @@ def negotiate_data(accept: str | None, fmt: str | None, api: int, labels: str | 
     if not csv and (labels, time_format) != ("id", "original"):
         raise QueryError(f"labels/timeFormat apply to SDMX-CSV only, not to {chosen.value}",
                          fix="drop them or ask for SDMX-CSV (format=sdmx-csv-1.0 or sdmx-csv-2.0)")
-    mt = SS_TS_TYPE if chosen == Format.ML21_STRUCTURE_SPECIFIC_TS else chosen.media_type
+    mt = chosen.media_type
     if csv:
         mt = f"{mt};labels={labels};timeFormat={time_format}" if (labels, time_format) != ("id", "original") else mt
     return Choice(format=chosen, media_type=mt, labels=labels, time_format=time_format)
