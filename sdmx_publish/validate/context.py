@@ -53,7 +53,7 @@ def period_ordinal(freq: str, period: str) -> float:
     return float(year * spec[1] + int(m.group(2)) - 1)
 
 
-def _constant(col: pd.Series) -> bool:
+def constant(col: pd.Series) -> bool:
     """True if every cell equals the first (and it is not missing): a sample first, then one comparison."""
     if len(col) < 1000 or not pd.api.types.is_string_dtype(col.dtype):
         return False
@@ -133,7 +133,7 @@ class Context:
             if isinstance(col.dtype, pd.CategoricalDtype):
                 codes = col.cat.codes.to_numpy(np.int64)
                 uniques = np.asarray(col.cat.categories, dtype=object)
-            elif _constant(col):
+            elif constant(col):
                 codes, uniques = np.zeros(len(col), dtype=np.int64), np.asarray([col.iat[0]], dtype=object)
             else:
                 codes, uniq = pd.factorize(col, use_na_sentinel=True)
@@ -212,13 +212,18 @@ class Context:
         """Id of each row's series: all dimensions but time."""
         return self.group_ids(self.dims)
 
+    def is_code(self, column: str, codes: list[str] | tuple[str, ...] | str) -> np.ndarray:
+        """Rows whose ``column`` holds one of ``codes`` (compared on the distinct values only)."""
+        if column not in self.frame.columns:
+            return np.zeros(len(self.frame), dtype=bool)
+        wanted = {codes} if isinstance(codes, str) else set(codes)
+        k, uniques = self.factor(column)
+        hit = np.array([u in wanted for u in uniques] + [False], dtype=bool)
+        return hit[k]
+
     def unit_in(self, units: list[str] | tuple[str, ...]) -> np.ndarray:
         """Rows whose UNIT_MEASURE (dimension or attribute) is one of ``units``; all False if absent."""
-        if "UNIT_MEASURE" not in self.frame.columns:
-            return np.zeros(len(self.frame), dtype=bool)
-        codes, uniques = self.factor("UNIT_MEASURE")
-        hit = np.array([u in set(units) for u in uniques], dtype=bool)
-        return np.append(hit, False)[codes] if len(uniques) else np.zeros(len(self.frame), dtype=bool)
+        return self.is_code("UNIT_MEASURE", tuple(units))
 
     def key(self, pos: np.ndarray) -> pd.Series:
         """SDMX series key (dimension codes joined by '.') plus ``@period`` for rows ``pos``."""

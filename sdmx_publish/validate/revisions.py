@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import Context, as_text, empty, findings, sdmx_key
+from .context import Context, as_text, constant, empty, findings, sdmx_key
 
 VALUE_EPS = 1e-9
 #: ``state`` codes of the comparison table
@@ -22,6 +22,8 @@ STATES = ("unchanged", "new", "revised", "deleted")
 
 def _factorize(frame: pd.DataFrame) -> Callable[[str], tuple[np.ndarray, np.ndarray]]:
     def factor(col: str) -> tuple[np.ndarray, np.ndarray]:
+        if constant(frame[col]):
+            return np.zeros(len(frame), dtype=np.int64), np.asarray([frame[col].iat[0]], dtype=object)
         codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
         return codes, np.asarray(uniques, dtype=object)
     return factor

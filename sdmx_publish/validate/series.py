@@ -39,7 +39,10 @@ def _ordered(ctx: Context) -> dict[str, np.ndarray]:
 def _seg_median(x: np.ndarray, seg: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median of the non-NaN ``x`` of each segment (segments contiguous in ``seg``) and their count."""
     cnt = np.bincount(seg, weights=~np.isnan(x), minlength=len(starts)).astype(np.int64)
-    xs = x[np.lexsort((x, seg))]
+    n = len(x)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(x)] = np.arange(n)  # NaN rank last, so they sort last within their segment
+    xs = x[np.argsort(seg * n + rank)]
     lo = starts + np.maximum(cnt - 1, 0) // 2
     hi = starts + np.maximum(cnt, 1) // 2 - (cnt == 0)
     med = np.where(cnt > 0, (xs[lo.clip(0, len(xs) - 1)] + xs[hi.clip(0, len(xs) - 1)]) / 2, np.nan)
@@ -95,7 +98,7 @@ def check_break(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     hit = c["break"]
     status = ctx.column("OBS_STATUS")
     if status is not None and hit.any():
-        hit = hit & ~(status == "B").to_numpy(dtype=bool, na_value=False)[c["pos"]]
+        hit = hit & ~ctx.is_code("OBS_STATUS", "B")[c["pos"]]
     if not hit.any():
         return empty()
     return findings(c["pos"][hit], ctx.measure, c["v"][hit],

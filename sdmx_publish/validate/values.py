@@ -128,13 +128,12 @@ def check_rate_consistency(ctx: Context, params: Mapping[str, Any]) -> pd.DataFr
     base = np.isfinite(ctx.values) & np.isfinite(pop)
     for d in params["total_dims"]:
         if d in f.columns:
-            base &= (f[d] == "_T").to_numpy(dtype=bool, na_value=False)
+            base &= ctx.is_code(d, "_T")
     for pair in params["pairs"]:
         dim, rate, count = pair["dimension"], pair["rate"], pair["count"]
         if dim not in f.columns:
             continue
-        col = f[dim].astype(object)
-        is_rate, is_count = base & (col == rate).to_numpy(dtype=bool), base & (col == count).to_numpy(dtype=bool)
+        is_rate, is_count = base & ctx.is_code(dim, rate), base & ctx.is_code(dim, count)
         if not is_rate.any() or not is_count.any():
             continue
         key = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])
