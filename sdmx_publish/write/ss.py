@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from .frame import Chunk, Prepared, combos
-from .text import full, join, pick, table, xml_escape
+from .text import join, table, xml_escape
 from .xmlcommon import V21, V30, XSI, AttrText, header, ss_namespace, structure_id, value_columns
 
 
@@ -39,27 +39,26 @@ class _Body:
     def __init__(self, prep: Prepared) -> None:
         self.prep, self.attrs = prep, AttrText()
         self.keys, self.series_attrs, self.obs_attrs = value_columns(prep)
-        d = prep.dims[prep.obs_dim]
-        self.obs_dim, self.obs_tab = d, table(d.values, lambda v: f' {d.id}="{xml_escape(v)}"')
         m = prep.measure
-        self.value, self.value_tab = m, table(m.values, lambda v: f' {m.id}="{v}"')
+        self.value, self.obs_cols = m, [prep.dims[prep.obs_dim], *self.obs_attrs]
+        self.value_tab = table(m.values, lambda v: f' {m.id}="{v}"/>\n', "/>\n")
+        self.value_close = table(m.values, lambda v: f' {m.id}="{v}"/>\n</Series>\n', "/>\n</Series>\n")
 
-    def _obs(self, chunk: Chunk) -> list[np.ndarray]:
-        pos = chunk.pos
-        inv, rep = combos(self.obs_attrs, pos)
-        return [self.obs_tab[self.obs_dim.codes[pos]], self.value_tab[self.value.codes[pos]],
-                self.attrs.of(self.obs_attrs, rep)[inv]]
+    def _obs(self, chunk: Chunk, prefix: bytes = b"") -> np.ndarray:
+        """Per row: the observation dimension and attributes, text made once per combination."""
+        inv, rep = combos(self.obs_cols, chunk.pos)
+        return (prefix + self.attrs.of(self.obs_cols, rep))[inv]
 
-    def flat(self, chunk: Chunk) -> str:
+    def flat(self, chunk: Chunk) -> bytes:
         key = (b"<Obs" + self.attrs.of(self.keys, chunk.group_pos))[chunk.group]
-        end = full(len(chunk.pos), "/>\n")
-        return join([key, *self._obs(chunk), end])
+        return join([key, self._obs(chunk), self.value_tab[self.value.codes[chunk.pos]]])
 
-    def series(self, chunk: Chunk) -> str:
+    def series(self, chunk: Chunk) -> bytes:
         head = b"<Series" + self.attrs.of(self.keys, chunk.group_pos) + self.attrs.of(self.series_attrs, chunk.group_pos)
         if not self.prep.options.observations:  # serieskeysonly / nodata: series without Obs
             return join([(head + b"/>\n")[chunk.group_new]])
-        opens = (head + b">\n<Obs")[chunk.group]
-        opens[~chunk.first] = b"<Obs"
-        ends = pick(chunk.last, "/>\n", "/>\n</Series>\n")
-        return join([opens, *self._obs(chunk), ends])
+        obs = self._obs(chunk, b"<Obs")
+        obs[chunk.first] = (head + b">\n")[chunk.group[chunk.first]] + obs[chunk.first]
+        codes = self.value.codes[chunk.pos]
+        values = np.where(chunk.last, self.value_close[codes], self.value_tab[codes])
+        return join([obs, values])
