@@ -35,21 +35,22 @@ CHUNK_BYTES = 2 * 1024 * 1024
 
 def _encoded(texts: Iterable[str | bytes]) -> Iterator[bytes]:
     """UTF-8 encode text pieces (bodies already are bytes) and cut them into chunks of exactly
-    CHUNK_BYTES (the last one shorter)."""
-    buf: list[bytes] = []
-    size = 0
+    CHUNK_BYTES (the last one shorter), copying each byte once."""
+    pending = b""
     for t in texts:
         b = t if isinstance(t, bytes) else t.encode("utf-8")
-        buf.append(b)
-        size += len(b)
-        if size >= CHUNK_BYTES:
-            data = b"".join(buf) if len(buf) > 1 else buf[0]
-            cut = len(data) - len(data) % CHUNK_BYTES
-            for i in range(0, cut, CHUNK_BYTES):
-                yield data[i:i + CHUNK_BYTES]
-            buf, size = ([data[cut:]], len(data) - cut) if cut < len(data) else ([], 0)
-    if buf:
-        yield b"".join(buf)
+        if len(pending) + len(b) < CHUNK_BYTES:
+            pending += b
+            continue
+        view = memoryview(b)
+        i = CHUNK_BYTES - len(pending)
+        yield pending + view[:i]
+        while len(b) - i >= CHUNK_BYTES:
+            yield bytes(view[i:i + CHUNK_BYTES])
+            i += CHUNK_BYTES
+        pending = bytes(view[i:])
+    if pending:
+        yield pending
 
 
 def _writer(make: Callable[[Prepared], Iterable[str | bytes]]) -> Writer:

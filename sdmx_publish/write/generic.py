@@ -7,7 +7,7 @@ from typing import Iterator
 import numpy as np
 
 from .frame import Chunk, Column, Prepared, combos
-from .text import concat, full, join, pick, table, xml_escape
+from .text import concat, full, join, table, xml_escape
 from .xmlcommon import V21, header, structure_id, value_columns
 
 _NS = (f'xmlns:message="{V21}/message" xmlns:generic="{V21}/data/generic" xmlns:common="{V21}/common"')
@@ -69,27 +69,34 @@ class _Body:
         out[~present] = b""
         return out
 
-    def _obs_tail(self, chunk: Chunk) -> list[np.ndarray]:
+    def _obs_tail(self, chunk: Chunk, last: np.ndarray | None = None) -> list[np.ndarray]:
+        """ObsValue, then Attributes and the closing tag(s), made once per combination; where
+        ``last`` is true the series is closed too."""
         pos = chunk.pos
         inv, rep = combos(self.obs_attrs, pos)
-        return [self.value_tab[self.value.codes[pos]], self._values(self.obs_attrs, rep, "Attributes")[inv]]
+        attrs = self._values(self.obs_attrs, rep, "Attributes")
+        tail = (attrs + b"</generic:Obs>\n")[inv]
+        if last is not None:
+            tail[last] = (attrs + b"</generic:Obs>\n</generic:Series>\n")[inv[last]]
+        return [self.value_tab[self.value.codes[pos]], tail]
 
-    def flat(self, chunk: Chunk) -> str:
-        keys = [*self.keys, self.obs_dim]
-        head = b"<generic:Obs>" + self._values(keys, chunk.pos, "ObsKey", required=True)
-        end = full(len(chunk.pos), "</generic:Obs>\n")
-        return join([head, *self._obs_tail(chunk), end])
+    def flat(self, chunk: Chunk) -> bytes:
+        gp, d = chunk.group_pos, self.obs_dim
+        key = concat([full(len(gp), "<generic:Obs><generic:ObsKey>"), *(self._tab(c)[c.codes[gp]] for c in self.keys)])
+        if "obskey" not in self._tabs:  # the observation dimension closes the ObsKey
+            self._tabs["obskey"] = table(d.values, lambda v: _value(d.id, v) + "</generic:ObsKey>")
+        head = key[chunk.group]
+        return join([head, self._tabs["obskey"][d.codes[chunk.pos]], *self._obs_tail(chunk)])
 
-    def series(self, chunk: Chunk) -> str:
+    def series(self, chunk: Chunk) -> bytes:
         gp = chunk.group_pos
         head = (b"<generic:Series>" + self._values(self.keys, gp, "SeriesKey", required=True)
                 + self._values(self.series_attrs, gp, "Attributes"))
         if not self.prep.options.observations:
             return join([(head + b"</generic:Series>\n")[chunk.group_new]])
-        opens = (head + b"\n")[chunk.group]
-        opens[~chunk.first] = b""
         d = self.obs_dim
         if "obsdim" not in self._tabs:
             self._tabs["obsdim"] = table(d.values, lambda v: f'<generic:Obs><generic:ObsDimension value="{xml_escape(v)}"/>')
-        ends = pick(chunk.last, "</generic:Obs>\n", "</generic:Obs>\n</generic:Series>\n")
-        return join([opens, self._tabs["obsdim"][d.codes[chunk.pos]], *self._obs_tail(chunk), ends])
+        obs = self._tabs["obsdim"][d.codes[chunk.pos]]
+        obs[chunk.first] = (head + b"\n")[chunk.group[chunk.first]] + obs[chunk.first]
+        return join([obs, *self._obs_tail(chunk, chunk.last)])
