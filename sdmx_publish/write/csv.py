@@ -33,15 +33,13 @@ def _rows(prep: Prepared, prefix: str) -> Iterator[str | bytes]:
     cell = lambda v: "," + csv_escape(v)  # noqa: E731
     tabs = {c.id: table(_label(prep, c), cell, missing=",") for c in (*keys, obs_dim, *attrs)}
     value_tab = table(prep.measure.values, lambda v: "," + v, missing=",")
-    newline = full(prep.options.chunk_rows, "\n")
     for chunk in prep.chunks():
-        gp = chunk.group_pos
-        key = (prefix.encode() + concat([tabs[c.id][c.codes[gp]] for c in keys])) if keys else full(len(gp), prefix)
-        pos = chunk.pos
-        inv, rep = combos(attrs, pos)
-        attr_text = concat([tabs[c.id][c.codes[rep]] for c in attrs])[inv] if attrs else full(len(pos), "")
+        gp, pos = chunk.group_pos, chunk.pos
+        key = concat([full(len(gp), prefix), *(tabs[c.id][c.codes[gp]] for c in keys)])
+        inv, rep = combos(attrs, pos)  # attributes and the line end: once per combination
+        tail = concat([*(tabs[c.id][c.codes[rep]] for c in attrs), full(len(rep), "\n")])
         yield join([key[chunk.group], tabs[obs_dim.id][obs_dim.codes[pos]], value_tab[prep.measure.codes[pos]],
-                    attr_text, newline[:len(pos)]])
+                    tail[inv]])
 
 
 def _header(prep: Prepared, first: list[str]) -> str:
