@@ -12,7 +12,7 @@ import numpy as np
 
 from ..structure.model import Attribute
 from .frame import Column, Prepared, combos
-from .text import concat, full, join, pick, table
+from .text import concat, full, join, table
 from .xmlcommon import DATAFLOW_URN, DSD_URN, urn
 
 SCHEMA = ("https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/data-message/tools/schemas/"
@@ -89,44 +89,60 @@ def json20(prep: Prepared) -> Iterator[str | bytes]:
 
 
 def _index_text(cols: list[Column], pos: np.ndarray) -> np.ndarray:
-    """``"i:j:k`` (opening quote, no closing one) from the value indices of ``cols``."""
+    """``i:j:k`` from the value indices of ``cols``."""
     pieces = []
     for n, c in enumerate(cols):
-        pieces.append(table([("" if n else '"') + str(i) for i in range(len(c.values))], str)[c.codes[pos]])
+        pieces.append(table([str(i) for i in range(len(c.values))], str)[c.codes[pos]])
         if n < len(cols) - 1:
             pieces.append(full(len(pos), ":"))
     return concat(pieces)
 
 
-def _obs_array(prep: Prepared, pos: np.ndarray, attrs: list[Column]) -> list[np.ndarray]:
-    """``[value,attr index,...]`` pieces; missing value and attributes are ``null``."""
-    value = table(prep.measure.values, lambda v: v if v not in ("NaN", "INF", "-INF") else "null", "null")
-    inv, rep = combos(attrs, pos)
-    tail = concat([full(len(rep), ""), *(table([f",{i}" for i in range(len(c.values))], str, ",null")[c.codes[rep]]
-                                         for c in attrs), full(len(rep), "]")])
-    return [full(len(pos), "["), value[prep.measure.codes[pos]], tail[inv]]
+class _Obs:
+    """Tables for observations: ``"t":[`` (with or without a leading comma, or the end of a
+    flat key ``t":[``), the value, and
+    ``,attr index...]`` (with the closing ``}}`` of a series where it ends)."""
+
+    def __init__(self, prep: Prepared, attrs: list[Column]) -> None:
+        d = prep.dims[prep.obs_dim]
+        self.prep, self.attrs, self.dim = prep, attrs, d
+        self.key = table([f',"{i}":[' for i in range(len(d.values))], str)
+        self.first_key = table([f'"{i}":[' for i in range(len(d.values))], str)
+        self.flat_key = table([f'{i}":[' for i in range(len(d.values))], str)
+        self.value = table(prep.measure.values, lambda v: v if v not in ("NaN", "INF", "-INF") else "null", "null")
+        self.attr_tabs = [table([f",{i}" for i in range(len(c.values))], str, ",null") for c in attrs]
+
+    def tail(self, pos: np.ndarray, last: np.ndarray | None = None) -> np.ndarray:
+        inv, rep = combos(self.attrs, pos)
+        text = concat([full(len(rep), ""), *(t[c.codes[rep]] for t, c in zip(self.attr_tabs, self.attrs)),
+                       full(len(rep), "]")])
+        out = text[inv]
+        if last is not None:
+            out[last] = (text + b"}}")[inv[last]]
+        return out
 
 
 def _flat(prep: Prepared) -> Iterator[str | bytes]:
-    cols = [*(prep.dims[d] for d in prep.group_dims), prep.dims[prep.obs_dim]]
-    attrs = prep.attrs_at("observation") if prep.options.observations else []
+    keys = [prep.dims[d] for d in prep.group_dims]
+    obs = _Obs(prep, prep.attrs_at("observation") if prep.options.observations else [])
     for n, chunk in enumerate(prep.chunks()):
-        sep = full(len(chunk.pos), ",")
+        gp, pos = chunk.group_pos, chunk.pos
+        head = concat([full(len(gp), ',"'), *((_index_text(keys, gp) + b":",) if keys else ())])[chunk.group]
         if n == 0:
-            sep[0] = b""
-        yield join([sep, _index_text(cols, chunk.pos), full(len(chunk.pos), '":'),
-                    *_obs_array(prep, chunk.pos, attrs)])
+            head[0] = head[0][1:]  # no comma before the very first observation
+        key = obs.flat_key[obs.dim.codes[pos]]
+        yield join([head, key, obs.value[prep.measure.codes[pos]], obs.tail(pos)])
 
 
 def _series(prep: Prepared) -> Iterator[str | bytes]:
     keys = [prep.dims[d] for d in prep.group_dims]
-    sattrs, oattrs = prep.attrs_at("series"), prep.attrs_at("observation")
-    obs_dim = prep.dims[prep.obs_dim]
+    sattrs = prep.attrs_at("series")
+    obs = _Obs(prep, prep.attrs_at("observation"))
     for n, chunk in enumerate(prep.chunks()):
-        gp = chunk.group_pos
-        comma = full(len(gp), ",")
+        gp, pos = chunk.group_pos, chunk.pos
+        comma = full(len(gp), ',"')
         if n == 0 and len(gp):
-            comma[0] = b""  # no comma before the very first series
+            comma[0] = b'"'  # no comma before the very first series
         sa = [full(len(gp), "")]
         for i, c in enumerate(sattrs):
             sep = "," if i else ""
@@ -135,9 +151,8 @@ def _series(prep: Prepared) -> Iterator[str | bytes]:
         if not prep.options.observations:
             yield join([(head + b"}")[chunk.group_new]])
             continue
-        opens = (head + b',"observations":{"')[chunk.group]
-        opens[~chunk.first] = b',"'
-        idx = table([str(i) for i in range(len(obs_dim.values))], str)[obs_dim.codes[chunk.pos]]
-        ends = pick(chunk.last, "", "}}")
-        yield join([opens, idx, full(len(chunk.pos), '":'),
-                    *_obs_array(prep, chunk.pos, oattrs), ends])
+        codes = obs.dim.codes[pos]
+        key = obs.key[codes]
+        first = chunk.first
+        key[first] = (head + b',"observations":{')[chunk.group[first]] + obs.first_key[codes[first]]
+        yield join([key, obs.value[prep.measure.codes[pos]], obs.tail(pos, chunk.last)])
