@@ -50,6 +50,21 @@ def full(n: int, text: str) -> np.ndarray:
     return np.full(n, text.encode("utf-8"), dtype=object)
 
 
+def format_numbers(values: np.ndarray) -> list[str]:
+    """Shortest round-tripping text of floats: ``3`` for 3.0, ``0.1``, ``NaN``, ``INF``."""
+    v = np.asarray(values, dtype="float64")
+    out = np.empty(len(v), dtype=object)
+    finite = np.isfinite(v)
+    integral = finite & (np.abs(v) < 1e15) & (np.floor(v) == v)
+    out[integral] = v[integral].astype(np.int64).astype(str).astype(object)
+    other = ~integral & finite
+    out[other] = [repr(x) for x in v[other].tolist()]
+    out[np.isnan(v)] = "NaN"
+    out[np.isposinf(v)] = "INF"
+    out[np.isneginf(v)] = "-INF"
+    return out.tolist()
+
+
 def join(pieces: Sequence[np.ndarray]) -> bytes:
     """Interleave equally long piece arrays row by row and join them into one byte string."""
     if not pieces:
