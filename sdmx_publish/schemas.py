@@ -132,7 +132,8 @@ def dsd_schema(flow: Flow, *, version: str = "2.1", obs_dim: str = "TIME_PERIOD"
 
 
 # -- compiled schemas, cached ---------------------------------------------------------------------
-_TMP = Path(tempfile.mkdtemp(prefix="sdmx-publish-xsd-"))
+_CACHE: dict[str, etree.XMLSchema] = {}  # DSD-specific schema text -> compiled wrapper schema
+_TMP: list[Path] = []
 
 
 def _compile(text: str) -> etree.XMLSchema:
@@ -148,20 +149,21 @@ def message_schema(version: str = "2.1") -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(config.schema_dir(version) / "SDMXMessage.xsd")))
 
 
-_CACHE: dict[tuple[object, ...], etree.XMLSchema] = {}
-
-
 def _structure_specific(flow: Flow, version: str, obs_dim: str, ts: bool) -> etree.XMLSchema:
-    key = (flow.dsd.ref, flow.dataflow.ref, tuple(c.ref for c in flow.constraints), version, obs_dim, ts)
-    if key in _CACHE:
-        return _CACHE[key]
-    dsd_file = _TMP / f"dsd-{len(_CACHE)}.xsd"
-    dsd_file.write_text(dsd_schema(flow, version=version, obs_dim=obs_dim, ts=ts), encoding="utf-8")
-    ns = etree.parse(str(dsd_file)).getroot().get("targetNamespace")
+    """The wrapper schema (SDMXMessage.xsd, then the DSD-specific schema), compiled once per
+    distinct schema text (so two Flows with the same references but other content differ)."""
+    text = dsd_schema(flow, version=version, obs_dim=obs_dim, ts=ts)
+    if text in _CACHE:
+        return _CACHE[text]
+    if not _TMP:  # xs:import needs a file; one temporary folder per process
+        _TMP.append(Path(tempfile.mkdtemp(prefix="sdmx-publish-xsd-")))
+    dsd_file = _TMP[0] / f"dsd-{len(_CACHE)}.xsd"
+    dsd_file.write_text(text, encoding="utf-8")
+    ns = etree.fromstring(text.encode()).get("targetNamespace")
     msg = (config.schema_dir(version) / "SDMXMessage.xsd").as_uri()
     schema = _compile(f'<xs:schema xmlns:xs="{XS}"><xs:import namespace="{MESSAGE[version]}" schemaLocation="{msg}"/>'
                       f'<xs:import namespace={quoteattr(ns)} schemaLocation="{dsd_file.as_uri()}"/></xs:schema>')
-    _CACHE[key] = schema
+    _CACHE[text] = schema
     return schema
 
 

@@ -155,3 +155,14 @@ def test_lexsort_fallback_gives_the_same_output(sdg_flow: Flow, monkeypatch: pyt
     assert _bytes(shuffled, sdg_flow, Format.ML21_STRUCTURE_SPECIFIC) == fast
     with pytest.raises(InputError, match="duplicate"):
         _bytes(pd.concat([shuffled, shuffled.iloc[[5]]]), sdg_flow, Format.CSV10)
+
+
+def test_schema_cache_tells_flows_with_same_references_apart(sdg_flow: Flow, dataset_flow: Flow) -> None:
+    from sdmx_publish.schemas import SchemaInvalid
+    frame = sdg_frame().assign(SOURCE_DETAIL="KNPA")
+    at_dataset = _bytes(frame, dataset_flow, Format.ML21_STRUCTURE_SPECIFIC)
+    at_obs = _bytes(frame, sdg_flow, Format.ML21_STRUCTURE_SPECIFIC)
+    validate_xml(at_dataset, flow=dataset_flow)
+    validate_xml(at_obs, flow=sdg_flow)
+    with pytest.raises(SchemaInvalid, match="SOURCE_DETAIL"):
+        validate_xml(at_obs, flow=dataset_flow)
