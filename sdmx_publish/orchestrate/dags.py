@@ -33,6 +33,8 @@ REGIONAL_CRON = "0 3 1 * *"
 #: retries of a task failing for a reason other than its input (I/O, a lost worker): ``SDMX_PUBLISH_RETRIES``
 DEFAULT_ARGS: dict[str, Any] = {"owner": "sdmx-publish", "retries": int(os.environ.get("SDMX_PUBLISH_RETRIES", "2")),
                                 "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True}
+#: XCom key of the summary of a run with failures (the task fails, so it has no return value)
+SUMMARY = "summary"
 PERIOD = "^\\d{4}(-(Q[1-4]|S[12]|M?\\d{2}|W\\d{2}))?$"
 
 
@@ -140,13 +142,15 @@ def regional_dag(catalog: Catalog) -> DAG:
             except PublishError as e:
                 raise AirflowFailException(e.message()) from e
 
-        @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
-        def summary() -> dict[str, Any]:
+        @task(task_id="national_summary", retries=0)
+        def national_summary() -> dict[str, Any]:
             result = status.summarise(config.store_dir(), parts)
             log.info("national sources: %s", status.describe(result))
             return result
 
-        regional() >> summary()
+        # side by side: the run fails if and only if the regional publication fails
+        regional()
+        national_summary()
     return dag
 
 
@@ -177,10 +181,14 @@ def countries_dag(catalog: Catalog) -> DAG:
 
         @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
         def summary(specs: list[str]) -> dict[str, Any]:
+            """Summarise every selected source; fail (after saving the summary) if any failed."""
             from ..pipeline import part_id
 
             result = status.summarise(config.store_dir(), [part_id(s) for s in specs])
             log.info("%s", status.describe(result))
+            if result["failed"]:
+                get_current_context()["ti"].xcom_push(key=SUMMARY, value=result)
+                raise AirflowFailException(status.describe(result))
             return result
 
         chosen = select_sources()

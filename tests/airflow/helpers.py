@@ -30,7 +30,7 @@ def task_states(run: Any) -> dict[str, str]:
         return {ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in tis}
 
 
-def xcom(run: Any, task_id: str, map_index: int = -1) -> Any:
+def xcom(run: Any, task_id: str, map_index: int = -1, key: str = "return_value") -> Any:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
@@ -38,7 +38,7 @@ def xcom(run: Any, task_id: str, map_index: int = -1) -> Any:
     with create_session() as session:
         row = session.scalars(select(XComModel).where(XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id,
                                                       XComModel.task_id == task_id, XComModel.map_index == map_index,
-                                                      XComModel.key == "return_value")).first()
+                                                      XComModel.key == key)).first()
         return None if row is None else XComModel.deserialize_value(row)
 
 

@@ -36,6 +36,16 @@ def broken_country(specs: Path) -> Path:
     return folder
 
 
+def clear_asset_queue() -> None:
+    """Forget Asset events queued by earlier tests in this session's DB."""
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete
+
+    with create_session() as session:
+        session.execute(delete(AssetDagRunQueue))
+
+
 def scheduler_creates_asset_triggered_run(dag_id: str):
     """What the scheduler does with the queued Asset events: create the asset-triggered run(s)."""
     from airflow.jobs.job import Job
@@ -52,9 +62,9 @@ def scheduler_creates_asset_triggered_run(dag_id: str):
         runner = SchedulerJobRunner(job=Job(), executors=[])
         runner._create_dag_runs_asset_triggered(dag_models=due, session=session)
         session.flush()
-        run = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id,
-                                                   DagRun.run_type == "asset_triggered")).one()
-        return [(e.source_dag_id, dict(e.extra or {})) for e in run.consumed_asset_events]
+        run = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_type == "asset_triggered")
+                              .order_by(DagRun.id.desc())).first()
+        return [(e.source_dag_id, e.source_run_id, dict(e.extra or {})) for e in run.consumed_asset_events]
 
 
 def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
@@ -63,6 +73,7 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
     broken_country(specs)
     assert {"publish_kor_homicide", "publish_jpn_homicide", "publish_phl_homicide"} <= set(generated_dags())
 
+    clear_asset_queue()
     states = {code: run_dag(f"publish_{code}_homicide") for code in ("kor", "jpn", "phl")}
     assert {c: str(r.state) for c, r in states.items()} == {"kor": "success", "jpn": "success", "phl": "failed"}
     assert task_states(states["phl"]) == {"extract": "success", "transform": "failed",
@@ -78,20 +89,24 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
     assert note["event"] == "failure" and note["task_id"] == "transform" and "VALUE" in note["message"]
 
     # both national releases were emitted as Asset events; the scheduler triggers the regional DAG on them
-    emitted = asset_events(ICCS)
+    runs = {r.run_id for r in states.values()}
+    emitted = [e for e in asset_events(ICCS) if e["run_id"] in runs]
     assert sorted(e["dag_id"] for e in emitted) == ["publish_jpn_homicide", "publish_kor_homicide"]
     consumed = scheduler_creates_asset_triggered_run("publish_regional")
-    # (the scheduler consumes the events up to the first queued one; later ones feed the next run)
-    assert consumed and {dag for dag, _ in consumed} <= {"publish_jpn_homicide", "publish_kor_homicide"}
-    assert {extra["release_id"] for _, extra in consumed} <= {r.id for r in releases(store, "CCJS", "DF_ICCS")}
+    # (the scheduler consumes the events up to the first queued one, KOR's; later ones feed the next run)
+    assert states["kor"].run_id in {run_id for _, run_id, _ in consumed}
+    assert not any(dag == "publish_phl_homicide" for dag, _, _ in consumed)
+    ours = [extra for _, run_id, extra in consumed if run_id in runs]
+    assert {extra["release_id"] for extra in ours} <= {r.id for r in releases(store, "CCJS", "DF_ICCS")}
 
     # the regional DAG's run: SDG 16 series derived from the current ICCS release, failures summarised
     regional = run_dag("publish_regional")
-    assert task_states(regional) == {"regional": "success", "summary": "success"}
+    assert str(regional.state) == "success"
+    assert task_states(regional) == {"regional": "success", "national_summary": "success"}
     derived = xcom(regional, "regional")
     assert derived["source_release"] == release.id and derived["national"] > 0
     assert latest(store, "CCJS", "DF_SDG_16_CRIME").id == derived["release_id"]
-    summary = xcom(regional, "summary")
+    summary = xcom(regional, "national_summary")
     assert summary["published"] == ["jpn_homicide", "kor_homicide"]
     assert [(f["part"], f["step"]) for f in summary["failed"]] == [("phl_homicide", "transform")]
     assert "VALUE" in summary["failed"][0]["error"]
@@ -102,15 +117,17 @@ def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store
     broken_country(specs)
     run = run_dag("publish_countries", {"country": "all", "start_period": "2010", "end_period": "2020"})
     states = task_states(run)
-    assert states["select_sources"] == "success" and states["summary"] == "success"
+    assert str(run.state) == "failed"  # a source failed: the run says so, after every source was tried
+    assert states["select_sources"] == "success" and states["summary"] == "failed"
     mapped = sorted(v for k, v in states.items() if k.startswith("publish_source["))
     assert mapped == ["failed", "success"]
-    summary = xcom(run, "summary")
+    summary = xcom(run, "summary", key="summary")
     assert summary["published"] == ["kor_homicide"] and summary["failed"][0]["part"] == "phl_homicide"
     frame = pd.read_csv(latest(store, "CCJS", "DF_ICCS").path / "parts" / "kor_homicide.csv", dtype=str)
     assert frame["TIME_PERIOD"].between("2010", "2020").all()  # nothing before: first publication of the range
 
     only = run_dag("publish_countries", {"country": "kor"})
+    assert str(only.state) == "success"
     assert xcom(only, "select_sources") == [str((COUNTRIES / "kor" / "homicide.yaml").resolve())]
     assert [k for k in task_states(only) if k.startswith("publish_source")] == ["publish_source[0]"]
     assert xcom(only, "summary") == {"published": ["kor_homicide"], "failed": [], "not_run": []}

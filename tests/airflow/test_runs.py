@@ -39,7 +39,7 @@ def test_national_dag_publishes_a_release_and_reruns_are_idempotent(specs: Path,
     assert len(json.dumps(xcom(run, "validate"))) < 5000
     assert Path(xcom(run, "transform")["frame"]).name == "frame.pkl"
 
-    events = asset_events(ICCS)
+    events = [e for e in asset_events(ICCS) if e["run_id"] == run.run_id]
     assert [(e["dag_id"], e["extra"]["release_id"]) for e in events] == [("publish_kor_homicide", release.id)]
     notes = [json.loads(line) for line in (store / "notifications" / "kor.jsonl").read_text().splitlines()]
     assert [(n["event"], n["release_id"], n["warnings"]) for n in notes] == [
