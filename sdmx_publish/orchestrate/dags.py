@@ -14,8 +14,16 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk import (DAG, Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, TriggerRule, get_current_context,
-                         task)
+from airflow.sdk import (
+    DAG,
+    Asset,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    Param,
+    TriggerRule,
+    get_current_context,
+    task,
+)
 from airflow.sdk.exceptions import AirflowFailException
 
 from .. import config

@@ -61,7 +61,10 @@ def restrict_periods(work: Path, spec_path: str | Path, store: Path, start: str 
     return len(kept)
 
 
-def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: tuple[str | None, str | None] = (None, None),
+Periods = tuple[str | None, str | None]
+
+
+def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: Periods = (None, None),
              run: dict | None = None) -> dict[str, Any]:
     """Run one step in the run's work folder (under the store); record a failure before re-raising it."""
     store_path = Path(store)

@@ -94,3 +94,15 @@ def test_countries_dag_maps_one_task_per_source_and_takes_a_country(specs: Path)
     assert dag.get_task("summary").trigger_rule == "all_done"
     assert dag.get_task("publish_source").upstream_task_ids == {"select_sources"}
     assert [a.uri for a in dag.get_task("publish_source").outlets] == [ICCS]
+
+
+def test_period_params_refuse_what_is_not_an_sdmx_period(specs: Path):
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    add_country(specs, "kor")
+    params = generated_dags()["publish_kor_homicide"].params
+    for good in ("2015", "2015-Q1", "2015-07", None):
+        assert params.get_param("start_period").resolve(good) == good
+    for bad in ("last year", "15", "2015-Q5"):
+        with pytest.raises(ParamValidationError):
+            params.get_param("end_period").resolve(bad)
