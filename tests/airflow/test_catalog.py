@@ -123,8 +123,9 @@ def test_a_period_range_rerun_takes_new_values_in_range_and_keeps_the_others(tmp
     result = _run(str(local / "homicide.yaml"), store, "range", periods=(y2, y2))
     assert result["new"]
     frame = read_frame(latest(store, "CCJS", "DF_ICCS"), "kor_homicide")
-    victims = frame[(frame["INDICATOR"] == "VICTIMS") & (frame["SEX"] == "_T") & (frame["AGE"] == "_T")
-                    & (frame["VIC_PERP_REL"] == "_T") & (frame["SIT_CONTEXT"] == "_T") & (frame["UNIT_MEASURE"] == "NUMBER")].set_index("TIME_PERIOD")
+    totals = {"INDICATOR": "VICTIMS", "SEX": "_T", "AGE": "_T", "VIC_PERP_REL": "_T", "SIT_CONTEXT": "_T",
+              "UNIT_MEASURE": "NUMBER"}
+    victims = frame[(frame[list(totals)] == pd.Series(totals)).all(axis=1)].set_index("TIME_PERIOD")
     assert victims.loc[y2, "OBS_VALUE"] == 99999  # revised in range
     assert victims.loc[y1, "OBS_VALUE"] != 99999  # out of range: the published value stays
     assert result["observations"] == len(frame)
