@@ -57,6 +57,11 @@ def _groups(rule: Rule, config: RuleConfig, flow_id: str, sources: list[str]) ->
 
 
 def _run(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> pd.DataFrame:
+    with np.errstate(all="ignore"):  # inf and NaN in the data are findings, not warnings on stderr
+        return _run_rule(rule, ctx, st, subset)
+
+
+def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> pd.DataFrame:
     if subset is None:
         found = rule.check(ctx, st.params)
         where = ctx

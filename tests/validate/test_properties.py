@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from sdmx_publish.validate import FINDING_FIELDS, validate
 
+from .conftest import sdg_frame
+
 COLUMNS = ["FREQ", "REF_AREA", "ICCS", "SEX", "AGE", "UNIT_MEASURE", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS",
            "UNIT_MULT", "_source", "_row"]
 REAL = {"FREQ": ["A", "Q", "M", "D"], "REF_AREA": ["410", "392"], "ICCS": ["_T", "01", "0101", "0102", "02"],
@@ -41,7 +43,7 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
     return frame
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(frame=frames(), previous=st.none() | frames())
 def test_no_frame_crashes_the_validator(iccs_flow, frame: pd.DataFrame, previous: pd.DataFrame | None) -> None:
@@ -55,7 +57,7 @@ def test_no_frame_crashes_the_validator(iccs_flow, frame: pd.DataFrame, previous
     assert report.summary()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=40))
 def test_any_values_in_a_real_series(iccs_flow, values: list[float]) -> None:
     frame = pd.DataFrame({"FREQ": "A", "REF_AREA": "410", "ICCS": "0101", "SEX": "_T", "AGE": "_T",
@@ -65,3 +67,25 @@ def test_any_values_in_a_real_series(iccs_flow, values: list[float]) -> None:
     assert set(report.findings["rule"]) <= {"value.not_finite", "value.missing_no_status", "value.negative_count",
                                             "value.non_integer_count", "series.outlier", "series.break",
                                             "series.gap", "revision.new", "revision.revised", "revision.large"}
+
+
+SDG_VALUES = {"SERIES": ["VC_IHR_PSRC", "VC_IHR_PSRCN", "VC_PRS_UNSNT", "SI_POV_DAY1", "XX", None],
+              "SEX": ["_T", "F", "M", "_U", "Z", None], "AGE": ["_T", "Y0T14", "Y15T29", "Y_GE30", "Y_GE15", None],
+              "UNIT_MEASURE": ["NUMBER", "PER_100000_POP", "PT", None], "TIME_PERIOD": ["2019", "2020", "2020-Q1", None],
+              "OBS_STATUS": ["A", "M", "B", None], "REF_AREA": ["410", "392", None]}
+POP = pd.DataFrame({"REF_AREA": ["410", "392"], "TIME_PERIOD": ["2020", "2020"], "POPULATION": [5.1e7, 0.0]})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=st.data())
+def test_sdg_frames_with_population_never_crash(sdg_flow, data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 20))
+    rows = [{k: data.draw(st.sampled_from(v)) for k, v in SDG_VALUES.items() if data.draw(st.booleans())}
+            for _ in range(n)]
+    for r in rows:
+        r["OBS_VALUE"] = data.draw(st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.5, 300.0]))
+    frame = sdg_frame(rows).drop(columns=data.draw(st.lists(st.sampled_from(["AGE", "OBS_STATUS", "_row"]), unique=True)))
+    report = validate(frame, sdg_flow, previous=frame.iloc[::2], population=POP)
+    assert report.errors + report.warnings + report.infos == len(report.findings)
+    json.dumps(report.as_dict(), default=str)
