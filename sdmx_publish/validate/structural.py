@@ -52,14 +52,19 @@ def check_missing_components(ctx: Context, params: Mapping[str, Any]) -> pd.Data
     return findings([-1] * len(missing), missing, "(no column)", "a column with this component")
 
 
+def _blank(ctx: Context, column: str) -> np.ndarray:
+    """Positions of rows whose ``column`` is missing or blank (none if the column is absent)."""
+    if column not in ctx.frame.columns:
+        return np.zeros(0, dtype=np.int64)
+    codes, uniques = ctx.factor(column)
+    blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
+    return np.flatnonzero(blank[codes])
+
+
 def check_empty_dimension(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     parts = []
     for d in (*ctx.dims, ctx.time):
-        if d not in ctx.frame.columns:
-            continue
-        codes, uniques = ctx.factor(d)
-        blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
-        pos = np.flatnonzero(blank[codes])
+        pos = _blank(ctx, d)
         if len(pos):
             parts.append(findings(pos, d, "(empty)", "a code"))
     return pd.concat(parts, ignore_index=True) if parts else empty()
@@ -96,9 +101,7 @@ def check_mandatory_attributes(ctx: Context, params: Mapping[str, Any]) -> pd.Da
         if a.id not in ctx.frame.columns:
             parts.append(findings([-1], a.id, "(no column)", f"{a.id} on every observation"))
             continue
-        codes, uniques = ctx.factor(a.id)
-        blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
-        pos = np.flatnonzero(blank[codes])
+        pos = _blank(ctx, a.id)
         if len(pos):
             parts.append(findings(pos, a.id, "(empty)", f"a value for mandatory {a.id}"))
     return pd.concat(parts, ignore_index=True) if parts else empty()
