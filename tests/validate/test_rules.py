@@ -119,3 +119,9 @@ def test_rule_stays_quiet(rule_id: str, request: pytest.FixtureRequest) -> None:
     flow_name, _fire, quiet, kw = CASES[rule_id]
     report = validate(quiet(), request.getfixturevalue(flow_name), **kw)
     assert rule_id not in set(report.findings["rule"]), report.findings.to_string()
+
+
+def test_every_rule_is_documented() -> None:
+    from sdmx_publish import config
+    doc = (config.ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert [r for r in RULES if f"`{r}`" not in doc] == []
