@@ -204,7 +204,7 @@ class Context:
 
     def period_rank(self) -> tuple[np.ndarray, int]:
         """Chronological rank of each row's period among the distinct periods, and their number."""
-        ords, rank, codes = self._period_table
+        _ords, rank, codes = self._period_table
         return (rank[codes] if len(rank) else np.zeros(len(self.frame), dtype=np.int64)), len(rank)
 
     @cached_property

@@ -7,6 +7,7 @@ column, value, expected and SDMX key. The full list is the CSV the page links to
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ _COLUMNS = ["source", "row", "column", "component", "value", "expected", "key", 
 
 
 def _cell(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     return escape(str(v))
 

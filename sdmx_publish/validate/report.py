@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ class Report:
     #: positions of the rows not to publish: exact duplicates and quarantined rows
     removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     dropped: int = 0
-    created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @cached_property
     def data(self) -> pd.DataFrame:
@@ -99,8 +99,8 @@ class Report:
         """Terminal text: verdict, counts, revisions, then one line per rule with findings."""
         verdict = "OK" if self.ok else "FAILED"
         ref = self.flow.dataflow.ref
-        lines = [f"validation {verdict}: {ref} - {self.observations} observations, {self.errors} errors, "
-                 f"{self.warnings} warnings, {self.infos} infos",
+        lines = [(f"validation {verdict}: {ref} - {self.observations} observations, {self.errors} errors, "
+                  f"{self.warnings} warnings, {self.infos} infos"),
                  f"  quarantined rows: {len(self.quarantine)}; exact duplicates dropped: {self.dropped}"]
         rv = self.revisions
         if rv.get("previous_release"):

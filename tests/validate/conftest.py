@@ -8,8 +8,17 @@ import pandas as pd
 import pytest
 
 from sdmx_publish import config
-from sdmx_publish.structure.model import (Attribute, Code, Codelist, ContentConstraint, DataStructure,
-                                          Dataflow, Dimension, Flow, Ref)
+from sdmx_publish.structure.model import (
+    Attribute,
+    Code,
+    Codelist,
+    ContentConstraint,
+    Dataflow,
+    DataStructure,
+    Dimension,
+    Flow,
+    Ref,
+)
 from sdmx_publish.structure.read import Registry
 
 SDG_DSD = Path(config.ROOT, "dsd", "IAEG-SDGs_SDG_1.14.xml")
