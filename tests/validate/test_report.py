@@ -86,3 +86,15 @@ def test_findings_added_by_the_caller_are_counted_and_shown(report, tmp_path) ->
     assert by.loc["map.unmapped", "count"] == 1 and r.errors == report.errors + 1
     assert "map.unmapped" in r.summary()
     assert "id='map.unmapped'" in r.to_html(tmp_path / "x.html").read_text(encoding="utf-8")
+
+
+def test_as_dict_matches_the_published_json_schema(report, iccs_flow) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from sdmx_publish import config
+    schema = json.loads((config.ROOT / "docs" / "validation-report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(json.dumps(report.as_dict())), schema)
+    jsonschema.validate(json.loads(json.dumps(validate(iccs_frame([{}]), iccs_flow).as_dict())), schema)
+    bad = report.as_dict()
+    bad["findings"][0]["severity"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
