@@ -231,16 +231,35 @@ class Context:
 
 
 def sdmx_key(frame: pd.DataFrame, dims: list[str], time: str, pos: np.ndarray) -> pd.Series:
-    """``A.KOR.VICTIMS.0101._T._T@2021`` for rows ``pos`` of ``frame`` (dimensions in DSD order)."""
-    sub = frame.iloc[pos]
+    """``A.410.VICTIMS.0101._T._T@2021`` for rows ``pos`` of ``frame`` (dimensions in DSD order).
 
-    def text(c: str) -> pd.Series:
-        return as_text(sub[c])
+    Built per distinct series among the rows (factor codes, then one string per series), so a
+    million findings cost a few hundred thousand string joins at most.
+    """
+    pos = np.asarray(pos, dtype=np.int64)
+    cols = [d for d in dims if d in frame.columns]
+    if not len(pos):
+        return pd.Series([], dtype=object)
 
-    parts = [text(d) for d in dims if d in sub.columns]
-    if not parts:
-        return pd.Series([""] * len(pos), dtype=object)
-    key = parts[0].str.cat(parts[1:], sep=".") if len(parts) > 1 else parts[0]
-    if time in sub.columns:
-        key = key + "@" + text(time)
-    return key.reset_index(drop=True)
+    def coded(c: str) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(frame[c].iloc[pos], use_na_sentinel=True)
+        texts = as_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(dtype=object)
+        return np.asarray(codes, dtype=np.int64), np.append(texts, "")
+
+    ids = np.zeros(len(pos), dtype=np.int64)
+    parts = []
+    for c in cols:
+        codes, texts = coded(c)
+        ids = pd.factorize(ids * (len(texts) + 1) + codes + 1)[0].astype(np.int64)
+        parts.append((codes, texts))
+    series = pd.factorize(ids)[0]
+    running = np.maximum.accumulate(series)
+    first = np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
+    key = np.full(len(first), "", dtype=object)
+    for i, (codes, texts) in enumerate(parts):
+        key = (key + "." + texts[codes[first]]) if i else texts[codes[first]]
+    out = key[series]
+    if time in frame.columns:
+        tcodes, ttexts = coded(time)
+        out = out + "@" + ttexts[tcodes]
+    return pd.Series(out, dtype=object)

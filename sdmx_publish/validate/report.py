@@ -132,8 +132,11 @@ class Report:
         out = json.loads(f.to_json(orient="records", force_ascii=False))
         return out  # type: ignore[no-any-return]
 
-    def as_dict(self) -> dict[str, Any]:
-        """The report as plain data (schema ``schema_version`` 1, see docs/validation.md)."""
+    def as_dict(self, *, findings: bool = True) -> dict[str, Any]:
+        """The report as plain data (schema ``schema_version`` 1, see docs/validation.md).
+
+        ``findings=False`` leaves the (possibly long) findings list out.
+        """
         df = self.flow.dataflow
         rules = []
         counts = self.by_rule().set_index("rule")["count"]
@@ -151,12 +154,16 @@ class Report:
                        "published": self.observations - len(self.removed)},
             "revisions": dict(self.revisions),
             "rules": rules,
-            "findings": self.findings_records(),
+            **({"findings": self.findings_records()} if findings else {}),
         }
 
     def to_json(self, path: str | Path) -> Path:
+        """The report as JSON (``as_dict()``); the findings are serialised column-wise by pandas."""
         path = Path(path)
-        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=1, default=_jsonable), encoding="utf-8")
+        head = self.as_dict(findings=False)
+        text = json.dumps(head, ensure_ascii=False, indent=1, default=_jsonable)
+        records = self.findings[FINDING_FIELDS].to_json(orient="records", force_ascii=False)
+        path.write_text(text[:-2] + ',\n "findings": ' + records + "\n}", encoding="utf-8")
         return path
 
     def to_csv(self, path: str | Path) -> Path:
