@@ -95,8 +95,11 @@ class Report:
                 rows.append({"rule": rid, "title": rid, "severity": sev, "enabled": True, "count": int(n)})
         return pd.DataFrame(rows, columns=["rule", "title", "severity", "enabled", "count"])
 
-    def summary(self) -> str:
-        """Terminal text: verdict, counts, revisions, then one line per rule with findings."""
+    def summary(self, examples: int = 1) -> str:
+        """Terminal text: verdict, counts, revisions, then one line per rule with findings.
+
+        Errors and warnings also show their first ``examples`` findings (where, value, expected).
+        """
         verdict = "OK" if self.ok else "FAILED"
         ref = self.flow.dataflow.ref
         lines = [(f"validation {verdict}: {ref} - {self.observations} observations, {self.errors} errors, "
@@ -111,6 +114,10 @@ class Report:
         table = self.by_rule()
         for rec in table[table["count"] > 0].to_dict("records"):
             lines.append(f"  {rec['severity']:<7} {rec['rule']:<26} {rec['count']:>8}  {rec['title']}")
+            if rec["severity"] != "info" and examples > 0:
+                first = self.findings[self.findings["rule"] == rec["rule"]].head(examples)
+                lines += [f"          e.g. {_where(f)}: {f['message']} (expected {f['expected']})"
+                          for f in first.to_dict("records")]
         return "\n".join(lines)
 
     def raise_for_errors(self) -> None:
@@ -193,6 +200,14 @@ class Report:
         folder.mkdir(parents=True, exist_ok=True)
         return {"json": self.to_json(folder / f"{stem}.json"), "html": self.to_html(folder / f"{stem}.html"),
                 "csv": folder / f"{stem}.findings.csv", "quarantine": self.quarantine_csv(folder / f"{stem}.quarantine.csv")}
+
+
+def _where(f: dict[str, Any]) -> str:
+    """``file.csv row 12 [key]`` for a finding, leaving out what it does not have."""
+    src = Path(str(f["source"])).name if isinstance(f.get("source"), str) and f["source"] else ""
+    row = f" row {f['row']}" if f.get("row") is not None and not pd.isna(f["row"]) else ""
+    key = f" [{f['key']}]" if f.get("key") else ""
+    return (src + row + key).strip() or "(whole frame)"
 
 
 def _jsonable(o: Any) -> Any:
