@@ -169,3 +169,18 @@ def test_large_frame_findings_are_not_capped(iccs_flow) -> None:
     r = validate(frame, iccs_flow, rules=["value.negative_count"])
     assert r.errors == 3000 and len(r.quarantine) == 3000
     assert np.array_equal(r.findings["row"].to_numpy(dtype=int), np.arange(2, 3002))
+
+
+def test_categorical_columns_give_the_same_findings(iccs_flow) -> None:
+    frame = iccs_frame([{}, {"ICCS": "0199", "TIME_PERIOD": "2021"}, {"SEX": "M", "OBS_VALUE": 150},
+                        {"TIME_PERIOD": "2022", "OBS_VALUE": -1}])
+    cat = frame.astype({c: "category" for c in ["FREQ", "REF_AREA", "ICCS", "SEX", "AGE", "UNIT_MEASURE",
+                                                 "TIME_PERIOD", "OBS_STATUS"]})
+    plain, coded = validate(frame, iccs_flow).findings, validate(cat, iccs_flow).findings
+    cols = ["rule", "row", "value", "expected", "key"]
+    assert plain[cols].equals(coded[cols]) and len(plain) == 4
+
+
+def test_summary_shows_an_example_per_error_rule(iccs_flow) -> None:
+    text = validate(iccs_frame([{"ICCS": "0199"}], _source="data/unodc.csv"), iccs_flow).summary()
+    assert "e.g. unodc.csv row 2 [A.410.0199._T._T.NUMBER@2020]: ICCS code '0199' is not in the codelist" in text
