@@ -191,7 +191,6 @@ class Prepared:
             raise InputError(f"{int(dup.sum())} duplicate observation(s): same key and {self.obs_dim}",
                              where=_where(frame, row), fix="keep one row per series key and period")
         self.new_group = new
-        self.n_groups = int(new.sum())
 
     def _check_attributes(self, frame: pd.DataFrame) -> None:
         for col in self.attrs_at("dataset"):
