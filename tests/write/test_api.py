@@ -166,3 +166,10 @@ def test_schema_cache_tells_flows_with_same_references_apart(sdg_flow: Flow, dat
     validate_xml(at_obs, flow=sdg_flow)
     with pytest.raises(SchemaInvalid, match="SOURCE_DETAIL"):
         validate_xml(at_obs, flow=dataset_flow)
+
+
+def test_stream_checks_before_the_first_chunk(sdg_flow: Flow) -> None:
+    """An HTTP handler gets the error when it calls stream(), before any status is sent."""
+    bad = sdg_frame().drop(columns=["SEX"])
+    with pytest.raises(InputError, match="SEX"):
+        stream(bad, sdg_flow, Format.JSON20)  # not iterated
