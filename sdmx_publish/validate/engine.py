@@ -36,10 +36,13 @@ def _prepare(frame: Any) -> pd.DataFrame:
     return out
 
 
-def _sources(frame: pd.DataFrame) -> list[str]:
-    if "_source" not in frame.columns:
-        return []
-    return [str(s) for s in frame["_source"].dropna().unique()]
+def _sources(*frames: pd.DataFrame | None) -> list[str]:
+    """Distinct ``_source`` values of the frames (the previous release's too: deleted rows have one)."""
+    found: dict[str, None] = {}
+    for f in frames:
+        if f is not None and "_source" in f.columns:
+            found.update((str(s), None) for s in f["_source"].dropna().unique())
+    return list(found)
 
 
 def _groups(rule: Rule, config: RuleConfig, flow_id: str, sources: list[str]) -> list[tuple[RuleSettings, list[str] | None]]:
@@ -68,10 +71,16 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | No
     else:
         mask = ctx.frame["_source"].astype(object).isin(subset).to_numpy()
         rows = np.flatnonzero(mask)
-        where = Context(ctx.frame.iloc[rows].reset_index(drop=True), ctx.flow, previous=ctx.previous,
+        prev = ctx.previous
+        if prev is not None and "_source" in prev.columns:  # compare each source with its own past
+            prev = prev[prev["_source"].astype(object).isin(subset).to_numpy()].reset_index(drop=True)
+        where = Context(ctx.frame.iloc[rows].reset_index(drop=True), ctx.flow, previous=prev,
                         population=ctx.population)
         found = rule.check(where, st.params)
-        found["pos"] = np.where(found["pos"] >= 0, rows[found["pos"].clip(lower=0)], -1)
+        local = found["pos"].to_numpy(dtype=np.int64)
+        pos = np.full(len(local), -1, dtype=np.int64)
+        pos[local >= 0] = rows[local[local >= 0]]
+        found["pos"] = pos
     found = found.reset_index(drop=True)
     found["rule"] = rule.id
     found["severity"] = st.severity
@@ -129,7 +138,7 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
     unknown = chosen - set(RULES)
     if unknown:
         raise InputError(f"unknown rules {sorted(unknown)}", fix=f"use ids from: {', '.join(RULES)}")
-    sources = _sources(frame)
+    sources = _sources(frame, previous)
     parts, runs = [], []
     for rule in RULES.values():
         groups = _groups(rule, config, flow.id, sources) if rule.id in chosen else []

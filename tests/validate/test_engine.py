@@ -184,3 +184,12 @@ def test_categorical_columns_give_the_same_findings(iccs_flow) -> None:
 def test_summary_shows_an_example_per_error_rule(iccs_flow) -> None:
     text = validate(iccs_frame([{"ICCS": "0199"}], _source="data/unodc.csv"), iccs_flow).summary()
     assert "e.g. unodc.csv row 2 [A.410.0199._T._T.NUMBER@2020]: ICCS code '0199' is not in the codelist" in text
+
+
+def test_rules_run_per_source_compare_each_source_with_its_own_past(iccs_flow) -> None:
+    prev = iccs_frame([{"_source": "a.csv"}, {"TIME_PERIOD": "2021", "_source": "b.csv"}])
+    cur = prev.iloc[[0]]
+    cfg = RuleConfig.from_dict({"sources": {"a.csv": {"revision.deleted": {"severity": "info"}}}})
+    f = validate(cur, iccs_flow, previous=prev, config=cfg).findings
+    gone = f[f["rule"] == "revision.deleted"]
+    assert gone["source"].tolist() == ["b.csv"] and gone["severity"].tolist() == ["warning"]

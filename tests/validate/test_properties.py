@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdmx_publish.validate import FINDING_FIELDS, validate
+from sdmx_publish.validate import FINDING_FIELDS, RuleConfig, validate
 
 from .conftest import sdg_frame
 
@@ -89,3 +89,18 @@ def test_sdg_frames_with_population_never_crash(sdg_flow, data: st.DataObject) -
     report = validate(frame, sdg_flow, previous=frame.iloc[::2], population=POP)
     assert report.errors + report.warnings + report.infos == len(report.findings)
     json.dumps(report.as_dict(), default=str)
+
+
+SPLIT = RuleConfig.from_dict({"sources": {"a.csv": {r: {"severity": "info"} for r in
+                                                    ["dup.conflict", "total.sum_mismatch", "series.outlier",
+                                                     "revision.deleted", "revision.large", "code.unknown"]}}})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(frame=frames(), previous=st.none() | frames())
+def test_rules_split_by_source_never_crash(iccs_flow, frame: pd.DataFrame, previous: pd.DataFrame | None) -> None:
+    report = validate(frame, iccs_flow, previous=previous, config=SPLIT)
+    pos = report.findings["pos"].to_numpy()
+    assert ((pos >= -1) & (pos < max(len(frame), 1))).all()
+    assert report.errors + report.warnings + report.infos == len(report.findings)
