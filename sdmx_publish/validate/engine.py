@@ -19,7 +19,7 @@ from ..structure.model import Flow
 from . import revisions
 from .catalogue import RULES
 from .config import RuleConfig, RuleSettings
-from .context import Context, empty
+from .context import Context, as_text, empty
 from .report import FINDING_FIELDS, Report, RuleRun
 from .rules import Rule
 
@@ -36,23 +36,30 @@ def _prepare(frame: Any) -> pd.DataFrame:
     return out
 
 
+def _source_of(frame: pd.DataFrame) -> pd.Series:
+    """Each row's ``_source`` as text, "" where it has none (or the frame has no origin column)."""
+    if "_source" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return as_text(frame["_source"])
+
+
 def _sources(*frames: pd.DataFrame | None) -> list[str]:
-    """Distinct ``_source`` values of the frames (the previous release's too: deleted rows have one)."""
+    """Distinct sources of the frames ("" for rows without one); the previous release's count too."""
     found: dict[str, None] = {}
     for f in frames:
-        if f is not None and "_source" in f.columns:
-            found.update((str(s), None) for s in f["_source"].dropna().unique())
+        if f is not None:
+            found.update((str(s), None) for s in _source_of(f).unique())
     return list(found)
 
 
 def _groups(rule: Rule, config: RuleConfig, flow_id: str, sources: list[str]) -> list[tuple[RuleSettings, list[str] | None]]:
     """Settings to run ``rule`` with: one entry (all rows) unless sources are configured differently."""
     base = config.settings(rule.id, flow_id)
-    if not sources or not any(config.source_patterns(s) for s in sources):
+    if not any(config.source_patterns(s) for s in sources if s):
         return [(base, None)]
     by: dict[str, tuple[RuleSettings, list[str]]] = {}
     for s in sources:
-        st = config.settings(rule.id, flow_id, s)
+        st = config.settings(rule.id, flow_id, s or None)
         by.setdefault(repr((st.enabled, st.severity, sorted(st.params.items(), key=str))), (st, []))[1].append(s)
     if len(by) == 1:
         return [(next(iter(by.values()))[0], None)]
@@ -69,11 +76,10 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | No
         found = rule.check(ctx, st.params)
         where = ctx
     else:
-        mask = ctx.frame["_source"].astype(object).isin(subset).to_numpy()
-        rows = np.flatnonzero(mask)
+        rows = np.flatnonzero(_source_of(ctx.frame).isin(subset).to_numpy())
         prev = ctx.previous
-        if prev is not None and "_source" in prev.columns:  # compare each source with its own past
-            prev = prev[prev["_source"].astype(object).isin(subset).to_numpy()].reset_index(drop=True)
+        if prev is not None:  # compare each source with its own past
+            prev = prev[_source_of(prev).isin(subset).to_numpy()].reset_index(drop=True)
         where = Context(ctx.frame.iloc[rows].reset_index(drop=True), ctx.flow, previous=prev,
                         population=ctx.population)
         found = rule.check(where, st.params)

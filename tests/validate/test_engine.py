@@ -193,3 +193,11 @@ def test_rules_run_per_source_compare_each_source_with_its_own_past(iccs_flow) -
     f = validate(cur, iccs_flow, previous=prev, config=cfg).findings
     gone = f[f["rule"] == "revision.deleted"]
     assert gone["source"].tolist() == ["b.csv"] and gone["severity"].tolist() == ["warning"]
+
+
+def test_rows_without_a_source_keep_the_default_settings(iccs_flow) -> None:
+    frame = iccs_frame([{"OBS_VALUE": -1, "_source": "a.csv"}, {"OBS_VALUE": -2, "_source": None, "TIME_PERIOD": "2021"}])
+    cfg = RuleConfig.from_dict({"sources": {"a.csv": {"value.negative_count": {"severity": "warning"}}}})
+    f = validate(frame, iccs_flow, config=cfg).findings
+    hit = f[f["rule"] == "value.negative_count"].sort_values("row")
+    assert hit["severity"].tolist() == ["warning", "error"]
