@@ -47,8 +47,13 @@ def _sources(*frames: pd.DataFrame | None) -> list[str]:
     """Distinct sources of the frames ("" for rows without one); the previous release's count too."""
     found: dict[str, None] = {}
     for f in frames:
-        if f is not None:
-            found.update((str(s), None) for s in _source_of(f).unique())
+        if f is None:
+            continue
+        if "_source" not in f.columns:
+            found[""] = None
+            continue
+        distinct = pd.Series(f["_source"].unique(), dtype=object)
+        found.update((s, None) for s in as_text(distinct))
     return list(found)
 
 
