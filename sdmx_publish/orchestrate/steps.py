@@ -7,6 +7,8 @@ publishes: the other periods of the part are carried forward from the latest rel
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,13 @@ from typing import Any
 import pandas as pd
 
 from .. import pipeline
-from ..errors import PublishError
+from ..errors import PublishError, ValidationFailed
 from ..extract import load_spec
 from ..publish.store import latest, read_frame
 from ..structure import load_registry
 from . import status
+
+log = logging.getLogger(__name__)
 
 STEPS = ("extract", "transform", "validate", "publish")
 
@@ -64,6 +68,18 @@ def restrict_periods(work: Path, spec_path: str | Path, store: Path, start: str 
 Periods = tuple[str | None, str | None]
 
 
+def _validate_logged(spec_path: str, work: Path, store: Path) -> dict[str, Any]:
+    """The validate step, with the report's summary and where its files are in the task log (also on errors)."""
+    try:
+        result = pipeline.step_validate(spec_path, work, store)
+    except ValidationFailed:
+        summary = json.loads((work / pipeline.SUMMARY).read_text())
+        log.error("%s\nreports: %s (HTML), %s (JSON)", summary["summary"], summary["html"], summary["json"])
+        raise
+    log.info("%s\nreports: %s (HTML), %s (JSON)", result["summary"], result["html"], result["json"])
+    return result
+
+
 def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: Periods = (None, None),
              run: dict | None = None) -> dict[str, Any]:
     """Run one step in the run's work folder (under the store); record a failure before re-raising it."""
@@ -79,7 +95,7 @@ def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: Per
                 result["carried_forward"] = restrict_periods(work, spec_path, store_path, *periods)
             return result
         if step == "validate":
-            return pipeline.step_validate(spec_path, work, store_path)
+            return _validate_logged(spec_path, work, store_path)
         if step == "publish":
             result = pipeline.step_publish(spec_path, work, store_path, run)
             status.record(store_path, part, "published" if result["new"] else "unchanged", step=step, run_id=run_id,

@@ -129,3 +129,23 @@ def test_a_period_range_rerun_takes_new_values_in_range_and_keeps_the_others(tmp
     assert victims.loc[y2, "OBS_VALUE"] == 99999  # revised in range
     assert victims.loc[y1, "OBS_VALUE"] != 99999  # out of range: the published value stays
     assert result["observations"] == len(frame)
+
+
+def test_the_validate_task_logs_the_report_summary(tmp_path: Path, caplog):
+    store, spec = tmp_path / "store", str(COUNTRIES / "kor" / "homicide.yaml")
+    for step in ("extract", "transform"):
+        steps.run_step(step, spec, str(store), "r1")
+    with caplog.at_level("INFO", logger="sdmx_publish.orchestrate.steps"):
+        result = steps.run_step("validate", spec, str(store), "r1")
+    assert "validation OK" in caplog.text and result["html"] in caplog.text
+    # errors: the summary is logged before the task fails
+    broken = tmp_path / "kor" / "homicide.yaml"
+    broken.parent.mkdir()
+    broken.write_text(Path(spec).read_text().replace("../../", f"{COUNTRIES.parent}/").replace(
+        "FREQ: A", "FREQ: Q"))
+    for step in ("extract", "transform"):
+        steps.run_step(step, str(broken), str(store), "r2")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="sdmx_publish.orchestrate.steps"), pytest.raises(Exception, match="validation"):
+        steps.run_step("validate", str(broken), str(store), "r2")
+    assert "validation FAILED" in caplog.text and "time.freq_mismatch" in caplog.text
