@@ -70,6 +70,8 @@ class DataStructure:
     time_dimension: str
     attributes: tuple[Attribute, ...]
     primary_measure: str = "OBS_VALUE"
+    #: concept of each component (dimensions, time, attributes, measure): id -> (scheme, concept id)
+    concepts: dict[str, tuple[Ref, str]] = field(default_factory=dict)
 
     @property
     def dimension_ids(self) -> list[str]:
@@ -115,6 +117,8 @@ class Flow:
     dsd: DataStructure
     codelists: dict[str, Codelist]  # component id -> codelist
     constraints: tuple[ContentConstraint, ...] = ()
+    #: component id -> name of its concept (for labels=both headers); components without one are absent
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

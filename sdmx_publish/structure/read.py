@@ -51,6 +51,18 @@ def _concept(component: etree._Element) -> str:
     return r.get("id", "") if r is not None else component.get("id", "")
 
 
+def _concept_refs(comps: etree._Element) -> dict[str, tuple[Ref, str]]:
+    """Component id -> (concept scheme, concept id), from each component's ConceptIdentity."""
+    out = {}
+    for el in comps.iter():
+        r = el.find("str:ConceptIdentity/Ref", NS) if el.get("id") else None
+        if r is not None and r.get("maintainableParentID"):
+            scheme = Ref(agency=r.get("agencyID", ""), id=r.get("maintainableParentID"),
+                         version=r.get("maintainableParentVersion", "1.0"))
+            out[el.get("id")] = (scheme, r.get("id", ""))
+    return out
+
+
 def read_codelist(el: etree._Element) -> Codelist:
     codes = {}
     for c in el.findall("str:Code", NS):
@@ -91,7 +103,7 @@ def read_dsd(el: etree._Element) -> DataStructure:
     return DataStructure(
         ref=_maint_ref(el), name=_name(el), dimensions=tuple(sorted(dims, key=lambda d: d.position)),
         time_dimension=td.get("id") if td is not None else "TIME_PERIOD", attributes=tuple(attrs),
-        primary_measure=pm.get("id") if pm is not None else "OBS_VALUE",
+        primary_measure=pm.get("id") if pm is not None else "OBS_VALUE", concepts=_concept_refs(comps),
     )
 
 
@@ -126,6 +138,8 @@ class Registry:
     dsds: dict[Ref, DataStructure] = field(default_factory=dict)
     dataflows: dict[Ref, Dataflow] = field(default_factory=dict)
     constraints: dict[Ref, ContentConstraint] = field(default_factory=dict)
+    #: concept scheme -> {concept id: name}
+    concepts: dict[Ref, dict[str, str]] = field(default_factory=dict)
     #: artefact ref -> file that defines it (the server serves structures from these)
     files: dict[Ref, Path] = field(default_factory=dict)
 
@@ -149,6 +163,7 @@ class Registry:
             self.files[df.ref] = path
         for el in structures.iterfind("str:Concepts/str:ConceptScheme", NS):
             self.files[_maint_ref(el)] = path
+            self.concepts[_maint_ref(el)] = {c.get("id"): _name(c) for c in el.findall("str:Concept", NS)}
         for el in structures.iterfind("str:Constraints/str:ContentConstraint", NS):
             cc = read_constraint(el)
             if cc is not None:
@@ -180,7 +195,9 @@ class Registry:
                                      fix=f"add the structure message defining it to {config.dsd_dir()}")
             codelists[comp.id] = cl
         constraints = tuple(c for c in self.constraints.values() if c.attached_to == df.ref)
-        return Flow(dataflow=df, dsd=dsd, codelists=codelists, constraints=constraints)
+        names = {cid: self.concepts[scheme][concept] for cid, (scheme, concept) in dsd.concepts.items()
+                 if concept in self.concepts.get(scheme, {})}
+        return Flow(dataflow=df, dsd=dsd, codelists=codelists, constraints=constraints, names=names)
 
 
 def _version_key(v: str) -> tuple[int, ...]:

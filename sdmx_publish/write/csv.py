@@ -1,4 +1,5 @@
-"""SDMX-CSV 1.0 and 2.0, with ``labels=id`` or ``labels=both`` (``code: name`` from codelists)."""
+"""SDMX-CSV 1.0 and 2.0, with ``labels=id`` or ``labels=both`` (``id: name`` headers from the concepts,
+``code: name`` cells from the codelists)."""
 
 from __future__ import annotations
 
@@ -43,9 +44,11 @@ def _rows(prep: Prepared, prefix: str) -> Iterator[str | bytes]:
 
 
 def _header(prep: Prepared, first: list[str]) -> str:
+    """Column ids; with labels=both ``id: name`` (the component's concept name), as SDMX-CSV says."""
     keys, obs_dim, attrs = _columns(prep)
-    names = [*first, *(c.id for c in keys), obs_dim.id, prep.measure.id, *(c.id for c in attrs)]
-    return ",".join(csv_escape(n) for n in names) + "\n"
+    ids = [*(c.id for c in keys), obs_dim.id, prep.measure.id, *(c.id for c in attrs)]
+    names = prep.flow.names if prep.options.labels == "both" else {}
+    return ",".join(csv_escape(n) for n in [*first, *(f"{i}: {names[i]}" if i in names else i for i in ids)]) + "\n"
 
 
 def csv10(prep: Prepared) -> Iterator[str | bytes]:

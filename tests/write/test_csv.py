@@ -65,7 +65,10 @@ def test_pandas_reads_values(sdg_flow: Flow) -> None:
 def test_labels_both_uses_codelist_names(sdg_flow: Flow) -> None:
     frame = sdg_frame()
     text = _write(frame, sdg_flow, Format.CSV10, labels="both")
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    header = text.split("\n", 1)[0].split(",")
+    assert header[:3] == ["DATAFLOW", "FREQ: Frequency of observation", "REPORTING_TYPE: Reporting type"]
+    assert "OBS_VALUE: Observation value" in header
+    rows = [{k.split(": ")[0]: v for k, v in r.items()} for r in csv.DictReader(io.StringIO(text, newline=""))]
     korea = next(r for r in rows if r["REF_AREA"].startswith("410"))
     assert korea["REF_AREA"] == "410: Republic of Korea"
     assert korea["FREQ"] == "A: Annual"
@@ -89,7 +92,8 @@ def test_dataonly_drops_attributes_and_keysonly_is_refused(sdg_flow: Flow) -> No
 def test_iccs_labels(iccs_flow: Flow) -> None:
     from .conftest import iccs_frame
     text = _write(iccs_frame(iccs_flow), iccs_flow, Format.CSV20, labels="both")
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert text.startswith("STRUCTURE,STRUCTURE_ID,ACTION,FREQ: Frequency of observation,")
+    rows = [{k.split(": ")[0]: v for k, v in r.items()} for r in csv.DictReader(io.StringIO(text, newline=""))]
     names = iccs_flow.codelists["ICCS"].codes
     for r in rows:
         code, name = r["ICCS"].split(": ", 1)
