@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import config
+from .. import reference
 from ..errors import InputError
 from .sdg import SDG_COLUMNS
 
@@ -38,7 +38,7 @@ KEY = ["REGION", "SERIES", "SEX", "AGE", "TIME_PERIOD", "UNIT_MEASURE"]
 @lru_cache(maxsize=1)
 def membership() -> pd.DataFrame:
     """``REGION``, ``REF_AREA``: every Asia-Pacific region code with its member countries (M49 codes)."""
-    m49 = pd.read_csv(config.reference_dir() / "m49.csv", dtype=str, encoding="utf-8-sig")
+    m49 = reference.m49()
     m49 = m49[m49["Region Code"].isin(ASIA_PACIFIC)]
     parts = [m49[["Region Code", "M49 Code"]].set_axis(["REGION", "REF_AREA"], axis=1),
              m49[["Sub-region Code", "M49 Code"]].set_axis(["REGION", "REF_AREA"], axis=1)]

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .. import config
+from .. import config, reference
 from ..errors import PublishError, SpecError
 
 COUNTRY_FILE = "country.yaml"
@@ -92,8 +91,7 @@ class Catalog:
 
 @lru_cache(maxsize=1)
 def m49_codes() -> frozenset[str]:
-    table = pd.read_csv(config.reference_dir() / "m49.csv", dtype=str, usecols=["M49 Code"])
-    return frozenset(table["M49 Code"].dropna())
+    return frozenset(reference.m49()["M49 Code"].dropna())
 
 
 def specs_dirs() -> list[Path]:

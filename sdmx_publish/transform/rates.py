@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .. import config
+from .. import config, reference
 from ..errors import SpecError
 from ..extract.spec import Spec
 from ..structure import Flow
@@ -54,7 +54,7 @@ def m49_population() -> pd.DataFrame:
     """Bundled World Bank population by M49 code (``REF_AREA``), year and ``POPULATION``."""
     ref = config.reference_dir()
     pop = pd.read_csv(ref / "population.csv", dtype={"Year": str})
-    m49 = pd.read_csv(ref / "m49.csv", dtype=str, encoding="utf-8-sig")[["ISO-alpha3 Code", "M49 Code"]]
+    m49 = reference.m49()[["ISO-alpha3 Code", "M49 Code"]]
     pop = pop.merge(m49, left_on="Country Code", right_on="ISO-alpha3 Code")
     return pop.rename(columns={"M49 Code": "REF_AREA", "Year": "TIME_PERIOD", "Value": "POPULATION"})[
         ["REF_AREA", "TIME_PERIOD", "POPULATION"]]
