@@ -7,7 +7,7 @@ malformed correspondence tables fail here with the spec file, the key and the fi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -148,25 +148,33 @@ class Spec(_Strict):
         return p if p.is_absolute() or self.path is None else (self.path.parent / p)
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read and check a spec; raise :class:`SpecError` naming the file, the key and the fix."""
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError("spec file not found", where=str(path), fix="check the path")
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: Path, model: type[M], *, extra: dict | None = None, example: str) -> M:
+    """Read a YAML mapping into ``model``; a :class:`SpecError` names the file, the key and the fix."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise SpecError(f"not valid YAML: {e}", where=str(path), fix="fix the YAML syntax") from None
     if not isinstance(data, dict):
-        raise SpecError("a spec must be a YAML mapping", where=str(path), fix="see examples/*/*.yaml")
+        raise SpecError("the file must be a YAML mapping", where=str(path), fix=f"see {example}")
     try:
-        spec = Spec.model_validate({**data, "path": path.resolve()})
+        return model.model_validate({**data, **(extra or {})})
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         fix = {"extra_forbidden": f"remove or correct `{key}` (unknown key; check its spelling)",
-               "missing": f"add `{key}`"}.get(err["type"], f"correct `{key}`")
+               "missing": f"add `{key}`"}.get(err["type"], f"correct `{key}` (see {example})")
         raise SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix=fix) from None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and check a spec; raise :class:`SpecError` naming the file, the key and the fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError("spec file not found", where=str(path), fix="check the path")
+    spec = load_yaml_model(path, Spec, extra={"path": path.resolve()}, example="examples/*/*.yaml")
     check_files(spec)
     return spec
 

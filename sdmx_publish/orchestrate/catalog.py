@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import config, reference
-from ..errors import PublishError, SpecError
+from ..errors import PublishError
+from ..extract.spec import load_yaml_model
 
 COUNTRY_FILE = "country.yaml"
 #: environment variable naming the specs folders (separated by ``os.pathsep``)
@@ -114,15 +114,7 @@ def load_country(folder: Path) -> Country:
     path = folder / COUNTRY_FILE
     if not path.is_file():
         return Country(name=folder.name)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Country.model_validate(data)
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise SpecError(f"not valid YAML: {e}", where=str(path), fix="fix the YAML syntax") from None
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix="see countries/kor/country.yaml") from None
+    return load_yaml_model(path, Country, example="countries/kor/country.yaml")
 
 
 def load_source(spec_path: Path, owner: str, country: Country) -> Source:
