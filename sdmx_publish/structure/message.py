@@ -13,6 +13,7 @@ from typing import Iterable
 
 from lxml import etree
 
+from .. import xmlsafe
 from .read import NS, Registry
 from .model import Flow, Ref
 
@@ -87,7 +88,6 @@ _TREES: dict[str, etree._ElementTree] = {}
 
 def _tree(path: str) -> etree._ElementTree:
     if path not in _TREES:
-        from .. import xmlsafe
         _TREES[path] = xmlsafe.parse(path)
     return _TREES[path]
 
