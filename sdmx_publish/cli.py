@@ -15,6 +15,7 @@ from .errors import PublishError
 EPILOG = """examples:
   sdmx-publish demo --store releases          publish the bundled examples
   sdmx-publish run examples/unodc/homicide.yaml --store releases
+  sdmx-publish run countries/kor/homicide.yaml --start-period 2018 --end-period 2019   rerun two years
   sdmx-publish validate examples/unodc/homicide.yaml --report-dir report
   sdmx-publish regional --store releases      SDG 16 series and regional aggregates from DF_ICCS
   sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
@@ -35,12 +36,15 @@ def _progress(spec: str):
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
+    periods = (getattr(args, "start_period", None), getattr(args, "end_period", None))
     for spec in args.spec:
-        result = run(spec, args.store, progress=_progress(spec))
+        result = run(spec, args.store, periods=periods, progress=_progress(spec))
         state = "published" if result["new"] else "unchanged, latest release kept"
+        carried = (f"\n  periods outside {periods[0] or '..'} to {periods[1] or '..'}: {result['carried_forward']} "
+                   "observations carried forward from the latest release" if "carried_forward" in result else "")
         print(f"{result['dataflow']}: release {result['release_id']} ({result['observations']} observations, {state})"
               f"\n  {result['path']}\n  validation: {result['validation']['errors']} errors, "
-              f"{result['validation']['warnings']} warnings")
+              f"{result['validation']['warnings']} warnings{carried}")
     return 0
 
 
@@ -126,6 +130,9 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="extract, transform, validate and publish one or more source specs")
     r.add_argument("spec", nargs="+", help="source spec YAML file(s)")
     r.add_argument("--store", help=store_help)
+    r.add_argument("--start-period", help="rerun from this period (e.g. 2015, 2015-Q1): only the periods in range "
+                   "are taken from the source, the others carried forward from the latest release")
+    r.add_argument("--end-period", help="rerun up to this period (inclusive); see --start-period")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="validate a source spec's data without publishing; exit 1 on errors")

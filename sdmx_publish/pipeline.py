@@ -4,6 +4,10 @@ The CLI runs the steps one after the other; the Airflow DAGs run each as a task 
 land on different workers: everything between steps is a file under the run's work folder, and
 XCom carries only these paths and small summaries). Every step is idempotent for a given
 work folder.
+
+A run may restrict the periods it publishes (``periods=(start, end)``, a backfill or rerun): only
+those periods are taken from the source, the part's other periods are carried forward unchanged
+from the latest release.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from . import config
 from .errors import ValidationFailed
 from .extract import extract, load_spec
 from .extract.readers import sha256_of
+from .periods import in_range
 from .publish import publish
 from .publish.store import latest, read_frame
 from .structure import Flow, load_registry
@@ -29,6 +34,10 @@ from .validate.unmapped import with_unmapped
 
 RAW, FRAME, VALIDATED, TRANSFORM = "raw.pkl", "frame.pkl", "validated.pkl", "transform.json"
 REPORT, SUMMARY = "validation.json", "validation-summary.json"
+
+#: a period range to rerun, ``(start, end)``, either open (None); ``(None, None)`` is every period
+Periods = tuple[str | None, str | None]
+ALL_PERIODS: Periods = (None, None)
 
 
 def part_id(spec_path: str | Path) -> str:
@@ -64,14 +73,39 @@ def step_extract(spec_path: str | Path, work: Path) -> dict[str, Any]:
     return {"raw": str(work / RAW), "rows": len(raw), "dataflow": flow.id}
 
 
-def step_transform(spec_path: str | Path, work: Path) -> dict[str, Any]:
-    """Map ``raw.pkl`` onto the dataflow into ``frame.pkl``; write the transform report."""
+def step_transform(spec_path: str | Path, work: Path, store: Path | None = None,
+                   periods: Periods = ALL_PERIODS) -> dict[str, Any]:
+    """Map ``raw.pkl`` onto the dataflow into ``frame.pkl``; write the transform report.
+
+    With a period range, the frame keeps only those periods and the part's others come from the
+    latest release in ``store`` (``carried_forward`` says how many observations).
+    """
     spec, _, flow = _flow(spec_path)
     frame, report = transform(pd.read_pickle(work / RAW), spec, flow)
+    result: dict[str, Any] = {}
+    if any(periods):
+        frame, result["carried_forward"] = _carry_forward(frame, flow, spec_path, config.store_dir(store), periods)
     frame.to_pickle(work / FRAME)
     (work / TRANSFORM).write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
     return {"frame": str(work / FRAME), "observations": len(frame), "unmapped": len(report.unmapped),
-            "excluded_rows": sum(e["rows"] for e in report.excluded)}
+            "excluded_rows": sum(e["rows"] for e in report.excluded), **result}
+
+
+def _carry_forward(frame: pd.DataFrame, flow: Flow, spec_path: str | Path, store: Path,
+                   periods: Periods) -> tuple[pd.DataFrame, int]:
+    """The new frame's periods in range plus the latest release's observations of this part outside it."""
+    frame = frame[in_range(frame["TIME_PERIOD"], *periods)]
+    release = latest(store, flow.dataflow.ref.agency, flow.id)
+    part = part_id(spec_path)
+    old = read_frame(release, part) if release else pd.DataFrame()
+    if not len(old):
+        return frame, 0
+    kept = old[~in_range(old["TIME_PERIOD"], *periods)].copy()
+    text = [c for c in kept.columns if c != "OBS_VALUE"]
+    kept[text] = kept[text].replace("", None)  # the CSV writes an absent attribute as an empty cell
+    kept = kept.assign(_source=str(release.path / "parts" / f"{part}.csv"),  # type: ignore[union-attr]
+                       _row=kept.index.to_numpy() + 2, _column="OBS_VALUE", _value_raw=kept["OBS_VALUE"].astype(str))
+    return pd.concat([frame, kept], ignore_index=True), len(kept)
 
 
 def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
@@ -127,14 +161,15 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
 
 
 def run(spec_path: str | Path, store: str | Path | None = None, *, run_id: str = "cli",
-        progress: Any = None) -> dict[str, Any]:
+        periods: Periods = ALL_PERIODS, progress: Any = None) -> dict[str, Any]:
     """All four steps for one spec; the work folder is removed after a publication."""
     store = config.store_dir(store)
     work = work_dir(store, spec_path, run_id)
     say = progress or (lambda msg: None)
     say("extract"); step_extract(spec_path, work)
-    say("transform"); step_transform(spec_path, work)
+    say("transform"); transformed = step_transform(spec_path, work, store, periods)
     say("validate"); validation = step_validate(spec_path, work, store)  # on errors the work folder stays, with the reports
     say("publish"); result = step_publish(spec_path, work, store, {"by": run_id})
     shutil.rmtree(work, ignore_errors=True)
-    return {**result, "validation": validation}
+    carried = {"carried_forward": transformed["carried_forward"]} if "carried_forward" in transformed else {}
+    return {**result, "validation": validation, **carried}

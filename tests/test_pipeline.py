@@ -13,7 +13,7 @@ import sdmx
 import yaml
 
 from sdmx_publish.cli import demo_specs, main
-from sdmx_publish.publish.store import latest, releases
+from sdmx_publish.publish.store import latest, read_frame, releases
 from sdmx_publish.schemas import validate_xml
 
 from .conftest import EXAMPLES
@@ -78,6 +78,30 @@ def test_rerun_with_same_inputs_makes_no_new_release(demo_store, capsys):
     assert main(["run", str(EXAMPLES / "kostat" / "unsentenced.yaml"), "--store", str(demo_store)]) == 0
     assert "unchanged" in capsys.readouterr().out
     assert releases(demo_store, "CCJS", "DF_SDG_16_CRIME") == before
+
+
+def test_a_period_range_rerun_from_the_cli_takes_only_those_periods(tmp_path, capsys):
+    """The source revises two years; ``run --start-period/--end-period`` publishes one revision only."""
+    store = tmp_path / "store"
+    spec = _copy_example(tmp_path, "unsentenced.yaml")
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    _edit_csv(spec, "2011,31.2", "2011,35.5")
+    _edit_csv(spec, "2012,31.2", "2012,36.6")
+    capsys.readouterr()
+    assert main(["run", str(spec), "--store", str(store), "--start-period", "2012", "--end-period", "2012"]) == 0
+    out = capsys.readouterr().out
+    frame = read_frame(latest(store, "CCJS", "DF_SDG_16_CRIME"), "kostat_unsentenced").set_index("TIME_PERIOD")
+    assert frame.loc["2012", "OBS_VALUE"] == 36.6  # in range: revised
+    assert frame.loc["2011", "OBS_VALUE"] == 31.2  # outside: carried forward
+    assert f"{len(frame) - 1} observations carried forward" in out
+
+
+def test_a_bad_period_bound_is_a_clear_error(tmp_path, capsys):
+    spec = EXAMPLES / "kostat" / "unsentenced.yaml"
+    assert main(["run", str(spec), "--store", str(tmp_path), "--start-period", "2012Q1"]) == 2
+    err = capsys.readouterr().err
+    assert "start period '2012Q1' is not an SDMX time period" in err and "2015-Q3" in err
+    assert latest(tmp_path, "CCJS", "DF_SDG_16_CRIME") is None
 
 
 def _copy_example(tmp_path: Path, name: str) -> Path:

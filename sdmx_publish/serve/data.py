@@ -16,14 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ..formats import STRUCTURE_ML21
+from ..periods import bounds
 from ..structure.message import structure_message
-from .convert import convert
 from ..structure.model import Flow
 from ..structure.read import NS
 from .catalog import Catalog
+from .convert import convert
 from .http import cache_headers, etag, not_modified
 from .negotiate import Choice, negotiate_data, negotiate_structure
-from .periods import bounds
 from .query import DataQuery, FlowRef, QueryError, parse_v1, parse_v2
 from .select import key_mask, select
 from .store import Release

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Literal, Mapping
 
 from ..errors import PublishError
-from .periods import parse_bound
+from ..periods import parse_bound
 
 #: longest key (characters) and most codes per dimension we accept before answering 413
 MAX_KEY_CHARS = 4000

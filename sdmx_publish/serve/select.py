@@ -14,8 +14,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..periods import bounds, overlapping, parse_bound
 from ..structure.model import DataStructure
-from .periods import bounds, parse_bound
 from .query import Condition, DataQuery, QueryError
 
 
@@ -158,18 +158,7 @@ def _filter_mask(frame: pd.DataFrame, q: DataQuery, time_dim: str) -> np.ndarray
 def _period_mask(frame: pd.DataFrame, q: DataQuery, time_dim: str) -> np.ndarray | None:
     if q.start is None and q.end is None:
         return None
-    lo = parse_bound(q.start) if q.start else None
-    hi = parse_bound(q.end) if q.end else None
-
-    def test(cats: pd.Index) -> np.ndarray:
-        s, e = bounds(cats)
-        ok = ~np.isnat(s)
-        if lo is not None:
-            ok &= e > np.datetime64(lo[0], "D")
-        if hi is not None:
-            ok &= s < np.datetime64(hi[1], "D")
-        return ok
-    return _lut(frame[time_dim], test)
+    return _lut(frame[time_dim], lambda cats: overlapping(cats, q.start, q.end))
 
 
 def check_components(q: DataQuery, dsd: DataStructure) -> None:

@@ -59,15 +59,6 @@ def test_missing_specs_folder_is_reported(tmp_path: Path):
     assert catalog.sources == [] and "specs folder not found" in catalog.problems[0].message
 
 
-def test_in_range_compares_at_the_precision_of_each_bound():
-    periods = pd.Series(["2014", "2015", "2018-Q3", "2018-12", "2019"])
-    assert steps.in_range(periods, "2015", "2018").tolist() == [False, True, True, True, False]
-    assert steps.in_range(periods, None, "2014").tolist() == [True, False, False, False, False]
-    quarters = pd.Series(["2018-Q3", "2018-Q4", "2019-Q1"])
-    assert steps.in_range(quarters, "2018-Q4", None).tolist() == [False, True, True]
-    assert steps.in_range(quarters, "2018", "2018").tolist() == [True, True, False]
-
-
 def _run(spec: str, store: Path, run_id: str, periods=(None, None)) -> dict:
     for step in steps.STEPS[:-1]:
         steps.run_step(step, spec, str(store), run_id, periods=periods)

@@ -1,4 +1,5 @@
-"""SDMX time periods as day intervals, for ``startPeriod``/``endPeriod`` and ``c[TIME_PERIOD]`` filters.
+"""SDMX time periods as day intervals: the REST API's ``startPeriod``/``endPeriod`` and
+``c[TIME_PERIOD]`` filters, and the period range of a rerun.
 
 A period string (``2021``, ``2021-S2``, ``2021-Q3``, ``2021-M07``, ``2021-07``, ``2021-W05``,
 ``2021-D032``, ``2021-07-15``, ``2021-07-15T10:00:00``) maps to ``[start, end)`` in days. Frames
@@ -12,6 +13,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+
+from .errors import PublishError
 
 _PERIOD = re.compile(
     r"^(?P<y>\d{4})(?:"
@@ -77,3 +80,33 @@ def bounds(periods: pd.Index) -> tuple[np.ndarray, np.ndarray]:
         if b is not None:
             starts[i], ends[i] = b
     return starts, ends
+
+
+def overlapping(periods: pd.Index, start: str | None, end: str | None) -> np.ndarray:
+    """Which distinct periods overlap ``start``..``end`` (each bound a period, inclusive, either open).
+
+    ``2018-Q3`` is within ``2015``..``2018``; ``2018`` is within ``2018-Q4``..; an unparsable period
+    never is. Bounds must be valid periods (see :func:`check_bound`).
+    """
+    s, e = bounds(periods)
+    ok = ~np.isnat(s)
+    if start:
+        ok &= e > np.datetime64(check_bound(start, "start")[0], "D")
+    if end:
+        ok &= s < np.datetime64(check_bound(end, "end")[1], "D")
+    return ok
+
+
+def in_range(values: pd.Series, start: str | None, end: str | None) -> np.ndarray:
+    """Per row, whether its period overlaps ``start``..``end``; computed once per distinct period."""
+    codes, distinct = pd.factorize(values.astype(str))
+    return overlapping(pd.Index(distinct), start, end)[codes]
+
+
+def check_bound(text: str, which: str) -> tuple[date, date]:
+    """The interval of a range bound, or an :class:`InputError` saying what a period looks like."""
+    b = parse_bound(text)
+    if b is None:
+        raise PublishError(f"{which} period {text!r} is not an SDMX time period",
+                         fix="use e.g. 2015, 2015-S1, 2015-Q3, 2015-07, 2015-W05 or 2015-07-15")
+    return b

@@ -1,0 +1,32 @@
+"""A rerun's period range: which observations' periods overlap it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdmx_publish.errors import PublishError
+from sdmx_publish.periods import in_range
+
+
+def test_in_range_compares_whole_periods():
+    periods = pd.Series(["2014", "2015", "2018-Q3", "2018-12", "2019"])
+    assert in_range(periods, "2015", "2018").tolist() == [False, True, True, True, False]
+    assert in_range(periods, None, "2014").tolist() == [True, False, False, False, False]
+    quarters = pd.Series(["2018-Q3", "2018-Q4", "2019-Q1"])
+    assert in_range(quarters, "2018-Q4", None).tolist() == [False, True, True]
+    assert in_range(quarters, "2018", "2018").tolist() == [True, True, False]
+    # a year overlaps a range that starts inside it; a month bound is a month, not a prefix
+    assert in_range(pd.Series(["2018", "2017"]), "2018-Q4", None).tolist() == [True, False]
+    assert in_range(pd.Series(["2018-M11", "2018-12", "2019-01"]), "2018-12", "2018-12").tolist() == [False, True, False]
+
+
+def test_unparsable_periods_are_never_in_range():
+    assert in_range(pd.Series(["2018", "n/a"]), "2000", None).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("bound", ["2012Q1", "12", "2012-13", "last year"])
+def test_a_bad_bound_says_what_a_period_looks_like(bound):
+    with pytest.raises(PublishError, match="is not an SDMX time period") as e:
+        in_range(pd.Series(["2018"]), bound, None)
+    assert "2015-Q3" in e.value.message()
