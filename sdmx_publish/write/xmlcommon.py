@@ -39,24 +39,26 @@ def ss_namespace(flow: Flow, options: WriteOptions) -> str:
 
 
 def header(flow: Flow, options: WriteOptions, *, version: str = "2.1", namespace: str | None = None) -> str:
-    """``<message:Header>``: ID, Test, Prepared, Sender and the Structure with the DSD reference."""
+    """``<message:Header>``: ID, Test, Prepared, Sender and the Structure: the dataflow the data are
+    reported against (``StructureUsage``), as SDMX REST services answer a dataflow query; the DSD is
+    reachable from it and named by the structure-specific ``namespace``."""
     mid = options.message_id or "IREF" + uuid.uuid4().hex[:16].upper()
     prepared = (options.prepared or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    dsd = flow.dsd.ref
+    df = flow.dataflow.ref
     obs = ALL_DIMENSIONS if options.flat else options.dimension_at_observation
     ns_attr = f' namespace="{xml_escape(namespace)}"' if namespace else ""
     if version == "2.1":
-        ref = (f'<common:Structure><Ref agencyID="{xml_escape(dsd.agency)}" id="{xml_escape(dsd.id)}"'
-               f' version="{xml_escape(dsd.version)}"/></common:Structure>')
+        ref = (f'<common:StructureUsage><Ref agencyID="{xml_escape(df.agency)}" id="{xml_escape(df.id)}"'
+               f' version="{xml_escape(df.version)}" class="Dataflow" package="datastructure"/></common:StructureUsage>')
     else:
-        ref = f"<common:Structure>{xml_escape(urn(DSD_URN, dsd))}</common:Structure>"
+        ref = f"<common:StructureUsage>{xml_escape(urn(DATAFLOW_URN, df))}</common:StructureUsage>"
     return (
         "<message:Header>\n"
         f"<message:ID>{xml_escape(mid)}</message:ID>\n"
         f"<message:Test>{'true' if options.test else 'false'}</message:Test>\n"
         f"<message:Prepared>{prepared.strftime('%Y-%m-%dT%H:%M:%SZ')}</message:Prepared>\n"
         f'<message:Sender id="{xml_escape(options.sender)}"/>\n'
-        f'<message:Structure structureID="{structure_id(dsd)}"{ns_attr} dimensionAtObservation="{obs}">'
+        f'<message:Structure structureID="{structure_id(flow.dsd.ref)}"{ns_attr} dimensionAtObservation="{obs}">'
         f"{ref}</message:Structure>\n"
         "</message:Header>\n"
     )

@@ -60,7 +60,10 @@ def test_header(sdg_flow: Flow) -> None:
     assert "<message:Prepared>2026-11-27T00:00:00Z</message:Prepared>" in text
     assert '<message:Sender id="KOSTAT"/>' in text
     assert 'dimensionAtObservation="TIME_PERIOD"' in text
-    assert '<Ref agencyID="IAEG-SDGs" id="SDG" version="1.14"/>' in text
+    # the dataflow the data are reported against; the DSD through the structure-specific namespace
+    assert ('<common:StructureUsage><Ref agencyID="CCJS" id="DF_SDG_16_CRIME" version="1.0" class="Dataflow"'
+            ' package="datastructure"/>') in text
+    assert 'namespace="urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=IAEG-SDGs:SDG(1.14)' in text
 
 
 def test_write_to_path_returns_bytes(sdg_flow: Flow, tmp_path: Path) -> None:

@@ -57,6 +57,9 @@ def test_sdmx1_reads_back_exactly(flow_id: str, fmt: Format, obs: str, tmp_path:
     if fmt is not Format.CSV20:
         assert msg.header.sender.id == "CCJS"
         assert str(msg.header.test).lower() == "false" or msg.header.test is False
+        # the header names the dataflow; sdmx1 attaches the DSD it was given to it
+        assert (msg.dataflow.id, msg.dataflow.maintainer.id) == (flow.id, flow.dataflow.ref.agency)
+        assert msg.dataflow.structure.id == flow.dsd.ref.id
 
 
 def test_series_attributes_sit_on_series(tmp_path: Path) -> None:
