@@ -22,7 +22,8 @@ EPILOG = """examples:
   sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
 
 environment: SDMX_PUBLISH_STORE (default ./releases), SDMX_PUBLISH_AGENCY (default CCJS),
-SDMX_PUBLISH_DSD_DIR (default the bundled dsd/)."""
+SDMX_PUBLISH_DSD_DIR (default the bundled dsd/), SDMX_PUBLISH_POPULATION (default the bundled
+World Bank population)."""
 
 
 def _progress(spec: str):
@@ -95,7 +96,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_regional(args: argparse.Namespace) -> int:
     from .derive.regional import publish_regional
 
-    result = publish_regional(config.store_dir(args.store), threshold=args.threshold, impute=args.impute)
+    result = publish_regional(config.store_dir(args.store), threshold=args.threshold, impute=args.impute,
+                              population=config.population_file(args.population))
     state = "published" if result["new"] else "unchanged, latest release kept"
     print(f"{result['dataflow']}: release {result['release_id']} ({state}) from {result['source_release']}\n"
           f"  national: {result['national']} derived ({result['withheld_national']} left to national sources), "
@@ -150,6 +152,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--threshold", type=float, default=0.5,
                    help="minimum share of a region's population with data (default: %(default)s)")
     g.add_argument("--impute", action="store_true", help="scale counts up to the whole region (flagged I)")
+    g.add_argument("--population", help="population CSV for rates and weights: REF_AREA,TIME_PERIOD,POPULATION or "
+                   "the UN WPP TotalPopulationBySex file (default: $SDMX_PUBLISH_POPULATION or the bundled "
+                   "World Bank table)")
     g.set_defaults(func=cmd_regional)
 
     s = sub.add_parser("structures", help="rebuild our own SDMX structures into dsd/")

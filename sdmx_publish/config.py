@@ -27,6 +27,13 @@ def store_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get("SDMX_PUBLISH_STORE", DEFAULT_STORE)).resolve()
 
 
+def population_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """Population table for derived SDG rates and regional weights: ``--population``, else
+    ``SDMX_PUBLISH_POPULATION``, else None (the bundled World Bank table)."""
+    value = explicit or os.environ.get("SDMX_PUBLISH_POPULATION")
+    return Path(value).resolve() if value else None
+
+
 def dsd_dir() -> Path:
     """Folder of SDMX-ML structure messages: ``SDMX_PUBLISH_DSD_DIR`` or the bundled ``dsd/``."""
     return Path(os.environ.get("SDMX_PUBLISH_DSD_DIR", ROOT / "dsd"))

@@ -20,8 +20,9 @@ import pandas as pd
 from ..errors import NotFound
 from ..pipeline import REPORT, validate_into
 from ..publish import latest, publish, read_frame
+from ..publish.store import sha256_file
 from ..structure import load_registry
-from ..transform.rates import m49_population
+from ..transform.rates import m49_population, read_population
 from .aggregate import aggregate
 from .sdg import derive_sdg, lineage
 
@@ -41,8 +42,19 @@ def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.
     return held, (mine if not mine.empty else None)
 
 
-def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, impute: bool = False) -> dict[str, Any]:
+def _population_source(path: Path | None) -> dict[str, str]:
+    """Which population table the rates and weights used, for the manifest."""
+    if path is None:
+        return {"table": "bundled reference/population.csv (World Bank SP.POP.TOTL)"}
+    return {"table": str(path), "sha256": sha256_file(Path(path))}
+
+
+def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, impute: bool = False,
+                     population: Path | None = None) -> dict[str, Any]:
     """Derive national and regional SDG 16 series from the latest ICCS release and publish them.
+
+    ``population`` (a file, see :func:`read_population`) divides the rates and weighs the regions;
+    by default the bundled World Bank table.
 
     Returns the release id, whether it is new, counts of national/regional/withheld observations,
     and the source release. Raises :class:`NotFound` without an ICCS release and
@@ -57,9 +69,9 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
         raise NotFound(f"no release of {iccs_flow.dataflow.ref} in the store", where=str(store),
                        fix="publish national ICCS data first, e.g. `sdmx-publish run examples/unodc/homicide.yaml`")
     lineage_text = f"{iccs_flow.dataflow.ref} release {source.id}"
-    population = m49_population()
-    national = derive_sdg(read_frame(source), population, source=lineage_text)
-    regional, coverage = aggregate(national, population, threshold=threshold, impute=impute)
+    table = read_population(population) if population else m49_population()
+    national = derive_sdg(read_frame(source), table, source=lineage_text)
+    regional, coverage = aggregate(national, table, threshold=threshold, impute=impute)
     key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
     held, previous = _others(store, agency, key)
     clash = national[key].merge(held.assign(__held=True), on=key, how="left")["__held"].eq(True).to_numpy()
@@ -71,6 +83,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     published = coverage[coverage["published"]]
     derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},
                   "rules": lineage(national), "threshold": threshold, "impute": impute,
+                  "population": _population_source(population),
                   "withheld_national": int(clash.sum()),
                   "coverage": json.loads(coverage.to_json(orient="records"))}
     release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,

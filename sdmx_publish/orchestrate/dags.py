@@ -146,7 +146,7 @@ def regional_dag(catalog: Catalog) -> DAG:
             from ..derive.regional import publish_regional
 
             try:
-                return publish_regional(config.store_dir())
+                return publish_regional(config.store_dir(), population=config.population_file())
             except PublishError as e:
                 raise AirflowFailException(e.message()) from e
 

@@ -73,3 +73,58 @@ def test_rerun_is_idempotent(store, result):
 def test_no_iccs_release(tmp_path):
     with pytest.raises(NotFound, match="no release"):
         publish_regional(tmp_path)
+
+
+def _unodc_denominators_as_wpp(homicide_iccs: pd.DataFrame, path) -> pd.DataFrame:
+    """UNODC's own denominators (count / rate x 100,000), written in the UN WPP file layout
+    (LocID, Time, PopTotal in thousands, one row per variant); returns UNODC's rates."""
+    totals = homicide_iccs[homicide_iccs["INDICATOR"].eq("VICTIMS") & homicide_iccs["ICCS"].eq("0101")
+                           & homicide_iccs["SEX"].eq("_T") & homicide_iccs["AGE"].eq("_T")
+                           & homicide_iccs["VIC_PERP_REL"].eq("_T") & homicide_iccs["SIT_CONTEXT"].eq("_T")]
+    wide = totals.pivot_table(index=["REF_AREA", "TIME_PERIOD"], columns="UNIT_MEASURE", values="OBS_VALUE")
+    wide = wide[wide["PER_100000_POP"] > 0].dropna().reset_index()
+    thousands = wide["NUMBER"] / wide["PER_100000_POP"] * 100_000 / 1000
+    wpp = pd.DataFrame({"LocID": wide["REF_AREA"].astype(int), "Location": "x", "VarID": 2, "Variant": "Medium",
+                        "Time": wide["TIME_PERIOD"], "PopTotal": thousands})
+    high = wpp.assign(VarID=3, Variant="High", PopTotal=thousands * 2)  # another variant: must be ignored
+    pd.concat([wpp, high]).to_csv(path, index=False)
+    return wide.rename(columns={"PER_100000_POP": "unodc"})[["REF_AREA", "TIME_PERIOD", "unodc"]]
+
+
+def test_with_a_un_population_file_the_rates_are_unodcs(tmp_path, homicide_iccs, capsys):
+    """`regional --population` with a WPP-layout file: the only difference from UNODC's published rates
+    was the denominator; with UNODC's own, every country-year agrees (docs/regional.md)."""
+    from sdmx_publish.cli import main
+
+    store, wpp = tmp_path / "store", tmp_path / "WPP_TotalPopulationBySex.csv"
+    unodc = _unodc_denominators_as_wpp(homicide_iccs, wpp)
+    pipeline.run(EXAMPLES / "unodc" / "homicide.yaml", store)
+    assert main(["regional", "--store", str(store), "--population", str(wpp)]) == 0
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    ours = read_frame(release, PART)
+    ours = ours[ours["SERIES"].eq("VC_IHR_PSRC") & ours["REPORTING_TYPE"].eq("N")]
+    both = ours.merge(unodc, on=["REF_AREA", "TIME_PERIOD"], validate="one_to_one")
+    assert len(both) == len(unodc) > 1100
+    assert ((both["OBS_VALUE"] / both["unodc"] - 1).abs() <= 0.03).all()
+    assert release.manifest["derivation"]["population"]["table"] == str(wpp.resolve())
+    assert len(release.manifest["derivation"]["population"]["sha256"]) == 64
+
+
+def test_population_file_formats(tmp_path):
+    from sdmx_publish.errors import InputError
+    from sdmx_publish.transform.rates import read_population
+
+    own = tmp_path / "own.csv"
+    own.write_text("REF_AREA,TIME_PERIOD,POPULATION,note\n410,2020,51836239,x\n4,2020,38928341,y\n")
+    assert read_population(own).to_dict("list") == {"REF_AREA": ["410", "4"], "TIME_PERIOD": ["2020", "2020"],
+                                                    "POPULATION": [51836239, 38928341]}
+    wpp = tmp_path / "wpp.csv"
+    wpp.write_text("LocID,Location,VarID,Variant,Time,PopTotal\n4,Afghanistan,2,Medium,2020,38928.341\n"
+                   "4,Afghanistan,3,High,2020,39000\n")
+    assert read_population(wpp).to_dict("list") == {"REF_AREA": ["4"], "TIME_PERIOD": ["2020"],
+                                                    "POPULATION": [38928341.0]}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Country,Year,Value\nKOR,2020,1\n")
+    with pytest.raises(InputError, match=r"columns \['Country', 'Year', 'Value'\]") as e:
+        read_population(bad)
+    assert "REF_AREA" in e.value.message() and "LocID" in e.value.message()
