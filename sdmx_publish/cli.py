@@ -88,7 +88,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if release:
                 m = release.manifest
                 print(f"  {agency_dir.name}:{flow_dir.name}  {m['observations']} observations from "
-                      f"{len(m['parts'])} sources ({', '.join(m['parts'])})\n    {release.path}")
+                      f"{len(m['parts'])} source{'s' if len(m['parts']) != 1 else ''} ({', '.join(m['parts'])})"
+                      f"\n    {release.path}")
     print(f"\nServe them over the SDMX REST API: sdmx-publish serve --store {store}")
     return 0
 
