@@ -38,6 +38,14 @@ def test_demo_publishes_every_bundled_example(demo_store, capsys):
         assert m["validation"]["errors"] == 0 and m["sources"][0]["sha256"]
         parts = [f for f in m["files"] if f["format"] == "sdmx-csv-1.0-part"]
         assert sum(f["observations"] for f in parts) == m["observations"]
+        # every part says which release's validation report covers it; that report exists
+        assert list(m["part_validation"]) == m["parts"]
+        assert m["part_validation"][m["part"]] == {"release_id": release.id, "errors": 0,
+                                                   "warnings": m["validation"]["warnings"]}
+        for entry in m["part_validation"].values():
+            report = release.path.parent / entry["release_id"] / "validation.json"
+            assert report.is_file() and entry["errors"] == 0
+    assert len({e["release_id"] for e in iccs.manifest["part_validation"].values()}) == 3  # one release each
 
 
 @pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])

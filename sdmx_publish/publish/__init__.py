@@ -105,6 +105,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
                 "sources": sources or [],
                 "validation": {"errors": validation["errors"], "warnings": validation["warnings"],
                                "report": "validation.json" if report_file else None} if validation else None,
+                "part_validation": _part_validation(previous, part, parts, release_id, validation),
                 "revisions": (validation or {}).get("revisions"),
                 **(extra or {}),
             }
@@ -113,6 +114,17 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         except BaseException:
             discard(tmp)
             raise
+
+
+def _part_validation(previous: Release | None, part: str, parts: list[str], release_id: str,
+                     validation: dict | None) -> dict[str, dict]:
+    """Per part, the validation it passed and the release whose ``validation.json`` reports it: this
+    release for the part just published, an earlier one for the parts carried over unchanged."""
+    carried = previous.manifest.get("part_validation", {}) if previous else {}
+    out = {p: carried.get(p, {"release_id": None}) for p in parts if p != part}
+    out[part] = {"release_id": release_id, **({"errors": validation["errors"], "warnings": validation["warnings"]}
+                                               if validation else {})}
+    return dict(sorted(out.items()))
 
 
 #: the validation report's files (next to its JSON), as they are copied into a release
