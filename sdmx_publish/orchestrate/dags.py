@@ -27,7 +27,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException
 
 from .. import config
-from ..derive.regional import ICCS_FLOW, SDG_FLOW
+from ..derive.regional import DEFAULT_THRESHOLD, ICCS_FLOW, SDG_FLOW
 from ..errors import PublishError
 from . import status, steps
 from .catalog import Catalog, Problem, Source, discover
@@ -138,15 +138,22 @@ def regional_dag(catalog: Catalog) -> DAG:
     doc = (f"### Regional SDG 16 aggregates\n\nRuns when a national release of `{agency}:{ICCS_FLOW}` is published "
            f"and at `{cron}` (UTC); derives SDG 16 series and regional aggregates into `{agency}:{SDG_FLOW}`, "
            "then summarises the latest run of every national source (failures included).")
+    threshold = float(os.environ.get("SDMX_PUBLISH_REGIONAL_THRESHOLD", DEFAULT_THRESHOLD))
+    params = {"threshold": Param(threshold, type="number", minimum=0, maximum=1, title="Coverage threshold",
+                                 description="minimum share of a region's population with data for an aggregate"),
+              "impute": Param(False, type="boolean", title="Impute",
+                              description="scale regional counts up to the whole region (flagged OBS_STATUS I)")}
     with DAG(dag_id="publish_regional", schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
-             doc_md=doc, tags=["sdmx-publish", "regional"], default_args=DEFAULT_ARGS) as dag:
+             doc_md=doc, tags=["sdmx-publish", "regional"], default_args=DEFAULT_ARGS, params=params) as dag:
 
         @task(task_id="regional", outlets=[dataflow_asset(agency, SDG_FLOW)])
         def regional() -> dict[str, Any]:
             from ..derive.regional import publish_regional
 
+            chosen = get_current_context()["params"]
             try:
-                return publish_regional(config.store_dir(), population=config.population_file())
+                return publish_regional(config.store_dir(), threshold=float(chosen["threshold"]),
+                                        impute=bool(chosen["impute"]), population=config.population_file())
             except PublishError as e:
                 raise AirflowFailException(e.message()) from e
 
