@@ -22,8 +22,20 @@ from ..errors import ValidationFailed
 from ..formats import Format
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message
-from .store import (DATA_CSV, MANIFEST, PARTS, Release, commit, discard, latest, locked, read_frame, releases,
-                    sha256_file, staging)
+from .store import (
+    DATA_CSV,
+    MANIFEST,
+    PARTS,
+    Release,
+    commit,
+    discard,
+    latest,
+    locked,
+    read_frame,
+    releases,
+    sha256_file,
+    staging,
+)
 
 __all__ = ["Release", "publish", "content_hash", "latest", "releases", "read_frame"]
 
@@ -71,7 +83,10 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
     ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
     ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any).
     """
-    from ..write import WriteOptions, write  # the writers are the heavy part; import on use
+    from ..write import (  # the writers are the heavy part; import on use
+        WriteOptions,
+        write,
+    )
 
     if validation is not None and not validation["ok"]:
         raise ValidationFailed(f"{validation['errors']} validation error(s); nothing was published",

@@ -21,14 +21,13 @@ from ..errors import PublishError
 from ..formats import STRUCTURE_ML21
 from . import openapi, structures
 from .catalog import Catalog
+from .convert import convert
 from .data import availability_response, data_response
 from .feed import feed
 from .http import cache_headers, error_response, etag, not_modified, status_of
-from .convert import convert
 from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
 from .store import SAFE_ID, Store
-
 
 
 def _route(app: FastAPI, path: str, endpoint: Callable[..., Response], **kw: Any) -> None:

@@ -14,8 +14,8 @@ from typing import Iterable
 from lxml import etree
 
 from .. import xmlsafe
-from .read import NS, Registry
 from .model import Flow, Ref
+from .read import NS, Registry
 
 M, S, C = (f"{{{NS[p]}}}" for p in ("mes", "str", "com"))
 

@@ -14,8 +14,18 @@ from lxml import etree
 
 from .. import config, xmlsafe
 from ..errors import NotFound, StructureError
-from .model import (Attachment, Attribute, Code, Codelist, ContentConstraint, DataStructure,
-                    Dataflow, Dimension, Flow, Ref)
+from .model import (
+    Attachment,
+    Attribute,
+    Code,
+    Codelist,
+    ContentConstraint,
+    Dataflow,
+    DataStructure,
+    Dimension,
+    Flow,
+    Ref,
+)
 
 NS = {
     "mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",

@@ -16,7 +16,14 @@ import pandas as pd
 
 from ..errors import SpecError
 from ..structure import Flow
-from .national import NationalTable, pro_rata_shares, iccs_tree, read_areas, read_classification, read_long
+from .national import (
+    NationalTable,
+    iccs_tree,
+    pro_rata_shares,
+    read_areas,
+    read_classification,
+    read_long,
+)
 
 
 @dataclass

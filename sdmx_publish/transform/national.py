@@ -22,10 +22,9 @@ to every ancestor and to ``_T``; the national area is the sum of the areas.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

@@ -9,7 +9,16 @@ import numpy as np
 
 from .frame import Chunk, Prepared, combos
 from .text import join, table, xml_escape
-from .xmlcommon import V21, V30, XSI, AttrText, header, ss_namespace, structure_id, value_columns
+from .xmlcommon import (
+    V21,
+    V30,
+    XSI,
+    AttrText,
+    header,
+    ss_namespace,
+    structure_id,
+    value_columns,
+)
 
 
 def structure_specific(prep: Prepared, *, version: str = "2.1", ts: bool = False) -> Iterator[str | bytes]:

@@ -13,7 +13,11 @@ from sdmx_publish.serve.app import create_app
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_mounted_under_a_prefix(published, monkeypatch):
     monkeypatch.setenv("SDMX_PUBLISH_STORE", str(published.store))
-    from sdmx_publish.serve.airflow_plugin import URL_PREFIX, SdmxPublishPlugin, fastapi_app
+    from sdmx_publish.serve.airflow_plugin import (
+        URL_PREFIX,
+        SdmxPublishPlugin,
+        fastapi_app,
+    )
 
     assert SdmxPublishPlugin.fastapi_apps[0]["url_prefix"] == URL_PREFIX
     entry = fastapi_app()

@@ -11,12 +11,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sdmx_publish.formats import Format
-from sdmx_publish.serve.negotiate import negotiate_data, negotiate_structure
 from sdmx_publish.periods import parse_period
-from sdmx_publish.serve.query import (FlowRef, QueryError, parse_filter, parse_flow_v1, parse_flow_v2, parse_key_v1,
-                                      parse_key_v2, parse_v1, parse_v2)
-from sdmx_publish.serve.select import select
+from sdmx_publish.serve.negotiate import negotiate_data, negotiate_structure
+from sdmx_publish.serve.query import (
+    FlowRef,
+    QueryError,
+    parse_filter,
+    parse_flow_v1,
+    parse_flow_v2,
+    parse_key_v1,
+    parse_key_v2,
+    parse_v1,
+    parse_v2,
+)
 from sdmx_publish.serve.sample import sample_frame
+from sdmx_publish.serve.select import select
 
 DIMS = ["FREQ", "REF_AREA", "SEX"]
 F = FlowRef(agency=None, id="X")

@@ -108,8 +108,8 @@ def test_new_release_and_structures_are_picked_up_without_restart(tmp_path, regi
 
     from sdmx_publish.publish import publish
     from sdmx_publish.serve.catalog import Catalog
-    from sdmx_publish.serve.store import REFRESH, Store
     from sdmx_publish.serve.sample import sample_frame
+    from sdmx_publish.serve.store import REFRESH, Store
 
     catalog = Catalog(Store(tmp_path))
     before = catalog.snapshot()

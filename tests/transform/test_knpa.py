@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import sdmx
 
-from sdmx_publish.transform.classify import classify
 from sdmx_publish.pipeline import run
-from sdmx_publish.transform.coverage import coverage_report
-from sdmx_publish.transform.national import load_table_config
 from sdmx_publish.publish import latest, read_frame
 from sdmx_publish.schemas import validate_xml
+from sdmx_publish.transform.classify import classify
+from sdmx_publish.transform.coverage import coverage_report
+from sdmx_publish.transform.national import load_table_config
 from tests.conftest import EXAMPLES, ROOT
 
 KNPA = EXAMPLES / "knpa"

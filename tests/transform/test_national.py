@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from sdmx_publish.errors import InputError, SpecError
 from sdmx_publish.transform.classify import classify
 from sdmx_publish.transform.coverage import coverage_report
 from sdmx_publish.transform.national import load_table_config
-from sdmx_publish.errors import InputError, SpecError
 
 TABLE = """\
 group,offence,Seoul A,Seoul B,Busan A

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sdmx
+
 # sdmx1 2.28 fails to import its SDMX-ML 3.0 reader after its 2.1 reader has registered a
 # structure-specific namespace (ns_prefix raises ValueError); importing it first avoids that.
 import sdmx.reader.xml.v30  # noqa: F401
