@@ -103,7 +103,8 @@ def cmd_regional(args: argparse.Namespace) -> int:
     print(f"{result['dataflow']}: release {result['release_id']} ({state}) from {result['source_release']}\n"
           f"  national: {result['national']} derived ({result['withheld_national']} left to national sources), "
           f"regional: {result['regional']} ({result['regional_withheld']} withheld below the coverage threshold)\n"
-          f"  regions: {', '.join(result['regions']) or 'none'}")
+          f"  regions: {', '.join(result['regions']) or 'none'}\n"
+          f"  rates divided by: {', '.join(f'{k} ({v})' for k, v in result['population']['rates_by_source'].items())}")
     return 0
 
 

@@ -20,10 +20,9 @@ import pandas as pd
 from ..errors import NotFound
 from ..pipeline import REPORT, validate_into
 from ..publish import latest, publish, read_frame
-from ..publish.store import sha256_file
 from ..structure import load_registry
-from ..transform.rates import m49_population, read_population
 from .aggregate import aggregate
+from .population import population as population_table
 from .sdg import derive_sdg, lineage
 
 PART = "derived_iccs_sdg"
@@ -42,19 +41,19 @@ def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.
     return held, (mine if not mine.empty else None)
 
 
-def _population_source(path: Path | None) -> dict[str, str]:
-    """Which population table the rates and weights used, for the manifest."""
-    if path is None:
-        return {"table": "bundled reference/population.csv (World Bank SP.POP.TOTL)"}
-    return {"table": str(path), "sha256": sha256_file(Path(path))}
+def _rates_by_source(national: pd.DataFrame, table: pd.DataFrame) -> dict[str, int]:
+    """How many derived rates divide by each population table."""
+    rates = national.loc[national["SERIES"].eq("VC_IHR_PSRC"), ["REF_AREA", "TIME_PERIOD"]]
+    used = rates.merge(table, on=["REF_AREA", "TIME_PERIOD"], how="inner")["SOURCE"].value_counts()
+    return {str(k): int(v) for k, v in used.items()}
 
 
 def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, impute: bool = False,
                      population: Path | None = None) -> dict[str, Any]:
     """Derive national and regional SDG 16 series from the latest ICCS release and publish them.
 
-    ``population`` (a file, see :func:`read_population`) divides the rates and weighs the regions;
-    by default the bundled World Bank table.
+    ``population`` (a file, see :func:`.population.read_population`) divides the rates and weighs the
+    regions where it has a value; the bundled World Bank table does elsewhere.
 
     Returns the release id, whether it is new, counts of national/regional/withheld observations,
     and the source release. Raises :class:`NotFound` without an ICCS release and
@@ -69,7 +68,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
         raise NotFound(f"no release of {iccs_flow.dataflow.ref} in the store", where=str(store),
                        fix="publish national ICCS data first, e.g. `sdmx-publish run examples/unodc/homicide.yaml`")
     lineage_text = f"{iccs_flow.dataflow.ref} release {source.id}"
-    table = read_population(population) if population else m49_population()
+    table, population_info = population_table(population)
     national = derive_sdg(read_frame(source), table, source=lineage_text)
     regional, coverage = aggregate(national, table, threshold=threshold, impute=impute)
     key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
@@ -83,7 +82,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     published = coverage[coverage["published"]]
     derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},
                   "rules": lineage(national), "threshold": threshold, "impute": impute,
-                  "population": _population_source(population),
+                  "population": {**population_info, "rates_by_source": _rates_by_source(national, table)},
                   "withheld_national": int(clash.sum()),
                   "coverage": json.loads(coverage.to_json(orient="records"))}
     release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,
@@ -91,5 +90,6 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
                            sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
                            extra={"derivation": derivation})
     return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,
+            "population": derivation["population"],
             "national": int((~clash).sum()), "withheld_national": int(clash.sum()), "regional": len(regional),
             "regional_withheld": int((~coverage["published"]).sum()), "regions": sorted(published["REF_AREA"].unique())}

@@ -3,7 +3,7 @@
 Rules (one :class:`Rule` each, so that every derived value names the rule it came from):
 
 - 16.1.1 ``VC_IHR_PSRCN``: victims of intentional homicide (``INDICATOR=VICTIMS``, ``ICCS=0101``), counts;
-  ``VC_IHR_PSRC``: the same count per 100,000 population (bundled World Bank population), totals only
+  ``VC_IHR_PSRC``: the same count per 100,000 population (bundled World Bank population, or a given table), totals only
   (the population table has no sex or age breakdown).
 - 16.2.2 ``VC_HTF_DETV*``: detected victims of trafficking in persons, ICCS 0204 and its four groups.
 - 16.3.2 ``VC_PRS_UNSNTN``: persons held unsentenced; ``VC_PRS_UNSNT``: unsentenced as a percentage of
@@ -50,7 +50,7 @@ class Rule:
 RULES = {r.id: r for r in (
     Rule("16.1.1-count", "VC_IHR_PSRCN", "NUMBER", "C", "victims of intentional homicide (ICCS 0101), as reported"),
     Rule("16.1.1-rate", "VC_IHR_PSRC", "PER_100000_POP", "CA",
-         "victims of intentional homicide (ICCS 0101) / World Bank population (SP.POP.TOTL) x 100,000"),
+         "victims of intentional homicide (ICCS 0101) / population x 100,000"),
     Rule("16.2.2-count", "VC_HTF_DETV", "NUMBER", "C",
          "detected victims of trafficking in persons (ICCS 0204 and its groups 02041-02044), as reported"),
     Rule("16.3.2-count", "VC_PRS_UNSNTN", "NUMBER", "C", "persons held unsentenced, as reported"),
@@ -104,7 +104,10 @@ def homicide(iccs: pd.DataFrame, population: pd.DataFrame, source: str) -> pd.Da
     tot = v[v["SEX"].eq("_T") & v["AGE"].eq("_T")].merge(population, on=["REF_AREA", "TIME_PERIOD"], how="inner")
     tot = tot[tot["POPULATION"] > 0]
     tot["OBS_VALUE"] = tot["OBS_VALUE"] / tot["POPULATION"] * PER
-    return pd.concat([counts, _sdg(tot, RULES["16.1.1-rate"], source)], ignore_index=True)
+    rates = _sdg(tot, RULES["16.1.1-rate"], source)
+    if "SOURCE" in tot.columns:  # say whose population each rate divides by
+        rates["COMMENT_OBS"] = rates["COMMENT_OBS"] + " (" + tot["SOURCE"] + ")"
+    return pd.concat([counts, rates], ignore_index=True)
 
 
 def trafficking(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -128,7 +131,8 @@ def unsentenced(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
 def derive_sdg(iccs: pd.DataFrame, population: pd.DataFrame, *, source: str) -> pd.DataFrame:
     """Every SDG 16 series the rules allow, as an observation frame of ``DF_SDG_16_CRIME`` (national).
 
-    ``population``: ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` (e.g. ``m49_population()``);
+    ``population``: ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` and optionally ``SOURCE``, named in
+    each rate's comment (e.g. :func:`sdmx_publish.derive.population.population`);
     ``source``: the lineage text put in ``SOURCE_DETAIL`` (e.g. ``CCJS:DF_ICCS(1.0) release <id>``).
     """
     usable = _usable(iccs)
@@ -142,8 +146,9 @@ def lineage(frame: pd.DataFrame) -> list[dict]:
     """Per rule: its series, text and how many values it produced (for the manifest)."""
     if frame.empty:
         return []
-    rule_ids = frame["COMMENT_OBS"].str.extract(r"^Derived by rule (\S+):", expand=False)
-    counts = rule_ids.value_counts()
+    parsed = frame["COMMENT_OBS"].str.extract(r"^Derived by rule (?P<rule>\S+): (?P<text>.*)$")
+    counts = parsed["rule"].value_counts()
+    texts = parsed.drop_duplicates().groupby("rule")["text"].agg(lambda t: " | ".join(sorted(t)))
     return [{"rule": rid, "series": RULES[rid].series if rid != "16.2.2-count" else sorted(TRAFFICKING.values()),
-             "unit": RULES[rid].unit, "nature": RULES[rid].nature, "text": RULES[rid].text,
+             "unit": RULES[rid].unit, "nature": RULES[rid].nature, "text": texts[rid],
              "observations": int(counts[rid])} for rid in sorted(counts.index)]

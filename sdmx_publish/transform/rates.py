@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
 from .. import config, reference
-from ..errors import InputError, SpecError
+from ..errors import SpecError
 from ..extract.spec import Spec
 from ..structure import Flow
 
 PER = 100_000
 POPULATION_COLUMNS = ["REF_AREA", "TIME_PERIOD", "POPULATION"]
-#: the UN World Population Prospects CSV as downloaded (``WPP20xx_TotalPopulationBySex.csv``):
-#: LocID is the M49 code, PopTotal is in thousands, one row per variant for projected years
-WPP_COLUMNS = ["LocID", "Time", "PopTotal"]
 
 
 def population_table(spec: Spec) -> pd.DataFrame:
@@ -52,31 +48,6 @@ def add_rates(frame: pd.DataFrame, population: pd.DataFrame, *, unit_column: str
     rates = rates.merge(have.assign(__have=True), on=key, how="left")
     rates = rates[rates.pop("__have").isna()]
     return pd.concat([frame, rates[frame.columns.intersection(rates.columns)]], ignore_index=True)
-
-
-def read_population(path: str | Path) -> pd.DataFrame:
-    """A population table given by the user: ``REF_AREA`` (M49), ``TIME_PERIOD``, ``POPULATION`` (persons),
-    or the UN WPP ``TotalPopulationBySex`` CSV as the UN publishes it (Medium variant, thousands)."""
-    path = Path(path)
-    try:
-        head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise InputError(f"cannot read the population table: {e}", where=str(path),
-                         fix="give a UTF-8 CSV file") from e
-    if set(WPP_COLUMNS) <= set(head):
-        pop = pd.read_csv(path, usecols=[*WPP_COLUMNS, *(["Variant"] if "Variant" in head else [])],
-                          dtype={"LocID": "Int64", "Time": str}, encoding="utf-8-sig")
-        if "Variant" in pop.columns:
-            pop = pop[pop["Variant"].eq("Medium")]
-        return pd.DataFrame({"REF_AREA": pop["LocID"].astype(str), "TIME_PERIOD": pop["Time"],
-                             "POPULATION": pop["PopTotal"] * 1000}).dropna().reset_index(drop=True)
-    if set(POPULATION_COLUMNS) <= set(head):
-        pop = pd.read_csv(path, usecols=POPULATION_COLUMNS, dtype={"REF_AREA": str, "TIME_PERIOD": str},
-                          encoding="utf-8-sig")
-        return pop.dropna().reset_index(drop=True)
-    raise InputError(f"the population table has columns {list(head)}", where=str(path),
-                     fix=f"give columns {POPULATION_COLUMNS} (M49 code, year, persons) or the UN WPP "
-                         f"TotalPopulationBySex CSV ({', '.join(WPP_COLUMNS)})")
 
 
 @lru_cache(maxsize=1)

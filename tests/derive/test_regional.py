@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
 from sdmx_publish import pipeline
+from sdmx_publish.derive.population import BUNDLED, bundled, population, read_population
 from sdmx_publish.derive.regional import PART, publish_regional
-from sdmx_publish.errors import NotFound
+from sdmx_publish.errors import InputError, NotFound
 from sdmx_publish.publish import latest, read_frame
 from sdmx_publish.schemas import validate_xml
 from tests.conftest import EXAMPLES
@@ -110,20 +113,67 @@ def test_with_a_un_population_file_the_rates_are_unodcs(tmp_path, homicide_iccs,
 
 
 def test_population_file_formats(tmp_path):
-    from sdmx_publish.errors import InputError
-    from sdmx_publish.transform.rates import read_population
-
     own = tmp_path / "own.csv"
     own.write_text("REF_AREA,TIME_PERIOD,POPULATION,note\n410,2020,51836239,x\n4,2020,38928341,y\n")
-    assert read_population(own).to_dict("list") == {"REF_AREA": ["410", "4"], "TIME_PERIOD": ["2020", "2020"],
-                                                    "POPULATION": [51836239, 38928341]}
+    assert read_population(own).drop(columns="SOURCE").to_dict("list") == {
+        "REF_AREA": ["410", "4"], "TIME_PERIOD": ["2020", "2020"], "POPULATION": [51836239.0, 38928341.0]}
     wpp = tmp_path / "wpp.csv"
     wpp.write_text("LocID,Location,VarID,Variant,Time,PopTotal\n4,Afghanistan,2,Medium,2020,38928.341\n"
-                   "4,Afghanistan,3,High,2020,39000\n")
-    assert read_population(wpp).to_dict("list") == {"REF_AREA": ["4"], "TIME_PERIOD": ["2020"],
-                                                    "POPULATION": [38928341.0]}
-    bad = tmp_path / "bad.csv"
-    bad.write_text("Country,Year,Value\nKOR,2020,1\n")
-    with pytest.raises(InputError, match=r"columns \['Country', 'Year', 'Value'\]") as e:
-        read_population(bad)
-    assert "REF_AREA" in e.value.message() and "LocID" in e.value.message()
+                   "4,Afghanistan,3,High,2020,39000\n900,World,2,Medium,2020,7794798.729\n")
+    got = read_population(wpp)  # the other variant and the World aggregate are left out
+    assert got.to_dict("list") == {"REF_AREA": ["4"], "TIME_PERIOD": ["2020"], "POPULATION": [38928341.0],
+                                   "SOURCE": ["population table wpp.csv"]}
+
+
+BAD_TABLES = {
+    "unknown columns": ("Country,Year,Value\nKOR,2020,1\n", r"columns \['Country', 'Year', 'Value'\]", "LocID"),
+    "ISO codes": ("REF_AREA,TIME_PERIOD,POPULATION\n410,2019,5\nMNG,2019,3\n",
+                  "REF_AREA is not an M49 code: 1 row.*row 3 REF_AREA='MNG'", "not ISO codes"),
+    "not a number": ("REF_AREA,TIME_PERIOD,POPULATION\n496,2018,three million\n",
+                     "not a positive number: 1 row.*row 2 POPULATION='three million'", "plain numbers"),
+    "not a year": ("REF_AREA,TIME_PERIOD,POPULATION\n496,FY2018,3000000\n", "row 2 TIME_PERIOD='FY2018'", "2020"),
+    "twice": ("REF_AREA,TIME_PERIOD,POPULATION\n496,2018,3\n496,2018,4\n", "more than once: 2 row", "one row"),
+    "WPP without countries": ("LocID,Time,PopTotal\n900,2020,7794798\n", "LocID of a country", "unchanged"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_TABLES)
+def test_a_bad_population_table_says_which_rows(tmp_path, name):
+    text, what, fix = BAD_TABLES[name]
+    path = tmp_path / "pop.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=what) as e:
+        read_population(path)
+    assert fix in e.value.message() and str(path) in e.value.message()
+
+
+def test_a_missing_population_table(tmp_path):
+    with pytest.raises(InputError, match="not found") as e:
+        read_population(tmp_path / "nope.csv")
+    assert "check the path" in e.value.message()
+
+
+def test_a_partial_population_table_is_laid_over_the_bundled_one(tmp_path, store, capsys):
+    """Korea's own estimate for two years; every other rate and the regional weights keep the World Bank's."""
+    from sdmx_publish.cli import main
+
+    path = tmp_path / "kor.csv"
+    path.write_text("REF_AREA,TIME_PERIOD,POPULATION\n410,2019,52000000\n410,2020,52000000\n")
+    table, info = population(path)
+    assert info["area_years"] == 2 and len(table) == len(bundled())
+    assert table.set_index(["REF_AREA", "TIME_PERIOD"]).loc[("410", "2019"), "POPULATION"] == 52_000_000
+    local = tmp_path / "store"
+    shutil.copytree(store, local)
+    assert main(["regional", "--store", str(local), "--population", str(path), "--threshold", "0.6"]) == 0
+    assert "population table kor.csv (2)" in capsys.readouterr().out
+    release = latest(local, "CCJS", "DF_SDG_16_CRIME")
+    used = release.manifest["derivation"]["population"]["rates_by_source"]
+    assert used["population table kor.csv"] == 2 and used[BUNDLED] > 1000
+    frame = read_frame(release, PART)
+    kor = frame[frame["SERIES"].eq("VC_IHR_PSRC") & frame["REF_AREA"].eq("410")].set_index("TIME_PERIOD")
+    assert kor.loc["2019", "COMMENT_OBS"].endswith("(population table kor.csv)")
+    assert kor.loc["2018", "COMMENT_OBS"].endswith(f"({BUNDLED})")
+    # the regions keep their full membership: Eastern Asia's coverage is not computed from Korea alone
+    cov = pd.DataFrame(release.manifest["derivation"]["coverage"])
+    east = cov[cov["REF_AREA"].eq("30") & cov["TIME_PERIOD"].eq("2019") & cov["SERIES"].eq("VC_IHR_PSRC")]
+    assert (east["region_population"] > 1.5e9).all()
