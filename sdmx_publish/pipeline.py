@@ -20,7 +20,6 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from .errors import ValidationFailed
 from .extract import extract, load_spec
 from .extract.readers import sha256_of
 from .periods import in_range
@@ -125,9 +124,7 @@ def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleCo
                "revisions": report.revisions, "summary": report.summary(),
                **{k: str(v) for k, v in paths.items()}}
     (work / SUMMARY).write_text(json.dumps(summary, default=str))
-    if not report.ok:
-        raise ValidationFailed(f"{report.errors} validation error(s); nothing was published", where=where,
-                               fix=f"see {paths.get('html', work)}")
+    report.raise_for_errors(where=where, fix=f"see {paths.get('html', work)} for every finding")
     return report, summary
 
 

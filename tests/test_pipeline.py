@@ -177,6 +177,8 @@ def test_bad_input_publishes_nothing_and_keeps_the_last_release(tmp_path, capsys
         assert any(r.startswith(expected) for r in rules), rules
         found = [f for f in report["findings"] if f["severity"] == "error"][0]
         assert found["source"].endswith("kor_indicator_16-3-2.csv") and found["row"]
+        # the terminal says what failed and where, not only how many errors there were
+        assert f"e.g. kor_indicator_16-3-2.csv row {found['row']}" in err and found["message"] in err
 
 
 def test_validate_command_prints_summary_and_writes_reports(tmp_path, capsys):

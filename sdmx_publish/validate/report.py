@@ -23,6 +23,8 @@ from .rules import Rule
 
 SCHEMA_VERSION = 1
 #: Columns of ``Report.findings`` (plus ``pos``, the 0-based row in the validated frame or -1).
+#: rules whose findings come from outside :func:`validate` (the transform step), with their titles
+CALLER_RULES = {"map.unmapped": "source value with no row in its correspondence table"}
 FINDING_FIELDS = ["rule", "severity", "message", "source", "row", "column", "component", "value",
                   "expected", "key"]
 
@@ -92,7 +94,8 @@ class Report:
         for rid, n in counts.items():  # findings added by the caller (e.g. the transform's unmapped values)
             if rid not in known:
                 sev = self.findings.loc[self.findings["rule"] == rid, "severity"].iat[0]
-                rows.append({"rule": rid, "title": rid, "severity": sev, "enabled": True, "count": int(n)})
+                rows.append({"rule": rid, "title": CALLER_RULES.get(rid, rid), "severity": sev, "enabled": True,
+                             "count": int(n)})
         return pd.DataFrame(rows, columns=["rule", "title", "severity", "enabled", "count"])
 
     def summary(self, examples: int = 1) -> str:
@@ -120,15 +123,19 @@ class Report:
                           for f in first.to_dict("records")]
         return "\n".join(lines)
 
-    def raise_for_errors(self) -> None:
-        """Raise :class:`ValidationFailed` (exit code 1) if the report has errors."""
-        if not self.ok:
-            top = self.by_rule()
-            top = top[(top["severity"] == "error") & (top["count"] > 0)]
-            what = ", ".join(f"{r} ({c})" for r, c in zip(top["rule"], top["count"]))
-            raise ValidationFailed(f"{self.errors} validation errors: {what}",
-                                   where=str(self.flow.dataflow.ref),
-                                   fix="see the validation report; fix the source or the mapping, or tune the rules")
+    def raise_for_errors(self, *, where: str | None = None, fix: str | None = None, examples: int = 3) -> None:
+        """Raise :class:`ValidationFailed` (exit code 1) if the report has errors: the count per error
+        rule and the first ``examples`` findings (file, row, key, message), so a terminal says what failed."""
+        if self.ok:
+            return
+        top = self.by_rule()
+        top = top[(top["severity"] == "error") & (top["count"] > 0)]
+        what = ", ".join(f"{r} ({c})" for r, c in zip(top["rule"], top["count"]))
+        errors = self.findings[self.findings["severity"] == "error"].head(examples)
+        lines = [f"\n  e.g. {_where(f)}: {f['message']}" for f in errors.to_dict("records")]
+        raise ValidationFailed(f"{self.errors} validation error(s), nothing was published: {what}" + "".join(lines),
+                               where=where or str(self.flow.dataflow.ref),
+                               fix=fix or "see the validation report; fix the source or the mapping, or tune the rules")
 
     def manifest_entry(self, report_path: str = "validation.json") -> dict[str, Any]:
         """The ``validation`` block of a release manifest (the ``revisions`` block is ``self.revisions``)."""

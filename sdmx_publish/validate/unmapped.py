@@ -6,9 +6,10 @@ import dataclasses
 
 import pandas as pd
 
-from .report import FINDING_FIELDS, Report
+from .report import CALLER_RULES, FINDING_FIELDS, Report
 
 RULE = "map.unmapped"
+assert RULE in CALLER_RULES
 
 
 def with_unmapped(report: Report, unmapped: list[dict]) -> Report:

@@ -41,8 +41,9 @@ def test_quarantine_and_data_to_publish(iccs_flow) -> None:
     assert r.quarantine["_row"].tolist() == [4, 5]
     assert r.quarantine["reason"].str.startswith(("code.unknown", "value.negative_count")).all()
     assert r.data["TIME_PERIOD"].tolist() == ["2020"]
-    with pytest.raises(Exception, match="2 validation errors"):
+    with pytest.raises(Exception, match=r"2 validation error\(s\)") as e:
         r.raise_for_errors()
+    assert "0199" in str(e.value) and "negative count -1" in str(e.value)  # what failed, not just how many
 
 
 def test_warnings_only_is_ok(iccs_flow) -> None:
