@@ -6,11 +6,13 @@ malformed correspondence tables fail here with the spec file, the key and the fi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..errors import SpecError
 
@@ -27,6 +30,26 @@ DEFAULT_MISSING = ["", "-", "..", "na", "NA", "n/a", "…"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def spec_problem(what: str, fix: str) -> PydanticCustomError:
+    """A validation error that carries its own fix to :func:`load_yaml_model`."""
+    return PydanticCustomError("spec_problem", "{what}", {"what": what, "fix": fix})
+
+
+def _regex(v: str) -> str:
+    """A regular expression (Python ``re`` syntax, which the transform uses) that compiles."""
+    try:
+        re.compile(v)
+    except re.error as e:
+        raise spec_problem(f"invalid regular expression `{v}`: {e}",
+                           "correct the regular expression (Python `re` syntax; quote it in YAML with single "
+                           "quotes so that backslashes stay as they are)") from None
+    return v
+
+
+#: a spec field holding a regular expression, checked when the spec is loaded
+Regex = Annotated[str, AfterValidator(_regex)]
 
 
 class Source(_Strict):
@@ -69,7 +92,7 @@ class Filter(_Strict):
 
     keep: dict[str, list[str]] = Field(default_factory=dict)
     drop: dict[str, list[str]] = Field(default_factory=dict)
-    drop_matching: dict[str, str] = Field(default_factory=dict)
+    drop_matching: dict[str, Regex] = Field(default_factory=dict, description="column -> regex; matching rows are dropped")
     drop_rows: list[int] = Field(default_factory=list, description="source line/row numbers to drop, with a reason in a comment")
 
 
@@ -79,8 +102,19 @@ class Reshape(_Strict):
     id_columns: list[str]
     into: str = Field(description="component that receives the former column headers, e.g. TIME_PERIOD")
     value_columns: list[str] | None = None
-    value_columns_matching: str | None = Field(None, description="regex selecting the value columns")
-    label_pattern: str | None = Field(None, description="regex with one group extracting the code, e.g. '(\\d{4})'")
+    value_columns_matching: Regex | None = Field(None, description="regex selecting the value columns (whole header)")
+    label_pattern: Regex | None = Field(None, description="regex with one group extracting the code, e.g. '(\\d{4})'")
+
+    @field_validator("label_pattern")
+    @classmethod
+    def _one_group(cls, v: str | None) -> str | None:
+        groups = re.compile(v).groups if v is not None else 1
+        if groups != 1:
+            raise spec_problem(f"the regular expression `{v}` has {groups} capture groups; it needs exactly one, "
+                               "the part of the column header that becomes the code",
+                               "put one pair of parentheses around the code, e.g. '(\\d{4})'; "
+                               "use (?:...) for any other group")
+        return v
 
 
 class ValueMap(_Strict):
@@ -171,6 +205,8 @@ def load_yaml_model(path: Path, model: type[M], *, extra: dict | None = None, ex
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "spec_problem":
+            raise SpecError(f"key `{key}`: {err['ctx']['what']}", where=str(path), fix=err["ctx"]["fix"]) from None
         fix = {"extra_forbidden": f"remove or correct `{key}` (unknown key; check its spelling)",
                "missing": f"add `{key}`"}.get(err["type"], f"correct `{key}` (see {example})")
         raise SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix=fix) from None

@@ -84,3 +84,37 @@ def test_bundled_specs_are_valid(spec, registry):
     s = load_spec(spec)
     check_spec(s, registry.flow(s.dataflow))
     assert yaml.safe_load(spec.read_text())["dataflow"] == s.dataflow
+
+
+def wide_spec(**reshape) -> dict:
+    spec = spec_dict("table.csv")
+    spec["columns"] = {}
+    spec["reshape"] = {"id_columns": ["Country", "Sex"], "into": "TIME_PERIOD", **reshape}
+    return spec
+
+
+@pytest.mark.parametrize(("key", "spec"), [
+    ("reshape.value_columns_matching", wide_spec(value_columns_matching=r"^(\d{4}")),
+    ("reshape.label_pattern", wide_spec(label_pattern=r"(\d{4}")),
+    ("filter.drop_matching.Sex", {**spec_dict("table.csv"), "filter": {"drop_matching": {"Sex": "^(Note:"}}}),
+])
+def test_bad_regex_names_the_key_and_the_regex(tmp_path, key, spec):
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    msg = str(e.value)
+    assert f"key `{key}`" in msg and "invalid regular expression" in msg and "missing )" in msg
+    assert "(\\d{4}" in msg or "^(Note:" in msg  # the regex as written, not repr-escaped
+    assert "fix: correct the regular expression" in msg
+
+
+@pytest.mark.parametrize(("pattern", "groups"), [(r"\d{4}", 0), (r"(\d{2})(\d{2})", 2)])
+def test_label_pattern_needs_exactly_one_group(tmp_path, pattern, groups):
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, wide_spec(label_pattern=pattern)))
+    assert "reshape.label_pattern" in str(e.value) and f"has {groups} capture groups" in str(e.value)
+    assert "(?:...)" in str(e.value)
+
+
+def test_label_pattern_with_one_group_and_a_non_capturing_group(tmp_path):
+    spec = load_spec(write(tmp_path, wide_spec(label_pattern=r"(?:FY)?(\d{4})")))
+    assert spec.reshape.label_pattern == r"(?:FY)?(\d{4})"
