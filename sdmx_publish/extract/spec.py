@@ -32,9 +32,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def spec_problem(what: str, fix: str) -> PydanticCustomError:
-    """A validation error that carries its own fix to :func:`load_yaml_model`."""
-    return PydanticCustomError("spec_problem", "{what}", {"what": what, "fix": fix})
+def spec_problem(what: str, fix: str, *, key: str | None = None) -> PydanticCustomError:
+    """A validation error that carries its own fix (and, from a model validator, its key) to :func:`load_yaml_model`."""
+    return PydanticCustomError("spec_problem", "{what}", {"what": what, "fix": fix, "key": key})
 
 
 def _regex(v: str) -> str:
@@ -183,6 +183,28 @@ class Spec(_Strict):
     #: file the spec was read from (set by load_spec)
     path: Path | None = None
 
+    @model_validator(mode="after")
+    def _reshape_keeps_what_is_used(self) -> "Spec":
+        """After ``reshape`` only its id columns and ``into`` are left, and the values are the reshaped cells."""
+        r = self.reshape
+        if r is None:
+            return self
+        if "OBS_VALUE" in self.columns:
+            raise spec_problem(f"{self.columns['OBS_VALUE']!r} is never used: with a `reshape` block the observation "
+                               "values are the cells of the reshaped value columns",
+                               "remove `columns.OBS_VALUE`; choose the value columns with reshape.value_columns "
+                               "or reshape.value_columns_matching", key="columns.OBS_VALUE")
+        kept = [*r.id_columns, r.into]
+        used = [(f"columns.{comp}", col) for comp, col in self.columns.items()]
+        used += [(f"maps.{i}.from", col) for i, m in enumerate(self.maps) for col in m.source]
+        for key, col in used:
+            if col not in kept:
+                raise spec_problem(f"source column {col!r} is not kept by the reshape: after "
+                                   f"`reshape` the table has only reshape.id_columns {r.id_columns} and "
+                                   f"reshape.into {r.into!r}",
+                                   f"add {col!r} to reshape.id_columns, or correct `{key}`", key=key)
+        return self
+
     def resolve(self, relative: str) -> Path:
         """A path in the spec, relative to the spec file."""
         p = Path(relative)
@@ -204,9 +226,10 @@ def load_yaml_model(path: Path, model: type[M], *, extra: dict | None = None, ex
         return model.model_validate({**data, **(extra or {})})
     except ValidationError as e:
         err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
+        ctx = err.get("ctx") or {}
+        key = ctx.get("key") or ".".join(str(p) for p in err["loc"])
         if err["type"] == "spec_problem":
-            raise SpecError(f"key `{key}`: {err['ctx']['what']}", where=str(path), fix=err["ctx"]["fix"]) from None
+            raise SpecError(f"key `{key}`: {ctx['what']}", where=str(path), fix=ctx["fix"]) from None
         fix = {"extra_forbidden": f"remove or correct `{key}` (unknown key; check its spelling)",
                "missing": f"add `{key}`"}.get(err["type"], f"correct `{key}` (see {example})")
         raise SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix=fix) from None

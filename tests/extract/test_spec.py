@@ -118,3 +118,32 @@ def test_label_pattern_needs_exactly_one_group(tmp_path, pattern, groups):
 def test_label_pattern_with_one_group_and_a_non_capturing_group(tmp_path):
     spec = load_spec(write(tmp_path, wide_spec(label_pattern=r"(?:FY)?(\d{4})")))
     assert spec.reshape.label_pattern == r"(?:FY)?(\d{4})"
+
+
+def test_obs_value_column_with_reshape_is_an_error(tmp_path):
+    spec = wide_spec(value_columns_matching=r"\d{4}")
+    spec["columns"] = {"OBS_VALUE": "Wert"}
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    msg = str(e.value)
+    assert "key `columns.OBS_VALUE`" in msg and "'Wert' is never used" in msg and "remove `columns.OBS_VALUE`" in msg
+
+
+@pytest.mark.parametrize(("where", "key"), [("columns", "columns.NAT_CATEGORY"), ("maps", "maps.1.from")])
+def test_columns_the_reshape_drops_are_an_error(tmp_path, where, key):
+    spec = wide_spec(value_columns_matching=r"\d{4}")
+    if where == "columns":
+        spec["columns"] = {"NAT_CATEGORY": "Label"}
+    else:
+        spec["maps"][1]["from"] = "Label"
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    msg = str(e.value)
+    assert f"key `{key}`" in msg and "'Label' is not kept by the reshape" in msg
+    assert "add 'Label' to reshape.id_columns" in msg
+
+
+def test_columns_kept_by_the_reshape_are_fine(tmp_path):
+    spec = wide_spec(value_columns_matching=r"\d{4}")
+    spec["columns"] = {"NAT_CATEGORY": "Sex", "TIME_PERIOD": "TIME_PERIOD"}
+    assert load_spec(write(tmp_path, spec)).columns["NAT_CATEGORY"] == "Sex"
