@@ -154,7 +154,7 @@ BREAKS = {
     "unknown code": (lambda s: _edit_spec(s, lambda d: d["constants"].update(REF_AREA="999999")), 1,
                      "code.unknown"),
     "conflicting duplicate": (lambda s: _edit_csv(s, "2011,31.2", "2011,31.2\n2011,40.0"), 1, "dup.conflict"),
-    "non-numeric value": (lambda s: _edit_csv(s, "2012,31.2", "2012,thirty"), 1, "value"),
+    "non-numeric value": (lambda s: _edit_csv(s, "2012,31.2", "2012,14O"), 1, "value.non_numeric"),
     "wrong encoding": (lambda s: _to_cp949(s, "2010,31.0", "2010,31.0 잠정"), 2, "not valid utf-8"),
     "missing column": (lambda s: _edit_spec(s, lambda d: d["columns"].update(OBS_VALUE="Wert")), 2,
                        "missing column(s) ['Wert']"),
@@ -179,6 +179,8 @@ def test_bad_input_publishes_nothing_and_keeps_the_last_release(tmp_path, capsys
         assert found["source"].endswith("kor_indicator_16-3-2.csv") and found["row"]
         # the terminal says what failed and where, not only how many errors there were
         assert f"e.g. kor_indicator_16-3-2.csv row {found['row']}" in err and found["message"] in err
+        if name == "non-numeric value":  # the cell as written, and not also reported as a missing value
+            assert found["value"] == "14O" and "value.missing_no_status" not in rules
 
 
 def test_validate_command_prints_summary_and_writes_reports(tmp_path, capsys):

@@ -20,7 +20,9 @@ from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
 from .values import parse_values
 
-ORIGIN = ["_source", "_row", "_column", "_value_raw"]
+#: where each observation came from, for findings; ``_unparsed``: a source cell that is neither a number
+#: nor a declared missing-value marker (rule ``value.non_numeric``)
+ORIGIN = ["_source", "_row", "_column", "_value_raw", "_unparsed"]
 
 
 @dataclass
@@ -101,6 +103,8 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = str(spec.unit_multiplier)
     out["_value_raw"] = frame[value_col].astype(str)
+    raw = frame[value_col]
+    out["_unparsed"] = out["OBS_VALUE"].isna() & ~is_missing & raw.notna() & raw.astype(str).str.strip().ne("")
     for c in ("_source", "_row", "_column"):
         out[c] = frame[c]
     if spec.derive_rates:

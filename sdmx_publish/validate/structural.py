@@ -171,13 +171,25 @@ def check_time_format(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     return findings(pos, ctx.time, ctx.frame[ctx.time].iloc[pos].astype(object).to_numpy(), expected[codes[pos]])
 
 
-def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+def _unparsed(ctx: Context) -> tuple[np.ndarray, pd.Series | None]:
+    """Cells that are text but not a number: (mask, their text). A transformed frame says so in
+    ``_unparsed`` (its OBS_VALUE is already numeric, the text is in ``_value_raw``)."""
+    flagged = ctx.column("_unparsed")
+    if flagged is not None:
+        return flagged.fillna(False).to_numpy(dtype=bool), ctx.column("_value_raw")
     col = ctx.column(ctx.measure)
     if col is None or pd.api.types.is_numeric_dtype(col.dtype):
-        return empty()
+        return np.zeros(len(ctx), dtype=bool), None
     text = col.astype(object)
     filled = text.notna() & (text.astype(str).str.strip() != "")
-    pos = np.flatnonzero(filled.to_numpy() & np.isnan(ctx.values))
+    return filled.to_numpy() & np.isnan(ctx.values), text
+
+
+def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    mask, text = _unparsed(ctx)
+    pos = np.flatnonzero(mask)
+    if not len(pos) or text is None:
+        return empty()
     return findings(pos, ctx.measure, text.iloc[pos].to_numpy(), "a number, or empty with OBS_STATUS")
 
 
@@ -187,10 +199,7 @@ def check_not_finite(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def check_missing_without_status(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    missing = np.isnan(ctx.values)
-    col = ctx.column(ctx.measure)
-    if col is not None and not pd.api.types.is_numeric_dtype(col.dtype):
-        missing &= ~(col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
+    missing = np.isnan(ctx.values) & ~_unparsed(ctx)[0]  # text that is not a number is value.non_numeric
     if not missing.any():
         return empty()
     codes = tuple(params["missing_status"])
