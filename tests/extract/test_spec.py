@@ -147,3 +147,38 @@ def test_columns_kept_by_the_reshape_are_fine(tmp_path):
     spec = wide_spec(value_columns_matching=r"\d{4}")
     spec["columns"] = {"NAT_CATEGORY": "Sex", "TIME_PERIOD": "TIME_PERIOD"}
     assert load_spec(write(tmp_path, spec)).columns["NAT_CATEGORY"] == "Sex"
+
+
+def test_misspelt_key_in_a_map_is_named_with_a_suggestion(tmp_path):
+    spec = spec_dict("table.csv")
+    spec["maps"][1]["form"] = spec["maps"][1].pop("from")
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    msg = str(e.value)
+    assert "key `maps.1.form` is not allowed" in msg and "unknown key" in msg
+    assert "did you mean `maps.1.from`?" in msg
+
+
+@pytest.mark.parametrize(("where", "typo", "meant"), [
+    ((), "dataflw", "dataflow"),
+    (("source",), "encodng", "encoding"),
+    (("filter",), "drop_matchng", "drop_matching"),
+])
+def test_misspelt_keys_get_a_suggestion(tmp_path, where, typo, meant):
+    spec = {**spec_dict("table.csv"), "filter": {}}
+    node = spec
+    for part in where:
+        node = node[part]
+    node[typo] = node.pop(meant, {})
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    key = ".".join([*where, meant])
+    assert f"did you mean `{key}`?" in str(e.value)
+
+
+def test_unknown_key_without_a_close_match_lists_the_allowed_keys(tmp_path):
+    spec = spec_dict("table.csv")
+    spec["maps"][0]["xyz"] = 1
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    assert "key `maps.0.xyz` is not allowed" in str(e.value) and "allowed here are file, from, to" in str(e.value)
