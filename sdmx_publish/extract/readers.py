@@ -6,6 +6,7 @@ row and column). ``_source`` and ``_row`` (1-based line or sheet row) say where 
 
 from __future__ import annotations
 
+import csv
 import io
 import urllib.request
 import zipfile
@@ -98,13 +99,50 @@ def read_csv(spec: Spec) -> pd.DataFrame:
     try:
         grid = pd.read_csv(io.StringIO(text), sep=spec.source.delimiter, header=None, dtype=str,
                            keep_default_na=False, skip_blank_lines=False, engine="c", skiprows=spec.source.skip_rows)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+    except pd.errors.ParserError as e:
+        raise _too_many_fields(text, spec, where) or InputError(
+            f"not a readable CSV table: {str(e).strip()}", where=where,
+            fix="check source.delimiter and that every row has the same number of fields") from None
+    except pd.errors.EmptyDataError as e:
         raise InputError(f"not a readable CSV table: {e}", where=where,
                          fix="check source.delimiter and that every row has the same number of fields") from None
     grid.index += spec.source.skip_rows
     frame = _with_header(grid, spec, where, skip=0)
     frame["_source"] = where
     return frame
+
+
+def _too_many_fields(text: str, spec: Spec, where: str) -> InputError | None:
+    """The first line with more fields than the first line read (what the C parser rejects), as an
+    :class:`InputError` with its line number; None if there is none (another parser error)."""
+    skip = spec.source.skip_rows
+    parts = text.split("\n", skip)
+    if len(parts) <= skip or len(spec.source.delimiter) != 1:
+        return None
+    reader = csv.reader(io.StringIO(parts[skip]), delimiter=spec.source.delimiter)
+    first: list[str] | None = None
+    start = 1  # line on which the next record starts, counted from the first line read
+    try:
+        for record in reader:
+            record = record or [""]  # a blank line is one empty field to pandas
+            if first is None:
+                first = record
+            elif len(record) > len(first):
+                line, first_line = skip + start, skip + 1
+                above = f"line {first_line} (the first line read{' after source.skip_rows' if skip else ''})"
+                what = f"not a readable CSV table: line {line} has {len(record)} fields, but {above} has only {len(first)}"
+                if 2 * sum(1 for c in first if c.strip()) <= len(record):  # a short first line: a title?
+                    fix = ("a title or note above the header? set source.skip_rows (or header_rows) so that the "
+                           f"header is the first line read (if line {line} is the header: source.skip_rows: "
+                           f"{line - 1}); otherwise check source.delimiter")
+                else:
+                    fix = (f"check source.delimiter, quote values that contain {spec.source.delimiter!r} "
+                           f"(e.g. thousands separators), or remove the extra fields in line {line}")
+                return InputError(what, where=where, fix=fix)
+            start = reader.line_num + 1
+    except csv.Error:
+        return None
+    return None
 
 
 def read_xlsx(spec: Spec) -> pd.DataFrame:

@@ -152,3 +152,25 @@ def test_no_input_crashes_the_reader(tmp_path, iccs_flow, content):
         run(tmp_path, content, iccs_flow)
     except PublishError:
         pass
+
+
+@pytest.mark.parametrize("title", ["Table 1: victims of homicide", "Table 1: victims of homicide,", "Table 1\n"])
+def test_title_row_above_the_header_names_the_line_and_skip_rows(tmp_path, iccs_flow, title):
+    with pytest.raises(InputError) as e:
+        run(tmp_path, f"{title}\n{TABLE}", iccs_flow, spec=spec_dict("table.csv", skip_rows=0))
+    msg = str(e.value)
+    header = 3 if title.endswith("\n") else 2
+    assert "table.csv: not a readable CSV table: " in msg.splitlines()[0]
+    assert f"line {header} has 4 fields" in msg and "line 1 (the first line read)" in msg
+    assert "a title or note above the header? set source.skip_rows (or header_rows)" in msg
+    assert f"source.skip_rows: {header - 1}" in msg
+    assert "Error tokenizing" not in msg
+
+
+def test_row_with_extra_fields_names_its_line(tmp_path, iccs_flow):
+    text = TABLE + "KOR,Total,2022,1,234\n"  # unquoted thousands separator
+    with pytest.raises(InputError) as e:
+        run(tmp_path, "Note,,,\n" + text, iccs_flow, spec=spec_dict("table.csv", skip_rows=1))
+    msg = str(e.value)
+    assert "line 7 has 5 fields, but line 2 (the first line read after source.skip_rows) has only 4" in msg
+    assert "check source.delimiter, quote values that contain ','" in msg and "title" not in msg
