@@ -23,7 +23,7 @@ from . import config
 from .extract import extract, load_spec
 from .extract.readers import sha256_of
 from .periods import in_range
-from .publish import publish
+from .publish import other_parts, publish
 from .publish.store import latest, read_frame
 from .structure import Flow, load_registry
 from .transform import check_spec, transform
@@ -108,15 +108,15 @@ def _carry_forward(frame: pd.DataFrame, flow: Flow, spec_path: str | Path, store
 
 
 def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
-                  previous: pd.DataFrame | None = None, unmapped: list[dict] | None = None,
-                  where: str = "") -> tuple[Report, dict[str, Any]]:
+                  previous: pd.DataFrame | None = None, others: pd.DataFrame | None = None,
+                  unmapped: list[dict] | None = None, where: str = "") -> tuple[Report, dict[str, Any]]:
     """Validate ``frame`` and write every report into ``work``; return the report and its summary.
 
     The rows to publish go to ``validated.pkl`` and the summary to ``validation-summary.json``.
     Raises :class:`ValidationFailed`, after writing the reports, when there are errors.
     """
     report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
-                      population=population_for(flow))
+                      population=population_for(flow), others=others)
     report = with_unmapped(report, unmapped or [])
     paths = report.write(work)
     report.data.to_pickle(work / VALIDATED)
@@ -130,13 +130,15 @@ def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleCo
 
 def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
     """Validate ``frame.pkl`` (rules tuned by the spec's ``validation`` block; the previous release of
-    this part for revisions; unmapped values as errors) and write the reports."""
+    this part for revisions, its other parts for observations claimed twice; unmapped values as
+    errors) and write the reports."""
     spec, _, flow = _flow(spec_path)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
+    part = part_id(spec_path)
     _, summary = validate_into(
         work, pd.read_pickle(work / FRAME), flow,
         config=RuleConfig.from_dict(spec.validation, where=f"{spec.path}: validation"),
-        previous=read_frame(previous, part_id(spec_path)) if previous else None,
+        previous=read_frame(previous, part) if previous else None, others=other_parts(previous, part),
         unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"), where=str(spec.path))
     return summary
 

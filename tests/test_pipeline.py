@@ -199,3 +199,40 @@ def test_help_is_for_data_managers(capsys):
     text = capsys.readouterr().out
     for command in ("run", "validate", "demo", "serve", "structures"):
         assert command in text
+
+
+def test_a_source_claiming_another_sources_observations_fails_validate_and_run_alike(tmp_path, capsys):
+    """Korea's own spec repeats Korea's rows of the UNODC part: `validate` says so, as `run` does."""
+    store = tmp_path / "store"
+    assert main(["run", str(EXAMPLES / "unodc" / "homicide.yaml"), "--store", str(store)]) == 0
+    before = latest(store, "CCJS", "DF_ICCS")
+    kor = EXAMPLES.parent / "countries" / "kor" / "homicide.yaml"
+    capsys.readouterr()
+    assert main(["validate", str(kor), "--store", str(store), "--report-dir", str(tmp_path / "r")]) == 1
+    out = capsys.readouterr().out
+    assert "dup.other_source" in out and "already published by source 'unodc_homicide'" in out
+    report = json.loads((tmp_path / "r" / "validation.json").read_text())
+    claimed = [f for f in report["findings"] if f["rule"] == "dup.other_source"]
+    kor_rows = len(read_frame(before, "unodc_homicide").query("REF_AREA == '410'"))
+    assert len(claimed) == kor_rows and claimed[0]["row"]
+    assert main(["run", str(kor), "--store", str(store)]) == 1
+    assert "dup.other_source" in capsys.readouterr().err
+    assert latest(store, "CCJS", "DF_ICCS").id == before.id
+
+
+def test_the_store_refuses_a_release_where_two_sources_claim_an_observation(tmp_path):
+    """The last guard, for a part validated before another part took the same keys."""
+    from sdmx_publish.errors import ValidationFailed
+    from sdmx_publish.publish import publish
+    from sdmx_publish.structure import load_registry
+
+    store = tmp_path / "store"
+    assert main(["run", str(EXAMPLES / "unodc" / "homicide.yaml"), "--store", str(store)]) == 0
+    release = latest(store, "CCJS", "DF_ICCS")
+    registry = load_registry()
+    theirs = read_frame(release, "unodc_homicide")
+    mine = theirs[theirs["REF_AREA"].eq("410")]
+    with pytest.raises(ValidationFailed, match=rf"{len(mine)} observations of kor_homicide are already published "
+                       r"by another source of DF_ICCS \(unodc_homicide\), e\.g\. key A\.410\..*@\d{4}"):
+        publish(mine, registry.flow("DF_ICCS"), registry, store=store, part="kor_homicide")
+    assert latest(store, "CCJS", "DF_ICCS").id == release.id

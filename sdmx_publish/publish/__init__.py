@@ -58,21 +58,27 @@ def content_hash(frame: pd.DataFrame, flow: Flow) -> str:
     return hashlib.sha256(f"{flow.dataflow.ref}\n{canon}".encode()).hexdigest()
 
 
+def other_parts(release: Release | None, part: str) -> pd.DataFrame:
+    """The observations of every part of ``release`` but ``part``, each row with its ``_part``."""
+    names = [p for p in (release.manifest.get("parts", []) if release else []) if p != part]
+    frames = [read_frame(release, p).assign(_part=p) for p in names]  # type: ignore[arg-type]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_part"])
+
+
 def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Flow) -> tuple[pd.DataFrame, list[str]]:
     """This part's frame plus the other parts of the previous release; refuse overlapping keys."""
-    parts = [p for p in (previous.manifest.get("parts", []) if previous else []) if p != part]
-    frames = [frame[data_columns(frame)].assign(_part=part)]
-    frames += [read_frame(previous, p).assign(_part=p) for p in parts]  # type: ignore[arg-type]
-    whole = pd.concat(frames, ignore_index=True)
+    others = other_parts(previous, part)
+    whole = pd.concat([frame[data_columns(frame)].assign(_part=part), others], ignore_index=True)
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    clash = whole.duplicated(subset=key, keep=False)
+    clash = whole.duplicated(subset=key, keep=False) & whole["_part"].eq(part).to_numpy()
     if clash.any():
         row = whole[clash].iloc[0]
-        owners = sorted(set(whole[clash]["_part"]))
-        raise ValidationFailed(f"{int(clash.sum())} observations are in more than one source of {flow.id} "
-                               f"({', '.join(owners)}), e.g. key {'.'.join(str(row[k]) for k in key)}",
+        owners = sorted(set(whole[whole.duplicated(subset=key, keep=False)]["_part"]) - {part})
+        raise ValidationFailed(f"{int(clash.sum())} observations of {part} are already published by another source "
+                               f"of {flow.id} ({', '.join(owners)}), e.g. key "
+                               f"{'.'.join(str(row[k]) for k in key[:-1])}@{row[key[-1]]}",
                                fix="map each observation from one source only (drop it in one spec's filter)")
-    return whole, sorted([part, *parts])
+    return whole, sorted([part, *others["_part"].unique()])
 
 
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,

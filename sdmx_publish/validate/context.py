@@ -107,11 +107,13 @@ class Context:
     """One validation run's inputs and shared, lazily computed column arrays."""
 
     def __init__(self, frame: pd.DataFrame, flow: Flow, *, previous: pd.DataFrame | None = None,
-                 population: pd.DataFrame | None = None) -> None:
+                 population: pd.DataFrame | None = None, others: pd.DataFrame | None = None) -> None:
         self.frame = frame
         self.flow = flow
         self.previous = previous
         self.population = population
+        #: the keys other sources (parts) of the dataflow already publish, with their ``_part``
+        self.others = others
         self.time = flow.dsd.time_dimension
         self.measure = flow.dsd.primary_measure
         self.dims = [d for d in flow.dsd.dimension_ids if d in frame.columns]

@@ -86,7 +86,7 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | No
         if prev is not None:  # compare each source with its own past
             prev = prev[_source_of(prev).isin(subset).to_numpy()].reset_index(drop=True)
         where = Context(ctx.frame.iloc[rows].reset_index(drop=True), ctx.flow, previous=prev,
-                        population=ctx.population)
+                        population=ctx.population, others=ctx.others)
         found = rule.check(where, st.params)
         local = found["pos"].to_numpy(dtype=np.int64)
         pos = np.full(len(local), -1, dtype=np.int64)
@@ -133,18 +133,21 @@ def _quarantine(ctx: Context, found: pd.DataFrame) -> pd.DataFrame:
 
 def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
              previous: pd.DataFrame | None = None, population: pd.DataFrame | None = None,
+             others: pd.DataFrame | None = None,
              rules: Iterable[str] | None = None) -> Report:
     """Check an observation frame against its dataflow and the statistical rules; never raises on bad data.
 
     ``previous``: the previous release's frame (revision rules); ``population``: columns
-    ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` (rate consistency); ``rules``: only these rule ids
+    ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` (rate consistency); ``others``: the dimensions and
+    time period of what other sources of the dataflow publish, with ``_part`` naming the source
+    (observations claimed twice); ``rules``: only these rule ids
     (e.g. the structural ones), default all.
     """
     config = config or RuleConfig()
     frame = _prepare(frame)
     if previous is not None:
         previous = _prepare(previous)
-    ctx = Context(frame, flow, previous=previous, population=population)
+    ctx = Context(frame, flow, previous=previous, population=population, others=others)
     chosen = set(rules) if rules is not None else set(RULES)
     unknown = chosen - set(RULES)
     if unknown:

@@ -154,6 +154,16 @@ def check_conflicting_duplicate(ctx: Context, params: Mapping[str, Any]) -> pd.D
     return findings(pos, ctx.measure, ctx.values[pos], "one value per series key and period")
 
 
+def check_other_source(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    others = ctx.others
+    key = [*ctx.dims, ctx.time]
+    if others is None or others.empty or any(c not in ctx.frame.columns or c not in others.columns for c in key):
+        return empty()
+    mine = ctx.frame[key].astype(str).assign(_pos=np.arange(len(ctx)))
+    hit = mine.merge(others[[*key, "_part"]].astype(str).drop_duplicates(key), on=key, how="inner")
+    return findings(hit["_pos"].to_numpy(), ctx.measure, hit["_part"].to_numpy(), "one source per observation")
+
+
 def check_time_format(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     if ctx.time not in ctx.frame.columns:
         return empty()

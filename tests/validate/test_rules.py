@@ -41,6 +41,8 @@ def ages(total: float, bands: dict[str, float]) -> pd.DataFrame:
 
 
 FIVE = {"ICCS": "0101"}
+#: another source of the dataflow already publishes the default key in 2020
+OTHERS = iccs_frame([{}]).assign(_part="unodc_homicide")
 Case = tuple[str, Callable[[], pd.DataFrame], dict]
 # rule id -> (flow fixture, firing frame, quiet frame, extra validate() keyword arguments)
 CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFrame], dict]] = {
@@ -53,6 +55,8 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
                        lambda: iccs_frame([{}]), {}),
     "dup.conflict": ("iccs_flow", lambda: iccs_frame([{"OBS_VALUE": 1}, {"OBS_VALUE": 2}]),
                      lambda: iccs_frame([{}, {"TIME_PERIOD": "2021"}]), {}),
+    "dup.other_source": ("iccs_flow", lambda: iccs_frame([{}, {"TIME_PERIOD": "2021"}]),
+                         lambda: iccs_frame([{"TIME_PERIOD": "2021"}]), {"others": OTHERS}),
     "dup.exact": ("iccs_flow", lambda: iccs_frame([{}, {}]), lambda: iccs_frame([{}, {"SEX": "F", "OBS_VALUE": 1}]), {}),
     "time.freq_mismatch": ("iccs_flow", lambda: iccs_frame([{"TIME_PERIOD": "2020-Q1"}]),
                            lambda: iccs_frame([{"FREQ": "Q", "TIME_PERIOD": "2020-Q1"}, {"FREQ": "M", "TIME_PERIOD": "2020-12"}]), {}),
