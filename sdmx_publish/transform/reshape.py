@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..errors import InputError
 from ..extract.spec import Filter, Reshape
+
+
+#: what text decoded with the wrong encoding typically contains: C1 controls and Latin-1 symbols
+#: (U+0080-U+00BF, e.g. cp949 read as cp1252: '¼ºº°'), and UTF-8 read as cp1252/Latin-1 ('Ã©', 'â€')
+MOJIBAKE = re.compile("[\u0080-\u00bf]|Ã|â€")
+
+
+def _encoding_hint(missing: list[str], have: list[str]) -> str:
+    """Advice to check source.encoding when the names are not ASCII or the header looks mis-decoded."""
+    garbled = [c for c in have if MOJIBAKE.search(c)]
+    if garbled:
+        why = f"the table's header looks mis-decoded ({garbled[0]!r})"
+    elif any(not c.isascii() for c in missing):
+        why = "the expected names are not ASCII"
+    else:
+        return ""
+    return f"; {why}: check source.encoding (e.g. cp949 for Korean, cp1252 for Western European)"
 
 
 def require_columns(frame: pd.DataFrame, needed: list[str], where: str) -> None:
@@ -14,7 +33,8 @@ def require_columns(frame: pd.DataFrame, needed: list[str], where: str) -> None:
     if missing:
         have = [c for c in frame.columns if not c.startswith("_")]
         raise InputError(f"missing column(s) {missing}; the table has {have}", where=where,
-                         fix="correct the column names in the spec, or check source.skip_rows/header_rows")
+                         fix="correct the column names in the spec, or check source.skip_rows/header_rows"
+                         + _encoding_hint(missing, have))
 
 
 def apply_filter(frame: pd.DataFrame, f: Filter, where: str) -> tuple[pd.DataFrame, int]:

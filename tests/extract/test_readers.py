@@ -174,3 +174,41 @@ def test_row_with_extra_fields_names_its_line(tmp_path, iccs_flow):
     msg = str(e.value)
     assert "line 7 has 5 fields, but line 2 (the first line read after source.skip_rows) has only 4" in msg
     assert "check source.delimiter, quote values that contain ','" in msg and "title" not in msg
+
+
+def korean_spec(encoding: str) -> dict:
+    spec = spec_dict("table.csv", encoding=encoding)
+    spec["columns"] = {"TIME_PERIOD": "연도", "OBS_VALUE": "값"}
+    spec["maps"][0]["from"] = "국가"
+    spec["maps"][1].update({"from": "성별", "key_columns": ["Sex"]})
+    return spec
+
+
+def test_wrong_single_byte_encoding_suggests_checking_it(tmp_path, iccs_flow):
+    # CP949 bytes all decode as cp1252, into mojibake, so only the missing columns show it
+    content = "국가,성별,연도,값\nKOR,계,2021,1\n".encode("cp949")
+    with pytest.raises(InputError) as e:
+        run(tmp_path, content, iccs_flow, spec=korean_spec("cp1252"))
+    msg = str(e.value)
+    assert "missing column(s)" in msg and "'¼ºº°'" in msg
+    assert "looks mis-decoded" in msg and "check source.encoding (e.g. cp949 for Korean" in msg
+
+
+def test_utf8_read_as_cp1252_suggests_checking_the_encoding(tmp_path, iccs_flow):
+    spec = spec_dict("table.csv", encoding="cp1252")
+    spec["columns"]["OBS_VALUE"] = "Valeur"
+    with pytest.raises(InputError) as e:
+        run(tmp_path, TABLE.replace("Value", "Valeur").replace("Country", "Région"), iccs_flow, spec=spec)
+    assert "'RÃ©gion'" in str(e.value) and "check source.encoding" in str(e.value)
+
+
+def test_non_ascii_names_missing_suggest_checking_the_encoding(tmp_path, iccs_flow):
+    with pytest.raises(InputError) as e:
+        run(tmp_path, TABLE, iccs_flow, spec=korean_spec("utf-8"))
+    assert "expected names are not ASCII: check source.encoding" in str(e.value)
+
+
+def test_ascii_missing_column_does_not_blame_the_encoding(tmp_path, iccs_flow):
+    with pytest.raises(InputError) as e:
+        run(tmp_path, TABLE.replace("Sex", "Gender"), iccs_flow)
+    assert "missing column(s) ['Sex']" in str(e.value) and "encoding" not in str(e.value)
