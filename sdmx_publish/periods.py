@@ -99,6 +99,9 @@ def overlapping(periods: pd.Index, start: str | None, end: str | None) -> np.nda
 
 def in_range(values: pd.Series, start: str | None, end: str | None) -> np.ndarray:
     """Per row, whether its period overlaps ``start``..``end``; computed once per distinct period."""
+    if start and end and check_bound(start, "start")[0] >= check_bound(end, "end")[1]:
+        raise PublishError(f"the period range {start}..{end} is empty: it ends before it starts",
+                           fix="give the earlier period as the start")
     codes, distinct = pd.factorize(values.astype(str))
     return overlapping(pd.Index(distinct), start, end)[codes]
 

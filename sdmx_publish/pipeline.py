@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from . import config
+from .errors import NotFound, SpecError
 from .extract import extract, load_spec
 from .extract.readers import sha256_of
 from .periods import in_range
@@ -56,7 +57,10 @@ def work_dir(store: Path, spec_path: str | Path, run_id: str) -> Path:
 def _flow(spec_path: str | Path):
     spec = load_spec(spec_path)
     registry = load_registry()
-    flow = registry.flow(spec.dataflow, spec.agency)
+    try:
+        flow = registry.flow(spec.dataflow, spec.agency)
+    except NotFound as e:
+        raise SpecError(e.what, where=f"{spec.path}: dataflow", fix=e.fix) from e
     check_spec(spec, flow)
     return spec, registry, flow
 

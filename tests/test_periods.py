@@ -30,3 +30,9 @@ def test_a_bad_bound_says_what_a_period_looks_like(bound):
     with pytest.raises(PublishError, match="is not an SDMX time period") as e:
         in_range(pd.Series(["2018"]), bound, None)
     assert "2015-Q3" in e.value.message()
+
+
+def test_a_range_that_ends_before_it_starts_is_refused():
+    with pytest.raises(PublishError, match=r"2020\.\.2019 is empty"):
+        in_range(pd.Series(["2018"]), "2020", "2019")
+    assert in_range(pd.Series(["2018-Q4", "2019"]), "2018-Q4", "2018").tolist() == [True, False]  # one quarter

@@ -159,6 +159,8 @@ BREAKS = {
     "missing column": (lambda s: _edit_spec(s, lambda d: d["columns"].update(OBS_VALUE="Wert")), 2,
                        "missing column(s) ['Wert']"),
     "broken spec": (lambda s: _edit_spec(s, lambda d: d.update(shedule="@daily")), 2, "`shedule`"),
+    "unknown dataflow": (lambda s: _edit_spec(s, lambda d: d.update(dataflow="DF_SDG_16_CRIM")), 2,
+                         "unsentenced.yaml: dataflow: unknown dataflow 'DF_SDG_16_CRIM'"),
 }
 
 
