@@ -18,11 +18,12 @@ from ..structure import Flow
 from .mapping import MapOutcome, apply_map
 from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
-from .values import parse_values
+from .values import footnote_markers, parse_values
 
 #: where each observation came from, for findings; ``_unparsed``: a source cell that is neither a number
-#: nor a declared missing-value marker (rule ``value.non_numeric``)
-ORIGIN = ["_source", "_row", "_column", "_value_raw", "_unparsed"]
+#: nor a declared missing-value marker (rule ``value.non_numeric``); ``_marker``: a footnote marker
+#: removed from the value (rule ``value.marker_removed``)
+ORIGIN = ["_source", "_row", "_column", "_value_raw", "_unparsed", "_marker"]
 
 
 @dataclass
@@ -105,6 +106,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     out["_value_raw"] = frame[value_col].astype(str)
     raw = frame[value_col]
     out["_unparsed"] = out["OBS_VALUE"].isna() & ~is_missing & raw.notna() & raw.astype(str).str.strip().ne("")
+    out["_marker"] = footnote_markers(raw).where(out["OBS_VALUE"].notna(), "")
     for c in ("_source", "_row", "_column"):
         out[c] = frame[c]
     if spec.derive_rates:

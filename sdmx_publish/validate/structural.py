@@ -203,6 +203,16 @@ def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     return findings(pos, ctx.measure, text.iloc[pos].to_numpy(), "a number, or empty with OBS_STATUS")
 
 
+def check_marker_removed(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    marker = ctx.column("_marker")
+    if marker is None:
+        return empty()
+    pos = np.flatnonzero(marker.fillna("").astype(str).ne("").to_numpy())
+    raw = ctx.column("_value_raw")
+    shown = raw.iloc[pos].to_numpy() if raw is not None else marker.iloc[pos].to_numpy()
+    return findings(pos, ctx.measure, shown, "a number; the marker was removed, check it is a footnote")
+
+
 def check_not_finite(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     pos = np.flatnonzero(np.isinf(ctx.values))
     return findings(pos, ctx.measure, ctx.values[pos], "a finite number")

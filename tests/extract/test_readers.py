@@ -83,6 +83,15 @@ def test_footnote_markers_nan_inf(tmp_path, iccs_flow):
     assert values[("410", "_T")] == 123 and values[("410", "M")] == 45
     assert pd.isna(values[("410", "F")]) and pd.isna(values[("392", "_T")])
     assert set(frame["_value_raw"]) >= {"inf", "NaN"}  # kept for the validation report
+    assert frame.set_index(["REF_AREA", "SEX"])["_marker"][("410", "_T")] == "p"  # listed by value.marker_removed
+
+
+def test_spaces_are_removed_only_between_groups_of_three_digits(tmp_path, iccs_flow):
+    text = "Country,Sex,Year,Value\nKOR,Total,2021,12 345\nKOR,Male,2021,1\u00a0234\u202f567\nKOR,Female,2021,4 9\n"
+    frame, _ = run(tmp_path, text, iccs_flow)
+    values = frame.set_index("SEX")["OBS_VALUE"]
+    assert values["_T"] == 12345 and values["M"] == 1234567
+    assert pd.isna(values["F"]) and frame.set_index("SEX")["_unparsed"]["F"]  # "4 9" is not 49
 
 
 def test_xlsx_with_sheet(tmp_path, iccs_flow):

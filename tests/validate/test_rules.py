@@ -61,6 +61,8 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
     "time.freq_mismatch": ("iccs_flow", lambda: iccs_frame([{"TIME_PERIOD": "2020-Q1"}]),
                            lambda: iccs_frame([{"FREQ": "Q", "TIME_PERIOD": "2020-Q1"}, {"FREQ": "M", "TIME_PERIOD": "2020-12"}]), {}),
     "value.non_numeric": ("iccs_flow", lambda: with_text_value("12a"), lambda: with_text_value("13.5"), {}),
+    "value.marker_removed": ("iccs_flow", lambda: iccs_frame([{"OBS_VALUE": 123.0}]).assign(_marker="p", _value_raw="123 p"),
+                             lambda: iccs_frame([{"OBS_VALUE": 123.0}]).assign(_marker="", _value_raw="123"), {}),
     "value.not_finite": ("iccs_flow", lambda: iccs_frame([{"OBS_VALUE": np.inf}]), lambda: iccs_frame([{}]), {}),
     "value.missing_no_status": ("iccs_flow", lambda: iccs_frame([{"OBS_VALUE": NAN}]),
                                 lambda: iccs_frame([{"OBS_VALUE": NAN, "OBS_STATUS": "M"}]), {}),
