@@ -72,6 +72,14 @@ class Source(_Strict):
     connection: str | None = Field(None, description="SQLAlchemy URL for format: sql")
     structure: str | None = Field(None, description="format: sdmx: structure message for structure-specific data")
 
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, v: str) -> str:
+        if len(v) != 1:
+            raise spec_problem(f"the delimiter {v!r} is not one character",
+                               "give the one character between fields, e.g. ',' or ';' (\"\\t\" for a tab)")
+        return v
+
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str) -> str:

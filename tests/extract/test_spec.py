@@ -182,3 +182,9 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_keys(tmp_path):
     with pytest.raises(SpecError) as e:
         load_spec(write(tmp_path, spec))
     assert "key `maps.0.xyz` is not allowed" in str(e.value) and "allowed here are file, from, to" in str(e.value)
+
+
+def test_a_delimiter_of_several_characters_is_a_spec_error(tmp_path):
+    with pytest.raises(SpecError, match="delimiter ';;' is not one character") as e:
+        load_spec(write(tmp_path, spec_dict("table.csv", delimiter=";;")))
+    assert "source.delimiter" in e.value.message() and "tab" in e.value.message()
