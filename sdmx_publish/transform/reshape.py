@@ -9,7 +9,6 @@ import pandas as pd
 from ..errors import InputError
 from ..extract.spec import Filter, Reshape
 
-
 #: what text decoded with the wrong encoding typically contains: C1 controls and Latin-1 symbols
 #: (U+0080-U+00BF, e.g. cp949 read as cp1252: '¼ºº°'), and UTF-8 read as cp1252/Latin-1 ('Ã©', 'â€')
 MOJIBAKE = re.compile("[\u0080-\u00bf]|Ã|â€")
