@@ -117,7 +117,7 @@ def _too_many_fields(text: str, spec: Spec, where: str) -> InputError | None:
     :class:`InputError` with its line number; None if there is none (another parser error)."""
     skip = spec.source.skip_rows
     parts = text.split("\n", skip)
-    if len(parts) <= skip or len(spec.source.delimiter) != 1:
+    if len(parts) <= skip:
         return None
     reader = csv.reader(io.StringIO(parts[skip]), delimiter=spec.source.delimiter)
     first: list[str] | None = None
