@@ -13,10 +13,13 @@ a different membership), so no such aggregate is made.
 
 Counts (``NUMBER``) are summed; rates and percentages are population-weighted means. An aggregate
 is published only where coverage (the share of the region's population living in countries with a
-value) reaches ``threshold``. Without imputation, a count is the sum over the covered countries
-(status ``A``). With ``impute=True``, a count is scaled up to the whole region (``sum / coverage``:
-the uncovered countries are assumed to have the covered countries' count per head); such values
-carry ``OBS_STATUS=I`` (imputed) and ``NATURE=E`` (estimated).
+value) reaches ``threshold``, and a breakdown (a sex, an age group) only where it is made of the same
+countries as the region's total, so that the parts of a region add up as the countries' parts do.
+Without imputation, a count is the sum over the covered countries (``OBS_STATUS=A``, its comment
+says which share of the region it covers). With ``impute=True``, a count is scaled up to the whole
+region (``sum / coverage``: the uncovered countries are assumed to have the covered countries' count
+per head) and carries ``OBS_STATUS=I`` (imputed). Every regional value has ``NATURE=E`` (estimated),
+as the global SDG database marks regional aggregates.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def coverage_table(national: pd.DataFrame, population: pd.DataFrame, members: pd
     data = data.assign(__weighted=data["OBS_VALUE"] * data["POPULATION"])
     g = data.groupby(KEY, as_index=False, sort=True).agg(
         countries=("REF_AREA", "nunique"), covered_population=("POPULATION", "sum"), total=("OBS_VALUE", "sum"),
-        weighted=("__weighted", "sum"), sources=("SOURCE_DETAIL", "first"))
+        weighted=("__weighted", "sum"), members=("REF_AREA", lambda a: ",".join(sorted(set(a)))))
     g = g.merge(region_pop, on=["REGION", "TIME_PERIOD"], how="left")
     g["coverage"] = g["covered_population"] / g["region_population"]
     is_count = g["UNIT_MEASURE"].eq("NUMBER")
@@ -66,20 +69,31 @@ def coverage_table(national: pd.DataFrame, population: pd.DataFrame, members: pd
     return g.drop(columns=["total", "weighted"])
 
 
+def _same_countries_as_total(cov: pd.DataFrame) -> pd.Series:
+    """Whether each candidate is made of the countries of its region's total (same series, year, unit)."""
+    group = ["REGION", "SERIES", "TIME_PERIOD", "UNIT_MEASURE"]
+    total = cov[cov["SEX"].eq("_T") & cov["AGE"].eq("_T")][[*group, "members"]]
+    merged = cov[group].merge(total.rename(columns={"members": "__total"}), on=group, how="left")
+    return pd.Series(merged["__total"].to_numpy() == cov["members"].to_numpy(), index=cov.index)
+
+
 def aggregate(national: pd.DataFrame, population: pd.DataFrame, *, threshold: float = 0.5,
-              impute: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+              impute: bool = False, source: str = "national values") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Regional observations (``REPORTING_TYPE=R``) and the coverage report of every candidate aggregate.
 
     ``national``: SDG observations with ``REPORTING_TYPE=N`` (e.g. from :func:`derive_sdg`);
     ``population``: ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION``. The coverage report has one row
-    per candidate with ``coverage`` and ``published``.
+    per candidate with ``coverage``, ``published`` and, for a breakdown left out because other countries
+    make its total, ``note``. ``source`` is named in ``SOURCE_DETAIL``.
     """
     if not 0 <= threshold <= 1:
         raise InputError(f"coverage threshold {threshold!r} is not a share between 0 and 1",
                          fix="give the threshold as a fraction, e.g. 0.5 for half of the region's population")
     national = national[national["REPORTING_TYPE"].eq("N")]
     cov = coverage_table(national, population, membership())
-    cov["published"] = cov["coverage"] >= threshold
+    consistent = _same_countries_as_total(cov)
+    cov["published"] = (cov["coverage"] >= threshold) & consistent
+    cov["note"] = np.where(consistent, "", "not published: other countries than the region's total")
     cov["imputed"] = cov["published"] & impute & cov["UNIT_MEASURE"].eq("NUMBER") & (cov["coverage"] < 1)
     pub = cov[cov["published"]]
     out = pd.DataFrame({"FREQ": "A", "REPORTING_TYPE": "R", "SERIES": pub["SERIES"], "REF_AREA": pub["REGION"],
@@ -92,13 +106,16 @@ def aggregate(national: pd.DataFrame, population: pd.DataFrame, *, threshold: fl
     out["OBS_STATUS"] = np.where(imputed, "I", "A")
     out["UNIT_MULT"] = "0"
     out["UNIT_MEASURE"] = pub["UNIT_MEASURE"]
-    out["NATURE"] = np.where(imputed, "E", "G")
-    out["SOURCE_DETAIL"] = "Regional aggregate of national values derived from " + pub["sources"]
-    how = np.where(pub["UNIT_MEASURE"].eq("NUMBER"), "sum", "population-weighted mean")
+    out["NATURE"] = "E"
+    out["SOURCE_DETAIL"] = f"Regional aggregate of {source}"
+    is_count = pub["UNIT_MEASURE"].eq("NUMBER").to_numpy()
+    how = np.where(is_count, "sum", "population-weighted mean")
+    partial = is_count & ~imputed & (pub["coverage"] < 1).to_numpy()
+    tail = np.where(imputed, "; scaled up to the whole region (imputed)",
+                    np.where(partial, "; countries without data are not in the sum", ""))
     pct = (pub["coverage"] * 100).round(1).astype(str)
     out["COMMENT_OBS"] = (pd.Series(how, index=pub.index) + " over " + pub["countries"].astype(str)
                           + " countries covering " + pct + "% of the region's population (threshold "
-                          + f"{threshold * 100:g}%)" + pd.Series(np.where(imputed, "; scaled up to the whole region "
-                                                                           "(imputed)", ""), index=pub.index))
-    cov = cov.rename(columns={"REGION": "REF_AREA"}).drop(columns="sources")
+                          + f"{threshold * 100:g}%)" + pd.Series(tail, index=pub.index))
+    cov = cov.rename(columns={"REGION": "REF_AREA"}).drop(columns="members")
     return out[SDG_COLUMNS].reset_index(drop=True), cov.reset_index(drop=True)

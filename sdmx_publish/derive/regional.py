@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..pipeline import REPORT, validate_into
-from ..publish import latest, publish, read_frame
+from ..publish import latest, other_parts, publish, read_frame
 from ..structure import load_registry
 from .aggregate import aggregate
 from .population import population as population_table
@@ -31,19 +31,19 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Keys that other parts of the latest SDG release hold, and this part's previous observations."""
+    """What other parts of the latest SDG release hold (national sources), and this part's previous observations."""
     prev = latest(store, agency, SDG_FLOW)
     if prev is None:
         return pd.DataFrame(columns=key), None
-    frames = [read_frame(prev, p)[key] for p in prev.manifest.get("parts", []) if p != PART]
-    held = pd.concat(frames, ignore_index=True).drop_duplicates() if frames else pd.DataFrame(columns=key)
+    held = other_parts(prev, PART).drop(columns="_part")
     mine = read_frame(prev, PART)
-    return held, (mine if not mine.empty else None)
+    return (held if len(held) else pd.DataFrame(columns=key)), (mine if not mine.empty else None)
 
 
 def _rates_by_source(national: pd.DataFrame, table: pd.DataFrame) -> dict[str, int]:
-    """How many derived rates divide by each population table."""
-    rates = national.loc[national["SERIES"].eq("VC_IHR_PSRC"), ["REF_AREA", "TIME_PERIOD"]]
+    """How many computed rates (rule 16.1.1-rate) divide by each population table."""
+    rates = national.loc[national["COMMENT_OBS"].str.startswith("Derived by rule 16.1.1-rate:"),
+                         ["REF_AREA", "TIME_PERIOD"]]
     used = rates.merge(table, on=["REF_AREA", "TIME_PERIOD"], how="inner")["SOURCE"].value_counts()
     return {str(k): int(v) for k, v in used.items()}
 
@@ -70,10 +70,15 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     lineage_text = f"{iccs_flow.dataflow.ref} release {source.id}"
     table, population_info = population_table(population)
     national = derive_sdg(read_frame(source), table, source=lineage_text)
-    regional, coverage = aggregate(national, table, threshold=threshold, impute=impute)
     key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
     held, previous = _others(store, agency, key)
-    clash = national[key].merge(held.assign(__held=True), on=key, how="left")["__held"].eq(True).to_numpy()
+    clash = national[key].merge(held[key].drop_duplicates().assign(__held=True), on=key,
+                                how="left")["__held"].eq(True).to_numpy()
+    # the regions add up what is published nationally: the country's own values where it reports them
+    theirs = held[held["SERIES"].isin(national["SERIES"].unique()) & held["REPORTING_TYPE"].eq("N")]
+    regional, coverage = aggregate(pd.concat([national[~clash], theirs], ignore_index=True), table,
+                                   threshold=threshold, impute=impute,
+                                   source=f"the national values of {sdg_flow.dataflow.ref}")
     frame = pd.concat([national[~clash], regional], ignore_index=True)
     work = store / ".work" / PART
     work.mkdir(parents=True, exist_ok=True)

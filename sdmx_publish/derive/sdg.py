@@ -3,15 +3,17 @@
 Rules (one :class:`Rule` each, so that every derived value names the rule it came from):
 
 - 16.1.1 ``VC_IHR_PSRCN``: victims of intentional homicide (``INDICATOR=VICTIMS``, ``ICCS=0101``), counts;
-  ``VC_IHR_PSRC``: the same count per 100,000 population (bundled World Bank population, or a given table), totals only
-  (the population table has no sex or age breakdown).
+  ``VC_IHR_PSRC``: victims per 100,000 population as the source reports them (``PER_100000_POP``, e.g.
+  UNODC's rates, by sex too), and otherwise the count per 100,000 of the population table (the bundled
+  World Bank table, or a given one), for totals only (the table has no sex or age breakdown).
 - 16.2.2 ``VC_HTF_DETV*``: detected victims of trafficking in persons, ICCS 0204 and its four groups.
 - 16.3.2 ``VC_PRS_UNSNTN``: persons held unsentenced; ``VC_PRS_UNSNT``: unsentenced as a percentage of
   all persons held (``PRISONERS``), matched on area, year, sex and age.
 
 Only observations with no ICCS disaggregation (``CYBER``, ``VIC_PERP_REL``, ``SIT_CONTEXT`` all ``_T``)
-are used: the SDG DSD has no such breakdowns. Lineage: ``SOURCE_DETAIL`` names the source release and
-``COMMENT_OBS`` the rule; :func:`lineage` gives the same for the manifest.
+are used: the SDG DSD has no such breakdowns. Lineage: ``SOURCE_DETAIL`` keeps the ICCS observation's
+own source (e.g. UNODC's "NSO"), ``COMMENT_OBS`` names the rule and the source release;
+:func:`lineage` gives the same for the manifest.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class Rule:
 
 RULES = {r.id: r for r in (
     Rule("16.1.1-count", "VC_IHR_PSRCN", "NUMBER", "C", "victims of intentional homicide (ICCS 0101), as reported"),
+    Rule("16.1.1-rate-reported", "VC_IHR_PSRC", "PER_100000_POP", "C",
+         "victims of intentional homicide (ICCS 0101) per 100,000 population, as reported"),
     Rule("16.1.1-rate", "VC_IHR_PSRC", "PER_100000_POP", "CA",
          "victims of intentional homicide (ICCS 0101) / population x 100,000"),
     Rule("16.2.2-count", "VC_HTF_DETV", "NUMBER", "C",
@@ -68,7 +72,7 @@ def _usable(iccs: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise InputError(f"not an ICCS observation frame: missing column(s) {missing}",
                          fix="pass a frame of the ICCS dataflow (e.g. read_frame of a DF_ICCS release)")
-    keep = iccs["UNIT_MEASURE"].eq("NUMBER") & iccs["OBS_VALUE"].notna()
+    keep = iccs["UNIT_MEASURE"].isin(["NUMBER", "PER_100000_POP"]) & iccs["OBS_VALUE"].notna()
     for c in ICCS_TOTALS:
         if c in iccs.columns:
             keep &= iccs[c].eq("_T")
@@ -80,7 +84,8 @@ def _usable(iccs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sdg(rows: pd.DataFrame, rule: Rule, source: str, series: pd.Series | str | None = None) -> pd.DataFrame:
+def _sdg(rows: pd.DataFrame, rule: Rule, source: str, series: pd.Series | str | None = None,
+         note: pd.Series | str = "") -> pd.DataFrame:
     """ICCS rows (REF_AREA, SEX, AGE, TIME_PERIOD, OBS_VALUE, OBS_STATUS) as SDG observations of ``rule``."""
     out = pd.DataFrame({"FREQ": "A", "REPORTING_TYPE": "N", "SERIES": rule.series if series is None else series,
                         "REF_AREA": rows["REF_AREA"], "SEX": rows["SEX"], "AGE": rows["AGE"]}, index=rows.index)
@@ -92,35 +97,41 @@ def _sdg(rows: pd.DataFrame, rule: Rule, source: str, series: pd.Series | str | 
     out["UNIT_MULT"] = "0"
     out["UNIT_MEASURE"] = rule.unit
     out["NATURE"] = rule.nature
-    out["SOURCE_DETAIL"] = source
-    out["COMMENT_OBS"] = f"Derived by rule {rule.id}: {rule.text}"
+    own = rows["SOURCE_DETAIL"] if "SOURCE_DETAIL" in rows.columns else pd.Series("", index=rows.index)
+    out["SOURCE_DETAIL"] = own.fillna("").astype(str).replace("", source)
+    out["COMMENT_OBS"] = f"Derived by rule {rule.id}: {rule.text}" + note + f" (from {source})"
     return out[SDG_COLUMNS]
 
 
-def homicide(iccs: pd.DataFrame, population: pd.DataFrame, source: str) -> pd.DataFrame:
-    """16.1.1: counts of every sex/age, and rates per 100,000 for the totals that have a population."""
+def homicide(iccs: pd.DataFrame, population: pd.DataFrame, source: str, *, reported_rates: bool = True) -> pd.DataFrame:
+    """16.1.1: counts of every sex/age; rates as reported (``reported_rates``) and, for the totals
+    without one, per 100,000 of ``population``."""
     v = iccs[iccs["INDICATOR"].eq("VICTIMS") & iccs["ICCS"].eq("0101")]
-    counts = _sdg(v, RULES["16.1.1-count"], source)
-    tot = v[v["SEX"].eq("_T") & v["AGE"].eq("_T")].merge(population, on=["REF_AREA", "TIME_PERIOD"], how="inner")
+    counts = _sdg(v[v["UNIT_MEASURE"].eq("NUMBER")], RULES["16.1.1-count"], source)
+    reported = v[v["UNIT_MEASURE"].eq("PER_100000_POP")] if reported_rates else v.iloc[:0]
+    tot = v[v["UNIT_MEASURE"].eq("NUMBER") & v["SEX"].eq("_T") & v["AGE"].eq("_T")]
+    tot = tot.merge(population, on=["REF_AREA", "TIME_PERIOD"], how="inner")
     tot = tot[tot["POPULATION"] > 0]
+    key = ["REF_AREA", "SEX", "AGE", "TIME_PERIOD"]
+    tot = tot[~tot.set_index(key).index.isin(reported.set_index(key).index)]
     tot["OBS_VALUE"] = tot["OBS_VALUE"] / tot["POPULATION"] * PER
-    rates = _sdg(tot, RULES["16.1.1-rate"], source)
-    if "SOURCE" in tot.columns:  # say whose population each rate divides by
-        rates["COMMENT_OBS"] = rates["COMMENT_OBS"] + " (" + tot["SOURCE"] + ")"
-    return pd.concat([counts, rates], ignore_index=True)
+    whose = ", population: " + tot["SOURCE"] if "SOURCE" in tot.columns else ""  # whose population divides
+    rates = _sdg(tot, RULES["16.1.1-rate"], source, note=whose)
+    return pd.concat([counts, _sdg(reported, RULES["16.1.1-rate-reported"], source), rates], ignore_index=True)
 
 
 def trafficking(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
     """16.2.2: detected victims of trafficking in persons, in total and by form of exploitation."""
-    v = iccs[iccs["INDICATOR"].eq("VICTIMS") & iccs["ICCS"].isin(list(TRAFFICKING))]
+    v = iccs[iccs["INDICATOR"].eq("VICTIMS") & iccs["ICCS"].isin(list(TRAFFICKING)) & iccs["UNIT_MEASURE"].eq("NUMBER")]
     return _sdg(v, RULES["16.2.2-count"], source, series=v["ICCS"].map(TRAFFICKING))
 
 
 def unsentenced(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
     """16.3.2: unsentenced detainees, as a number and as a percentage of all persons held."""
     key = ["REF_AREA", "SEX", "AGE", "TIME_PERIOD"]
-    uns = iccs[iccs["INDICATOR"].eq("PRISONERS_UNSENTENCED") & iccs["ICCS"].eq("_T")]
-    held = iccs[iccs["INDICATOR"].eq("PRISONERS") & iccs["ICCS"].eq("_T")][[*key, "OBS_VALUE"]]
+    counts = iccs[iccs["UNIT_MEASURE"].eq("NUMBER") & iccs["ICCS"].eq("_T")]
+    uns = counts[counts["INDICATOR"].eq("PRISONERS_UNSENTENCED")]
+    held = counts[counts["INDICATOR"].eq("PRISONERS")][[*key, "OBS_VALUE"]]
     share = uns.merge(held.rename(columns={"OBS_VALUE": "__held"}), on=key, how="inner")
     share = share[share["__held"] > 0]
     share["OBS_VALUE"] = share["OBS_VALUE"] / share.pop("__held") * 100
@@ -128,16 +139,19 @@ def unsentenced(iccs: pd.DataFrame, source: str) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def derive_sdg(iccs: pd.DataFrame, population: pd.DataFrame, *, source: str) -> pd.DataFrame:
+def derive_sdg(iccs: pd.DataFrame, population: pd.DataFrame, *, source: str,
+               reported_rates: bool = True) -> pd.DataFrame:
     """Every SDG 16 series the rules allow, as an observation frame of ``DF_SDG_16_CRIME`` (national).
 
     ``population``: ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` and optionally ``SOURCE``, named in
     each rate's comment (e.g. :func:`sdmx_publish.derive.population.population`);
-    ``source``: the lineage text put in ``SOURCE_DETAIL`` (e.g. ``CCJS:DF_ICCS(1.0) release <id>``).
+    ``source``: the lineage text (e.g. ``CCJS:DF_ICCS(1.0) release <id>``), in ``COMMENT_OBS`` and in
+    ``SOURCE_DETAIL`` where the ICCS observation names no source of its own; ``reported_rates``: take
+    the rates the ICCS data report before deriving any.
     """
     usable = _usable(iccs)
-    out = pd.concat([homicide(usable, population, source), trafficking(usable, source), unsentenced(usable, source)],
-                    ignore_index=True)
+    out = pd.concat([homicide(usable, population, source, reported_rates=reported_rates),
+                     trafficking(usable, source), unsentenced(usable, source)], ignore_index=True)
     out = out[np.isfinite(out["OBS_VALUE"].to_numpy())]
     return out.sort_values(["SERIES", "REF_AREA", "SEX", "AGE", "TIME_PERIOD"], kind="stable").reset_index(drop=True)
 
@@ -146,7 +160,7 @@ def lineage(frame: pd.DataFrame) -> list[dict]:
     """Per rule: its series, text and how many values it produced (for the manifest)."""
     if frame.empty:
         return []
-    parsed = frame["COMMENT_OBS"].str.extract(r"^Derived by rule (?P<rule>\S+): (?P<text>.*)$")
+    parsed = frame["COMMENT_OBS"].str.extract(r"^Derived by rule (?P<rule>\S+): (?P<text>.*) \(from .*\)$")
     counts = parsed["rule"].value_counts()
     texts = parsed.drop_duplicates().groupby("rule")["text"].agg(lambda t: " | ".join(sorted(t)))
     return [{"rule": rid, "series": RULES[rid].series if rid != "16.2.2-count" else sorted(TRAFFICKING.values()),

@@ -44,7 +44,7 @@ def test_counts_summed_rates_population_weighted():
     ca = out[out["REF_AREA"].eq("143")].set_index("SERIES")
     assert ca.loc["VC_IHR_PSRCN", "OBS_VALUE"] == 400
     assert ca.loc["VC_IHR_PSRC", "OBS_VALUE"] == pytest.approx((2.0 * 19 + 1.0 * 34) / 53)
-    assert set(ca["REPORTING_TYPE"]) == {"R"} and set(ca["OBS_STATUS"]) == {"A"} and set(ca["NATURE"]) == {"G"}
+    assert set(ca["REPORTING_TYPE"]) == {"R"} and set(ca["OBS_STATUS"]) == {"A"} and set(ca["NATURE"]) == {"E"}
     assert ca.loc["VC_IHR_PSRCN", "COMMENT_OBS"].startswith("sum over 2 countries covering 70.7%")
     row = cov[cov["REF_AREA"].eq("143") & cov["SERIES"].eq("VC_IHR_PSRCN")].iloc[0]
     assert row["coverage"] == pytest.approx(53 / 75) and row["countries"] == 2 and row["published"]
@@ -94,3 +94,22 @@ def test_regional_input_rows_are_ignored():
 def test_threshold_must_be_a_share(threshold):
     with pytest.raises(InputError, match="between 0 and 1"):
         aggregate(_national([]), POP, threshold=threshold)
+
+
+def test_a_breakdown_is_published_only_over_the_countries_of_its_total():
+    """Kazakhstan reports by sex, Uzbekistan only a total: a regional 'female' would be Kazakhstan's alone
+    while the regional total has both, so female + male would not add up to the total. It is withheld."""
+    nat = _national([("398", "VC_IHR_PSRCN", "NUMBER", 100), ("860", "VC_IHR_PSRCN", "NUMBER", 300)])
+    by_sex = _national([("398", "VC_IHR_PSRCN", "NUMBER", 40), ("398", "VC_IHR_PSRCN", "NUMBER", 60)]).assign(
+        SEX=["F", "M"])
+    out, cov = aggregate(pd.concat([nat, by_sex], ignore_index=True), POP, threshold=0.2)
+    ca = out[out["REF_AREA"].eq("143")]
+    assert ca["SEX"].tolist() == ["_T"] and ca["OBS_VALUE"].tolist() == [400]
+    withheld = cov[cov["REF_AREA"].eq("143") & cov["SEX"].ne("_T")]
+    assert len(withheld) == 2 and not withheld["published"].any()
+    assert withheld["note"].str.contains("other countries than the region's total").all()
+    # once Uzbekistan reports by sex too, the parts are published and add up to the total
+    both = pd.concat([nat, by_sex, by_sex.assign(REF_AREA="860", OBS_VALUE=[100, 200])], ignore_index=True)
+    out, _ = aggregate(both, POP, threshold=0.2)
+    ca = out[out["REF_AREA"].eq("143")].set_index("SEX")["OBS_VALUE"]
+    assert ca["F"] + ca["M"] == ca["_T"] == 400

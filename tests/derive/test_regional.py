@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from sdmx_publish import pipeline
-from sdmx_publish.derive.population import BUNDLED, bundled, population, read_population
+from sdmx_publish.derive.aggregate import membership
+from sdmx_publish.derive.population import bundled, population, read_population
 from sdmx_publish.derive.regional import PART, publish_regional
+from sdmx_publish.derive.sdg import derive_sdg
 from sdmx_publish.errors import InputError, NotFound
 from sdmx_publish.publish import latest, read_frame
 from sdmx_publish.schemas import validate_xml
@@ -47,12 +49,16 @@ def test_manifest_carries_lineage_and_coverage(store, result):
     d = release.manifest["derivation"]
     iccs = latest(store, "CCJS", "DF_ICCS")
     assert d["source_release"] == {"dataflow": "CCJS:DF_ICCS(1.0)", "release_id": iccs.id}
-    assert {r["rule"] for r in d["rules"]} == {"16.1.1-count", "16.1.1-rate"}
+    assert {r["rule"] for r in d["rules"]} >= {"16.1.1-count", "16.1.1-rate-reported"}
     cov = pd.DataFrame(d["coverage"])
     assert d["threshold"] == 0.6
-    assert (cov["published"] == (cov["coverage"] >= 0.6)).all() and (~cov["published"]).any()
+    assert (cov["published"] == ((cov["coverage"] >= 0.6) & cov["note"].eq(""))).all() and (~cov["published"]).any()
     frame = read_frame(release, PART)
-    assert frame["SOURCE_DETAIL"].str.contains(iccs.id, regex=False).all()
+    national = frame[frame["REPORTING_TYPE"].eq("N")]
+    assert national["COMMENT_OBS"].str.contains(f"(from CCJS:DF_ICCS(1.0) release {iccs.id})", regex=False).all()
+    assert "NSO" in set(national["SOURCE_DETAIL"])  # the data's own source, as UNODC gives it
+    regional = frame[frame["REPORTING_TYPE"].eq("R")]
+    assert set(regional["NATURE"]) == {"E"} and regional["SOURCE_DETAIL"].str.startswith("Regional aggregate").all()
 
 
 def test_country_reported_values_take_precedence(store, result):
@@ -93,23 +99,19 @@ def _unodc_denominators_as_wpp(homicide_iccs: pd.DataFrame, path) -> pd.DataFram
     return wide.rename(columns={"PER_100000_POP": "unodc"})[["REF_AREA", "TIME_PERIOD", "unodc"]]
 
 
-def test_with_a_un_population_file_the_rates_are_unodcs(tmp_path, homicide_iccs, capsys):
-    """`regional --population` with a WPP-layout file: the only difference from UNODC's published rates
-    was the denominator; with UNODC's own, every country-year agrees (docs/regional.md)."""
-    from sdmx_publish.cli import main
-
-    store, wpp = tmp_path / "store", tmp_path / "WPP_TotalPopulationBySex.csv"
+def test_with_a_un_population_file_the_rates_are_unodcs(tmp_path, homicide_iccs):
+    """Computed from the counts, with a WPP-layout population file: the only difference from UNODC's
+    published rates was the denominator; with UNODC's own, every country-year agrees (docs/regional.md)."""
+    wpp = tmp_path / "WPP_TotalPopulationBySex.csv"
     unodc = _unodc_denominators_as_wpp(homicide_iccs, wpp)
-    pipeline.run(EXAMPLES / "unodc" / "homicide.yaml", store)
-    assert main(["regional", "--store", str(store), "--population", str(wpp)]) == 0
-    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
-    ours = read_frame(release, PART)
-    ours = ours[ours["SERIES"].eq("VC_IHR_PSRC") & ours["REPORTING_TYPE"].eq("N")]
+    table, info = population(wpp)
+    assert info["area_years"] == len(unodc) and len(info["sha256"]) == 64
+    ours = derive_sdg(homicide_iccs, table, source="test", reported_rates=False)
+    ours = ours[ours["SERIES"].eq("VC_IHR_PSRC")]
     both = ours.merge(unodc, on=["REF_AREA", "TIME_PERIOD"], validate="one_to_one")
     assert len(both) == len(unodc) > 1100
     assert ((both["OBS_VALUE"] / both["unodc"] - 1).abs() <= 0.03).all()
-    assert release.manifest["derivation"]["population"]["table"] == str(wpp.resolve())
-    assert len(release.manifest["derivation"]["population"]["sha256"]) == 64
+    assert both["COMMENT_OBS"].str.contains("population: population table WPP_TotalPopulationBySex.csv").all()
 
 
 def test_population_file_formats(tmp_path):
@@ -158,22 +160,39 @@ def test_a_partial_population_table_is_laid_over_the_bundled_one(tmp_path, store
     from sdmx_publish.cli import main
 
     path = tmp_path / "kor.csv"
-    path.write_text("REF_AREA,TIME_PERIOD,POPULATION\n410,2019,52000000\n410,2020,52000000\n")
+    years = range(1990, 2021)
+    path.write_text("REF_AREA,TIME_PERIOD,POPULATION\n" + "".join(f"410,{y},99000000\n" for y in years))
     table, info = population(path)
-    assert info["area_years"] == 2 and len(table) == len(bundled())
-    assert table.set_index(["REF_AREA", "TIME_PERIOD"]).loc[("410", "2019"), "POPULATION"] == 52_000_000
+    assert info["area_years"] == len(years) and len(table) == len(bundled())
+    assert table.set_index(["REF_AREA", "TIME_PERIOD"]).loc[("410", "2019"), "POPULATION"] == 99_000_000
     local = tmp_path / "store"
     shutil.copytree(store, local)
     assert main(["regional", "--store", str(local), "--population", str(path), "--threshold", "0.6"]) == 0
-    assert "population table kor.csv (2)" in capsys.readouterr().out
     release = latest(local, "CCJS", "DF_SDG_16_CRIME")
-    used = release.manifest["derivation"]["population"]["rates_by_source"]
-    assert used["population table kor.csv"] == 2 and used[BUNDLED] > 1000
-    frame = read_frame(release, PART)
-    kor = frame[frame["SERIES"].eq("VC_IHR_PSRC") & frame["REF_AREA"].eq("410")].set_index("TIME_PERIOD")
-    assert kor.loc["2019", "COMMENT_OBS"].endswith("(population table kor.csv)")
-    assert kor.loc["2018", "COMMENT_OBS"].endswith(f"({BUNDLED})")
-    # the regions keep their full membership: Eastern Asia's coverage is not computed from Korea alone
+    assert release.manifest["derivation"]["population"]["table"] == str(path)
+    # Eastern Asia weighs Korea by its own estimate and the other countries by the World Bank's:
+    # the region keeps its full membership, it is not computed from Korea alone
     cov = pd.DataFrame(release.manifest["derivation"]["coverage"])
-    east = cov[cov["REF_AREA"].eq("30") & cov["TIME_PERIOD"].eq("2019") & cov["SERIES"].eq("VC_IHR_PSRC")]
-    assert (east["region_population"] > 1.5e9).all()
+    east = cov[cov["REF_AREA"].eq("30") & cov["SERIES"].eq("VC_IHR_PSRC") & cov["published"]].iloc[-1]
+    year = east["TIME_PERIOD"]
+    wb = bundled().set_index(["REF_AREA", "TIME_PERIOD"])["POPULATION"]
+    members = membership().query("REGION == '30'")["REF_AREA"]
+    expected = sum(wb.get((m, year), 0) for m in members) - wb[("410", year)] + 99_000_000
+    assert east["region_population"] == pytest.approx(expected)
+
+
+def test_regions_add_up_the_national_values_that_are_published(store, result):
+    """Korea's own counts (Statistics Korea, part kostat_homicide_victims) are published instead of the
+    UNODC-based ones, so they are what Eastern Asia adds up."""
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    frame = pd.concat([read_frame(release, p) for p in release.manifest["parts"]], ignore_index=True)
+    counts = frame[frame["SERIES"].eq("VC_IHR_PSRCN") & frame["SEX"].eq("_T") & frame["AGE"].eq("_T")]
+    east = counts[counts["REF_AREA"].eq("30") & counts["REPORTING_TYPE"].eq("R")].set_index("TIME_PERIOD")
+    members = set(membership().query("REGION == '30'")["REF_AREA"])
+    national = counts[counts["REPORTING_TYPE"].eq("N") & counts["REF_AREA"].isin(members)]
+    sums = national.groupby("TIME_PERIOD")["OBS_VALUE"].sum()
+    kostat = read_frame(release, "kostat_homicide_victims")
+    years = sorted(set(east.index) & set(kostat["TIME_PERIOD"]))
+    assert years, "no year where Korea's own count enters a published Eastern Asia total"
+    for year in years:
+        assert east.loc[year, "OBS_VALUE"] == pytest.approx(sums[year])

@@ -22,7 +22,26 @@ def _unodc(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def derived(homicide_iccs, population) -> pd.DataFrame:
-    return derive_sdg(homicide_iccs, population, source="CCJS:DF_ICCS(1.0) release test")
+    """Every rate computed from the counts and the population (UNODC's own rates left aside)."""
+    return derive_sdg(homicide_iccs, population, source="CCJS:DF_ICCS(1.0) release test", reported_rates=False)
+
+
+def test_reported_rates_are_taken_as_reported_by_sex_too(homicide_iccs, population):
+    """By default the rates UNODC publishes (nature C) come first; only totals without one are computed (CA)."""
+    both = derive_sdg(homicide_iccs, population, source="test")
+    rates = both[both["SERIES"].eq("VC_IHR_PSRC")]
+    mask = homicide_iccs["INDICATOR"].eq("VICTIMS") & homicide_iccs["ICCS"].eq("0101") & homicide_iccs[
+        "UNIT_MEASURE"].eq("PER_100000_POP")
+    for c in ("VIC_PERP_REL", "SIT_CONTEXT"):
+        mask &= homicide_iccs[c].eq("_T")
+    theirs = homicide_iccs[mask]
+    key = ["REF_AREA", "SEX", "AGE", "TIME_PERIOD"]
+    got = rates.merge(theirs[[*key, "OBS_VALUE"]], on=key, how="left", suffixes=("", "_unodc"), validate="one_to_one")
+    reported = got["OBS_VALUE_unodc"].notna()
+    assert reported.sum() == len(theirs) > 1000 and {"F", "M", "_T"} <= set(got.loc[reported, "SEX"])
+    np.testing.assert_array_equal(got.loc[reported, "OBS_VALUE"], got.loc[reported, "OBS_VALUE_unodc"])
+    assert set(got.loc[reported, "NATURE"]) == {"C"} and set(got.loc[~reported, "NATURE"]) <= {"CA"}
+    assert got.loc[reported, "COMMENT_OBS"].str.startswith("Derived by rule 16.1.1-rate-reported:").all()
 
 
 def test_homicide_counts_are_unodc_counts(derived, homicide_iccs):
@@ -67,9 +86,11 @@ def test_rates_only_for_totals_with_a_population(derived, population):
     assert {"M", "F"} <= set(counts["SEX"]) and set(counts["NATURE"]) == {"C"}
 
 
-def test_every_value_has_its_lineage(derived):
-    assert derived["SOURCE_DETAIL"].eq("CCJS:DF_ICCS(1.0) release test").all()
-    assert derived["COMMENT_OBS"].str.match(r"Derived by rule 16\.1\.1-(count|rate): ").all()
+def test_every_value_has_its_lineage(derived, homicide_iccs):
+    """The data's own source stays in SOURCE_DETAIL (UNODC's, e.g. NSO); the rule and the release in COMMENT_OBS."""
+    assert set(derived["SOURCE_DETAIL"]) <= set(homicide_iccs["SOURCE_DETAIL"])
+    assert derived["COMMENT_OBS"].str.match(r"Derived by rule 16\.1\.1-(count|rate): .* "
+                                            r"\(from CCJS:DF_ICCS\(1\.0\) release test\)$").all()
     rules = {r["rule"]: r["observations"] for r in lineage(derived)}
     assert rules["16.1.1-count"] + rules["16.1.1-rate"] == len(derived)
 
