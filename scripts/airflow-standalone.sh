@@ -13,6 +13,8 @@
 # Celery or Kubernetes executor (docs/airflow.md).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# this checkout's library, whatever else the environment has installed
+export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$repo/airflow-home}"
 export AIRFLOW__CORE__DAGS_FOLDER="$repo/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

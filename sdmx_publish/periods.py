@@ -29,6 +29,11 @@ _PERIOD = re.compile(
 )
 
 
+#: the same grammar as a JSON-schema pattern (no named groups), for the Airflow period params
+PERIOD_PATTERN = (r"^\d{4}(-A1|-S[12]|-Q[1-4]|-M?(0[1-9]|1[0-2])|-W(0[1-9]|[1-4]\d|5[0-3])|-D[0-3]\d\d"
+                  r"|-(0[1-9]|1[0-2])-[0-3]\d(T[0-9:.]+(Z|[+-]\d\d:\d\d)?)?)?$")
+
+
 def _add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     return date(d.year + y, m + 1, 1)

@@ -36,3 +36,15 @@ def test_a_range_that_ends_before_it_starts_is_refused():
     with pytest.raises(PublishError, match=r"2020\.\.2019 is empty"):
         in_range(pd.Series(["2018"]), "2020", "2019")
     assert in_range(pd.Series(["2018-Q4", "2019"]), "2018-Q4", "2018").tolist() == [True, False]  # one quarter
+
+
+@pytest.mark.parametrize("text", ["2015", "2015-A1", "2015-S2", "2015-Q3", "2015-M07", "2015-07", "2015-W05",
+                                  "2015-D032", "2015-07-15", "2015-07-15T10:00:00", "2015-13", "2015-Q5",
+                                  "15", "2015-W54", "20x5", "2015-07-15T10:00:00Z"])
+def test_the_airflow_param_pattern_accepts_what_the_parser_accepts(text):
+    """The params of the DAGs refuse at trigger time exactly what a rerun would refuse."""
+    import re
+
+    from sdmx_publish.periods import PERIOD_PATTERN, parse_bound
+
+    assert bool(re.match(PERIOD_PATTERN, text)) == (parse_bound(text) is not None)

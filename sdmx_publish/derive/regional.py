@@ -95,6 +95,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
                            sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
                            extra={"derivation": derivation})
     return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,
+            "path": str(release.path),
             "population": derivation["population"],
             "national": int((~clash).sum()), "withheld_national": int(clash.sum()), "regional": len(regional),
             "regional_withheld": int((~coverage["published"]).sum()), "regions": sorted(published["REF_AREA"].unique())}

@@ -293,22 +293,24 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read and check a spec; raise :class:`SpecError` naming the file, the key and the fix."""
+def load_spec(path: str | Path, *, source_file: bool = True) -> Spec:
+    """Read and check a spec; raise :class:`SpecError` naming the file, the key and the fix.
+
+    ``source_file=False`` leaves the source table unchecked (the DAG processor may not see it)."""
     path = Path(path)
     if not path.is_file():
         raise SpecError("spec file not found", where=str(path), fix="check the path")
     spec = load_yaml_model(path, Spec, extra={"path": path.resolve()}, example="examples/*/*.yaml")
-    check_files(spec)
+    check_files(spec, source_file=source_file)
     return spec
 
 
-def check_files(spec: Spec) -> None:
+def check_files(spec: Spec, *, source_file: bool = True) -> None:
     """Every file a spec refers to exists and every correspondence table has the columns it needs."""
     from ..transform.mapping import read_map  # the transform stage owns the map format
 
     where = str(spec.path)
-    if spec.source.path and not spec.resolve(spec.source.path).is_file():
+    if source_file and spec.source.path and not spec.resolve(spec.source.path).is_file():
         raise SpecError(f"source file {spec.source.path!r} not found", where=f"{where}: source.path",
                         fix="correct the path (relative to the spec file)")
     for i, m in enumerate(spec.maps):

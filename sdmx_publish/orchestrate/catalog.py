@@ -48,6 +48,8 @@ class Country(BaseModel):
     @field_validator("m49")
     @classmethod
     def _known_m49(cls, v: str | None) -> str | None:
+        if v is not None and v.isdigit():
+            v = v.lstrip("0") or "0"  # "036" as M49 publishes it is "36" in CL_AREA
         if v is not None and v not in m49_codes():
             raise ValueError(f"{v!r} is not an M49 country code in reference/m49.csv")
         return v
@@ -124,7 +126,7 @@ def load_source(spec_path: Path, owner: str, country: Country) -> Source:
     from ..structure import load_registry
     from ..transform import check_spec
 
-    spec = load_spec(spec_path)
+    spec = load_spec(spec_path, source_file=False)  # the source may be on a share only workers see
     flow = load_registry().flow(spec.dataflow, spec.agency)
     check_spec(spec, flow)
     return Source(part=part_id(spec_path), spec=spec_path.resolve(), owner=owner, dataflow=flow.id,

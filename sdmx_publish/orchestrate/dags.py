@@ -24,14 +24,15 @@ from airflow.sdk import (
     get_current_context,
     task,
 )
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from .. import config
 from ..derive.regional import DEFAULT_THRESHOLD, ICCS_FLOW, SDG_FLOW
-from ..errors import PublishError
+from ..errors import NotFound, PublishError
+from ..periods import PERIOD_PATTERN
 from . import status, steps
 from .catalog import Catalog, Problem, Source, discover
-from .notify import FAILURE, WARNINGS, CountryNotifier
+from .notify import FAILURE, WARNINGS, CountryNotifier, entry, send
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ DEFAULT_ARGS: dict[str, Any] = {"owner": "sdmx-publish", "retries": int(os.envir
                                 "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True}
 #: XCom key of the summary of a run with failures (the task fails, so it has no return value)
 SUMMARY = "summary"
-PERIOD = "^\\d{4}(-(Q[1-4]|S[12]|M?\\d{2}|W\\d{2}))?$"
 
 
 def dataflow_asset(agency: str, flow: str) -> Asset:
@@ -52,8 +52,8 @@ def dataflow_asset(agency: str, flow: str) -> Asset:
 
 
 def period_params() -> dict[str, Param]:
-    return {name: Param(None, type=["null", "string"], pattern=PERIOD, title=title,
-                        description="SDMX time period, e.g. 2015 or 2015-Q1; empty for no bound")
+    return {name: Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, title=title,
+                        description="SDMX time period, e.g. 2015, 2015-Q1, 2015-07 or 2015-07-15; empty for no bound")
             for name, title in (("start_period", "First period to publish"), ("end_period", "Last period to publish"))}
 
 
@@ -135,6 +135,7 @@ def regional_dag(catalog: Catalog) -> DAG:
     schedule = AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"),
                                    assets=dataflow_asset(agency, ICCS_FLOW))
     parts = [s.part for s in catalog.sources]
+    problems = [p.name for p in catalog.problems]
     doc = (f"### Regional SDG 16 aggregates\n\nRuns when a national release of `{agency}:{ICCS_FLOW}` is published "
            f"and at `{cron}` (UTC); derives SDG 16 series and regional aggregates into `{agency}:{SDG_FLOW}`, "
            "then summarises the latest run of every national source (failures included).")
@@ -150,16 +151,24 @@ def regional_dag(catalog: Catalog) -> DAG:
         def regional() -> dict[str, Any]:
             from ..derive.regional import publish_regional
 
-            chosen = get_current_context()["params"]
+            context = get_current_context()
+            chosen = context["params"]
             try:
-                return publish_regional(config.store_dir(), threshold=float(chosen["threshold"]),
-                                        impute=bool(chosen["impute"]), population=config.population_file())
+                result = publish_regional(config.store_dir(), threshold=float(chosen["threshold"]),
+                                          impute=bool(chosen["impute"]), population=config.population_file())
+            except NotFound as e:  # nothing national published yet (a first scheduled run): not a failure
+                raise AirflowSkipException(e.message()) from e
             except PublishError as e:
                 raise AirflowFailException(e.message()) from e
+            context["outlet_events"][dataflow_asset(agency, SDG_FLOW)].extra = {
+                "part": "derived_iccs_sdg", "release_id": result["release_id"], "new": result["new"]}
+            log.info("release %s (%s) of %s:%s, validation report %s/validation.html", result["release_id"],
+                     "new" if result["new"] else "unchanged", agency, SDG_FLOW, result["path"])
+            return result
 
         @task(task_id="national_summary", retries=0)
         def national_summary() -> dict[str, Any]:
-            result = status.summarise(config.store_dir(), parts)
+            result = {**status.summarise(config.store_dir(), parts), "config_errors": problems}
             log.info("national sources: %s", status.describe(result))
             return result
 
@@ -173,6 +182,8 @@ def countries_dag(catalog: Catalog) -> DAG:
     """``publish_countries``: a manual run over every source (or one country's), one mapped task each."""
     owners = catalog.owners()
     by_owner = {o: [str(s.spec) for s in catalog.sources if s.owner == o] for o in owners}
+    by_spec = {str(s.spec): s for s in catalog.sources}
+    problems = [p.name for p in catalog.problems]
     assets = [dataflow_asset(a, f) for a, f in catalog.dataflows()]
     params = {"country": Param("all", enum=["all", *owners], title="Country (folder) to publish, or all"),
               **period_params()}
@@ -189,17 +200,31 @@ def countries_dag(catalog: Catalog) -> DAG:
 
         @task(task_id="publish_source", outlets=assets)
         def publish_source(spec: str) -> dict[str, Any]:
-            run = {"by": "airflow", "airflow_run_id": get_current_context()["run_id"]}
-            for step in steps.STEPS[:-1]:
-                _step(step, spec)
-            return _step("publish", spec, run=run)
+            """One source, all four steps; its country is notified as by its own DAG."""
+            context = get_current_context()
+            source, ti = by_spec[spec], context["ti"]
+            notify = source.country.notify
+            try:
+                for step in steps.STEPS[:-1]:
+                    _step(step, spec)
+                result = _step("publish", spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
+            except Exception as e:
+                last_try = isinstance(e, AirflowFailException) or ti.try_number > context["task"].retries
+                if notify.on_failure and last_try:
+                    send(entry(source.owner, FAILURE, ti, error=e), notify)
+                raise
+            if notify.on_warnings:
+                send(entry(source.owner, WARNINGS, ti, result=result), notify)
+            context["outlet_events"][dataflow_asset(source.agency, source.dataflow)].extra = {
+                "part": source.part, "release_id": result["release_id"], "new": result["new"]}
+            return result
 
         @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
         def summary(specs: list[str]) -> dict[str, Any]:
             """Summarise every selected source; fail (after saving the summary) if any failed."""
             from ..pipeline import part_id
 
-            result = status.summarise(config.store_dir(), [part_id(s) for s in specs])
+            result = {**status.summarise(config.store_dir(), [part_id(s) for s in specs]), "config_errors": problems}
             log.info("%s", status.describe(result))
             if result["failed"]:
                 get_current_context()["ti"].xcom_push(key=SUMMARY, value=result)

@@ -2,7 +2,9 @@
 
 :class:`CountryNotifier` is an Airflow ``BaseNotifier``: the national DAGs attach it as the
 ``on_failure_callback`` of every task (a failed run) and as the ``on_success_callback`` of the
-publish task (a new release whose validation report has warnings). A notification is one JSON
+publish task (a new release whose validation report has warnings). The mapped tasks of
+``publish_countries`` run sources of several countries, so they send the same notifications
+themselves (:func:`entry`, :func:`send`), each to its source's country. A notification is one JSON
 object, appended to the country's log file (relative to the release store) and, if configured,
 POSTed to the country's webhook.
 """
@@ -51,19 +53,29 @@ class CountryNotifier(BaseNotifier):
     def message(self, context: Any) -> dict[str, Any] | None:
         """The notification for this task's outcome, or None when there is nothing to say."""
         ti = context["ti"]
-        base = {"country": self.country, "event": self.event, "dag_id": ti.dag_id, "task_id": ti.task_id,
-                "run_id": ti.run_id, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        if self.event == FAILURE:
-            error = context.get("exception")
-            return {**base, "message": f"{self.country}: {ti.dag_id} failed at {ti.task_id}: {error}"}
-        result = ti.xcom_pull(task_ids=ti.task_id) or {}
-        if not (result.get("new") and result.get("warnings")):
-            return None
-        return {**base, "release_id": result["release_id"], "warnings": result["warnings"],
-                "message": f"{self.country}: release {result['release_id']} of {result['agency']}:"
-                           f"{result['dataflow']} published with {result['warnings']} validation warning(s)"}
+        result = ti.xcom_pull(task_ids=ti.task_id) or {} if self.event == WARNINGS else {}
+        return entry(self.country, self.event, ti, error=context.get("exception"), result=result)
 
     def notify(self, context: Any) -> None:
-        entry = self.message(context)
-        if entry is not None:
-            deliver(entry, self.settings, config.store_dir())
+        send(self.message(context), self.settings)
+
+
+def entry(country: str, event: str, ti: Any, *, error: object = None, result: dict | None = None) -> dict | None:
+    """A notification of a failed task (``error``) or of a new release with warnings (``result`` of the
+    publish step); None when a release has nothing to report."""
+    base = {"country": country, "event": event, "dag_id": ti.dag_id, "task_id": ti.task_id,
+            "run_id": ti.run_id, "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if event == FAILURE:
+        return {**base, "message": f"{country}: {ti.dag_id} failed at {ti.task_id}: {error}"}
+    result = result or {}
+    if not (result.get("new") and result.get("warnings")):
+        return None
+    return {**base, "release_id": result["release_id"], "warnings": result["warnings"],
+            "message": f"{country}: release {result['release_id']} of {result['agency']}:"
+                       f"{result['dataflow']} published with {result['warnings']} validation warning(s)"}
+
+
+def send(note: dict | None, notify: Notify) -> None:
+    """Deliver a notification, if there is one, where the country wants it."""
+    if note is not None:
+        deliver(note, notify, config.store_dir())

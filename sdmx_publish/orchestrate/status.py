@@ -49,4 +49,7 @@ def describe(summary: dict[str, Any]) -> str:
              f"{len(summary['not_run'])} not run yet"]
     lines += [f"  FAILED {e['part']} at {e['step']}: {e.get('error', '').splitlines()[0] if e.get('error') else ''}"
               for e in summary["failed"]]
+    if summary.get("config_errors"):
+        lines.append(f"  CONFIGURATION ERRORS, nothing published for: {', '.join(summary['config_errors'])} "
+                     "(see the config_error_* DAGs)")
     return "\n".join(lines)

@@ -41,7 +41,31 @@ def test_broken_files_are_problems_and_never_hide_the_others(specs: Path):
     assert set(problems) == {"abc", "xyz_crimes", "xyz_homicide"}
     assert "'999999' is not an M49 country code" in problems["abc"]
     assert "shedule" in problems["xyz_homicide"] and "fix:" in problems["xyz_homicide"]
-    assert "nowhere.csv" in problems["xyz_crimes"]
+    assert "unknown dataflow 'DF_NOPE'" in problems["xyz_crimes"]
+
+
+def test_zero_padded_m49_codes_are_accepted(specs: Path):
+    """M49 publishes Australia as 036; CL_AREA and the store use 36."""
+    folder = specs / "aus"
+    folder.mkdir()
+    (folder / "country.yaml").write_text("name: Australia\nm49: '036'\n")
+    (folder / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text().replace(
+        "../../", f"{COUNTRIES.parent}/"))
+    catalog = discover([specs])
+    assert catalog.problems == [] and catalog.sources[0].country.m49 == "36"
+
+
+def test_a_source_file_the_dag_processor_cannot_see_fails_the_run_not_the_dag(specs: Path, tmp_path: Path):
+    """The source may live on a share only the workers mount: the DAG exists; its extract task says what is missing."""
+    folder = specs / "nzl"
+    folder.mkdir()
+    (folder / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text().replace(
+        "../../examples/unodc/data_cts_intentional_homicide.ASIA_OCEANIA_subset.csv", "/mnt/share/nzl.csv")
+        .replace("../../", f"{COUNTRIES.parent}/"))
+    catalog = discover([specs])
+    assert catalog.problems == [] and [s.part for s in catalog.sources] == ["nzl_homicide"]
+    with pytest.raises(Exception, match="source file '/mnt/share/nzl.csv' not found"):
+        steps.run_step("extract", str(folder / "homicide.yaml"), str(tmp_path / "store"), "r1")
 
 
 def test_the_same_part_twice_is_a_problem(tmp_path: Path):

@@ -115,6 +115,10 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
 def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store: Path):
     add_country(specs, "kor")
     broken_country(specs)
+    misspelt = specs / "mng"
+    misspelt.mkdir()
+    (misspelt / "country.yaml").write_text("name: Mongolia\nnotfy: {on_failure: true}\n")
+    clear_asset_queue()
     run = run_dag("publish_countries", {"country": "all", "start_period": "2010", "end_period": "2020"})
     states = task_states(run)
     assert str(run.state) == "failed"  # a source failed: the run says so, after every source was tried
@@ -123,6 +127,16 @@ def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store
     assert mapped == ["failed", "success"]
     summary = xcom(run, "summary", key="summary")
     assert summary["published"] == ["kor_homicide"] and summary["failed"][0]["part"] == "phl_homicide"
+    assert summary["config_errors"] == ["mng"]  # a broken country.yaml is in the summary too
+    # each source's country is notified as by its own DAG: PHL's failure, KOR's release with warnings
+    notes = {c: [json.loads(x) for x in (store / "notifications" / f"{c}.jsonl").read_text().splitlines()]
+             for c in ("kor", "phl")}
+    assert [(n["event"], n["task_id"]) for n in notes["phl"]] == [("failure", "publish_source")]
+    assert "VALUE" in notes["phl"][0]["message"]
+    assert [n["event"] for n in notes["kor"]] == ["warnings"] and notes["kor"][0]["release_id"]
+    # the Asset event says which part and release, as the per-source DAGs' events do
+    (event,) = [e for e in asset_events(ICCS) if e["run_id"] == run.run_id]
+    assert event["extra"]["part"] == "kor_homicide" and event["extra"]["release_id"] == notes["kor"][0]["release_id"]
     frame = pd.read_csv(latest(store, "CCJS", "DF_ICCS").path / "parts" / "kor_homicide.csv", dtype=str)
     assert frame["TIME_PERIOD"].between("2010", "2020").all()  # nothing before: first publication of the range
 
@@ -130,4 +144,13 @@ def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store
     assert str(only.state) == "success"
     assert xcom(only, "select_sources") == [str((COUNTRIES / "kor" / "homicide.yaml").resolve())]
     assert [k for k in task_states(only) if k.startswith("publish_source")] == ["publish_source[0]"]
-    assert xcom(only, "summary") == {"published": ["kor_homicide"], "failed": [], "not_run": []}
+    assert xcom(only, "summary") == {"published": ["kor_homicide"], "failed": [], "not_run": [], "config_errors": ["mng"]}
+
+
+def test_a_regional_run_before_any_national_release_is_skipped_not_failed(specs: Path, store: Path):
+    """Unpausing everything at once starts a scheduled regional run on an empty store: nothing to do yet."""
+    add_country(specs, "kor")
+    run = run_dag("publish_regional")
+    assert str(run.state) == "success"
+    assert task_states(run) == {"regional": "skipped", "national_summary": "success"}
+    assert latest(store, "CCJS", "DF_SDG_16_CRIME") is None

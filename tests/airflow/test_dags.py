@@ -112,8 +112,8 @@ def test_period_params_refuse_what_is_not_an_sdmx_period(specs: Path):
 
     add_country(specs, "kor")
     params = generated_dags()["publish_kor_homicide"].params
-    for good in ("2015", "2015-Q1", "2015-07", None):
+    for good in ("2015", "2015-Q1", "2015-07", "2015-M07", "2015-S2", "2015-W05", "2015-07-15", None):
         assert params.get_param("start_period").resolve(good) == good
-    for bad in ("last year", "15", "2015-Q5"):
+    for bad in ("last year", "15", "2015-Q5", "2015-13", "20x5"):
         with pytest.raises(ParamValidationError):
             params.get_param("end_period").resolve(bad)
