@@ -66,7 +66,8 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     source = latest(store, agency, ICCS_FLOW)
     if source is None:
         raise NotFound(f"no release of {iccs_flow.dataflow.ref} in the store", where=str(store),
-                       fix="publish national ICCS data first, e.g. `sdmx-publish run examples/unodc/homicide.yaml`")
+                       fix="publish national ICCS data first: a national DAG, or `sdmx-publish run` on a country's "
+                           "spec (e.g. countries/kor/homicide.yaml)")
     lineage_text = f"{iccs_flow.dataflow.ref} release {source.id}"
     table, population_info = population_table(population)
     national = derive_sdg(read_frame(source), table, source=lineage_text)
