@@ -102,9 +102,12 @@ def cmd_regional(args: argparse.Namespace) -> int:
     state = "published" if result["new"] else "unchanged, latest release kept"
     print(f"{result['dataflow']}: release {result['release_id']} ({state}) from {result['source_release']}\n"
           f"  national: {result['national']} derived ({result['withheld_national']} left to national sources), "
-          f"regional: {result['regional']} ({result['regional_withheld']} withheld below the coverage threshold)\n"
+          f"regional: {result['regional']} ({result['regional_withheld']} withheld: coverage below the threshold, "
+          f"or a breakdown over other countries than the region's total)\n"
           f"  regions: {', '.join(result['regions']) or 'none'}\n"
-          f"  rates divided by: {', '.join(f'{k} ({v})' for k, v in result['population']['rates_by_source'].items())}")
+          f"  rates computed from a population: "
+          f"{', '.join(f'{v} with {k}' for k, v in result['population']['rates_by_source'].items()) or 'none'}"
+          f" (the others as reported)")
     return 0
 
 
