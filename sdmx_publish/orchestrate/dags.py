@@ -17,6 +17,7 @@ from typing import Any
 from airflow.sdk import (
     DAG,
     Asset,
+    AssetAlias,
     AssetOrTimeSchedule,
     CronTriggerTimetable,
     Param,
@@ -47,8 +48,21 @@ SUMMARY = "summary"
 
 
 def dataflow_asset(agency: str, flow: str) -> Asset:
-    """The Asset of a dataflow's releases: updated whenever a part of it is published."""
+    """The Asset of a dataflow's releases: updated whenever a part of it makes a new release."""
     return Asset(name=f"{agency}:{flow}", uri=f"sdmx://{agency}/{flow}", group="sdmx-dataflow")
+
+
+def release_alias(agency: str, flow: str) -> AssetAlias:
+    """The outlet of a publishing task: through it the dataflow's Asset gets an event only when the
+    task made a new release, so an unchanged rerun triggers no downstream run."""
+    return AssetAlias(name=f"{agency}:{flow}:new-release", group="sdmx-dataflow")
+
+
+def emit_release(context: Any, agency: str, flow: str, part: str, result: dict[str, Any]) -> None:
+    """The Asset event of a new release, its ``extra`` the part and the release id."""
+    if result["new"]:
+        context["outlet_events"][release_alias(agency, flow)].add(
+            dataflow_asset(agency, flow), extra={"part": part, "release_id": result["release_id"], "new": True})
 
 
 def period_params() -> dict[str, Param]:
@@ -73,7 +87,6 @@ def _step(step: str, spec: str, *, run: dict | None = None) -> dict[str, Any]:
 
 def national_dag(source: Source) -> DAG:
     """``publish_<part>``: extract >> transform >> validate >> publish, the release emitted as an Asset."""
-    asset = dataflow_asset(source.agency, source.dataflow)
     notify = source.country.notify
     on_failure = [CountryNotifier(country=source.owner, event=FAILURE, notify=notify)] if notify.on_failure else []
     on_release = [CountryNotifier(country=source.owner, event=WARNINGS, notify=notify)] if notify.on_warnings else []
@@ -98,12 +111,12 @@ def national_dag(source: Source) -> DAG:
         def validate() -> dict[str, Any]:
             return _step("validate", spec)
 
-        @task(task_id="publish", outlets=[asset], on_success_callback=on_release)
+        @task(task_id="publish", outlets=[release_alias(source.agency, source.dataflow)],
+              on_success_callback=on_release)
         def publish() -> dict[str, Any]:
             context = get_current_context()
             result = _step("publish", spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
-            context["outlet_events"][asset].extra = {"part": source.part, "release_id": result["release_id"],
-                                                      "new": result["new"]}
+            emit_release(context, source.agency, source.dataflow, source.part, result)
             return result
 
         extract() >> transform() >> validate() >> publish()
@@ -147,7 +160,7 @@ def regional_dag(catalog: Catalog) -> DAG:
     with DAG(dag_id="publish_regional", schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
              doc_md=doc, tags=["sdmx-publish", "regional"], default_args=DEFAULT_ARGS, params=params) as dag:
 
-        @task(task_id="regional", outlets=[dataflow_asset(agency, SDG_FLOW)])
+        @task(task_id="regional", outlets=[release_alias(agency, SDG_FLOW)])
         def regional() -> dict[str, Any]:
             from ..derive.regional import publish_regional
 
@@ -160,8 +173,7 @@ def regional_dag(catalog: Catalog) -> DAG:
                 raise AirflowSkipException(e.message()) from e
             except PublishError as e:
                 raise AirflowFailException(e.message()) from e
-            context["outlet_events"][dataflow_asset(agency, SDG_FLOW)].extra = {
-                "part": "derived_iccs_sdg", "release_id": result["release_id"], "new": result["new"]}
+            emit_release(context, agency, SDG_FLOW, "derived_iccs_sdg", result)
             log.info("release %s (%s) of %s:%s, validation report %s/validation.html", result["release_id"],
                      "new" if result["new"] else "unchanged", agency, SDG_FLOW, result["path"])
             return result
@@ -184,7 +196,7 @@ def countries_dag(catalog: Catalog) -> DAG:
     by_owner = {o: [str(s.spec) for s in catalog.sources if s.owner == o] for o in owners}
     by_spec = {str(s.spec): s for s in catalog.sources}
     problems = [p.name for p in catalog.problems]
-    assets = [dataflow_asset(a, f) for a, f in catalog.dataflows()]
+    aliases = [release_alias(a, f) for a, f in catalog.dataflows()]
     params = {"country": Param("all", enum=["all", *owners], title="Country (folder) to publish, or all"),
               **period_params()}
     doc = ("### Publish every country\n\nManual backfills and reruns: choose a country (or all) and a period "
@@ -198,7 +210,7 @@ def countries_dag(catalog: Catalog) -> DAG:
             country = get_current_context()["params"]["country"]
             return [p for o, paths in by_owner.items() if country in ("all", o) for p in paths]
 
-        @task(task_id="publish_source", outlets=assets)
+        @task(task_id="publish_source", outlets=aliases)
         def publish_source(spec: str) -> dict[str, Any]:
             """One source, all four steps; its country is notified as by its own DAG."""
             context = get_current_context()
@@ -215,8 +227,7 @@ def countries_dag(catalog: Catalog) -> DAG:
                 raise
             if notify.on_warnings:
                 send(entry(source.owner, WARNINGS, ti, result=result), notify)
-            context["outlet_events"][dataflow_asset(source.agency, source.dataflow)].extra = {
-                "part": source.part, "release_id": result["release_id"], "new": result["new"]}
+            emit_release(context, source.agency, source.dataflow, source.part, result)
             return result
 
         @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)

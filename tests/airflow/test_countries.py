@@ -99,6 +99,10 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
     ours = [extra for _, run_id, extra in consumed if run_id in runs]
     assert {extra["release_id"] for extra in ours} <= {r.id for r in releases(store, "CCJS", "DF_ICCS")}
 
+    # an unchanged rerun makes no release and emits no event: it triggers no regional run
+    again = run_dag("publish_kor_homicide")
+    assert str(again.state) == "success" and not [e for e in asset_events(ICCS) if e["run_id"] == again.run_id]
+
     # the regional DAG's run: SDG 16 series derived from the current ICCS release, failures summarised
     regional = run_dag("publish_regional")
     assert str(regional.state) == "success"
