@@ -47,9 +47,27 @@ def _assign(table: pd.DataFrame, by_area: pd.DataFrame, tree: pd.DataFrame) -> p
     if pro.any():
         whole = mapped[mapped["kind"].eq("whole")]
         share[pro] = pro_rata_shares(rows[pro], by_area, whole, tree)
-    rows["value"] = rows["value"] * share
+    rows["value"] = _apportion(rows["value"] * share, rows[["REF_AREA", "category"]], rows["kind"].ne("whole"))
     rows["n_targets"] = rows.groupby(["REF_AREA", "category"])["ICCS"].transform("nunique")
     return rows[["REF_AREA", "category", "ICCS", "kind", "n_targets", "value"]]
+
+
+def _apportion(values: pd.Series, groups: pd.DataFrame, split: pd.Series) -> pd.Series:
+    """Whole numbers for the parts of each split count, adding up to it (largest remainders).
+
+    A count split by shares gives fractions (11 thefts x 0.75 = 8.25); counts are published as whole
+    numbers, so each part gets its floor and the units left over go to the largest fractions (8 and
+    3). A split of a count that is not a whole number keeps its fractions.
+    """
+    out = values.copy()
+    part, keys = values[split], [groups.loc[split, c] for c in groups.columns]
+    total = part.groupby(keys).transform("sum")
+    whole = (total - total.round()).abs() < 1e-6
+    floor = np.floor(part + 1e-9)
+    short = (total.round() - floor.groupby(keys).transform("sum")).round()
+    rank = (part - floor).groupby(keys).rank(method="first", ascending=False)
+    out[split] = np.where(whole, floor + (rank <= short), part)
+    return out
 
 
 def _roll_up(assigned: pd.DataFrame, unmapped: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:

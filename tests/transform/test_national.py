@@ -81,8 +81,9 @@ def test_subtotal_mismatch_is_reported(tmp_path, registry):
 def test_fixed_split(tmp_path, registry):
     c, report = _run(_config(tmp_path), registry)
     f = c.frame.set_index(["REF_AREA", "ICCS"])
-    assert f.loc[("KR-11", "0502"), "OBS_VALUE"] == pytest.approx(8.25)
-    assert f.loc[("KR-11", "0501"), "OBS_VALUE"] == pytest.approx(2.75)
+    # 11 thefts x 0.75 / 0.25 = 8.25 / 2.75: whole numbers adding up to 11, the spare unit to the larger fraction
+    assert f.loc[("KR-11", "0502"), "OBS_VALUE"] == 8
+    assert f.loc[("KR-11", "0501"), "OBS_VALUE"] == 3
     assert f.loc[("KR-11", "05"), ["OBS_VALUE", "OBS_STATUS"]].tolist() == [11, "A"]
     assert f.loc[("KR-11", "0501"), "OBS_STATUS"] == "E"
     cats = {x["category"]: x for x in report["categories"]}
@@ -96,10 +97,11 @@ def test_pro_rata_falls_back_to_national_proportions(tmp_path, registry):
                         "Property,Theft,02011,pro_rata,x\nProperty,Theft,02012,pro_rata,y\n")
     c, _ = _run(_config(tmp_path, table, iccs), registry)
     f = c.frame.set_index(["REF_AREA", "ICCS"])["OBS_VALUE"]
-    # Busan has no assault or threat: its 4 thefts follow the national 29:7 proportions
-    assert f[("KR-26", "02011")] == pytest.approx(4 * 29 / 36)
-    # Seoul: 11 thefts in proportion to Seoul's 29 assaults and 7 threats
-    assert f[("KR-11", "02012")] == pytest.approx(7 + 11 * 7 / 36)
+    # Busan has no assault or threat: its 4 thefts follow the national 29:7 proportions (3.22 + 0.78 -> 3 + 1)
+    assert (f[("KR-26", "02011")], f[("KR-26", "02012")]) == (3, 1)
+    # Seoul: 11 thefts in proportion to Seoul's 29 assaults and 7 threats (8.86 + 2.14 -> 9 + 2)
+    assert f[("KR-11", "02012")] == 7 + 2
+    assert (f.round() == f).all()  # every count a whole number
 
 
 @pytest.mark.parametrize(("iccs", "match"), [
