@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from .. import config
 from ..errors import PublishError
 from ..formats import STRUCTURE_ML21
 from . import openapi, structures
@@ -122,6 +123,10 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
     return Response(body, media_type=media, headers=cache_headers(tag, None))
 
 
+#: SDMX 3.0 names of structure types that SDMX 2.1 names differently (v2 accepts both)
+V2_KINDS = {"dataconstraint": "contentconstraint"}
+
+
 def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
     def v1(request: Request, kind: str, agency: str = "all", rid: str = "all", version: str = "latest") -> Response:
         if kind not in structures.KINDS:
@@ -130,6 +135,7 @@ def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
         return _structure(request, catalog, 1, kind, agency, rid, version)
 
     def v2(request: Request, kind: str, agency: str = "*", rid: str = "*", version: str = "~") -> Response:
+        kind = V2_KINDS.get(kind, kind)
         if kind not in (*structures.KINDS, "*"):
             raise QueryError(f"structure type {kind!r} is not served", status=501 if kind.isalpha() else 400,
                              fix="served: " + ", ".join(structures.KINDS))
@@ -147,10 +153,12 @@ def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
 
 def _data_routes(app: FastAPI, catalog: Catalog) -> None:
     def v1_data(request: Request, flow_ref: str, key: str = "all", provider: str = "all") -> Response:
-        if provider != "all":
+        flow = parse_flow_v1(flow_ref)
+        # every release has one provider, the dataflow's maintainer: naming it selects everything
+        if provider not in ("all", flow.agency or config.agency()):
             raise QueryError(f"selecting data by provider ({provider!r}) is not implemented", status=501,
-                             fix="use all: every release has one provider, the dataflow's agency")
-        return data_response(request, catalog, 1, parse_flow_v1(flow_ref), key)
+                             fix="use all (or the dataflow's agency): every release has one provider, the agency")
+        return data_response(request, catalog, 1, flow, key)
 
     def v2_data(request: Request, context: str, agency: str = "*", rid: str = "*", version: str = "*",
                 key: str = "*") -> Response:

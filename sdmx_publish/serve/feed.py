@@ -44,8 +44,10 @@ def entry(release: Release, base: str) -> etree._Element:
     _text(e, "published", _iso(release.created))
     rev = m.get("revisions") or {}
     summary = f"{m.get('observations', 0)} observations"
-    if rev:
-        summary += "; revisions: " + ", ".join(f"{k} {v}" for k, v in rev.items())
+    if rev:  # the revisions are those of the part this release published, against that part's past
+        counts = ", ".join(f"{k} {v}" for k, v in rev.items() if k in ("new", "revised", "deleted", "unchanged"))
+        since = "" if rev.get("previous_release") else " (its first publication)"
+        summary += f"; part {m.get('part', '?')}{since}: {counts}"
     if m.get("previous_release"):
         summary += f"; replaces release {m['previous_release']}"
     _text(e, "summary", summary)

@@ -227,6 +227,9 @@ def parse_v1(flow: FlowRef, key: str, params: Mapping[str, str], dims: list[str]
         if v is not None and parse_bound(v) is None:
             raise QueryError(f"{name} {v!r} is not an SDMX time period",
                              fix="write e.g. 2020, 2020-Q3, 2020-07 or 2020-07-31")
+    if start and end and parse_bound(start)[0] >= parse_bound(end)[1]:  # type: ignore[index]
+        raise QueryError(f"the period range {start}..{end} is empty: endPeriod is before startPeriod",
+                         fix="give the earlier period as startPeriod")
     return DataQuery(flow=flow, keys=parse_key_v1(key, dims), start=start, end=end, detail=detail,  # type: ignore[arg-type]
                      **_common(params, dims, time_dim))
 

@@ -56,6 +56,7 @@ def raw_get(server: str, path: str) -> tuple[int, bytes]:
     ("/sdmx/v1/codelist/all/all/latest?depth=2", 400, "unknown query parameter"),
     ("/sdmx/v1/nonsense", 404, "no resource"),
     (f"{V1}/all/ECB", 501, "provider"),
+    (f"{V1}/all?startPeriod=2018&endPeriod=2015", 400, "endPeriod is before startPeriod"),
     (f"{V1}/all?format=genericdata&labels=both", 400, "SDMX-CSV only"),
     (f"{V1}/all?format=sdmx-csv-2.0&labels=name", 501, "labels=name"),
     (f"{V1}/all?format=sdmx-csv-2.0&timeFormat=normalized", 501, "time_format"),
@@ -168,6 +169,9 @@ def test_feeds_announce_every_release(http, published):
     links = {(ln.get("rel"), ln.get("href").rsplit("/", 1)[-1]) for ln in newest.findall(f"{atom}link")}
     assert ("enclosure", "data.csv") in links and ("describedby", "manifest.json") in links
     assert any(rel == "predecessor-version" for rel, _ in links)
+    # the summary says whose revisions they are; a part's first publication is not "no predecessor"
+    summary = newest.find(f"{atom}summary").text
+    assert f"replaces release {published.first.id}" in summary and "previous_release" not in summary
     for ln in newest.findall(f"{atom}link"):  # every link works
         href = ln.get("href")
         assert http.get(href).status_code == 200, href
@@ -180,3 +184,10 @@ def test_huge_urls_are_refused_and_the_server_lives_on(server, http):
     status, _ = raw_get(server, f"{V1}/" + "A+" * 50_000 + "A" + ALL15)  # beyond the HTTP parser's limit
     assert status in (400, 413, 414, 431)
     assert http.get("/sdmx/v1/dataflow").status_code == 200
+
+
+def test_naming_the_only_provider_selects_everything_and_v2_knows_dataconstraint(http):
+    every = http.get(f"{V1}/all?format=csvfile")
+    assert http.get(f"{V1}/all/CCJS?format=csvfile").content == every.content
+    r = http.get("/sdmx/v2/structure/dataconstraint/*/*/*")
+    assert r.status_code == 200 and b"DataConstraint" in r.content
