@@ -38,6 +38,22 @@ def _fix_json(message: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
+def _header(ml21: bytes) -> Any:
+    """The 2.1 message's ID, test flag and sender, for pysdmx's header (it would say sender ZZZ)."""
+    from lxml import etree
+    from pysdmx.model import Organisation
+    from pysdmx.model.message import Header
+
+    from ..xmlsafe import parser
+
+    head = etree.fromstring(ml21, parser()).find("{*}Header")  # our own message
+    if head is None:
+        return Header()
+    sender = head.find("{*}Sender")
+    return Header(id=head.findtext("{*}ID") or "IREF", test=(head.findtext("{*}Test") or "").strip() == "true",
+                  sender=Organisation(id=sender.get("id") if sender is not None else "ZZZ"))
+
+
 def convert(ml21: bytes, media_type: str, tag: str | None = None) -> bytes:
     """The structure message ``ml21`` (SDMX-ML 2.1) in ``media_type`` (SDMX-JSON 2.0 or SDMX-ML 3.0)."""
     key = (tag or "", media_type)
@@ -56,7 +72,7 @@ def convert(ml21: bytes, media_type: str, tag: str | None = None) -> bytes:
     if media_type not in fmt:
         raise Unsupported(f"no structure conversion to {media_type}")
     message = read_sdmx(BytesIO(ml21), validate=False)
-    text = write_sdmx(message.structures, fmt[media_type]) or ""
+    text = write_sdmx(message.structures, fmt[media_type], header=_header(ml21)) or ""
     if media_type == STRUCTURE_ML30:
         text = text.replace("infomodel.registry.ContentConstraint=", "infomodel.registry.DataConstraint=")
         body = text.encode("utf-8")

@@ -78,8 +78,11 @@ def test_v2_availability(http, published):
     r = http.get("/sdmx/v2/availability/dataflow/CCJS/DF_SDG_16_CRIME/1.0/*.*.*.*.F.*.*.*.*.*.*.*.*.*.*/SEX")
     assert r.status_code == 200, r.text
     validate_xml(r.content)
-    cc = etree.fromstring(r.content).find(".//{*}DataConstraint")  # SDMX-ML 3.0, the v2 default
+    root = etree.fromstring(r.content)
+    cc = root.find(".//{*}DataConstraint")  # SDMX-ML 3.0, the v2 default
     assert cc.get("role") == "Actual"
+    # the same header as the 2.1 answer, not the converter's defaults (sender ZZZ, a random id)
+    assert root.find(".//{*}Sender").get("id") == "CCJS" and root.findtext(".//{*}ID") == "AVAILABILITY"
     assert [v.text for v in cc.iterfind(".//{*}KeyValue[@id='SEX']/{*}Value")] == ["F"]
     r = http.get("/sdmx/v1/availableconstraint/DF_SDG_16_CRIME/....F........../all/SEX?mode=available")
     values = {v.text for v in etree.fromstring(r.content).iterfind(".//{*}KeyValue[@id='SEX']/{*}Value")}
