@@ -64,8 +64,9 @@ def error_response(request: Request, status: int, text: str) -> Response:
 
 
 def etag(*parts: object) -> str:
-    """A strong validator from everything the response depends on."""
-    return '"' + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
+    """A weak validator from everything the response depends on: weak, because the gzip and the
+    plain representation of an answer carry the same one (a strong one must differ by encoding)."""
+    return 'W/"' + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
 
 
 def http_date(t: datetime) -> str:
@@ -77,8 +78,8 @@ def not_modified(request: Request, tag: str, modified: datetime | None) -> Respo
     headers = cache_headers(tag, modified)
     inm = request.headers.get("if-none-match")
     if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return Response(status_code=304, headers=headers) if (tag in tags or "*" in tags) else None
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}  # weak comparison (RFC 9110)
+        return Response(status_code=304, headers=headers) if (tag.removeprefix("W/") in tags or "*" in tags) else None
     ims = request.headers.get("if-modified-since")
     if ims and modified is not None:
         try:
