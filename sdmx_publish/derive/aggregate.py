@@ -15,8 +15,9 @@ Counts (``NUMBER``) are summed; rates and percentages are population-weighted me
 is published only where coverage (the share of the region's population living in countries with a
 value) reaches ``threshold``, and a breakdown (a sex, an age group) only where it is made of the same
 countries as the region's total, so that the parts of a region add up as the countries' parts do.
-Without imputation, a count is the sum over the covered countries (``OBS_STATUS=A``, its comment
-says which share of the region it covers). With ``impute=True``, a count is scaled up to the whole
+Without imputation, a count is the sum over the covered countries; below full coverage it is not
+the region's count, so it carries ``OBS_STATUS=D`` (definition differs) and its comment says which
+share of the region it covers. With ``impute=True``, a count is scaled up to the whole
 region (``sum / coverage``: the uncovered countries are assumed to have the covered countries' count
 per head) and carries ``OBS_STATUS=I`` (imputed). Every regional value has ``NATURE=E`` (estimated),
 as the global SDG database marks regional aggregates.
@@ -103,14 +104,16 @@ def aggregate(national: pd.DataFrame, population: pd.DataFrame, *, threshold: fl
     imputed = pub["imputed"].to_numpy()
     out["TIME_PERIOD"] = pub["TIME_PERIOD"]
     out["OBS_VALUE"] = np.where(imputed, pub["value"] / pub["coverage"], pub["value"])
-    out["OBS_STATUS"] = np.where(imputed, "I", "A")
+    is_count = pub["UNIT_MEASURE"].eq("NUMBER").to_numpy()
+    partial = is_count & ~imputed & (pub["coverage"] < 1).to_numpy()
+    # a count over the covered countries only is not the region's count: D (definition differs),
+    # its comment says which share of the region it covers
+    out["OBS_STATUS"] = np.where(imputed, "I", np.where(partial, "D", "A"))
     out["UNIT_MULT"] = "0"
     out["UNIT_MEASURE"] = pub["UNIT_MEASURE"]
     out["NATURE"] = "E"
     out["SOURCE_DETAIL"] = f"Regional aggregate of {source}"
-    is_count = pub["UNIT_MEASURE"].eq("NUMBER").to_numpy()
     how = np.where(is_count, "sum", "population-weighted mean")
-    partial = is_count & ~imputed & (pub["coverage"] < 1).to_numpy()
     tail = np.where(imputed, "; scaled up to the whole region (imputed)",
                     np.where(partial, "; countries without data are not in the sum", ""))
     pct = (pub["coverage"] * 100).round(1).astype(str)
