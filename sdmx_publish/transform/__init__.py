@@ -18,7 +18,7 @@ from ..structure import Flow
 from .mapping import MapOutcome, apply_map
 from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
-from .values import footnote_markers, parse_values
+from .values import parse_values
 
 #: where each observation came from, for findings; ``_unparsed``: a source cell that is neither a number
 #: nor a declared missing-value marker (rule ``value.non_numeric``); ``_marker``: a footnote marker
@@ -95,8 +95,8 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     for comp, code in spec.constants.items():
         out[comp] = code
     src = spec.source
-    out["OBS_VALUE"], is_missing = parse_values(frame[value_col], missing=src.missing, thousands=src.thousands,
-                                                decimal=src.decimal)
+    parsed = parse_values(frame[value_col], missing=src.missing, thousands=src.thousands, decimal=src.decimal)
+    out["OBS_VALUE"], is_missing = parsed.values, parsed.missing
     report.missing_values = int(is_missing.sum())
     if "OBS_STATUS" in flow.dsd.attribute_ids and "OBS_STATUS" not in out.columns:
         out["OBS_STATUS"] = "A"
@@ -104,9 +104,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = str(spec.unit_multiplier)
     out["_value_raw"] = frame[value_col].astype(str)
-    raw = frame[value_col]
-    out["_unparsed"] = out["OBS_VALUE"].isna() & ~is_missing & raw.notna() & raw.astype(str).str.strip().ne("")
-    out["_marker"] = footnote_markers(raw).where(out["OBS_VALUE"].notna(), "")
+    out["_unparsed"], out["_marker"] = parsed.unparsed, parsed.marker
     for c in ("_source", "_row", "_column"):
         out[c] = frame[c]
     if spec.derive_rates:

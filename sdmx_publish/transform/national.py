@@ -156,8 +156,8 @@ def read_long(cfg: NationalTable, raw: pd.DataFrame | None = None) -> tuple[pd.D
     value_cols = [c for c in raw.columns if not c.startswith("_") and c not in cfg.categories]
     is_sub = subtotal_mask(raw, cfg.categories, cfg.subtotal_labels)
     long = raw.melt(id_vars=[*cfg.categories, "_row"], value_vars=value_cols, var_name="region", value_name="raw")
-    long["value"], _ = parse_values(long["raw"], missing=cfg.source.missing, thousands=cfg.source.thousands,
-                                    decimal=cfg.source.decimal)
+    long["value"] = parse_values(long["raw"], missing=cfg.source.missing, thousands=cfg.source.thousands,
+                                 decimal=cfg.source.decimal).values
     long["category"] = long[cfg.categories].agg("/".join, axis=1)
     sub_rows = set(raw.loc[is_sub, "_row"])
     in_sub = long["_row"].isin(sub_rows)

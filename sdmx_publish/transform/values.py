@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -13,19 +15,23 @@ FOOTNOTE = r"\s*(?:\(?[a-z]\)?|\*+|\)|†|‡)$"
 GROUP_SPACE = r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))"
 
 
-def footnote_markers(raw: pd.Series) -> pd.Series:
-    """The footnote marker each cell ends with ("" for none), e.g. "p" of "123 p"."""
-    found = raw.astype(str).str.strip().str.extract(f"({FOOTNOTE})", expand=False)
-    return found.fillna("").str.strip()
+class Parsed(NamedTuple):
+    """A value column read: the numbers, and per cell what the validation needs to know."""
+
+    values: pd.Series     #: float64; NaN for missing markers and unparsable cells
+    missing: pd.Series    #: the cell is a declared missing-value marker
+    unparsed: pd.Series   #: the cell is text that is neither a number nor a marker
+    marker: pd.Series     #: the footnote marker removed from a number ("" for none), e.g. "p" of "123 p"
 
 
-def parse_values(raw: pd.Series, *, missing: list[str], thousands: str | None, decimal: str) -> tuple[pd.Series, pd.Series]:
-    """Return (values as float64, is_missing_marker). Unparsable cells are NaN and not markers.
+def parse_values(raw: pd.Series, *, missing: list[str], thousands: str | None, decimal: str) -> Parsed:
+    """Read national number formats; one pass of string work over the column.
 
     Spaces are removed only between groups of three digits, so "4 9" stays text (not 49)."""
     text = raw.astype(str).str.strip()
     is_missing = text.isin(missing)
     clean = text.str.replace(FOOTNOTE, "", regex=True)
+    trimmed = clean.str.len().ne(text.str.len())  # a marker was removed (rarely many cells)
     if thousands:
         clean = clean.str.replace(thousands, "", regex=False)
     clean = clean.str.replace(GROUP_SPACE, "", regex=True)
@@ -33,4 +39,9 @@ def parse_values(raw: pd.Series, *, missing: list[str], thousands: str | None, d
         clean = clean.str.replace(decimal, ".", regex=False)
     values = pd.to_numeric(clean.where(~is_missing), errors="coerce").astype("float64")
     values = values.where(np.isfinite(values))  # "inf", "1e999" are not statistics
-    return values, is_missing
+    unparsed = values.isna() & ~is_missing & raw.notna() & text.ne("")
+    marker = pd.Series("", index=raw.index, dtype=object)
+    found = trimmed & values.notna()
+    if found.any():
+        marker[found] = text[found].str.extract(f"({FOOTNOTE})", expand=False).str.strip()
+    return Parsed(values, is_missing, unparsed, marker)
