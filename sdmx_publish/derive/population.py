@@ -32,14 +32,6 @@ def bundled() -> pd.DataFrame:
     return m49_population().assign(SOURCE=BUNDLED)
 
 
-def _m49_codes() -> tuple[set[str], set[str]]:
-    """(country codes, every code: countries and the regions they belong to) of the bundled M49 table."""
-    m = reference.m49()
-    regions = ["Global Code", "Region Code", "Sub-region Code", "Intermediate Region Code"]
-    countries = set(m["M49 Code"].dropna())
-    return countries, countries | set(pd.unique(m[regions].to_numpy().ravel()).astype(str)) - {"nan"}
-
-
 def _fail(path: Path, what: str, bad: pd.DataFrame, column: str, fix: str) -> InputError:
     rows = ", ".join(f"row {i + 2} {column}={v!r}" for i, v in bad[column].head(5).items())
     return InputError(f"{what}: {len(bad)} row(s), e.g. {rows}", where=str(path), fix=fix)
@@ -59,7 +51,7 @@ def read_population(path: str | Path) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError) as e:
         raise InputError(f"cannot read the population table: {e}", where=str(path),
                          fix=f"give a UTF-8 CSV file with {FORMATS}") from e
-    countries, codes = _m49_codes()
+    countries, codes = reference.m49_countries(), reference.m49_codes()
     if set(WPP_COLUMNS) <= set(raw.columns):
         if "Variant" in raw.columns:
             raw = raw[raw["Variant"].eq("Medium")]

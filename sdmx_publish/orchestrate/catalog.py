@@ -50,7 +50,7 @@ class Country(BaseModel):
     def _known_m49(cls, v: str | None) -> str | None:
         if v is not None and v.isdigit():
             v = v.lstrip("0") or "0"  # "036" as M49 publishes it is "36" in CL_AREA
-        if v is not None and v not in m49_codes():
+        if v is not None and v not in reference.m49_countries():
             raise ValueError(f"{v!r} is not an M49 country code in reference/m49.csv")
         return v
 
@@ -92,10 +92,6 @@ class Catalog:
 
 
 @lru_cache(maxsize=1)
-def m49_codes() -> frozenset[str]:
-    return frozenset(reference.m49()["M49 Code"].dropna())
-
-
 def specs_dirs() -> list[Path]:
     """``SDMX_PUBLISH_SPECS_DIR`` (folders separated by ``os.pathsep``), else the repository's ``countries/``."""
     value = os.environ.get(SPECS_ENV)
