@@ -70,10 +70,11 @@ def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Fl
     others = other_parts(previous, part)
     whole = pd.concat([frame[data_columns(frame)].assign(_part=part), others], ignore_index=True)
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    clash = whole.duplicated(subset=key, keep=False) & whole["_part"].eq(part).to_numpy()
+    claimed = whole.duplicated(subset=key, keep=False)
+    clash = claimed & whole["_part"].eq(part)
     if clash.any():
         row = whole[clash].iloc[0]
-        owners = sorted(set(whole[whole.duplicated(subset=key, keep=False)]["_part"]) - {part})
+        owners = sorted(set(whole.loc[claimed, "_part"]) - {part})
         raise ValidationFailed(f"{int(clash.sum())} observations of {part} are already published by another source "
                                f"of {flow.id} ({', '.join(owners)}), e.g. key "
                                f"{'.'.join(str(row[k]) for k in key[:-1])}@{row[key[-1]]}",
