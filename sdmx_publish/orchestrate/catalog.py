@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -91,7 +90,6 @@ class Catalog:
         return sorted({(s.agency, s.dataflow) for s in self.sources})
 
 
-@lru_cache(maxsize=1)
 def specs_dirs() -> list[Path]:
     """``SDMX_PUBLISH_SPECS_DIR`` (folders separated by ``os.pathsep``), else the repository's ``countries/``."""
     value = os.environ.get(SPECS_ENV)
