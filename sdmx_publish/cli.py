@@ -75,7 +75,7 @@ def demo_specs() -> list[Path]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .publish.store import latest
+    from .store import latest
 
     store = config.store_dir(args.store)
     args.spec = [str(p) for p in demo_specs()]
@@ -87,8 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             release = latest(store, agency_dir.name, flow_dir.name)
             if release:
                 m = release.manifest
-                print(f"  {agency_dir.name}:{flow_dir.name}  {m['observations']} observations from "
-                      f"{len(m['parts'])} source{'s' if len(m['parts']) != 1 else ''} ({', '.join(m['parts'])})"
+                print(f"  {agency_dir.name}:{flow_dir.name}  {m.observations} observations from "
+                      f"{len(m.parts)} source{'s' if len(m.parts) != 1 else ''} ({', '.join(m.parts)})"
                       f"\n    {release.path}")
     print(f"\nServe them over the SDMX REST API: sdmx-publish serve --store {store}")
     return 0

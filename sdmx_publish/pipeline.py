@@ -25,7 +25,7 @@ from .extract import extract, load_spec
 from .extract.readers import sha256_of
 from .periods import in_range
 from .publish import other_parts, publish
-from .publish.store import latest, read_frame
+from .store import latest, read_frame
 from .structure import Flow, load_registry
 from .transform import check_spec, transform
 from .transform.rates import population_for
@@ -159,7 +159,7 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
                            report_file=work / REPORT, sources=sources, run={"spec": str(spec_path), **(run or {})},
                            extra={"transform": transform_report, **({"coverage": coverage} if coverage else {})})
     return {"release_id": release.id, "path": str(release.path), "new": new,
-            "observations": release.manifest["observations"], "dataflow": flow.id,
+            "observations": release.manifest.observations, "dataflow": flow.id,
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}
 
 

@@ -13,7 +13,7 @@ import sdmx
 import yaml
 
 from sdmx_publish.cli import demo_specs, main
-from sdmx_publish.publish.store import latest, read_frame, releases
+from sdmx_publish.store import latest, read_frame, releases
 from sdmx_publish.schemas import validate_xml
 
 from .conftest import EXAMPLES
@@ -29,10 +29,11 @@ def demo_store(tmp_path_factory) -> Path:
 def test_demo_publishes_every_bundled_example(demo_store, capsys):
     iccs = latest(demo_store, "CCJS", "DF_ICCS")
     sdg = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
-    assert iccs.manifest["parts"] == ["unodc_corruption_economic", "unodc_homicide", "unodc_violent_sexual"]
-    assert len(sdg.manifest["parts"]) == len([p for p in demo_specs() if p.parent.name == "kostat"])
+    assert iccs.manifest.parts == ["unodc_corruption_economic", "unodc_homicide", "unodc_violent_sexual"]
+    assert len(sdg.manifest.parts) == len([p for p in demo_specs() if p.parent.name == "kostat"])
     for release in (iccs, sdg):
-        m = release.manifest
+        m = json.loads((release.path / "manifest.json").read_text())  # the JSON as published
+        assert m == json.loads(release.manifest.to_json())
         for f in m["files"]:
             assert (release.path / f["path"]).stat().st_size == f["bytes"]
         assert m["validation"]["errors"] == 0 and m["sources"][0]["sha256"]
@@ -45,7 +46,7 @@ def test_demo_publishes_every_bundled_example(demo_store, capsys):
         for entry in m["part_validation"].values():
             report = release.path.parent / entry["release_id"] / "validation.json"
             assert report.is_file() and entry["errors"] == 0
-    assert len({e["release_id"] for e in iccs.manifest["part_validation"].values()}) == 3  # one release each
+    assert len({e["release_id"] for e in iccs.manifest.part_validation.values()}) == 3  # one release each
 
 
 @pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
@@ -56,9 +57,9 @@ def test_release_files_read_back_by_sdmx1_with_the_manifest_counts(demo_store, f
     for name in ("data.generic.xml", "data.ss.xml"):
         msg = sdmx.read_sdmx(release.path / name, structure=dsd)
         n = sum(len(ds.obs) for ds in msg.data)
-        assert n == release.manifest["observations"], name
+        assert n == release.manifest.observations, name
     csv = pd.read_csv(release.path / "data.csv", dtype=str)
-    assert len(csv) == release.manifest["observations"]
+    assert len(csv) == release.manifest.observations
 
 
 @pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
@@ -71,7 +72,7 @@ def test_release_xml_validates_against_the_official_xsds(demo_store, registry, f
 
 def test_sdg_release_uses_only_codes_of_the_global_dsd(demo_store, registry):
     release = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
-    assert release.manifest["structure"] == {"agency": "IAEG-SDGs", "id": "SDG", "version": "1.14"}
+    assert release.manifest.structure.model_dump() == {"agency": "IAEG-SDGs", "id": "SDG", "version": "1.14"}
     frame = pd.read_csv(release.path / "data.csv", dtype=str, keep_default_na=False)
     flow = registry.flow("DF_SDG_16_CRIME")
     for dim, cl in flow.codelists.items():

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import reference
 from ..errors import InputError
-from ..publish.store import sha256_file
+from ..store import sha256_file
 from ..transform.rates import POPULATION_COLUMNS, m49_population
 
 BUNDLED = "World Bank population (SP.POP.TOTL)"

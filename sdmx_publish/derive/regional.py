@@ -19,7 +19,8 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..pipeline import REPORT, validate_into
-from ..publish import latest, other_parts, publish, read_frame
+from ..publish import other_parts, publish
+from ..store import latest, read_frame
 from ..structure import load_registry
 from .aggregate import aggregate
 from .population import population as population_table

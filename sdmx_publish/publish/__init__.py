@@ -10,9 +10,7 @@ release is made and the latest is returned.
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,31 +18,34 @@ import pandas as pd
 
 from ..errors import ValidationFailed
 from ..formats import Format
-from ..structure import Flow, Registry
-from ..structure.message import flow_structure_message
-from .store import (
-    DATA_CSV,
+from ..store import (
     MANIFEST,
-    PARTS,
+    RELEASE_FILES,
+    ArtefactRef,
+    Clock,
+    FileEntry,
+    Manifest,
     Release,
+    ValidationEntry,
     commit,
+    create,
     discard,
     latest,
     locked,
+    part_file,
     read_frame,
     releases,
     sha256_file,
     staging,
+    sweep,
+    utc_now,
 )
+from ..store.commit import copy, mkdir, release_id as make_release_id, release_time
+from ..store.layout import PART_FORMAT, PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
+from ..structure import Flow, Registry
+from ..structure.message import flow_structure_message
 
 __all__ = ["Release", "publish", "content_hash", "latest", "releases", "read_frame"]
-
-#: formats every release carries, with their file names
-RELEASE_FILES: dict[Format, str] = {
-    Format.ML21_STRUCTURE_SPECIFIC: "data.ss.xml",
-    Format.ML21_GENERIC: "data.generic.xml",
-    Format.CSV10: DATA_CSV,
-}
 
 
 def data_columns(frame: pd.DataFrame) -> list[str]:
@@ -60,7 +61,7 @@ def content_hash(frame: pd.DataFrame, flow: Flow) -> str:
 
 def other_parts(release: Release | None, part: str) -> pd.DataFrame:
     """The observations of every part of ``release`` but ``part``, each row with its ``_part``."""
-    names = [p for p in (release.manifest.get("parts", []) if release else []) if p != part]
+    names = [p for p in (release.manifest.parts if release else []) if p != part]
     frames = [read_frame(release, p).assign(_part=p) for p in names]  # type: ignore[arg-type]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_part"])
 
@@ -84,11 +85,12 @@ def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Fl
 
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
             validation: dict | None = None, report_file: Path | None = None, sources: list[dict] | None = None,
-            run: dict | None = None, extra: dict | None = None) -> tuple[Release, bool]:
+            run: dict | None = None, extra: dict | None = None, clock: Clock = utc_now) -> tuple[Release, bool]:
     """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
 
     ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
     ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any).
+    ``clock`` gives the release's time (its id has microseconds, and always sorts after the previous one).
     """
     from ..write import (  # the writers are the heavy part; import on use
         WriteOptions,
@@ -100,38 +102,40 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
                                fix="see the validation report, fix the source or the mappings, and run again")
     agency, flow_id = flow.dataflow.ref.agency, flow.id
     with locked(store, agency, flow_id):
+        sweep(store, agency, flow_id)
         previous = latest(store, agency, flow_id)
         whole, parts = _assemble(frame, part, previous, flow)
         digest = content_hash(whole.drop(columns="_part"), flow)
-        if previous is not None and previous.manifest.get("content_sha256") == digest:
+        if previous is not None and previous.manifest.content_sha256 == digest:
             return previous, False
-        now = datetime.now(timezone.utc)
-        release_id = f"{now:%Y%m%dT%H%M%S}Z-{digest[:8]}"
+        now = release_time(clock, previous.created if previous else None)
+        release_id = make_release_id(now, digest)
         tmp = staging(store, agency, flow_id)
         try:
             files = _write_files(whole, flow, registry, tmp, now, release_id, WriteOptions, write)
             if report_file is not None:
                 files += _copy_reports(report_file, tmp)
-            manifest = {
-                "release_id": release_id,
-                "dataflow": {"agency": agency, "id": flow_id, "version": flow.dataflow.ref.version},
-                "structure": {"agency": flow.dsd.ref.agency, "id": flow.dsd.ref.id, "version": flow.dsd.ref.version},
-                "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "content_sha256": digest,
-                "observations": len(whole),
-                "previous_release": previous.id if previous else None,
-                "part": part,
-                "parts": parts,
-                "run": run or {},
-                "files": files,
-                "sources": sources or [],
-                "validation": {"errors": validation["errors"], "warnings": validation["warnings"],
-                               "report": "validation.json" if report_file else None} if validation else None,
-                "part_validation": _part_validation(previous, part, parts, release_id, validation),
-                "revisions": (validation or {}).get("revisions"),
+            manifest = Manifest(
+                release_id=release_id,
+                dataflow=ArtefactRef.of(flow.dataflow.ref),
+                structure=ArtefactRef.of(flow.dsd.ref),
+                created=now,
+                content_sha256=digest,
+                observations=len(whole),
+                previous_release=previous.id if previous else None,
+                part=part,
+                parts=parts,
+                run=run or {},
+                files=files,
+                sources=sources or [],
+                validation=ValidationEntry(errors=validation["errors"], warnings=validation["warnings"],
+                                           report="validation.json" if report_file else None) if validation else None,
+                part_validation=_part_validation(previous, part, parts, release_id, validation),
+                revisions=(validation or {}).get("revisions"),
                 **(extra or {}),
-            }
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+            )
+            with create(tmp / MANIFEST) as f:
+                f.write(manifest.to_json().encode("utf-8"))
             return commit(tmp, release_id), True
         except BaseException:
             discard(tmp)
@@ -142,7 +146,7 @@ def _part_validation(previous: Release | None, part: str, parts: list[str], rele
                      validation: dict | None) -> dict[str, dict]:
     """Per part, the validation it passed and the release whose ``validation.json`` reports it: this
     release for the part just published, an earlier one for the parts carried over unchanged."""
-    carried = previous.manifest.get("part_validation", {}) if previous else {}
+    carried = previous.manifest.part_validation if previous else {}
     out = {p: carried.get(p, {"release_id": None}) for p in parts if p != part}
     out[part] = {"release_id": release_id, **({"errors": validation["errors"], "warnings": validation["warnings"]}
                                                if validation else {})}
@@ -155,38 +159,41 @@ REPORT_FILES = {".json": ("validation.json", "validation-report-json", "applicat
                 ".findings.csv": ("validation.findings.csv", "validation-findings-csv", "text/csv")}
 
 
-def _copy_reports(report_file: Path, tmp: Path) -> list[dict]:
+def _copy_reports(report_file: Path, tmp: Path) -> list[FileEntry]:
     """Copy the JSON report and, where they exist, its HTML and full findings CSV into the release."""
     out = []
     stem = report_file.with_suffix("")
     for suffix, (name, fmt, media_type) in REPORT_FILES.items():
         src = Path(f"{stem}{suffix}")
         if src.is_file():
-            shutil.copyfile(src, tmp / name)
+            copy(src, tmp / name)
             out.append(_entry(tmp, name, fmt, media_type, 0))
     return out
 
 
-def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int) -> dict:
+def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int) -> FileEntry:
     path = folder / name
-    return {"path": name, "format": fmt, "media_type": media_type, "sha256": sha256_file(path),
-            "bytes": path.stat().st_size, "observations": observations}
+    return FileEntry(path=name, format=fmt, media_type=media_type, sha256=sha256_file(path),
+                     bytes=path.stat().st_size, observations=observations)
 
 
 def _write_files(whole: pd.DataFrame, flow: Flow, registry: Registry, tmp: Path, now: datetime, release_id: str,
-                 options_cls: Any, write: Any) -> list[dict]:
+                 options_cls: Any, write: Any) -> list[FileEntry]:
     """The data files (whole dataflow and one SDMX-CSV per part) and the structure message."""
     options = options_cls(message_id=f"{flow.id}-{release_id}", prepared=now, sender=flow.dataflow.ref.agency)
     data = whole.drop(columns="_part")
     files = []
     for fmt, name in RELEASE_FILES.items():
-        write(data, flow, fmt, tmp / name, options=options)
+        with create(tmp / name) as f:
+            write(data, flow, fmt, f, options=options)
         files.append(_entry(tmp, name, fmt.value, fmt.media_type, len(data)))
-    (tmp / PARTS).mkdir()
+    mkdir(tmp / PARTS)
     for part, rows in whole.groupby("_part", sort=True):
-        name = f"{PARTS}/{part}.csv"
-        write(rows.drop(columns="_part"), flow, Format.CSV10, tmp / name, options=options)
-        files.append(_entry(tmp, name, "sdmx-csv-1.0-part", Format.CSV10.media_type, len(rows)))
-    (tmp / "structure.xml").write_bytes(flow_structure_message(registry, flow, sender=flow.dataflow.ref.agency))
-    files.append(_entry(tmp, "structure.xml", "sdmx-ml-2.1-structure", "application/vnd.sdmx.structure+xml;version=2.1", 0))
+        name = part_file(str(part))
+        with create(tmp / name) as f:
+            write(rows.drop(columns="_part"), flow, Format.CSV10, f, options=options)
+        files.append(_entry(tmp, name, PART_FORMAT, Format.CSV10.media_type, len(rows)))
+    with create(tmp / STRUCTURE) as f:
+        f.write(flow_structure_message(registry, flow, sender=flow.dataflow.ref.agency))
+    files.append(_entry(tmp, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE, 0))
     return files

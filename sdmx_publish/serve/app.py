@@ -222,7 +222,7 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         if name == "":
             return Response(status_code=307, headers={"Location": f"{request.url.path}manifest.json"})
         path = catalog.store.file(rel, name)
-        media = next((f.get("media_type") for f in rel.files if f["path"] == name), None)
+        media = next((f.media_type for f in rel.files if f.path == name), None)
         if media is None:
             media = "application/json" if name.endswith(".json") else "application/xml"
         tag = etag(rel.id, name)

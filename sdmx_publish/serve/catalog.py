@@ -61,7 +61,7 @@ class Catalog:
             if self._snapshot is not None and self._snapshot.signature == sig:
                 return self._snapshot
             files = sorted(self.dsd_dir.glob("*.xml")) if self.dsd_dir.is_dir() else []
-            files += [self.store.release(a, f, rid).dir / "structure.xml" for a, f, rid in sig if a != "dsd/"]
+            files += [self.store.release(a, f, rid).path / "structure.xml" for a, f, rid in sig if a != "dsd/"]
             files = [f for f in files if f.is_file()]
             registry = Registry()
             for f in files:

@@ -42,14 +42,14 @@ def entry(release: Release, base: str) -> etree._Element:
     _text(e, "title", f"{df.agency}:{df.id}({df.version}) release {release.id}")
     _text(e, "updated", _iso(release.created))
     _text(e, "published", _iso(release.created))
-    rev = m.get("revisions") or {}
-    summary = f"{m.get('observations', 0)} observations"
+    rev = m.revisions or {}
+    summary = f"{m.observations} observations"
     if rev:  # the revisions are those of the part this release published, against that part's past
         counts = ", ".join(f"{k} {v}" for k, v in rev.items() if k in ("new", "revised", "deleted", "unchanged"))
         since = "" if rev.get("previous_release") else " (its first publication)"
-        summary += f"; part {m.get('part', '?')}{since}: {counts}"
-    if m.get("previous_release"):
-        summary += f"; replaces release {m['previous_release']}"
+        summary += f"; part {m.part or '?'}{since}: {counts}"
+    if m.previous_release:
+        summary += f"; replaces release {m.previous_release}"
     _text(e, "summary", summary)
     _text(e, "category", "", term=f"{df.agency}:{df.id}", label=df.id)
     flow_ref = f"{df.agency},{df.id},{df.version}"
@@ -62,10 +62,9 @@ def entry(release: Release, base: str) -> etree._Element:
     files = f"{base}/releases/{release.agency}/{release.flow}/{release.id}"
     _link(e, f"{files}/manifest.json", "describedby", type="application/json", title="manifest")
     for f in release.files:
-        _link(e, f"{files}/{f['path']}", "enclosure", type=f.get("media_type", "application/octet-stream"),
-              length=str(f.get("bytes", 0)), title=f.get("format", f["path"]))
-    if m.get("previous_release"):
-        _link(e, f"{base}/releases/{release.agency}/{release.flow}/{m['previous_release']}/manifest.json",
+        _link(e, f"{files}/{f.path}", "enclosure", type=f.media_type, length=str(f.bytes), title=f.format)
+    if m.previous_release:
+        _link(e, f"{base}/releases/{release.agency}/{release.flow}/{m.previous_release}/manifest.json",
               "predecessor-version")
     return e
 

@@ -99,6 +99,7 @@ def write(frame: pd.DataFrame, flow: Flow, fmt: Format | str, out: str | Path | 
         return sum(out.write(c) or len(c) for c in chunks)
     path = Path(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o644)  # world-readable, like every published file (mkstemp makes it 0600)
     try:
         with os.fdopen(fd, "wb") as f:
             n = sum(f.write(c) for c in chunks)

@@ -9,7 +9,7 @@ import pytest
 
 from sdmx_publish.orchestrate import status, steps
 from sdmx_publish.orchestrate.catalog import discover
-from sdmx_publish.publish import latest, read_frame
+from sdmx_publish.store import latest, read_frame
 
 from .conftest import COUNTRIES, add_country
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sdmx_publish import config
-from sdmx_publish.publish import latest, releases
+from sdmx_publish.store import latest, releases
 
 from .conftest import COUNTRIES, add_country
 from .helpers import asset_events, generated_dags, run_dag, task_states, xcom
@@ -81,7 +81,7 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
 
     # the two good countries are in the release; the broken one published nothing
     release = latest(store, "CCJS", "DF_ICCS")
-    assert release.manifest["parts"] == ["jpn_homicide", "kor_homicide"]
+    assert release.manifest.parts == ["jpn_homicide", "kor_homicide"]
     assert not any(p.name.startswith("phl") for p in (release.path / "parts").iterdir())
 
     # the failure went to PHL's notifications, with the source problem and how to fix it

@@ -13,7 +13,7 @@ from sdmx_publish.derive.population import bundled, population, read_population
 from sdmx_publish.derive.regional import PART, publish_regional
 from sdmx_publish.derive.sdg import derive_sdg
 from sdmx_publish.errors import InputError, NotFound
-from sdmx_publish.publish import latest, read_frame
+from sdmx_publish.store import latest, read_frame
 from sdmx_publish.schemas import validate_xml
 from tests.conftest import EXAMPLES
 
@@ -46,7 +46,7 @@ def test_release_has_national_and_regional_series(store, result, sdg_flow):
 
 def test_manifest_carries_lineage_and_coverage(store, result):
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
-    d = release.manifest["derivation"]
+    d = release.manifest.derivation
     iccs = latest(store, "CCJS", "DF_ICCS")
     assert d["source_release"] == {"dataflow": "CCJS:DF_ICCS(1.0)", "release_id": iccs.id}
     assert {r["rule"] for r in d["rules"]} >= {"16.1.1-count", "16.1.1-rate-reported"}
@@ -65,7 +65,7 @@ def test_country_reported_values_take_precedence(store, result):
     """Korea's counts come from its own platform (kostat part); the derived duplicates are withheld."""
     assert result["withheld_national"] > 0
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
-    assert {"kostat_homicide_victims", PART} <= set(release.manifest["parts"])
+    assert {"kostat_homicide_victims", PART} <= set(release.manifest.parts)
     ours = read_frame(release, PART)
     kor = ours[ours["REF_AREA"].eq("410") & ours["SERIES"].eq("VC_IHR_PSRCN") & ours["REPORTING_TYPE"].eq("N")]
     theirs = read_frame(release, "kostat_homicide_victims")
@@ -169,10 +169,10 @@ def test_a_partial_population_table_is_laid_over_the_bundled_one(tmp_path, store
     shutil.copytree(store, local)
     assert main(["regional", "--store", str(local), "--population", str(path), "--threshold", "0.6"]) == 0
     release = latest(local, "CCJS", "DF_SDG_16_CRIME")
-    assert release.manifest["derivation"]["population"]["table"] == str(path)
+    assert release.manifest.derivation["population"]["table"] == str(path)
     # Eastern Asia weighs Korea by its own estimate and the other countries by the World Bank's:
     # the region keeps its full membership, it is not computed from Korea alone
-    cov = pd.DataFrame(release.manifest["derivation"]["coverage"])
+    cov = pd.DataFrame(release.manifest.derivation["coverage"])
     east = cov[cov["REF_AREA"].eq("30") & cov["SERIES"].eq("VC_IHR_PSRC") & cov["published"]].iloc[-1]
     year = east["TIME_PERIOD"]
     wb = bundled().set_index(["REF_AREA", "TIME_PERIOD"])["POPULATION"]
@@ -185,7 +185,7 @@ def test_regions_add_up_the_national_values_that_are_published(store, result):
     """Korea's own counts (Statistics Korea, part kostat_homicide_victims) are published instead of the
     UNODC-based ones, so they are what Eastern Asia adds up."""
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
-    frame = pd.concat([read_frame(release, p) for p in release.manifest["parts"]], ignore_index=True)
+    frame = pd.concat([read_frame(release, p) for p in release.manifest.parts], ignore_index=True)
     counts = frame[frame["SERIES"].eq("VC_IHR_PSRCN") & frame["SEX"].eq("_T") & frame["AGE"].eq("_T")]
     east = counts[counts["REF_AREA"].eq("30") & counts["REPORTING_TYPE"].eq("R")].set_index("TIME_PERIOD")
     members = set(membership().query("REGION == '30'")["REF_AREA"])

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from sdmx_publish import config, pipeline
-from sdmx_publish.publish import latest, read_frame
+from sdmx_publish.store import latest, read_frame
 
 BLOCK = re.compile(r"```\w+ file=(?P<name>\S+)(?: encoding=(?P<encoding>\S+))?\n(?P<text>.*?)```", re.S)
 

@@ -92,7 +92,7 @@ def test_earlier_release_on_request(http, published):
 def test_updated_after(http, published):
     r = http.get(f"{V1}/all", params={"updatedAfter": "2000-01-01T00:00:00Z"}, headers=CSV)
     assert r.status_code == 200
-    r = http.get(f"{V1}/all", params={"updatedAfter": published.latest.manifest["created"]}, headers=CSV)
+    r = http.get(f"{V1}/all", params={"updatedAfter": published.latest.created.isoformat()}, headers=CSV)
     assert r.status_code == 404 and "not after" in r.text
 
 

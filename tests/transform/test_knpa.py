@@ -10,7 +10,7 @@ import pytest
 import sdmx
 
 from sdmx_publish.pipeline import run
-from sdmx_publish.publish import latest, read_frame
+from sdmx_publish.store import latest, read_frame
 from sdmx_publish.schemas import validate_xml
 from sdmx_publish.transform.classify import classify
 from sdmx_publish.transform.coverage import coverage_report
@@ -115,7 +115,7 @@ def test_published_with_subnational_areas(tmp_path, subnat):
     result = run(CONFIG, tmp_path)  # the same pipeline as every other spec
     release = latest(tmp_path, "CCJS", "DF_ICCS_SUBNAT")
     assert result["new"] and release.id == result["release_id"]
-    assert release.manifest["coverage"]["total"] == 1_518_716
+    assert release.manifest.coverage["total"] == 1_518_716
     frame = read_frame(release, "knpa_crime_by_region")
     assert len(frame) == result["observations"] > 500
     assert set(frame["REF_AREA"]) <= set(subnat.codelists["REF_AREA"].codes)

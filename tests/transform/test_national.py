@@ -129,12 +129,12 @@ def test_bad_config(tmp_path):
 
 def test_command_line(tmp_path, capsys):
     from sdmx_publish.cli import main
-    from sdmx_publish.publish import latest
+    from sdmx_publish.store import latest
 
     store = tmp_path / "store"
     assert main(["run", str(_config(tmp_path)), "--store", str(store)]) == 0
     assert "DF_ICCS_SUBNAT: release" in capsys.readouterr().out
-    assert latest(store, "CCJS", "DF_ICCS_SUBNAT").manifest["coverage"]["total"] == 56
+    assert latest(store, "CCJS", "DF_ICCS_SUBNAT").manifest.coverage["total"] == 56
     assert main(["regional", "--store", str(store)]) == 2  # no DF_ICCS release in this store
     assert "no release of CCJS:DF_ICCS(1.0)" in capsys.readouterr().err
 

@@ -1,0 +1,18 @@
+"""The release store: immutable, versioned releases of each dataflow, written atomically and durably.
+
+One module per concern, used by publish, serve and derive alike: :mod:`.layout` (folder and file
+names), :mod:`.manifest` (the typed manifest), :mod:`.release` (reading releases and their data),
+:mod:`.commit` (lock, staging, durable files, the atomic commit, the sweep of leftovers).
+"""
+
+from __future__ import annotations
+
+from .commit import Clock, commit, create, discard, locked, sha256_file, staging, sweep, utc_now
+from .layout import DATA_CSV, MANIFEST, PARTS, RELEASE_FILES, SAFE_ID, flow_dir, part_file
+from .manifest import ArtefactRef, FileEntry, Manifest, ValidationEntry
+from .release import Release, latest, open_release, read_frame, read_sdmx_csv, release_key, releases
+
+__all__ = ["ArtefactRef", "Clock", "DATA_CSV", "FileEntry", "MANIFEST", "Manifest", "PARTS", "RELEASE_FILES",
+           "Release", "SAFE_ID", "ValidationEntry", "commit", "create", "discard", "flow_dir", "latest",
+           "locked", "open_release", "part_file", "read_frame", "read_sdmx_csv", "release_key", "releases",
+           "sha256_file", "staging", "sweep", "utc_now"]
