@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import xmlsafe
-from ..errors import InputError
+from ..errors import InputError, PublishError, TransientError
 from .spec import Spec
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
@@ -38,12 +39,20 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
             with urllib.request.urlopen(src.url, timeout=60) as r:  # noqa: S310 (URL comes from a reviewed spec)
                 return r.read(), src.url
         except OSError as e:
-            raise InputError(f"cannot download: {e}", where=src.url, fix="check the URL and the network") from None
+            raise _download_error(e, src.url) from None
     path = spec.resolve(src.path or "")
     try:
         return path.read_bytes(), display_path(path)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", where=str(path), fix="check the path") from None
+
+
+def _download_error(e: OSError, url: str) -> PublishError:
+    """A failed download: transient (timeout, no connection, HTTP 5xx, 408 or 429) or permanent (other 4xx)."""
+    if isinstance(e, urllib.error.HTTPError) and e.code < 500 and e.code not in (408, 429):
+        return InputError(f"cannot download: HTTP {e.code} {e.reason}", where=url, fix="check the URL")
+    return TransientError(f"cannot download: {e}", where=url,
+                          fix="the server or the network failed; try again later, or check the URL")
 
 
 def decode(raw: bytes, encoding: str, where: str) -> str:
@@ -165,9 +174,17 @@ def read_sql(spec: Spec) -> pd.DataFrame:
     where = url.render_as_string(hide_password=True)
     try:
         engine = sa.create_engine(url)
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except sa.exc.SQLAlchemyError as e:
+            raise _connect_error(e, url.get_backend_name(), where) from None
+        with conn:
             frame = pd.read_sql_query(sa.text(spec.source.query or ""), conn, dtype=str)
-    except sa.exc.SQLAlchemyError as e:
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as raised:
+        e = raised.__cause__ if isinstance(raised.__cause__, sa.exc.SQLAlchemyError) else raised  # pandas wraps it
+        if _is_transient_db_error(e):
+            raise TransientError(f"query interrupted: {e.__class__.__name__}: {str(e).splitlines()[0]}", where=where,
+                                 fix="the database was busy or dropped the connection; try again later") from None
         raise InputError(f"query failed: {e.__class__.__name__}: {str(e).splitlines()[0]}", where=where,
                          fix="check source.query and source.connection") from None
     if frame.empty:
@@ -176,6 +193,37 @@ def read_sql(spec: Spec) -> pd.DataFrame:
     frame["_row"] = range(1, len(frame) + 1)
     frame["_source"] = where
     return frame
+
+
+# SQLSTATEs worth retrying: serialization failure, deadlock, lock not available, admin shutdown, cannot connect now
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P03"}
+_TRANSIENT_MESSAGES = ("database is locked", "lock wait timeout", "lock timeout", "deadlock", "server closed the connection")
+
+
+def _is_transient_db_error(e: Exception) -> bool:
+    """Whether a database error may pass by itself: a lost connection, a pool timeout or a lock wait."""
+    import sqlalchemy as sa
+
+    if isinstance(e, (sa.exc.DisconnectionError, sa.exc.TimeoutError)):
+        return True
+    if isinstance(e, sa.exc.DBAPIError):
+        if e.connection_invalidated:
+            return True
+        code = getattr(e.orig, "sqlstate", None) or getattr(e.orig, "pgcode", None)
+        if code in _TRANSIENT_SQLSTATES:
+            return True
+        return isinstance(e, sa.exc.OperationalError) and any(m in str(e.orig).lower() for m in _TRANSIENT_MESSAGES)
+    return False
+
+
+def _connect_error(e: Exception, backend: str, where: str) -> PublishError:
+    """A failed connection: transient for a database server (down, unreachable, busy); permanent for a
+    SQLite file that cannot be opened (a wrong path does not fix itself)."""
+    first = f"{e.__class__.__name__}: {str(e).splitlines()[0]}"
+    if backend == "sqlite" and not _is_transient_db_error(e):
+        return InputError(f"cannot open the database: {first}", where=where, fix="check source.connection")
+    return TransientError(f"cannot connect to the database: {first}", where=where,
+                          fix="the database server did not answer; try again later, or check source.connection")
 
 
 def read_sdmx(spec: Spec) -> pd.DataFrame:
