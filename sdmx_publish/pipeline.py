@@ -21,10 +21,11 @@ import pandas as pd
 
 from . import config
 from .errors import NotFound, SpecError
-from .extract import extract, load_spec
+from .extract import extract
 from .extract.readers import sha256_of
 from .periods import in_range
 from .publish import other_parts, publish
+from .spec import load_spec
 from .store import latest, read_frame
 from .structure import Flow, load_registry
 from .transform import check_spec, transform

@@ -1,6 +1,5 @@
-"""Extract: source specs and readers for national tables."""
+"""Extract: readers for national tables (CSV, Excel, SQL, SDMX-ML), as a spec says (:mod:`sdmx_publish.spec`)."""
 
 from .readers import extract
-from .spec import Spec, load_spec
 
-__all__ = ["Spec", "extract", "load_spec"]
+__all__ = ["extract"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import config, reference
 from ..errors import PublishError
-from ..extract.spec import load_yaml_model
+from ..spec import load_yaml_model
 
 COUNTRY_FILE = "country.yaml"
 #: environment variable naming the specs folders (separated by ``os.pathsep``)
@@ -115,8 +115,8 @@ def load_country(folder: Path) -> Country:
 
 def load_source(spec_path: Path, owner: str, country: Country) -> Source:
     """Read and check one spec against its dataflow (no data read); raise a PublishError if broken."""
-    from ..extract import load_spec
     from ..pipeline import part_id
+    from ..spec import load_spec
     from ..structure import load_registry
     from ..transform import check_spec
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from ..errors import SpecError
-from ..extract.spec import Spec
+from ..spec.model import Spec
 from ..structure import Flow
 from .mapping import MapOutcome, apply_map
 from .rates import add_rates, population_table

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import InputError, SpecError
 from ..extract import extract
-from ..extract.spec import Spec, load_spec
+from ..spec import Spec, load_spec
 from ..structure import Flow
 from .values import parse_values
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import config, reference
 from ..errors import SpecError
-from ..extract.spec import Spec
+from ..spec.model import Spec
 from ..structure import Flow
 
 PER = 100_000

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from ..errors import InputError
-from ..extract.spec import Filter, Reshape
+from ..spec.model import Filter, Reshape
 
 #: what text decoded with the wrong encoding typically contains: C1 controls and Latin-1 symbols
 #: (U+0080-U+00BF, e.g. cp949 read as cp1252: '¼ºº°'), and UTF-8 read as cp1252/Latin-1 ('Ã©', 'â€')

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sdmx_publish.extract import extract, load_spec
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
 from sdmx_publish.transform import transform
 from sdmx_publish.transform.rates import m49_population
 from tests.conftest import EXAMPLES

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdmx_publish.errors import InputError, PublishError
-from sdmx_publish.extract import extract, load_spec
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
 from sdmx_publish.transform import transform
 
 from .helpers import TABLE, spec_dict, write_case

@@ -8,7 +8,7 @@ import pytest
 
 from sdmx_publish.errors import InputError
 from sdmx_publish.extract import extract
-from sdmx_publish.extract.spec import Spec
+from sdmx_publish.spec import Spec
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sdmx"
 

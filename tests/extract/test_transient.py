@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from sdmx_publish.errors import InputError, PermanentError, TransientError
-from sdmx_publish.extract import extract, load_spec
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
 
 from .helpers import spec_dict
 

@@ -7,7 +7,8 @@ import shutil
 import numpy as np
 import yaml
 
-from sdmx_publish.extract import extract, load_spec
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
 from sdmx_publish.transform import transform
 from sdmx_publish.transform.rates import m49_population
 

@@ -1,30 +1,24 @@
-"""Source specs: one YAML file per national table, saying how to read it and map it to a dataflow.
-
-A spec is checked completely before any data is read: unknown keys, wrong types, missing files and
-malformed correspondence tables fail here with the spec file, the key and the fix.
-"""
+"""The source spec model: one YAML file per national table, saying how to read it, map it to a
+dataflow, validate and schedule it (:func:`sdmx_publish.spec.load_spec` reads and checks it)."""
 
 from __future__ import annotations
 
-import difflib
 import re
-import typing
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from ..errors import SpecError
+from ..validate.config import RuleConfig
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp949", "euc-kr", "cp1252", "latin-1")
 DEFAULT_MISSING = ["", "-", "..", "na", "NA", "n/a", "…"]
@@ -193,6 +187,18 @@ class Spec(_Strict):
     #: file the spec was read from (set by load_spec)
     path: Path | None = None
 
+    @field_validator("validation")
+    @classmethod
+    def _known_rules(cls, v: dict) -> dict:
+        """The ``validation`` block is a rule configuration (:class:`~sdmx_publish.validate.RuleConfig`):
+        known rules, severities and parameters, checked now rather than when the validate step runs."""
+        try:
+            RuleConfig.from_dict(v, where="validation")
+        except SpecError as e:
+            raise spec_problem(e.what, e.fix or "see docs/validation.md for the rules and their parameters",
+                               key=(e.where or "validation").replace(": ", ".")) from None
+        return v
+
     @model_validator(mode="after")
     def _reshape_keeps_what_is_used(self) -> "Spec":
         """After ``reshape`` only its id columns and ``into`` are left, and the values are the reshaped cells."""
@@ -219,110 +225,3 @@ class Spec(_Strict):
         """A path in the spec, relative to the spec file."""
         p = Path(relative)
         return p if p.is_absolute() or self.path is None else (self.path.parent / p)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def load_yaml_model(path: Path, model: type[M], *, extra: dict | None = None, example: str) -> M:
-    """Read a YAML mapping into ``model``; a :class:`SpecError` names the file, the key and the fix."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise SpecError(f"not valid YAML: {e}", where=str(path), fix="fix the YAML syntax") from None
-    if not isinstance(data, dict):
-        raise SpecError("the file must be a YAML mapping", where=str(path), fix=f"see {example}")
-    try:
-        return model.model_validate({**data, **(extra or {})})
-    except ValidationError as e:
-        raise _spec_error(e, model, path, example, internal=set(extra or {})) from None
-
-
-def _spec_error(e: ValidationError, model: type[BaseModel], path: Path, example: str, *,
-                internal: set[str]) -> SpecError:
-    """The first problem of a validation error, as a :class:`SpecError` with its key and fix.
-
-    A misspelt key gives two errors, the unknown key and (if it was required) the missing one; the
-    unknown key is the cause, so it is reported, with the allowed key it is closest to.
-    """
-    errors = e.errors()
-    err = next((x for x in errors if x["type"] == "extra_forbidden"), errors[0])
-    loc = err["loc"]
-    ctx = err.get("ctx") or {}
-    key = ctx.get("key") or ".".join(str(p) for p in loc) or "(top level)"
-    if err["type"] == "extra_forbidden":
-        parent, name = loc[:-1], str(loc[-1])
-        prefix = "".join(f"{p}." for p in parent)
-        missing = [str(x["loc"][-1]) for x in errors if x["type"] == "missing" and x["loc"][:-1] == parent]
-        allowed = [k for k in _allowed_keys(model, parent) if not (parent == () and k in internal)]
-        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.5) or \
-            difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        what = f"key `{key}` is not allowed here (unknown key)"
-        if close:
-            fix = f"did you mean `{prefix}{close[0]}`? rename `{key}` to `{prefix}{close[0]}`"
-        else:
-            fix = f"remove or correct `{key}` (unknown key; check its spelling)"
-            if allowed:
-                fix += f"; the keys allowed here are {', '.join(allowed)}"
-        return SpecError(what, where=str(path), fix=fix)
-    if err["type"] == "spec_problem":
-        return SpecError(f"key `{key}`: {ctx['what']}", where=str(path), fix=ctx["fix"])
-    fix = {"missing": f"add `{key}`"}.get(err["type"], f"correct `{key}` (see {example})")
-    return SpecError(f"key `{key}`: {err['msg']}", where=str(path), fix=fix)
-
-
-def _models_in(annotation: object) -> list[type[BaseModel]]:
-    """The pydantic models inside a field's type (``X | None``, ``list[X]``, ``dict[str, X]``)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    if typing.get_origin(annotation) is not None:  # X | None, list[X], dict[str, X], Annotated[...]
-        return [m for a in typing.get_args(annotation) for m in _models_in(a)]
-    return []
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The keys a YAML mapping may have at ``loc`` (list indexes and dict keys are passed over)."""
-    current: type[BaseModel] | None = model
-    for part in loc:
-        if current is None:
-            return []
-        fields = {f.alias or n: f for n, f in current.model_fields.items()}
-        if part in fields:
-            inner = _models_in(fields[part].annotation)
-            current = inner[0] if inner else None
-    return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
-
-
-def load_spec(path: str | Path, *, source_file: bool = True) -> Spec:
-    """Read and check a spec; raise :class:`SpecError` naming the file, the key and the fix.
-
-    ``source_file=False`` leaves the source table unchecked (the DAG processor may not see it)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError("spec file not found", where=str(path), fix="check the path")
-    spec = load_yaml_model(path, Spec, extra={"path": path.resolve()}, example="examples/*/*.yaml")
-    check_files(spec, source_file=source_file)
-    return spec
-
-
-def check_files(spec: Spec, *, source_file: bool = True) -> None:
-    """Every file a spec refers to exists and every correspondence table has the columns it needs."""
-    from ..transform.mapping import read_map  # the transform stage owns the map format
-
-    where = str(spec.path)
-    if source_file and spec.source.path and not spec.resolve(spec.source.path).is_file():
-        raise SpecError(f"source file {spec.source.path!r} not found", where=f"{where}: source.path",
-                        fix="correct the path (relative to the spec file)")
-    for i, m in enumerate(spec.maps):
-        if not spec.resolve(m.file).is_file():
-            raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: maps[{i}].file",
-                            fix="correct the path (relative to the spec file)")
-        read_map(spec, m, where=f"{where}: maps[{i}]")
-    for key in ("classification", "areas"):
-        if spec.classify and not spec.resolve(getattr(spec.classify, key)).is_file():
-            raise SpecError(f"{key} table {getattr(spec.classify, key)!r} not found", where=f"{where}: classify.{key}",
-                            fix="correct the path (relative to the spec file)")
-    rates = spec.derive_rates
-    if rates and rates.population != "bundled" and not spec.resolve(rates.population).is_file():
-        raise SpecError(f"population table {spec.derive_rates.population!r} not found",
-                        where=f"{where}: derive_rates.population", fix="correct the path")

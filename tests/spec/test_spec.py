@@ -6,10 +6,10 @@ import pytest
 import yaml
 
 from sdmx_publish.errors import SpecError
-from sdmx_publish.extract import load_spec
+from sdmx_publish.spec import load_spec
 from sdmx_publish.transform import check_spec
 
-from .helpers import TABLE, spec_dict, write_case
+from ..extract.helpers import TABLE, spec_dict, write_case
 
 
 def write(tmp_path, spec: dict):
@@ -188,3 +188,18 @@ def test_a_delimiter_of_several_characters_is_a_spec_error(tmp_path):
     with pytest.raises(SpecError, match="delimiter ';;' is not one character") as e:
         load_spec(write(tmp_path, spec_dict("table.csv", delimiter=";;")))
     assert "source.delimiter" in e.value.message() and "tab" in e.value.message()
+
+
+@pytest.mark.parametrize(("block", "key", "what"), [
+    ({"rules": {"total.sum_mismatc": {}}}, "validation.rules", "unknown rule 'total.sum_mismatc'"),
+    ({"rules": {"series.outlier": {"threshhold": 3}}}, "validation.rules", "unknown parameter 'threshhold'"),
+    ({"sources": {"a.csv": {"series.gap": {"severity": "fatal"}}}}, "validation.sources.a.csv", "'fatal' is not one of"),
+    ({"rulez": {}}, "validation", "unknown keys ['rulez']"),
+])
+def test_validation_block_is_checked_when_the_spec_is_loaded(tmp_path, block, key, what):
+    spec = spec_dict("table.csv")
+    spec["validation"] = block
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    msg = str(e.value)
+    assert "spec.yaml" in msg and f"key `{key}`" in msg and what in msg and "fix:" in msg
