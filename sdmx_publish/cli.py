@@ -122,7 +122,8 @@ def cmd_structures(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import run as serve_run
 
-    serve_run(config.store_dir(args.store), host=args.host, port=args.port)
+    serve_run(config.store_dir(args.store), host=args.host, port=args.port, workers=args.workers,
+              base_url=args.base_url, log_level=args.log_level)
     return 0
 
 
@@ -171,6 +172,12 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--store", help=store_help)
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                    help="worker processes (default: %(default)s; about one per core)")
+    sv.add_argument("--base-url", help="public root URL for absolute links in feeds and structures, e.g. "
+                    "https://data.example.org (default: $SDMX_PUBLISH_BASE_URL, else http://HOST:PORT)")
+    sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                    help="uvicorn log level; requests are logged at info and debug (default: %(default)s)")
     sv.set_defaults(func=cmd_serve)
     return p
 

@@ -7,6 +7,9 @@ is in :mod:`.query`, selection in :mod:`.select`, structures in :mod:`.structure
 
 from __future__ import annotations
 
+import os
+import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,13 +24,16 @@ from .. import config
 from ..errors import PublishError
 from ..formats import STRUCTURE_ML21
 from . import openapi, structures
+from .answers import Answers
 from .catalog import Catalog
 from .convert import convert
 from .data import availability_response, data_response
+from .docs import add_docs
 from .feed import feed
-from .http import cache_headers, error_response, etag, not_modified, status_of
+from .http import BoundedURL, cache_headers, error_response, etag, not_modified, status_of
 from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
+from .settings import BASE_URL_ENV, Settings, canonical_base_url
 from .store import SAFE_ID, Store
 
 
@@ -44,13 +50,18 @@ def _get(app: FastAPI, path: str, **kw: Any) -> Callable[[Callable[..., Response
     return register
 
 
-def create_app(store: Path, dsd_dir: Path | None = None) -> FastAPI:
-    """The web service over the release store ``store`` (structures also from ``dsd_dir``)."""
+def create_app(store: Path, dsd_dir: Path | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """The web service over the release store ``store`` (structures also from ``dsd_dir``), with
+    ``settings`` (default: from the environment, :meth:`Settings.from_env`)."""
+    settings = settings or Settings.from_env()
     app = FastAPI(title="sdmx-publish SDMX REST API",
                   description="Read-only SDMX REST API (v1 = SDMX 2.1, v2 = SDMX 3.0) and Atom release feeds "
-                              "over an sdmx-publish release store.", version="1.0.0")
+                              "over an sdmx-publish release store.", version="1.0.0", docs_url=None, redoc_url=None)
     catalog = Catalog(Store(store), dsd_dir)
     app.state.catalog = catalog
+    app.state.settings = settings
+    app.state.answers = Answers(settings.answer_cache_mib << 20)
+    app.add_middleware(BoundedURL, limits=settings.limits)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "X-SDMX-Release"])
@@ -76,12 +87,30 @@ def create_app(store: Path, dsd_dir: Path | None = None) -> FastAPI:
     _data_routes(app, catalog)  # before the structure routes: /sdmx/v1/{kind}/... would match data paths
     _structure_routes(app, catalog)
     _feed_routes(app, catalog)
+    add_docs(app)
     return app
 
 
 def _base(request: Request) -> str:
-    """This service's root URL, with the prefix it is mounted under (e.g. in Airflow's API server)."""
+    """This service's root URL for absolute links: the configured base URL; without one (development),
+    the request's own, with the prefix the service is mounted under (e.g. in Airflow's API server)."""
+    configured = request.app.state.settings.base_url
+    if configured:
+        return configured
     return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}".rstrip("/")
+
+
+def _link_cache(request: Request, tag: str, modified: datetime | None) -> dict[str, str]:
+    """Cache headers of an answer holding absolute links: not for shared caches when the links come
+    from the request's Host header rather than the configured base URL."""
+    return cache_headers(tag, modified, shared=request.app.state.settings.base_url is not None)
+
+
+def _self_url(request: Request) -> str:
+    """The request's URL on the canonical base (for a feed's self link)."""
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    query = request.url.query
+    return f"{_base(request)}{path}" + (f"?{query}" if query else "")
 
 
 def _service_routes(app: FastAPI, catalog: Catalog) -> None:
@@ -120,7 +149,7 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
     body = structures.compose(snap.index, main, references, detail, base)
     if media != STRUCTURE_ML21:
         body = convert(body, media, tag)
-    return Response(body, media_type=media, headers=cache_headers(tag, None))
+    return Response(body, media_type=media, headers=_link_cache(request, tag, None))
 
 
 #: SDMX 3.0 names of structure types that SDMX 2.1 names differently (v2 accepts both)
@@ -199,8 +228,8 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         cached = not_modified(request, tag, None)
         if cached is not None:
             return cached
-        body = feed(store, _base(request), str(request.url), flow)
-        return Response(body, media_type=atom, headers=cache_headers(tag, None))
+        body = feed(store, _base(request), _self_url(request), flow)
+        return Response(body, media_type=atom, headers=_link_cache(request, tag, None))
 
     @_get(app, "/feed.atom", tags=["feed"], summary="Atom feed of every release")
     def all_releases(request: Request) -> Response:
@@ -232,12 +261,41 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         return FileResponse(path, media_type=media, headers=cache_headers(tag, rel.created))
 
 
-def run(store: str | Path, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
-    """Serve ``store`` with uvicorn until interrupted (``sdmx-publish serve``)."""
+def app_from_env() -> FastAPI:
+    """The app over ``SDMX_PUBLISH_STORE`` with the settings of the environment: what each worker
+    process of ``sdmx-publish serve`` builds for itself (``uvicorn --factory``)."""
+    return create_app(config.store_dir())
+
+
+def default_base_url(host: str, port: int) -> str | None:
+    """``http://host:port`` when the server listens on one address; None for a wildcard address,
+    where the public name is not known (then set ``--base-url``)."""
+    if host in ("0.0.0.0", "::", ""):
+        return None
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def run(store: str | Path, host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1,
+        base_url: str | None = None, log_level: str = "info") -> None:
+    """Serve ``store`` with uvicorn and ``workers`` processes until interrupted (``sdmx-publish serve``).
+
+    The workers share nothing but the store's read-only files: each builds its own app from the
+    environment, where the store and the canonical base URL (``base_url``, else
+    ``SDMX_PUBLISH_BASE_URL``, else ``http://host:port``) are set here.
+    """
     import uvicorn
 
-    uvicorn.run(create_app(Path(store)), host=host, port=port, log_level=log_level,
-                access_log=log_level in ("debug", "info"))
+    env = {"SDMX_PUBLISH_STORE": str(Path(store).resolve())}
+    base = canonical_base_url(base_url) or os.environ.get(BASE_URL_ENV) or default_base_url(host, port)
+    if base:
+        env[BASE_URL_ENV] = base
+    else:
+        print(f"warning: no base URL: absolute links are taken from each request's Host header and those answers "
+              f"are not cacheable by proxies; set --base-url or {BASE_URL_ENV} to the public URL", file=sys.stderr)
+    Settings.from_env(os.environ | env)  # a bad setting is one clear error now, not one per worker
+    os.environ.update(env)
+    uvicorn.run("sdmx_publish.serve.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, access_log=log_level in ("debug", "info"))
 
 
-__all__ = ["FlowRef", "SAFE_ID", "create_app", "run"]
+__all__ = ["FlowRef", "SAFE_ID", "app_from_env", "create_app", "run"]

@@ -14,7 +14,7 @@ from .. import config
 from ..errors import NotFound
 from ..structure.model import Flow
 from ..structure.read import Registry
-from .store import Release, Store
+from .store import REFRESH, Release, Store
 from .structures import StructureIndex
 
 
@@ -39,17 +39,24 @@ class Catalog:
         self.store = store
         self.dsd_dir = Path(dsd_dir or config.dsd_dir())
         self._snapshot: Snapshot | None = None
+        self._checked: tuple[float, tuple[tuple[str, str, str], ...]] | None = None
         self._lock = threading.Lock()
 
     def _signature(self) -> tuple[tuple[str, str, str], ...]:
-        """The latest release of each dataflow, and the version on disk of each ``dsd/`` file."""
+        """The latest release of each dataflow, and the version on disk of each ``dsd/`` file
+        (looked at again at most every REFRESH seconds, like the store's ``LATEST`` pointers)."""
+        now = self.store.clock()
+        hit = self._checked
+        if hit is not None and now - hit[0] <= REFRESH:
+            return hit[1]
         out = [("dsd/", f.name, str(f.stat().st_mtime_ns)) for f in sorted(self.dsd_dir.glob("*.xml"))]
         for agency, flow in self.store.flows():
             try:
                 out.append((agency, flow, self.store.latest(agency, flow).id))
             except NotFound:
                 continue
-        return tuple(out)
+        self._checked = (now, tuple(out))
+        return self._checked[1]
 
     def snapshot(self) -> Snapshot:
         """The current structures (rebuilt only when the set of latest releases changed)."""

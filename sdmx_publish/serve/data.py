@@ -20,12 +20,14 @@ from ..periods import bounds
 from ..structure.message import structure_message
 from ..structure.model import Flow
 from ..structure.read import NS
+from .answers import Answers
 from .catalog import Catalog
 from .convert import convert
 from .http import cache_headers, etag, not_modified
 from .negotiate import Choice, negotiate_data, negotiate_structure
 from .query import DataQuery, FlowRef, QueryError, parse_v1, parse_v2
 from .select import key_mask, select
+from .settings import Limits
 from .store import Release
 from .structures import Key, compose
 
@@ -40,12 +42,26 @@ def _no_data(what: str) -> QueryError:
     return QueryError(f"no results: {what}", status=404, fix="widen the key, the period or the filters")
 
 
+#: answers of at most this many observations are written whole (then kept in the answer cache);
+#: larger ones are streamed
+SMALL_ANSWER_ROWS = 10_000
+
+
+def _parse(request: Request, api: int, flow_ref: FlowRef, key: str, params: Mapping[str, str],
+           flow: Flow) -> DataQuery:
+    """The query, refused with a 413 when it would cost more than the service's limits allow."""
+    limits: Limits = request.app.state.settings.limits
+    limits.check_key(key)
+    q = (parse_v1 if api == 1 else parse_v2)(flow_ref, key, params, flow.dsd.dimension_ids, flow.dsd.time_dimension)
+    limits.check_query(q)
+    return q
+
+
 def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRef, key: str) -> Response:
     """Answer a data query of API version ``api`` (1 or 2)."""
     params = dict(request.query_params)
     release, flow = resolve(catalog, flow_ref, params)
-    parse = parse_v1 if api == 1 else parse_v2
-    q = parse(flow_ref, key, params, flow.dsd.dimension_ids, flow.dsd.time_dimension)
+    q = _parse(request, api, flow_ref, key, params, flow)
     choice = negotiate_data(request.headers.get("accept"), params.get("format"), api,
                             params.get("labels"), params.get("timeFormat"))
     if q.updated_after is not None and release.created <= q.updated_after:
@@ -55,16 +71,24 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     cached = not_modified(request, tag, release.created)
     if cached is not None:
         return cached
+    headers = cache_headers(tag, release.created) | {"X-SDMX-Release": release.id}
+    answers: Answers = request.app.state.answers
+    kept = answers.get(tag) if request.method == "GET" else None
+    if kept is not None:
+        return Response(kept, media_type=choice.media_type, headers=headers)
     sub = select(catalog.store.frame(release), q, flow.dsd)
     if sub.empty:
         raise _no_data(f"nothing in release {release.id} of {release.flow} matches the query")
-    headers = cache_headers(tag, release.created) | {"X-SDMX-Release": release.id}
     if request.method == "HEAD":  # the status and headers, without writing the message
         head = Response(media_type=choice.media_type, headers=headers)
         del head.headers["content-length"]  # unknown until written; 0 would be wrong
         return head
-    body = _stream(sub, flow, q, choice, release)
-    return StreamingResponse(body, media_type=choice.media_type, headers=headers)
+    chunks = _stream(sub, flow, q, choice, release)
+    if len(sub) > SMALL_ANSWER_ROWS:
+        return StreamingResponse(chunks, media_type=choice.media_type, headers=headers)
+    body = b"".join(chunks)
+    answers.put(tag, body)
+    return Response(body, media_type=choice.media_type, headers=headers)
 
 
 def _stream(sub: pd.DataFrame, flow: Flow, q: DataQuery, choice: Choice, release: Release) -> Iterator[bytes]:
@@ -145,7 +169,7 @@ def availability_response(request: Request, catalog: Catalog, api: int, flow_ref
     if component not in ("all", "*", *flow.dsd.dimension_ids, flow.dsd.time_dimension):
         raise QueryError(f"{component!r} is not a dimension of {flow.dataflow.ref}")
     q_params = {k: v for k, v in params.items() if k in ("startPeriod", "endPeriod")}
-    q = (parse_v1 if api == 1 else parse_v2)(flow_ref, key, q_params, flow.dsd.dimension_ids)
+    q = _parse(request, api, flow_ref, key, q_params, flow)
     snap = catalog.snapshot()
     tag = etag(release.id, snap.tag, request.url.path, sorted(params.items()), media)
     cached = not_modified(request, tag, release.created)

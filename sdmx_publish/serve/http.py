@@ -15,10 +15,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import NotFound, PublishError, Unsupported
 from ..structure.read import NS
 from .query import QueryError
+from .settings import Limits
 
 #: HTTP status -> SDMX error code
 SDMX_CODES = {400: "140", 401: "110", 403: "150", 404: "100", 406: "406", 413: "510", 500: "500", 501: "501",
@@ -93,8 +95,29 @@ def not_modified(request: Request, tag: str, modified: datetime | None) -> Respo
     return None
 
 
-def cache_headers(tag: str, modified: datetime | None) -> dict[str, str]:
-    headers = {"ETag": tag, "Cache-Control": "public, max-age=60", "Vary": "Accept, Accept-Encoding"}
+def cache_headers(tag: str, modified: datetime | None, *, shared: bool = True) -> dict[str, str]:
+    """Validators and caching rules; ``shared=False`` for answers that shared caches must not keep
+    (absolute links taken from the request's Host header when no base URL is configured)."""
+    headers = {"ETag": tag, "Cache-Control": f"{'public' if shared else 'private'}, max-age=60",
+               "Vary": "Accept, Accept-Encoding"}
     if modified is not None:
         headers["Last-Modified"] = http_date(modified)
     return headers
+
+
+class BoundedURL:
+    """ASGI middleware: a request whose path and query string are longer than ``limits.url_chars``
+    gets a 413 SDMX error before any routing or parsing."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app, self.limits = app, limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            chars = len(scope.get("raw_path") or scope["path"]) + len(scope.get("query_string", b""))
+            try:
+                self.limits.check_url(chars)
+            except QueryError as e:
+                await error_response(Request(scope), e.status, e.message())(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,10 +1,11 @@
 """Parse SDMX REST data queries (v1 = SDMX 2.1 web services, v2 = SDMX 3.0) into a typed :class:`DataQuery`.
 
-Order: errors and limits; the query model; key syntax (v1 and v2); component filters (``c[DIM]=``);
+Order: errors; the query model; key syntax (v1 and v2); component filters (``c[DIM]=``);
 query parameters of v1 and v2; the two entry points :func:`parse_v1` and :func:`parse_v2`.
 
 Every problem is a :class:`QueryError` carrying the HTTP status the standard asks for: 400 for a
-malformed query, 413 for an exceeded limit, 501 for a parameter or value we do not implement.
+malformed query, 501 for a parameter or value we do not implement. The limits on what one query may
+ask for (413) are checked by :class:`.settings.Limits`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ from typing import Literal, Mapping
 
 from ..errors import PublishError
 from ..periods import parse_bound
-
-#: longest key (characters) and most codes per dimension we accept before answering 413
-MAX_KEY_CHARS = 4000
-MAX_CODES = 2000
 
 ID = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,2}(-[A-Za-z0-9]+)?$")
@@ -80,8 +77,6 @@ class DataQuery:
 
 def _codes(part: str, where: str) -> frozenset[str]:
     codes = frozenset(part.split("+"))
-    if len(codes) > MAX_CODES:
-        raise QueryError(f"more than {MAX_CODES} codes in one key position", status=413, where=where)
     bad = sorted(c for c in codes if not ID.match(c))
     if bad:
         raise QueryError(f"invalid code {bad[0]!r} in the key", where=where,
@@ -91,7 +86,6 @@ def _codes(part: str, where: str) -> frozenset[str]:
 
 def parse_key_v1(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], ...]:
     """``A.B+C..D`` (empty = wildcard, ``+`` = OR) or ``all``; one position per dimension."""
-    _check_length(key)
     if key in ("all", ""):
         return ()
     parts = key.split(".")
@@ -104,7 +98,6 @@ def parse_key_v1(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], 
 
 def parse_key_v2(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], ...]:
     """``*`` or comma-separated keys, each ``A.*.B`` (``*`` = wildcard position)."""
-    _check_length(key)
     if key in ("*", ""):
         return ()
     out = []
@@ -125,12 +118,6 @@ def parse_key_v2(key: str, dims: list[str]) -> tuple[dict[str, frozenset[str]], 
     if any(not k for k in out):
         return ()
     return tuple(out)
-
-
-def _check_length(key: str) -> None:
-    if len(key) > MAX_KEY_CHARS:
-        raise QueryError(f"the key is {len(key)} characters long; the limit is {MAX_KEY_CHARS}", status=413,
-                         fix="split the query or use wildcards")
 
 
 # -- component filters (v2) -------------------------------------------------------------------------

@@ -30,10 +30,11 @@ def _lut(col: pd.Series, test: Callable[[pd.Index], np.ndarray], missing: bool =
 
 @dataclass(frozen=True)
 class Columns:
-    """The integer codes and categories of a frame's categorical columns, extracted once per frame."""
+    """The integer codes of a frame's categorical columns and each category's position by its
+    text, extracted once per frame (a key's codes are then dictionary lookups)."""
 
     codes: dict[str, np.ndarray]
-    cats: dict[str, pd.Index]
+    positions: dict[str, dict[str, int]]
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> "Columns":
@@ -42,7 +43,8 @@ class Columns:
         if hit is not None and hit[0]() is frame:
             return hit[1]
         cat = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-        cols = cls({c: frame[c].cat.codes.to_numpy() for c in cat}, {c: frame[c].cat.categories for c in cat})
+        positions = {c: {str(v): i for i, v in enumerate(frame[c].cat.categories.to_numpy().tolist())} for c in cat}
+        cols = cls({c: frame[c].cat.codes.to_numpy() for c in cat}, positions)
         _COLUMNS[key] = (weakref.ref(frame), cols)
         weakref.finalize(frame, _COLUMNS.pop, key, None)
         return cols
@@ -51,11 +53,10 @@ class Columns:
 _COLUMNS: dict[int, tuple[weakref.ref, Columns]] = {}
 
 
-def _table(cats: pd.Index, codes: frozenset[str]) -> np.ndarray:
+def _table(positions: dict[str, int], codes: frozenset[str]) -> np.ndarray:
     """Lookup table category -> wanted (last slot: missing)."""
-    table = np.zeros(len(cats) + 1, dtype=bool)
-    idx = cats.get_indexer(list(codes))
-    table[idx[idx >= 0]] = True
+    table = np.zeros(len(positions) + 1, dtype=bool)
+    table[[i for i in map(positions.get, codes) if i is not None]] = True
     return table
 
 
@@ -71,8 +72,8 @@ def key_rows(frame: pd.DataFrame, keys: tuple[dict[str, frozenset[str]], ...]) -
     found = []
     for key in keys:
         rows: np.ndarray | None = None
-        for dim, codes in sorted(key.items(), key=lambda kv: len(kv[1]) / max(len(cols.cats[kv[0]]), 1)):
-            table = _table(cols.cats[dim], codes)
+        for dim, codes in sorted(key.items(), key=lambda kv: len(kv[1]) / max(len(cols.positions[kv[0]]), 1)):
+            table = _table(cols.positions[dim], codes)
             if rows is None:
                 rows = np.flatnonzero(table[cols.codes[dim]])
             else:
@@ -121,13 +122,37 @@ def _period_test(cond: Condition) -> Callable[[pd.Index], np.ndarray]:
     return test
 
 
-def _condition_mask(frame: pd.DataFrame, comp: str, cond: Condition, time_dim: str) -> np.ndarray:
-    col = frame[comp]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        if comp == time_dim:
-            return _lut(col, _period_test(cond))
-        return _lut(col, lambda cats: _TEXT_OPS[cond.op](cats.astype(str), cond.value),
-                    missing=cond.op in ("ne", "nc"))
+def _condition_table(cats: pd.Index, comp: str, cond: Condition, time_dim: str) -> np.ndarray:
+    """Whether each category (last slot: a missing value) meets one condition."""
+    table = np.empty(len(cats) + 1, dtype=bool)
+    if comp == time_dim:
+        table[:-1], table[-1] = _period_test(cond)(cats) if len(cats) else [], False
+    else:
+        table[:-1] = _TEXT_OPS[cond.op](cats.astype(str), cond.value) if len(cats) else []
+        table[-1] = cond.op in ("ne", "nc")
+    return table
+
+
+def _category_table(col: pd.Series, comp: str, alternatives: tuple[tuple[Condition, ...], ...],
+                    time_dim: str) -> np.ndarray:
+    """A categorical column's filter evaluated once per category, not per row: alternatives that
+    are one ``eq`` are looked up together, so a long list of codes costs one lookup."""
+    cats = col.cat.categories
+    table = np.zeros(len(cats) + 1, dtype=bool)
+    codes = [alt[0].value for alt in alternatives if len(alt) == 1 and alt[0].op == "eq" and comp != time_dim]
+    if codes:
+        table[:-1] = np.asarray(cats.astype(str).isin(codes))
+    for alt in alternatives:
+        if len(alt) == 1 and alt[0].op == "eq" and comp != time_dim:
+            continue
+        both = np.ones(len(cats) + 1, dtype=bool)
+        for cond in alt:
+            both &= _condition_table(cats, comp, cond, time_dim)
+        table |= both
+    return table
+
+
+def _number_mask(values: np.ndarray, comp: str, cond: Condition) -> np.ndarray:
     if cond.op not in _NUM_OPS:
         raise QueryError(f"operator {cond.op!r} does not apply to the number {comp}",
                          fix="use eq, ne, lt, le, gt or ge")
@@ -135,7 +160,7 @@ def _condition_mask(frame: pd.DataFrame, comp: str, cond: Condition, time_dim: s
         value = float(cond.value)
     except ValueError:
         raise QueryError(f"c[{comp}] needs a number, not {cond.value!r}") from None
-    return _NUM_OPS[cond.op](col.to_numpy(), value)
+    return _NUM_OPS[cond.op](values, value)
 
 
 def _filter_mask(frame: pd.DataFrame, q: DataQuery, time_dim: str) -> np.ndarray | None:
@@ -144,12 +169,15 @@ def _filter_mask(frame: pd.DataFrame, q: DataQuery, time_dim: str) -> np.ndarray
         if comp not in frame.columns:
             # a known component without values: only "ne"/"nc" conditions can hold
             one = np.full(len(frame), all(any(c.op in ("ne", "nc") for c in alt) for alt in alternatives))
+        elif isinstance(frame[comp].dtype, pd.CategoricalDtype):
+            one = _category_table(frame[comp], comp, alternatives, time_dim)[frame[comp].cat.codes.to_numpy()]
         else:
+            values = frame[comp].to_numpy()
             one = np.zeros(len(frame), dtype=bool)
             for alt in alternatives:
                 both = np.ones(len(frame), dtype=bool)
                 for cond in alt:
-                    both &= _condition_mask(frame, comp, cond, time_dim)
+                    both &= _number_mask(values, comp, cond)
                 one |= both
         mask = one if mask is None else mask & one
     return mask

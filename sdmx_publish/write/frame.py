@@ -35,12 +35,25 @@ def _small(codes: np.ndarray, n_values: int) -> np.ndarray:
     return codes.astype(np.int64, copy=False)
 
 
+def _used(codes: np.ndarray, cats: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Codes and categories without the unused ones (a filtered frame keeps its parent's
+    categories): only the categories rows use are turned into text."""
+    used = np.zeros(len(cats) + 1, dtype=bool)
+    used[codes] = True
+    if used[:-1].all():
+        return codes, cats
+    keep = np.flatnonzero(used[:-1])
+    remap = np.full(len(cats) + 1, -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    return remap[codes], cats[keep]
+
+
 def encode(cid: str, s: pd.Series) -> Column:
     """Encode a column; empty strings, None and NaN become missing (-1)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy(dtype=np.int64)
-        cats = s.cat.categories
-        values = format_numbers(cats.to_numpy()) if pd.api.types.is_numeric_dtype(cats) else [str(c) for c in cats]
+        codes, cats = _used(s.cat.codes.to_numpy(dtype=np.int64), s.cat.categories)
+        values = (format_numbers(cats.to_numpy()) if pd.api.types.is_numeric_dtype(cats)
+                  else [str(c) for c in cats.to_numpy().tolist()])
     elif pd.api.types.is_bool_dtype(s.dtype):
         codes, uniq = pd.factorize(s.map({True: "true", False: "false"}))
         values = [str(v) for v in uniq]
@@ -51,14 +64,6 @@ def encode(cid: str, s: pd.Series) -> Column:
         codes, uniq = pd.factorize(s, use_na_sentinel=True)
         values = [v if isinstance(v, str) else str(v) for v in uniq]
     codes = np.asarray(codes, dtype=np.int64)
-    if isinstance(s.dtype, pd.CategoricalDtype) and len(values):  # drop unused categories (filtered frames)
-        used = np.zeros(len(values) + 1, dtype=bool)
-        used[codes] = True
-        if not used[:-1].all():
-            keep = np.flatnonzero(used[:-1])
-            remap = np.full(len(values) + 1, -1, dtype=np.int64)
-            remap[keep] = np.arange(len(keep))
-            codes, values = remap[codes], [values[i] for i in keep]
     # sort the unique values so that code order is text order, and make "" missing
     order = np.argsort(np.array(values, dtype=object), kind="stable") if values else np.array([], int)
     rank = np.empty(len(values) + 1, dtype=np.int64)

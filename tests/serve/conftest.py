@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -17,6 +18,7 @@ import httpx
 import pandas as pd
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from sdmx_publish.publish import publish
 from sdmx_publish.store import Release
@@ -59,12 +61,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(published) -> Iterator[str]:
-    """Base URL of a real uvicorn server over the published store, on 127.0.0.1."""
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """Base URL of a real uvicorn server running ``app`` on 127.0.0.1 (in a thread) until the end."""
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(published.store), host="127.0.0.1", port=port,
-                                        log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -72,9 +73,18 @@ def server(published) -> Iterator[str]:
         if time.time() > deadline or not thread.is_alive():
             raise RuntimeError("the server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(published) -> Iterator[str]:
+    """Base URL of a real uvicorn server over the published store, on 127.0.0.1."""
+    with running(create_app(published.store)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import pytest
 
 from sdmx_publish.formats import Format
 from sdmx_publish.schemas import validate_xml
+from sdmx_publish.serve import data
 
 V1 = "/sdmx/v1/data/CCJS,DF_SDG_16_CRIME,1.0"
 V2 = "/sdmx/v2/data/dataflow/CCJS/DF_SDG_16_CRIME/1.0"
@@ -44,12 +45,17 @@ def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got["OBS_VALUE"].tolist() == pytest.approx(want["OBS_VALUE"].tolist())
 
 
-def test_whole_dataflow_equals_release(http, published):
+def test_whole_dataflow_equals_release(http, published, monkeypatch):
     r = http.get(f"{V1}/all", headers=CSV)
     assert r.status_code == 200 and r.headers["content-type"].startswith(Format.CSV10.media_type)
     assert r.headers["x-sdmx-release"] == published.latest.id
-    assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers  # streamed
+    assert "content-length" in r.headers and "transfer-encoding" not in r.headers  # small: written whole
     same(csv_frame(r.text), expected(published.frame()))
+    monkeypatch.setattr(data, "SMALL_ANSWER_ROWS", 10)  # the server runs in this process
+    # (detail=full: another ETag than the answer above, which each worker keeps)
+    streamed = http.get(f"{V1}/all?detail=full", headers=CSV | {"Accept-Encoding": "identity"})
+    assert streamed.headers["transfer-encoding"] == "chunked" and "content-length" not in streamed.headers
+    assert streamed.content == r.content
 
 
 def test_key_with_or_and_wildcards(http, published):
