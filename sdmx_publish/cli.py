@@ -23,7 +23,7 @@ EPILOG = """examples:
 
 environment: SDMX_PUBLISH_STORE (default ./releases), SDMX_PUBLISH_AGENCY (default CCJS),
 SDMX_PUBLISH_DSD_DIR (default the bundled dsd/), SDMX_PUBLISH_POPULATION (default the bundled
-World Bank population)."""
+World Bank population); serve: SDMX_PUBLISH_BASE_URL, SDMX_PUBLISH_MAX_* limits (docs/feed.md)."""
 
 
 def _progress(spec: str):
