@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
-from ..errors import PublishError
+from ..errors import PermanentError
 from .query import DataQuery, QueryError
 
 BASE_URL_ENV = "SDMX_PUBLISH_BASE_URL"
@@ -97,7 +97,7 @@ def _positive(env: Mapping[str, str], name: str, default: int, *, zero: bool = F
     if raw is None or raw.strip() == "":
         return default
     if not raw.strip().isdigit() or (int(raw) == 0 and not zero):
-        raise PublishError(f"{name}={raw!r} is not a {'whole number' if zero else 'positive whole number'}",
+        raise PermanentError(f"{name}={raw!r} is not a {'whole number' if zero else 'positive whole number'}",
                            where=name, fix=f"set it to e.g. {default}, or unset it for the default {default}")
     return int(raw)
 
@@ -108,7 +108,7 @@ def canonical_base_url(url: str | None, where: str = "--base-url") -> str | None
         return None
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise PublishError(f"base URL {url!r} is not an http(s) URL of the service's root", where=where,
+        raise PermanentError(f"base URL {url!r} is not an http(s) URL of the service's root", where=where,
                            fix="give the public root URL, e.g. https://data.example.org or "
                                "https://example.org/sdmx-publish (no query, no fragment)")
     return url.strip().rstrip("/")
