@@ -51,19 +51,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .errors import ValidationFailed
-    from .pipeline import SUMMARY, step_extract, step_transform, step_validate
+    from .pipeline import STEPS, Step, run_step
+    from .validate.outcome import SUMMARY
 
     out = Path(args.report_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     store = config.store_dir(args.store)
     say = _progress(args.spec)
-    say("extract"); step_extract(args.spec, out)
-    say("transform"); step_transform(args.spec, out)
-    say("validate")
-    try:
-        result = step_validate(args.spec, out, store)
-    except ValidationFailed:
-        result = json.loads((out / SUMMARY).read_text())
+    for step in STEPS[: STEPS.index(Step.PUBLISH)]:  # every step before publishing
+        say(step)
+        try:
+            result = run_step(step, args.spec, out, store)
+        except ValidationFailed:
+            result = json.loads((out / SUMMARY).read_text())
     print(result["summary"])
     print(f"reports: {result['html']} (for people), {result['json']} (machine-readable), {result['csv']} (all findings)")
     return 0 if result["ok"] else 1

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +32,25 @@ from .store import latest, read_frame
 from .structure import Flow, load_registry
 from .transform import check_spec, transform
 from .transform.rates import population_for
-from .validate import Report, RuleConfig, validate
-from .validate.unmapped import with_unmapped
+from .validate import RuleConfig
+from .validate.outcome import REPORT, SUMMARY, VALIDATED, validate_into
 
-RAW, FRAME, VALIDATED, TRANSFORM = "raw.pkl", "frame.pkl", "validated.pkl", "transform.json"
-REPORT, SUMMARY = "validation.json", "validation-summary.json"
+RAW, FRAME, TRANSFORM = "raw.pkl", "frame.pkl", "transform.json"
+
+
+
+class Step(StrEnum):
+    """The steps of one source, in the order they run: the one declaration of the step order, which the
+    CLI (:func:`run`, ``validate``), the Airflow task bodies and the DAG factory all follow."""
+
+    EXTRACT = "extract"
+    TRANSFORM = "transform"
+    VALIDATE = "validate"
+    PUBLISH = "publish"
+
+
+#: every step, in order
+STEPS: tuple[Step, ...] = tuple(Step)
 
 #: a period range to rerun, ``(start, end)``, either open (None); ``(None, None)`` is every period
 Periods = tuple[str | None, str | None]
@@ -112,27 +128,6 @@ def _carry_forward(frame: pd.DataFrame, flow: Flow, spec_path: str | Path, store
     return pd.concat([frame, kept], ignore_index=True), len(kept)
 
 
-def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
-                  previous: pd.DataFrame | None = None, others: pd.DataFrame | None = None,
-                  unmapped: list[dict] | None = None, where: str = "") -> tuple[Report, dict[str, Any]]:
-    """Validate ``frame`` and write every report into ``work``; return the report and its summary.
-
-    The rows to publish go to ``validated.pkl`` and the summary to ``validation-summary.json``.
-    Raises :class:`ValidationFailed`, after writing the reports, when there are errors.
-    """
-    report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
-                      population=population_for(flow), others=others)
-    report = with_unmapped(report, unmapped or [])
-    paths = report.write(work)
-    report.data.to_pickle(work / VALIDATED)
-    summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,
-               "revisions": report.revisions, "summary": report.summary(),
-               **{k: str(v) for k, v in paths.items()}}
-    (work / SUMMARY).write_text(json.dumps(summary, default=str))
-    report.raise_for_errors(where=where, fix=f"see {paths.get('html', work)} for every finding")
-    return report, summary
-
-
 def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
     """Validate ``frame.pkl`` (rules tuned by the spec's ``validation`` block; the previous release of
     this part for revisions, its other parts for observations claimed twice; unmapped values as
@@ -144,7 +139,8 @@ def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, A
         work, pd.read_pickle(work / FRAME), flow,
         config=RuleConfig.from_dict(spec.validation, where=f"{spec.path}: validation"),
         previous=read_frame(previous, part) if previous else None, others=other_parts(previous, part),
-        unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"), where=str(spec.path))
+        population=population_for(flow), unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"),
+        where=str(spec.path))
     return summary
 
 
@@ -164,16 +160,37 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}
 
 
+#: how each step is called, from the arguments every step may need (spec, work folder, store, periods, run)
+_CALLS: dict[Step, Callable[..., dict[str, Any]]] = {
+    Step.EXTRACT: lambda spec, work, store, periods, run: step_extract(spec, work),
+    Step.TRANSFORM: lambda spec, work, store, periods, run: step_transform(spec, work, store, periods),
+    Step.VALIDATE: lambda spec, work, store, periods, run: step_validate(spec, work, store),
+    Step.PUBLISH: lambda spec, work, store, periods, run: step_publish(spec, work, store, run),
+}
+
+
+def run_step(step: Step | str, spec_path: str | Path, work: Path, store: Path, *, periods: Periods = ALL_PERIODS,
+             run: dict | None = None) -> dict[str, Any]:
+    """Run one step (by name) in ``work``: what a task body calls."""
+    try:
+        call = _CALLS[Step(step)]
+    except ValueError:
+        raise ValueError(f"unknown step {step!r}; one of {', '.join(STEPS)}") from None
+    return call(spec_path, work, store, periods, run)
+
+
 def run(spec_path: str | Path, store: str | Path | None = None, *, run_id: str = "cli",
         periods: Periods = ALL_PERIODS, progress: Any = None) -> dict[str, Any]:
-    """All four steps for one spec; the work folder is removed after a publication."""
+    """All the steps for one spec, in order; the work folder is removed after a publication
+    (on validation errors it stays, with the reports)."""
     store = config.store_dir(store)
     work = work_dir(store, spec_path, run_id)
     say = progress or (lambda msg: None)
-    say("extract"); step_extract(spec_path, work)
-    say("transform"); transformed = step_transform(spec_path, work, store, periods)
-    say("validate"); validation = step_validate(spec_path, work, store)  # on errors the work folder stays, with the reports
-    say("publish"); result = step_publish(spec_path, work, store, {"by": run_id})
+    results: dict[Step, dict[str, Any]] = {}
+    for step in STEPS:
+        say(step)
+        results[step] = run_step(step, spec_path, work, store, periods=periods, run={"by": run_id})
     shutil.rmtree(work, ignore_errors=True)
+    transformed = results[Step.TRANSFORM]
     carried = {"carried_forward": transformed["carried_forward"]} if "carried_forward" in transformed else {}
-    return {**result, "validation": validation, **carried}
+    return {**results[Step.PUBLISH], "validation": results[Step.VALIDATE], **carried}

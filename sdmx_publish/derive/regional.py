@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import NotFound
-from ..pipeline import REPORT, validate_into
 from ..publish import other_parts, publish
 from ..store import latest, read_frame
 from ..structure import load_registry
+from ..transform.rates import population_for
+from ..validate.outcome import REPORT, validate_into
 from .aggregate import aggregate
 from .population import population as population_table
 from .sdg import derive_sdg, lineage
@@ -84,7 +85,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     frame = pd.concat([national[~clash], regional], ignore_index=True)
     work = store / ".work" / PART
     work.mkdir(parents=True, exist_ok=True)
-    report, summary = validate_into(work, frame, sdg_flow, previous=previous,
+    report, summary = validate_into(work, frame, sdg_flow, previous=previous, population=population_for(sdg_flow),
                                     where=f"SDG series derived from {lineage_text}")
     published = coverage[coverage["published"]]
     derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},

@@ -22,6 +22,7 @@ from airflow.sdk import (
     CronTriggerTimetable,
     Param,
     TriggerRule,
+    chain,
     get_current_context,
     task,
 )
@@ -31,6 +32,7 @@ from .. import config
 from ..derive.regional import DEFAULT_THRESHOLD, ICCS_FLOW, SDG_FLOW
 from ..errors import NotFound, PublishError
 from ..periods import PERIOD_PATTERN
+from ..pipeline import Step
 from . import status, steps
 from .catalog import Catalog, Problem, Source, discover
 from .notify import FAILURE, WARNINGS, CountryNotifier, entry, send
@@ -43,6 +45,8 @@ REGIONAL_CRON = "0 3 1 * *"
 #: retries of a task failing for a reason other than its input (I/O, a lost worker): ``SDMX_PUBLISH_RETRIES``
 DEFAULT_ARGS: dict[str, Any] = {"owner": "sdmx-publish", "retries": int(os.environ.get("SDMX_PUBLISH_RETRIES", "2")),
                                 "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True}
+#: the step that makes a release (its task has the Asset outlet and the release notifier)
+PUBLISH = Step.PUBLISH
 #: XCom key of the summary of a run with failures (the task fails, so it has no return value)
 SUMMARY = "summary"
 
@@ -82,6 +86,16 @@ def _step(step: str, spec: str, *, run: dict | None = None) -> dict[str, Any]:
         raise AirflowFailException(e.message()) from e
 
 
+def _step_task(step: str, spec: str) -> Any:
+    """A task that runs one step (other than publishing) of a spec."""
+
+    @task(task_id=step)
+    def run_step() -> dict[str, Any]:
+        return _step(step, spec)
+
+    return run_step()
+
+
 # -- one spec ----------------------------------------------------------------------------------
 
 
@@ -99,27 +113,15 @@ def national_dag(source: Source) -> DAG:
              params=period_params(),
              default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure}) as dag:
 
-        @task(task_id="extract")
-        def extract() -> dict[str, Any]:
-            return _step("extract", spec)
-
-        @task(task_id="transform")
-        def transform() -> dict[str, Any]:
-            return _step("transform", spec)
-
-        @task(task_id="validate")
-        def validate() -> dict[str, Any]:
-            return _step("validate", spec)
-
-        @task(task_id="publish", outlets=[release_alias(source.agency, source.dataflow)],
+        @task(task_id=PUBLISH, outlets=[release_alias(source.agency, source.dataflow)],
               on_success_callback=on_release)
         def publish() -> dict[str, Any]:
             context = get_current_context()
-            result = _step("publish", spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
+            result = _step(PUBLISH, spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
             emit_release(context, source.agency, source.dataflow, source.part, result)
             return result
 
-        extract() >> transform() >> validate() >> publish()
+        chain(*(_step_task(step, spec) for step in steps.STEPS if step != PUBLISH), publish())
     return dag
 
 
@@ -217,9 +219,10 @@ def countries_dag(catalog: Catalog) -> DAG:
             source, ti = by_spec[spec], context["ti"]
             notify = source.country.notify
             try:
-                for step in steps.STEPS[:-1]:
-                    _step(step, spec)
-                result = _step("publish", spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
+                for step in steps.STEPS:
+                    if step != PUBLISH:
+                        _step(step, spec)
+                result = _step(PUBLISH, spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
             except Exception as e:
                 last_try = isinstance(e, AirflowFailException) or ti.try_number > context["task"].retries
                 if notify.on_failure and last_try:
