@@ -23,14 +23,14 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from .. import config
 from ..errors import PublishError
 from ..formats import STRUCTURE_ML21
-from . import openapi, structures
+from . import openapi, structures, web
 from .answers import Answers
 from .catalog import Catalog
 from .convert import convert
 from .data import availability_response, data_response
 from .docs import add_docs
 from .feed import feed
-from .http import BoundedURL, cache_headers, error_response, etag, not_modified, status_of
+from .http import BoundedURL, cache_headers, error_response, etag, not_modified, root_url, status_of
 from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
 from .settings import BASE_URL_ENV, Settings, canonical_base_url
@@ -88,16 +88,8 @@ def create_app(store: Path, dsd_dir: Path | None = None, *, settings: Settings |
     _structure_routes(app, catalog)
     _feed_routes(app, catalog)
     add_docs(app)
+    web.mount(app, catalog)
     return app
-
-
-def _base(request: Request) -> str:
-    """This service's root URL for absolute links: the configured base URL; without one (development),
-    the request's own, with the prefix the service is mounted under (e.g. in Airflow's API server)."""
-    configured = request.app.state.settings.base_url
-    if configured:
-        return configured
-    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}".rstrip("/")
 
 
 def _link_cache(request: Request, tag: str, modified: datetime | None) -> dict[str, str]:
@@ -110,17 +102,17 @@ def _self_url(request: Request) -> str:
     """The request's URL on the canonical base (for a feed's self link)."""
     path = request.url.path.removeprefix(request.scope.get("root_path", ""))
     query = request.url.query
-    return f"{_base(request)}{path}" + (f"?{query}" if query else "")
+    return f"{root_url(request)}{path}" + (f"?{query}" if query else "")
 
 
 def _service_routes(app: FastAPI, catalog: Catalog) -> None:
     @_get(app, "/", summary="Service description")
     def index(request: Request) -> JSONResponse:
-        base = _base(request)
+        base = root_url(request)
         flows = [{"agency": a, "id": f, "latest": catalog.store.latest(a, f).id,
                   "data": f"{base}/sdmx/v1/data/{a},{f}/all", "feed": f"{base}/feed/{a}/{f}.atom"}
                  for a, f in catalog.store.flows()]
-        return JSONResponse({"sdmx_v1": f"{base}/sdmx/v1", "sdmx_v2": f"{base}/sdmx/v2",
+        return JSONResponse({"sdmx_v1": f"{base}/sdmx/v1", "sdmx_v2": f"{base}/sdmx/v2", "web": f"{base}{web.PREFIX}/",
                              "feed": f"{base}/feed.atom", "openapi": f"{base}/openapi.json", "dataflows": flows})
 
 
@@ -145,7 +137,7 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
     if not main:
         raise QueryError(f"no {kind} matches {agency}/{aid}/{version}", status=404,
                          fix=f"list them with /sdmx/v{api}/{'structure/' if api == 2 else ''}{kind}")
-    base = f"{_base(request)}/sdmx/v{api}" + ("/structure" if api == 2 else "")
+    base = f"{root_url(request)}/sdmx/v{api}" + ("/structure" if api == 2 else "")
     body = structures.compose(snap.index, main, references, detail, base)
     if media != STRUCTURE_ML21:
         body = convert(body, media, tag)
@@ -228,7 +220,7 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         cached = not_modified(request, tag, None)
         if cached is not None:
             return cached
-        body = feed(store, _base(request), _self_url(request), flow)
+        body = feed(store, root_url(request), _self_url(request), flow)
         return Response(body, media_type=atom, headers=_link_cache(request, tag, None))
 
     @_get(app, "/feed.atom", tags=["feed"], summary="Atom feed of every release")

@@ -29,6 +29,15 @@ ERROR_MEDIA_XML = "application/xml"
 ERROR_MEDIA_JSON = "application/json"
 
 
+def root_url(request: Request) -> str:
+    """This service's root URL for absolute links: the configured base URL; without one (development),
+    the request's own, with the prefix the service is mounted under (e.g. in Airflow's API server)."""
+    configured = request.app.state.settings.base_url
+    if configured:
+        return configured
+    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}".rstrip("/")
+
+
 def status_of(err: PublishError) -> int:
     """The HTTP status an error of our family maps to."""
     if isinstance(err, QueryError):

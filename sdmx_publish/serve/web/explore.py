@@ -1,0 +1,310 @@
+"""The explorer's view of one dataflow: the selection from the page URL, filters, table, chart, links.
+
+The page URL carries the selection (``?REF_AREA=410&SERIES=VC_IHR_PSRC&view=table``); it is turned
+into an SDMX REST key and parsed and selected by the same functions as the REST API
+(:func:`..query.parse_v1`, :func:`..select.select`), so the page shows exactly what the REST URL
+it offers returns.
+
+Order: the selection; filter counts; the view (table rows, chart data, links).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+
+from ...formats import Format
+from ...structure.model import Flow
+from ..catalog import Catalog
+from ..data import resolve
+from ..query import FlowRef, QueryError, parse_v1
+from ..select import key_rows, select
+from ..store import Release
+from . import charts
+from .labels import Label, Option, component_name, label, options
+from .numbers import format_values
+
+#: rows of the table per page; the chart is drawn up to MAX_SERIES series
+PAGE_ROWS = 1000
+MAX_SERIES = 12
+#: attributes whose texts are footnotes rather than columns
+FOOTNOTES = ("COMMENT_OBS", "COMMENT_TS")
+BOUNDS = ("LOWER_BOUND", "UPPER_BOUND")
+
+View = Literal["chart", "table"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Selection:
+    """What the page shows: codes per dimension (none = all), period range, view, chart type, page."""
+
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    start: str | None = None
+    end: str | None = None
+    view: View = "chart"
+    chart: Literal["line", "bar"] = "line"
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Sequence[str]], dims: list[str]) -> Selection:
+        """From the page's query string (``DIM=code`` repeated, ``start``, ``end``, ``view``, ``chart``, ``page``)."""
+        def one(name: str) -> str | None:
+            v = [x for x in params.get(name, []) if x]
+            return v[-1] if v else None
+
+        codes = {d: tuple(sorted({c for c in params.get(d, []) if c})) for d in dims}
+        view = one("view")
+        chart = one("chart")
+        page = one("page")
+        return cls(codes={d: c for d, c in codes.items() if c}, start=one("start"), end=one("end"),
+                   view="table" if view == "table" else "chart", chart="bar" if chart == "bar" else "line",
+                   page=int(page) if page and page.isdigit() and 0 < int(page) < 10**6 else 1)
+
+    def key(self, dims: list[str]) -> str:
+        """The SDMX REST (v1) key: ``A..VC_IHR_PSRC.410+156...``, or ``all``."""
+        if not self.codes:
+            return "all"
+        return ".".join("+".join(self.codes.get(d, ())) for d in dims)
+
+    def period_params(self) -> dict[str, str]:
+        return {k: v for k, v in (("startPeriod", self.start), ("endPeriod", self.end)) if v}
+
+    def query(self, **changes: object) -> str:
+        """The page's query string, with ``changes`` applied (``view="table"``, ``page=2``)."""
+        items: list[tuple[str, str]] = [(d, c) for d, cs in self.codes.items() for c in cs]
+        state = {"start": self.start, "end": self.end, "view": self.view, "chart": self.chart, "page": self.page}
+        state.update(changes)
+        defaults = {"view": "chart", "chart": "line", "page": 1}
+        items += [(k, str(v)) for k, v in state.items() if v is not None and defaults.get(k) != v]
+        return urlencode(items)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filter:
+    """One dimension's filter: its options (with counts given the other dimensions' selection)."""
+
+    id: str
+    name: str
+    options: list[Option]
+    selected: tuple[str, ...]
+    hierarchical: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    id: str
+    name: str
+    kind: Literal["dimension", "time", "value", "flag", "attribute", "bound"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Download:
+    label: str
+    url: str
+    filename: str
+    format: str
+
+
+@dataclass(kw_only=True)
+class Explorer:
+    """Everything the explorer template shows."""
+
+    release: Release
+    flow: Flow
+    selection: Selection
+    filters: list[Filter]
+    fixed: list[tuple[str, Label]]
+    total: int
+    columns: list[Column]
+    rows: list[list[object]]
+    footnotes: list[str]
+    flags: list[Label]
+    series: int
+    chart: dict | None
+    chart_note: str | None
+    points: int
+    rest_url: str
+    downloads: list[Download]
+    pages: int
+
+
+def code_counts(frame: pd.DataFrame, dim: str, rows: np.ndarray | None = None) -> dict[str, int]:
+    """Observations per code of ``dim`` among ``rows`` (all rows when None)."""
+    col = frame[dim]
+    codes = col.cat.codes.to_numpy()
+    if rows is not None:
+        codes = codes[rows]
+    n = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
+    return {str(col.cat.categories[i]): int(n[i]) for i in np.flatnonzero(n)}
+
+
+def _filters(frame: pd.DataFrame, flow: Flow, sel: Selection) -> tuple[list[Filter], list[tuple[str, Label]]]:
+    """Filters of the dimensions that have several codes; the others are fixed (one code, shown as text).
+
+    Each dimension's counts are given the selection of the other dimensions, so that a code that
+    would select nothing shows 0.
+    """
+    filters, fixed = [], []
+    for dim in flow.dsd.dimension_ids:
+        everywhere = code_counts(frame, dim, None)
+        if len(everywhere) == 1:
+            fixed.append((component_name(flow, dim), label(flow, dim, next(iter(everywhere)))))
+            continue
+        others = {d: frozenset(c) for d, c in sel.codes.items() if d != dim}
+        rows = key_rows(frame, (others,)) if others else None
+        counts = {c: 0 for c in everywhere} | code_counts(frame, dim, rows)
+        opts = options(flow, dim, counts)
+        filters.append(Filter(id=dim, name=component_name(flow, dim), options=opts,
+                              selected=sel.codes.get(dim, ()), hierarchical=any(o.depth for o in opts)))
+    return filters, fixed
+
+
+def _label_column(sub: pd.DataFrame, flow: Flow, comp: str) -> np.ndarray:
+    """A code column as display names (one lookup per distinct code, not per row)."""
+    col = sub[comp]
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype(object).where(col.notna(), "").to_numpy()
+    names = np.array([label(flow, comp, str(c)).name for c in col.cat.categories] + [""], dtype=object)
+    return names[col.cat.codes.to_numpy()]
+
+
+def _varying(sub: pd.DataFrame, comps: list[str]) -> list[str]:
+    return [c for c in comps if c in sub.columns and sub[c].nunique(dropna=False) > 1]
+
+
+def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str) -> Explorer:
+    """The explorer of ``agency:flow_id``'s latest release for the selection ``sel``."""
+    release, flow = resolve(catalog, FlowRef(agency=agency, id=flow_id), {})
+    dsd = flow.dsd
+    dims = dsd.dimension_ids
+    frame = catalog.store.frame(release)
+    key = sel.key(dims)
+    ref = FlowRef(agency=agency, id=flow_id, version=release.dataflow.version)
+    q = parse_v1(ref, key, sel.period_params(), dims, dsd.time_dimension)
+    sub = select(frame, q, dsd)
+    filters, fixed = _filters(frame, flow, sel)
+    series_dims = _varying(sub, dims)
+    order = [*series_dims, dsd.time_dimension]
+    sub = sub.sort_values(order, kind="stable") if len(sub) else sub
+    n_series = int(sub.groupby(series_dims, observed=True).ngroups) if series_dims and len(sub) else min(len(sub), 1)
+    pages = max(1, -(-len(sub) // PAGE_ROWS))
+    page = min(sel.page, pages)
+    shown = sub.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
+    columns, rows, footnotes, flags = _table(shown, flow, series_dims) if sel.view == "table" else ([], [], [], [])
+    chart, note, points = None, None, 0
+    if sel.view == "chart":
+        chart, note, points = _chart(sub, flow, series_dims, sel.chart)
+    rest = f"{base}/sdmx/v1/data/{agency},{flow_id},{release.dataflow.version}/{key}"
+    period = urlencode(sel.period_params())
+    rest_url = rest + (f"?{period}" if period else "")
+    stem = flow_id if key == "all" else f"{flow_id}_{key.replace('+', '-').replace('.', '_').strip('_')}"[:120]
+    downloads = [Download(label=format_label(f), format=f.value, filename=stem + f.suffix,
+                          url=rest + "?" + urlencode({**sel.period_params(), "format": f.value})) for f in Format]
+    return Explorer(release=release, flow=flow, selection=sel, filters=filters, fixed=fixed, total=len(sub),
+                    columns=columns, rows=rows, footnotes=footnotes, flags=flags, series=n_series, chart=chart,
+                    chart_note=note, points=points, rest_url=rest_url, downloads=downloads, pages=pages)
+
+
+def format_label(fmt: Format) -> str:
+    """``sdmx-ml-2.1-generic-ts`` -> ``SDMX-ML 2.1 generic (time series)``."""
+    _, family, version, *rest = fmt.value.split("-")
+    words = {"structurespecific": "structure-specific", "ts": "(time series)"}
+    return " ".join([f"SDMX-{family.upper()}", version, *(words.get(w, w) for w in rest)])
+
+
+def _table(shown: pd.DataFrame, flow: Flow, series_dims: list[str]
+           ) -> tuple[list[Column], list[list[object]], list[str], list[Label]]:
+    """Columns and rows of one page: the varying dimensions, period, value, flag, varying attributes."""
+    dsd = flow.dsd
+    attrs = [a for a in dsd.attribute_ids if a in shown.columns and a not in FOOTNOTES]
+    cols = [Column(id=d, name=component_name(flow, d), kind="dimension") for d in series_dims]
+    cols.append(Column(id=dsd.time_dimension, name="Period", kind="time"))
+    cols.append(Column(id=dsd.primary_measure, name="Value", kind="value"))
+    cells: list[object] = [list(zip(_label_column(shown, flow, d), shown[d].astype(str), strict=True))
+                           for d in series_dims]
+    cells.append(shown[dsd.time_dimension].astype(str).to_numpy())
+    values = shown[dsd.primary_measure].to_numpy(dtype=float)
+    cells.append(list(zip(format_values(values), values.tolist(), strict=True)))
+    flag_labels: list[Label] = []
+    if "OBS_STATUS" in shown.columns:
+        cols.append(Column(id="OBS_STATUS", name="Flag", kind="flag"))
+        status = shown["OBS_STATUS"].astype(object).where(shown["OBS_STATUS"].notna(), "").to_numpy()
+        cells.append(status)
+        flag_labels = [label(flow, "OBS_STATUS", str(c)) for c in sorted(set(status) - {""})]
+    for a in attrs:
+        if a == "OBS_STATUS" or shown[a].isna().all():
+            continue
+        kind = "bound" if a in BOUNDS else "attribute"
+        if kind == "attribute" and shown[a].nunique(dropna=False) <= 1:
+            continue  # the same for every row: said above the table
+        cols.append(Column(id=a, name=component_name(flow, a), kind=kind))
+        if kind == "bound":
+            cells.append(format_values(pd.to_numeric(shown[a], errors="coerce").to_numpy(float)))
+        else:
+            cells.append(_label_column(shown, flow, a))
+    notes, marks = _footnotes(shown)
+    cols.append(Column(id="NOTES", name="Notes", kind="attribute"))
+    cells.append(marks)
+    rows = [list(r) for r in zip(*cells, strict=True)]  # type: ignore[call-overload]
+    return cols, rows, notes, flag_labels
+
+
+def _footnotes(shown: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]]]:
+    """Distinct note texts (numbered from 1) and, per row, the numbers of its notes."""
+    texts: list[str] = []
+    per_row: list[tuple[int, ...]] = [()] * len(shown)
+    for col in FOOTNOTES:
+        if col not in shown.columns:
+            continue
+        values = shown[col].astype(object).where(shown[col].notna(), "").to_numpy().astype(str)
+        uniq, inverse = np.unique(values, return_inverse=True)
+        for text in uniq:
+            if text and text not in texts:
+                texts.append(text)
+        numbers = np.array([texts.index(t) + 1 if t else 0 for t in uniq])[inverse]
+        per_row = [p + ((int(n),) if n else ()) for p, n in zip(per_row, numbers, strict=True)]
+    return texts, per_row
+
+
+def _chart(sub: pd.DataFrame, flow: Flow, series_dims: list[str], kind: str) -> tuple[dict | None, str | None, int]:
+    """The Vega-Lite spec of the selected series (None and why not, when there are too many or none)."""
+    dsd = flow.dsd
+    values = sub[dsd.primary_measure].to_numpy(dtype=float)
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return None, "Nothing to draw: no numeric values in the selection.", 0
+    groups = sub[series_dims].drop_duplicates() if series_dims else None
+    if groups is not None and len(groups) > MAX_SERIES:
+        return None, (f"{len(groups)} series are selected; the chart draws at most {MAX_SERIES}. "
+                      "Narrow the selection (one code per dimension draws one series) or use the table."), 0
+    names = [_label_column(sub, flow, d) for d in series_dims]
+    if names:
+        series = np.array([" · ".join(map(str, parts)) for parts in zip(*names, strict=True)], dtype=object)
+    else:
+        series = np.full(len(sub), label(flow, "SERIES", str(sub["SERIES"].iloc[0])).name
+                         if "SERIES" in sub.columns else flow.dataflow.name, dtype=object)
+    data = pd.DataFrame({"series": series, "time": sub[dsd.time_dimension].astype(str).to_numpy(), "value": values})
+    bounded = all(b in sub.columns for b in BOUNDS)
+    if bounded:
+        data["lower"] = pd.to_numeric(sub[BOUNDS[0]], errors="coerce").to_numpy(float)
+        data["upper"] = pd.to_numeric(sub[BOUNDS[1]], errors="coerce").to_numpy(float)
+    data = data[ok]
+    unit = _unit(sub, flow)
+    spec = charts.series_chart(data, kind=kind, unit=unit, bands=bounded and bool(data[["lower", "upper"]].notna().all(axis=1).any()))
+    return spec, None, int(ok.sum())
+
+
+def _unit(sub: pd.DataFrame, flow: Flow) -> str:
+    """The unit of measure of the selection, if it has one (for the axis title)."""
+    if "UNIT_MEASURE" not in sub.columns:
+        return "Value"
+    units = sub["UNIT_MEASURE"].dropna().unique()
+    return label(flow, "UNIT_MEASURE", str(units[0])).name if len(units) == 1 else "Value (several units)"
+
+
+__all__ = ["Explorer", "QueryError", "Selection", "build"]
