@@ -128,6 +128,7 @@ class Explorer:
     chart: dict | None
     chart_note: str | None
     points: int
+    bands: bool
     rest_url: str
     downloads: list[Download]
     pages: int
@@ -196,9 +197,9 @@ def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str
     page = min(sel.page, pages)
     shown = sub.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
     columns, rows, footnotes, flags = _table(shown, flow, series_dims) if sel.view == "table" else ([], [], [], [])
-    chart, note, points = None, None, 0
+    chart, note, points, bands = None, None, 0, False
     if sel.view == "chart":
-        chart, note, points = _chart(sub, flow, series_dims, sel.chart)
+        chart, note, points, bands = _chart(sub, flow, series_dims, sel.chart)
     rest = f"{base}/sdmx/v1/data/{agency},{flow_id},{release.dataflow.version}/{key}"
     period = urlencode(sel.period_params())
     rest_url = rest + (f"?{period}" if period else "")
@@ -207,7 +208,7 @@ def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str
                           url=rest + "?" + urlencode({**sel.period_params(), "format": f.value})) for f in Format]
     return Explorer(release=release, flow=flow, selection=sel, filters=filters, fixed=fixed, total=len(sub),
                     columns=columns, rows=rows, footnotes=footnotes, flags=flags, series=n_series, chart=chart,
-                    chart_note=note, points=points, rest_url=rest_url, downloads=downloads, pages=pages)
+                    chart_note=note, points=points, bands=bands, rest_url=rest_url, downloads=downloads, pages=pages)
 
 
 def format_label(fmt: Format) -> str:
@@ -271,17 +272,19 @@ def _footnotes(shown: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]]]:
     return texts, per_row
 
 
-def _chart(sub: pd.DataFrame, flow: Flow, series_dims: list[str], kind: str) -> tuple[dict | None, str | None, int]:
-    """The Vega-Lite spec of the selected series (None and why not, when there are too many or none)."""
+def _chart(sub: pd.DataFrame, flow: Flow, series_dims: list[str], kind: str
+           ) -> tuple[dict | None, str | None, int, bool]:
+    """The Vega-Lite spec of the selected series (None and why not, when there are too many or none),
+    its number of points, and whether it draws confidence bands."""
     dsd = flow.dsd
     values = sub[dsd.primary_measure].to_numpy(dtype=float)
     ok = ~np.isnan(values)
     if not ok.any():
-        return None, "Nothing to draw: no numeric values in the selection.", 0
+        return None, "Nothing to draw: no numeric values in the selection.", 0, False
     groups = sub[series_dims].drop_duplicates() if series_dims else None
     if groups is not None and len(groups) > MAX_SERIES:
         return None, (f"{len(groups)} series are selected; the chart draws at most {MAX_SERIES}. "
-                      "Narrow the selection (one code per dimension draws one series) or use the table."), 0
+                      "Narrow the selection (one code per dimension draws one series) or use the table."), 0, False
     names = [_label_column(sub, flow, d) for d in series_dims]
     if names:
         series = np.array([" · ".join(map(str, parts)) for parts in zip(*names, strict=True)], dtype=object)
@@ -295,8 +298,8 @@ def _chart(sub: pd.DataFrame, flow: Flow, series_dims: list[str], kind: str) -> 
         data["upper"] = pd.to_numeric(sub[BOUNDS[1]], errors="coerce").to_numpy(float)
     data = data[ok]
     unit = _unit(sub, flow)
-    spec = charts.series_chart(data, kind=kind, unit=unit, bands=bounded and bool(data[["lower", "upper"]].notna().all(axis=1).any()))
-    return spec, None, int(ok.sum())
+    bands = bounded and bool(data[["lower", "upper"]].notna().all(axis=1).any())
+    return charts.series_chart(data, kind=kind, unit=unit, bands=bands), None, int(ok.sum()), bands
 
 
 def _unit(sub: pd.DataFrame, flow: Flow) -> str:

@@ -180,7 +180,9 @@ def _indicators(catalog: Catalog, area: str) -> tuple[Release | None, list[Indic
         for col in ("COMMENT_OBS", "COMMENT_TS"):
             if col in head:
                 notes.extend(str(n) for n in head[col].dropna().unique() if str(n) not in notes)
-        comparison = _comparison(frame, flow, area, head, dims, unit) if not varying else None
+        # counts are not comparable between a country and a region (a sum over countries): rates only
+        comparable = not varying and str(head["UNIT_MEASURE"].iloc[0]) != "NUMBER"
+        comparison = _comparison(frame, flow, area, head, dims, unit) if comparable else None
         query = f"REF_AREA={area}&SERIES={series}"
         out.append(Indicator(series=label(flow, "SERIES", series), indicator=indicator_of(label(flow, "SERIES", series).name),
                              unit=unit, latest=latest, query=query, comparison=comparison,
