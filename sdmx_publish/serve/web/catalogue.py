@@ -114,9 +114,9 @@ def _build(catalog: Catalog) -> Catalogue:
         time = flow.dsd.time_dimension
         periods = sorted(map(str, frame[time].cat.categories)) if len(frame) else []
         areas = len(code_counts(frame, "REF_AREA")) if "REF_AREA" in frame.columns and len(frame) else 0
-        cards.append(Card(release=release, flow=flow, parts=list(m.get("parts") or [m.get("part", "")]),
-                          errors=int((m.get("validation") or {}).get("errors", 0)),
-                          warnings=int((m.get("validation") or {}).get("warnings", 0)),
+        cards.append(Card(release=release, flow=flow, parts=list(m.parts or [m.part or ""]),
+                          errors=m.validation.errors if m.validation else 0,
+                          warnings=m.validation.warnings if m.validation else 0,
                           periods=(periods[0], periods[-1]) if periods else None, areas=areas))
         if "SERIES" in frame.columns:
             for code, n in code_counts(frame, "SERIES").items():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ...errors import NotFound
 from ..catalog import Catalog
+from ...store.manifest import FileEntry, ValidationEntry
 from ..store import Release
 
 #: findings listed on a release page (the full list is in validation.findings.csv)
@@ -43,9 +44,9 @@ class Review:
 
     release: Release
     name: str
-    files: list[dict]
+    files: list[FileEntry]
     revisions: dict
-    validation: dict
+    validation: ValidationEntry | None
     rules: list[Rule]
     findings: list[dict]
     more_findings: int
@@ -65,9 +66,9 @@ def history(catalog: Catalog, agency: str, flow: str) -> tuple[str, list[Entry]]
     name = catalog.flow(releases[-1]).dataflow.name
     out = []
     for r in reversed(releases):
-        v = r.manifest.get("validation") or {}
-        out.append(Entry(release=r, latest=r.id == latest, revisions=r.manifest.get("revisions") or {},
-                         errors=int(v.get("errors", 0)), warnings=int(v.get("warnings", 0))))
+        v = r.manifest.validation
+        out.append(Entry(release=r, latest=r.id == latest, revisions=r.manifest.revisions or {},
+                         errors=v.errors if v else 0, warnings=v.warnings if v else 0))
     return name, out
 
 
@@ -75,7 +76,7 @@ def review(catalog: Catalog, agency: str, flow: str, release_id: str) -> Review:
     """What one release says about itself."""
     rel = catalog.store.release(agency, flow, release_id)
     m = rel.manifest
-    report_name = (m.get("validation") or {}).get("report")
+    report_name = m.validation.report if m.validation else None
     report: dict = {}
     if report_name:
         try:
@@ -88,13 +89,13 @@ def review(catalog: Catalog, agency: str, flow: str, release_id: str) -> Review:
     rules.sort(key=lambda r: (rank.get(r.severity, 3), -r.count))
     findings = sorted(report.get("findings", []), key=lambda f: rank.get(f.get("severity", ""), 3))
     return Review(release=rel, name=catalog.flow(rel).dataflow.name, files=rel.files,
-                  revisions=m.get("revisions") or {}, validation=m.get("validation") or {}, rules=rules,
+                  revisions=m.revisions or {}, validation=m.validation, rules=rules,
                   findings=findings[:MAX_FINDINGS], more_findings=max(0, len(findings) - MAX_FINDINGS),
-                  transform=m.get("transform") or {}, coverage=m.get("coverage"),
-                  parts=m.get("part_validation") or {}, reports=_reports(rel, report_name))
+                  transform=m.extra.get("transform") or {}, coverage=m.extra.get("coverage"),
+                  parts=m.part_validation, reports=_reports(rel, report_name))
 
 
 def _reports(rel: Release, report: str | None) -> list[tuple[str, str]]:
-    listed = {f["path"] for f in rel.files} | ({report} if report else set())
+    listed = {f.path for f in rel.files} | ({report} if report else set())
     kinds = (("HTML", "validation.html"), ("JSON", report or "validation.json"), ("CSV of findings", "validation.findings.csv"))
     return [(label, path) for label, path in kinds if path in listed]
