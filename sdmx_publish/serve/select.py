@@ -35,6 +35,8 @@ class Columns:
 
     codes: dict[str, np.ndarray]
     positions: dict[str, dict[str, int]]
+    #: each category's text by position, and None last (for code -1, a missing value): ``texts[c][codes[c]]``
+    texts: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> "Columns":
@@ -44,7 +46,8 @@ class Columns:
             return hit[1]
         cat = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
         positions = {c: {str(v): i for i, v in enumerate(frame[c].cat.categories.to_numpy().tolist())} for c in cat}
-        cols = cls({c: frame[c].cat.codes.to_numpy() for c in cat}, positions)
+        texts = {c: np.array([*positions[c], None], dtype=object) for c in cat}
+        cols = cls({c: frame[c].cat.codes.to_numpy() for c in cat}, positions, texts)
         _COLUMNS[key] = (weakref.ref(frame), cols)
         weakref.finalize(frame, _COLUMNS.pop, key, None)
         return cols

@@ -30,6 +30,8 @@ class Code:
     id: str
     name: str
     parent: str | None = None
+    #: names in other languages than English, by language (``{"ko": "대한민국"}``), where the structure has them
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, kw_only=True)

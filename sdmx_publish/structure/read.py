@@ -43,6 +43,11 @@ def _name(el: etree._Element) -> str:
     return (names[0].text or "") if names else ""
 
 
+def _other_names(el: etree._Element) -> dict[str, str]:
+    """Names in languages other than English: ``{"ko": "대한민국"}``."""
+    return {n.get(XML_LANG): n.text for n in el.findall("com:Name", NS) if n.get(XML_LANG) not in (None, "en") and n.text}
+
+
 def _ref(el: etree._Element) -> Ref:
     return Ref(agency=el.get("agencyID", ""), id=el.get("id", ""), version=el.get("version", "1.0"))
 
@@ -77,7 +82,8 @@ def read_codelist(el: etree._Element) -> Codelist:
     codes = {}
     for c in el.findall("str:Code", NS):
         p = c.find("str:Parent/Ref", NS)
-        codes[c.get("id")] = Code(id=c.get("id"), name=_name(c), parent=p.get("id") if p is not None else None)
+        codes[c.get("id")] = Code(id=c.get("id"), name=_name(c), parent=p.get("id") if p is not None else None,
+                                  names=_other_names(c))
     return Codelist(ref=_maint_ref(el), name=_name(el), codes=codes)
 
 

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -216,3 +217,34 @@ def test_numbers_are_printed_readably():
 
     assert format_values(np.array([2886.0, 0.600750747, 12.3456, 0.2, np.nan, 1234567.5])) == \
         ["2,886", "0.6008", "12.35", "0.2", "", "1,234,568"]
+
+
+def test_korean_names_where_the_structures_have_them(tmp_path, sdg_flow):
+    """A code with a Korean name (xml:lang="ko") in the release's structures shows it next to the English one."""
+    from lxml import etree
+
+    from sdmx_publish import config
+    from sdmx_publish.structure import load_registry
+    from sdmx_publish.structure.read import NS, XML_LANG
+
+    dsd = tmp_path / "dsd"
+    shutil.copytree(config.dsd_dir(), dsd, ignore=shutil.ignore_patterns("sources"))
+    path = dsd / "IAEG-SDGs_SDG_1.14.xml"
+    tree = etree.parse(str(path))
+    code = tree.find(".//str:Codelist[@id='CL_AREA']/str:Code[@id='410']", NS)
+    english = code.find("com:Name", NS)
+    korean = etree.Element(english.tag, {XML_LANG: "ko"})
+    korean.text = "대한민국"
+    english.addnext(korean)
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+    registry = load_registry(dsd)
+    flow = registry.flow("DF_SDG_16_CRIME")
+    assert flow.codelists["REF_AREA"].codes["410"].names == {"ko": "대한민국"}
+    frame = sample_frame(flow, 12, years=range(2010, 2022), vary=("SERIES",))
+    frame["REF_AREA"] = "410"
+    publish(frame, flow, registry, store=tmp_path / "store", part="korea")
+    with TestClient(create_app(tmp_path / "store", dsd)) as c:
+        doc = page(c, FLOW)
+        fixed = next(dd for dd in doc.cssselect("details.fixed dd") if dd.cssselect("code")[0].text == "410")
+        assert fixed.cssselect("span[lang=ko]")[0].text == "대한민국"
+        assert "Republic of Korea" in fixed.text_content()

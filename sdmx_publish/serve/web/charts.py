@@ -7,6 +7,8 @@ profile. Colours are the Tableau 10 palette, readable in print.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 #: shared look: system fonts, readable sizes, no border
@@ -20,8 +22,10 @@ CONFIG = {
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts (NaN -> null)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as JSON-ready dicts (NaN -> null); the frames are small (one chart's points)."""
+    cols = list(frame.columns)
+    return [{c: (None if isinstance(v, float) and math.isnan(v) else v) for c, v in zip(cols, row, strict=True)}
+            for row in frame.itertuples(index=False, name=None)]
 
 
 def series_chart(data: pd.DataFrame, *, kind: str, unit: str, bands: bool, height: int = 340) -> dict:

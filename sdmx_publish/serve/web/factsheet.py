@@ -17,6 +17,7 @@ Order: models; series headline; comparison; profile; the entry point :func:`buil
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from ...periods import bounds
 from ...reference import m49_countries
 from ...structure.model import Flow
 from ..catalog import Catalog
+from ..select import Columns, key_rows
 from ..store import Release
 from . import charts
 from .catalogue import indicator_of
@@ -36,6 +38,9 @@ from .numbers import format_value
 
 #: dimensions that never make a breakdown line of their own
 _KEYS = ("SERIES", "REF_AREA", "FREQ")
+#: attributes a factsheet does not show
+_UNUSED = frozenset({"NAT_CATEGORY", "UNIT_MULT", "NATURE", "TIME_DETAIL", "TIME_COVERAGE", "BASE_PER",
+                     "GEO_INFO_URL", "GEO_INFO_TYPE", "CUST_BREAKDOWN_LB", "DATA_LAST_UPDATE", "DATAFLOW"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,15 +97,29 @@ def _time_order(periods: pd.Series) -> np.ndarray:
     return starts.astype("int64")[cats.codes]
 
 
+def _rows(frame: pd.DataFrame, **codes: Iterable[str]) -> pd.DataFrame:
+    """The observations with these codes (selected like a REST key, :func:`..select.key_rows`) that
+    have a value, their code columns as plain text (the result is small: one country, one series)."""
+    rows = key_rows(frame, ({d: frozenset(c) for d, c in codes.items()},))
+    rows = rows[~np.isnan(frame["OBS_VALUE"].to_numpy()[rows])]
+    cols = Columns.of(frame)
+    # object columns (not pandas' default string dtype): cheap to take, filter and compare in small frames
+    return pd.DataFrame({c: pd.Series(cols.texts[c][cols.codes[c][rows]], dtype=object) if c in cols.texts
+                         else frame[c].to_numpy()[rows] for c in frame.columns if c not in _UNUSED})
+
+
 def _headline(rows: pd.DataFrame, dims: list[str]) -> tuple[pd.DataFrame, list[str]]:
     """The totals of each breakdown that has one; the dimensions still varying make the lines."""
+    mask = np.ones(len(rows), dtype=bool)
     for d in dims:
         if d in _KEYS or d not in rows.columns:
             continue
-        values = set(rows[d].astype(str))
+        codes = rows[d].to_numpy(dtype=object)
+        values = set(codes[mask])
         keep = "_T" if "_T" in values else ("N" if d == "REPORTING_TYPE" and "N" in values else None)
         if keep is not None:
-            rows = rows[rows[d].astype(str) == keep]
+            mask &= codes == keep
+    rows = rows[mask]
     varying = [d for d in dims if d not in _KEYS and d in rows.columns and rows[d].nunique() > 1]
     return rows, varying
 
@@ -120,22 +139,18 @@ def _comparison(frame: pd.DataFrame, flow: Flow, area: str, head: pd.DataFrame, 
     wanted = {area, *regions, *peers}
     # regional aggregates are REPORTING_TYPE=R (regional), countries' data G or N: compare across them
     same = [d for d in dims if d not in ("REF_AREA", "REPORTING_TYPE") and d in head.columns]
-    key = head.iloc[0][same]
-    rows = frame[frame["REF_AREA"].astype(str).isin(wanted)]
-    for d in same:
-        rows = rows[rows[d].astype(str) == str(key[d])]
-    rows = rows[rows["OBS_VALUE"].notna()]
-    own = rows[rows["REF_AREA"].astype(str) == area]
-    others = rows[rows["REF_AREA"].astype(str) != area]
-    common = sorted(set(own["TIME_PERIOD"].astype(str)) & set(others["TIME_PERIOD"].astype(str)),
-                    key=lambda p: _time_order(pd.Series([p]))[0])
+    rows = _rows(frame, REF_AREA=wanted, **{d: [head[d].iloc[0]] for d in same})
+    own = rows[rows["REF_AREA"] == area]
+    others = rows[rows["REF_AREA"] != area]
+    both = pd.Series(sorted(set(own["TIME_PERIOD"]) & set(others["TIME_PERIOD"])), dtype=object)
+    common = both.iloc[np.argsort(_time_order(both), kind="stable")].tolist()
     if not common:
         return None
-    with_region = set(others.loc[others["REF_AREA"].astype(str).isin(regions), "TIME_PERIOD"].astype(str))
+    with_region = set(others.loc[others["REF_AREA"].isin(regions), "TIME_PERIOD"])
     period = next((p for p in reversed(common) if p in with_region), common[-1])
-    at = rows[rows["TIME_PERIOD"].astype(str) == period].sort_values("OBS_VALUE", ascending=False)
+    at = rows[rows["TIME_PERIOD"] == period].sort_values("OBS_VALUE", ascending=False)
     names = []
-    for code in at["REF_AREA"].astype(str):
+    for code in at["REF_AREA"]:
         name = label(flow, "REF_AREA", code).name
         names.append(f"{name} (region)" if code in regions else name)
     data = pd.DataFrame({"label": names, "value": at["OBS_VALUE"].to_numpy(float)})
@@ -152,17 +167,18 @@ def _indicators(catalog: Catalog, area: str) -> tuple[Release | None, list[Indic
     flow = catalog.flow(release)
     frame = catalog.store.frame(release)
     dims = flow.dsd.dimension_ids
-    mine = frame[frame["REF_AREA"].astype(str) == area]
+    mine = _rows(frame, REF_AREA=[area])
     out: list[Indicator] = []
     sources: set[str] = set()
     notes: list[str] = []
-    for series in sorted(mine["SERIES"].astype(str).unique(), key=lambda s: (indicator_of(label(flow, "SERIES", s).name) or "", s)):
-        rows = mine[(mine["SERIES"].astype(str) == series) & mine["OBS_VALUE"].notna()]
-        head, varying = _headline(rows, dims)
+    by_indicator = sorted(mine["SERIES"].unique(), key=lambda s: (indicator_of(label(flow, "SERIES", s).name) or "", s))
+    for series in by_indicator:
+        head, varying = _headline(mine[mine["SERIES"] == series], dims)
         if head.empty:
             continue
         head = head.assign(_t=_time_order(head["TIME_PERIOD"])).sort_values("_t")
-        unit = label(flow, "UNIT_MEASURE", str(head["UNIT_MEASURE"].iloc[0])).name if "UNIT_MEASURE" in head else ""
+        unit_code = str(head["UNIT_MEASURE"].iloc[0]) if "UNIT_MEASURE" in head else ""
+        unit = label(flow, "UNIT_MEASURE", unit_code).name if unit_code else ""
         lines = head.apply(_series_label, axis=1, args=(flow, varying)) if varying else \
             pd.Series("Total", index=head.index)
         latest = []
@@ -172,7 +188,7 @@ def _indicators(catalog: Catalog, area: str) -> tuple[Release | None, list[Indic
             latest.append(Latest(breakdown=str(name), period=str(last["TIME_PERIOD"]), value=float(last["OBS_VALUE"]),
                                  text=format_value(float(last["OBS_VALUE"])),
                                  flag=label(flow, "OBS_STATUS", status) if status and status != "A" else None))
-        data = pd.DataFrame({"series": lines.to_numpy(), "time": head["TIME_PERIOD"].astype(str).to_numpy(),
+        data = pd.DataFrame({"series": lines.to_numpy(), "time": head["TIME_PERIOD"].to_numpy(),
                              "value": head["OBS_VALUE"].to_numpy(float)})
         for col in ("SOURCE_DETAIL",):
             if col in head:
@@ -181,11 +197,11 @@ def _indicators(catalog: Catalog, area: str) -> tuple[Release | None, list[Indic
             if col in head:
                 notes.extend(str(n) for n in head[col].dropna().unique() if str(n) not in notes)
         # counts are not comparable between a country and a region (a sum over countries): rates only
-        comparable = not varying and str(head["UNIT_MEASURE"].iloc[0]) != "NUMBER"
+        comparable = not varying and unit_code != "NUMBER"
         comparison = _comparison(frame, flow, area, head, dims, unit) if comparable else None
         query = f"REF_AREA={area}&SERIES={series}"
-        out.append(Indicator(series=label(flow, "SERIES", series), indicator=indicator_of(label(flow, "SERIES", series).name),
-                             unit=unit, latest=latest, query=query, comparison=comparison,
+        name = label(flow, "SERIES", series)
+        out.append(Indicator(series=name, indicator=indicator_of(name.name), unit=unit, latest=latest, query=query, comparison=comparison,
                              chart=charts.series_chart(data, kind="line", unit=unit, bands=False, height=200)))
     return release, out, sorted(sources), notes
 
@@ -197,20 +213,19 @@ def _profile(catalog: Catalog, area: str) -> Profile | None:
         return None
     flow = catalog.flow(release)
     frame = catalog.store.frame(release)
-    rows = frame[(frame["REF_AREA"].astype(str) == area) & (frame["INDICATOR"].astype(str) == "OFFENCES")
-                 & frame["OBS_VALUE"].notna()]
+    rows = _rows(frame, REF_AREA=[area], INDICATOR=["OFFENCES"])
     if rows.empty:
         return None
-    units = set(rows["UNIT_MEASURE"].astype(str))
+    units = set(rows["UNIT_MEASURE"])
     unit_code = "PER_100000_POP" if "PER_100000_POP" in units else min(units)
-    rows = rows[rows["UNIT_MEASURE"].astype(str) == unit_code]
+    rows = rows[rows["UNIT_MEASURE"] == unit_code]
     rows, _ = _headline(rows, [d for d in flow.dsd.dimension_ids if d not in ("ICCS", "UNIT_MEASURE", "INDICATOR")])
     rows = rows.assign(_t=_time_order(rows["TIME_PERIOD"])).sort_values("_t")
-    last = rows.groupby(rows["ICCS"].astype(str), observed=True).tail(1)
+    last = rows.groupby("ICCS").tail(1)
     order = {c: i for i, c in enumerate(flow.codelists["ICCS"].codes)}
     last = last.iloc[np.argsort([order.get(str(c), 10**6) for c in last["ICCS"]], kind="stable")]
     labels = [label(flow, "ICCS", str(c)) for c in last["ICCS"]]
-    periods = last["TIME_PERIOD"].astype(str).tolist()
+    periods = last["TIME_PERIOD"].tolist()
     data = pd.DataFrame({"label": [f"{lab.id} {lab.name}" for lab in labels], "value": last["OBS_VALUE"].to_numpy(float),
                          "note": periods})
     unit = label(flow, "UNIT_MEASURE", unit_code).name

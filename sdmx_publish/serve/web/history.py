@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 
 from ...errors import NotFound
-from ..catalog import Catalog
 from ...store.manifest import FileEntry, ValidationEntry
+from ..catalog import Catalog
 from ..store import Release
 
 #: findings listed on a release page (the full list is in validation.findings.csv)

@@ -33,8 +33,7 @@ class Option:
 
 def korean(code: Code | None) -> str | None:
     """The Korean name of a code, if its structure has one."""
-    names = getattr(code, "names", None) or {}
-    return names.get("ko")
+    return code.names.get("ko") if code is not None else None
 
 
 def label(flow: Flow, component: str, code: str) -> Label:
