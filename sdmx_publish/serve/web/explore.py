@@ -236,7 +236,7 @@ def _table(shown: pd.DataFrame, flow: Flow, series_dims: list[str]
         cols.append(Column(id="OBS_STATUS", name="Flag", kind="flag"))
         status = shown["OBS_STATUS"].astype(object).where(shown["OBS_STATUS"].notna(), "").to_numpy()
         cells.append(status)
-        flag_labels = [label(flow, "OBS_STATUS", str(c)) for c in sorted(set(status) - {""})]
+        flag_labels = [label(flow, "OBS_STATUS", str(c)) for c in sorted(set(status) - {"", "A"})]
     for a in attrs:
         if a == "OBS_STATUS" or shown[a].isna().all():
             continue
