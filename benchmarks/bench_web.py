@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_feed import start  # noqa: E402  (the same real server, started the same way)
 
 from sdmx_publish.cli import main as cli  # noqa: E402
 
@@ -42,28 +42,6 @@ PAGES = {
     "release_history": ("/ui/history/CCJS/DF_ICCS", "id=\"history\""),
 }
 TARGET_MS = 500.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(store: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    code = f"from sdmx_publish.serve.app import run; run({str(store)!r}, '127.0.0.1', {port}, log_level='warning')"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            httpx.get(base + "/", timeout=2)
-            return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def _check(name: str, text: str, must: str | None) -> None:
