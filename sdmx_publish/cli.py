@@ -26,6 +26,10 @@ SDMX_PUBLISH_DSD_DIR (default the bundled dsd/), SDMX_PUBLISH_POPULATION (defaul
 World Bank population); serve: SDMX_PUBLISH_BASE_URL, SDMX_PUBLISH_MAX_* limits (docs/feed.md)."""
 
 
+ALLOW_DELETIONS = ("publish even if the part loses more observations or source rows than the thresholds allow "
+                   "(default 5%%; a cut source file would); recorded in the release manifest")
+
+
 def _progress(spec: str):
     start = time.monotonic()
 
@@ -39,7 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     periods = (getattr(args, "start_period", None), getattr(args, "end_period", None))
     for spec in args.spec:
-        result = run(spec, args.store, periods=periods, progress=_progress(spec))
+        result = run(spec, args.store, periods=periods, allow_deletions=args.allow_deletions, progress=_progress(spec))
         state = "published" if result["new"] else "unchanged, latest release kept"
         carried = (f"\n  periods outside {periods[0] or '..'} to {periods[1] or '..'}: {result['carried_forward']} "
                    "observations carried forward from the latest release" if "carried_forward" in result else "")
@@ -51,19 +55,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .errors import ValidationFailed
-    from .pipeline import STEPS, Step, run_step
+    from .pipeline import INTERMEDIATE, STEPS, Step, run_step
     from .validate.outcome import SUMMARY
 
     out = Path(args.report_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    store = config.store_dir(args.store)
+    store = config.store_dir(args.store)  # read only: the latest release, for revisions and row counts
     say = _progress(args.spec)
-    for step in STEPS[: STEPS.index(Step.PUBLISH)]:  # every step before publishing
-        say(step)
-        try:
-            result = run_step(step, args.spec, out, store)
-        except ValidationFailed:
-            result = json.loads((out / SUMMARY).read_text())
+    try:
+        for step in STEPS[: STEPS.index(Step.PUBLISH)]:  # every step before publishing
+            say(step)
+            try:
+                result = run_step(step, args.spec, out, store, allow_deletions=args.allow_deletions)
+            except ValidationFailed:
+                result = json.loads((out / SUMMARY).read_text())
+    finally:  # the report folder keeps the reports only
+        for name in INTERMEDIATE:
+            (out / name).unlink(missing_ok=True)
     print(result["summary"])
     print(f"reports: {result['html']} (for people), {result['json']} (machine-readable), {result['csv']} (all findings)")
     return 0 if result["ok"] else 1
@@ -79,6 +87,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     store = config.store_dir(args.store)
     args.spec = [str(p) for p in demo_specs()]
+    args.allow_deletions = False
     print(f"Publishing {len(args.spec)} bundled examples into {store}", file=sys.stderr)
     cmd_run(args)
     print("\nLatest releases:")
@@ -141,12 +150,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--start-period", help="rerun from this period (e.g. 2015, 2015-Q1): only the periods in range "
                    "are taken from the source, the others carried forward from the latest release")
     r.add_argument("--end-period", help="rerun up to this period (inclusive); see --start-period")
+    r.add_argument("--allow-deletions", action="store_true", help=ALLOW_DELETIONS)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="validate a source spec's data without publishing; exit 1 on errors")
     v.add_argument("spec", help="source spec YAML file")
     v.add_argument("--store", help=store_help + "; the latest release is compared for revisions")
     v.add_argument("--report-dir", default="validation-report", help="where to write the reports (default: %(default)s)")
+    v.add_argument("--allow-deletions", action="store_true", help=ALLOW_DELETIONS)
     v.set_defaults(func=cmd_validate)
 
     d = sub.add_parser("demo", help="publish the bundled examples and print what was published where")

@@ -12,9 +12,12 @@ from the latest release.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import uuid
 from collections.abc import Callable
+from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -22,21 +25,22 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from .errors import NotFound, SpecError
+from .errors import InputError, NotFound, SpecError
 from .extract import extract
-from .extract.readers import sha256_of
+from .extract.sanity import check_row_count
 from .periods import in_range
 from .publish import other_parts, publish
-from .spec import load_spec
-from .store import latest, read_frame
+from .spec import Spec, load_spec
+from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
 from .transform import check_spec, transform
 from .transform.rates import population_for
 from .validate import RuleConfig
 from .validate.outcome import REPORT, SUMMARY, VALIDATED, validate_into
 
-RAW, FRAME, TRANSFORM = "raw.pkl", "frame.pkl", "transform.json"
-
+RAW, FRAME, TRANSFORM, INPUTS = "raw.pkl", "frame.pkl", "transform.json", "inputs.json"
+#: files between steps that are not reports (``validate`` removes them from its report folder)
+INTERMEDIATE = (RAW, FRAME, VALIDATED, INPUTS, TRANSFORM, SUMMARY)
 
 
 class Step(StrEnum):
@@ -63,8 +67,13 @@ def part_id(spec_path: str | Path) -> str:
     return f"{p.parent.name}_{p.stem}"
 
 
+def new_run_id(by: str = "cli") -> str:
+    """A run id no other run has: ``<by>-<UTC time>-<random hex>`` (two runs of one spec never share a folder)."""
+    return f"{by}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:8]}"
+
+
 def work_dir(store: Path, spec_path: str | Path, run_id: str) -> Path:
-    """The run's work folder, under the store so that every worker sees it."""
+    """The run's work folder, under the store so that every worker sees it; one per run id."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
     path = store / ".work" / part_id(spec_path) / safe
     path.mkdir(parents=True, exist_ok=True)
@@ -82,14 +91,63 @@ def _flow(spec_path: str | Path):
     return spec, registry, flow
 
 
-def step_extract(spec_path: str | Path, work: Path) -> dict[str, Any]:
-    """Check the spec against its dataflow, then read the source table into ``raw.pkl``."""
+def _files_of(spec: Spec) -> list[Path]:
+    """The spec file and every table it refers to (maps, classification, areas, population)."""
+    names = [m.file for m in spec.maps]
+    if spec.classify:
+        names += [spec.classify.classification, spec.classify.areas]
+    if spec.derive_rates and spec.derive_rates.population != "bundled":
+        names.append(spec.derive_rates.population)
+    return [Path(spec.path or ""), *(spec.resolve(n) for n in names)]
+
+
+def _fingerprint(spec: Spec) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in _files_of(spec)}
+
+
+def _checked_flow(spec_path: str | Path, work: Path):
+    """The spec and its flow, after checking that the spec and its tables are the ones this run's
+    extract read (a spec edited during a run must not publish a mix of two versions)."""
+    spec, registry, flow = _flow(spec_path)
+    recorded = json.loads((work / INPUTS).read_text())["files"]
+    now = _fingerprint(spec)
+    changed = sorted(p for p in set(recorded) | set(now) if recorded.get(p) != now.get(p))
+    if changed:
+        raise InputError(f"{changed[0]} changed while this run was in progress (after its extract step)",
+                         where=str(spec.path), fix="run again: a run publishes one version of the spec and its tables")
+    return spec, registry, flow
+
+
+def previous_rows(store: Path | None, flow: Flow, part: str) -> tuple[int | None, str | None]:
+    """The source rows read by the run that last published ``part``, and that release's id."""
+    release = latest(store, flow.dataflow.ref.agency, flow.id) if store else None
+    if release is None:
+        return None, None
+    rid = (release.manifest.part_validation.get(part) or {}).get("release_id")
+    published: Release | None = release if rid in (None, release.id) else None
+    if published is None and (release.path.parent / str(rid)).is_dir():
+        published = open_release(release.path.parent / str(rid))
+    if published is None or published.manifest.part != part:
+        return None, None
+    rows = [s.get("rows") for s in published.manifest.sources]
+    return (rows[0], published.id) if len(rows) == 1 and isinstance(rows[0], int) else (None, None)
+
+
+def step_extract(spec_path: str | Path, work: Path, store: Path | None = None, *,
+                 allow_deletions: bool = False) -> dict[str, Any]:
+    """Check the spec against its dataflow, read the source table into ``raw.pkl`` and record this
+    run's inputs (the spec and its tables, the source's sha256 as read) in ``inputs.json``.
+
+    With a ``store``, a source with many fewer rows than the last publication of the part read is
+    refused (:func:`~sdmx_publish.extract.sanity.check_row_count`) unless deletions are allowed."""
     spec, _, flow = _flow(spec_path)
     raw = extract(spec)
+    sources = [{**s, "rows": len(raw)} for s in raw.attrs.get("sources", [])]
+    before, _ = previous_rows(store, flow, part_id(spec_path))
+    check_row_count(len(raw), before, spec, str(spec.path), allow_deletions=allow_deletions)
+    raw.attrs = {}
     raw.to_pickle(work / RAW)
-    src = sha256_of(spec)
-    sources = [{"path": src[0], "sha256": src[1]}] if src else [{"query": spec.source.query}]
-    (work / "sources.json").write_text(json.dumps(sources))
+    (work / INPUTS).write_text(json.dumps({"files": _fingerprint(spec), "sources": sources}, indent=1))
     return {"raw": str(work / RAW), "rows": len(raw), "dataflow": flow.id}
 
 
@@ -100,7 +158,7 @@ def step_transform(spec_path: str | Path, work: Path, store: Path | None = None,
     With a period range, the frame keeps only those periods and the part's others come from the
     latest release in ``store`` (``carried_forward`` says how many observations).
     """
-    spec, _, flow = _flow(spec_path)
+    spec, _, flow = _checked_flow(spec_path, work)
     frame, report = transform(pd.read_pickle(work / RAW), spec, flow)
     result: dict[str, Any] = {}
     if any(periods):
@@ -128,32 +186,46 @@ def _carry_forward(frame: pd.DataFrame, flow: Flow, spec_path: str | Path, store
     return pd.concat([frame, kept], ignore_index=True), len(kept)
 
 
-def step_validate(spec_path: str | Path, work: Path, store: Path) -> dict[str, Any]:
+def rule_config(spec: Spec, *, allow_deletions: bool = False) -> RuleConfig:
+    """The spec's rule overrides; allowed deletions (``--allow-deletions`` or the spec's
+    ``allow_deletions``) turn the ``revision.deleted_share`` error into a warning."""
+    settings = dict(spec.validation)
+    if allow_deletions or spec.allow_deletions:
+        rules = dict(settings.get("rules") or {})
+        rules["revision.deleted_share"] = {**rules.get("revision.deleted_share", {}), "severity": "warning"}
+        settings["rules"] = rules
+    return RuleConfig.from_dict(settings, where=f"{spec.path}: validation")
+
+
+def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_deletions: bool = False) -> dict[str, Any]:
     """Validate ``frame.pkl`` (rules tuned by the spec's ``validation`` block; the previous release of
-    this part for revisions, its other parts for observations claimed twice; unmapped values as
-    errors) and write the reports."""
-    spec, _, flow = _flow(spec_path)
+    this part for revisions and deletions, its other parts for observations claimed twice; unmapped
+    values as errors) and write the reports. The summary records whether deletions were allowed."""
+    spec, _, flow = _checked_flow(spec_path, work)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
     part = part_id(spec_path)
+    allowed = allow_deletions or spec.allow_deletions
     _, summary = validate_into(
-        work, pd.read_pickle(work / FRAME), flow,
-        config=RuleConfig.from_dict(spec.validation, where=f"{spec.path}: validation"),
+        work, pd.read_pickle(work / FRAME), flow, config=rule_config(spec, allow_deletions=allowed),
         previous=read_frame(previous, part) if previous else None, others=other_parts(previous, part),
         population=population_for(flow), unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"),
         where=str(spec.path))
+    summary["allow_deletions"] = allowed  # read by the publish step, recorded in the manifest
+    (work / SUMMARY).write_text(json.dumps(summary, default=str))
     return summary
 
 
 def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | None = None) -> dict[str, Any]:
     """Publish ``validated.pkl`` as a new release (or return the unchanged latest one)."""
-    spec, registry, flow = _flow(spec_path)
+    spec, registry, flow = _checked_flow(spec_path, work)
     frame = pd.read_pickle(work / VALIDATED)
     validation = json.loads((work / SUMMARY).read_text())
-    sources = json.loads((work / "sources.json").read_text())
+    sources = json.loads((work / INPUTS).read_text())["sources"]
     transform_report = json.loads((work / TRANSFORM).read_text())
     coverage = transform_report.pop("coverage", None)
+    run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions"))}
     release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
-                           report_file=work / REPORT, sources=sources, run={"spec": str(spec_path), **(run or {})},
+                           report_file=work / REPORT, sources=sources, run=run,
                            extra={"transform": transform_report, **({"coverage": coverage} if coverage else {})})
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,
@@ -162,34 +234,37 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
 
 #: how each step is called, from the arguments every step may need (spec, work folder, store, periods, run)
 _CALLS: dict[Step, Callable[..., dict[str, Any]]] = {
-    Step.EXTRACT: lambda spec, work, store, periods, run: step_extract(spec, work),
-    Step.TRANSFORM: lambda spec, work, store, periods, run: step_transform(spec, work, store, periods),
-    Step.VALIDATE: lambda spec, work, store, periods, run: step_validate(spec, work, store),
-    Step.PUBLISH: lambda spec, work, store, periods, run: step_publish(spec, work, store, run),
+    Step.EXTRACT: lambda spec, work, store, periods, run, allow: step_extract(spec, work, store, allow_deletions=allow),
+    Step.TRANSFORM: lambda spec, work, store, periods, run, allow: step_transform(spec, work, store, periods),
+    Step.VALIDATE: lambda spec, work, store, periods, run, allow: step_validate(spec, work, store, allow_deletions=allow),
+    Step.PUBLISH: lambda spec, work, store, periods, run, allow: step_publish(spec, work, store, run),
 }
 
 
 def run_step(step: Step | str, spec_path: str | Path, work: Path, store: Path, *, periods: Periods = ALL_PERIODS,
-             run: dict | None = None) -> dict[str, Any]:
-    """Run one step (by name) in ``work``: what a task body calls."""
+             run: dict | None = None, allow_deletions: bool = False) -> dict[str, Any]:
+    """Run one step (by name) in ``work``: what a task body calls. ``allow_deletions``: the run may
+    delete more observations (or source rows) than the thresholds allow (``--allow-deletions``)."""
     try:
         call = _CALLS[Step(step)]
     except ValueError:
         raise ValueError(f"unknown step {step!r}; one of {', '.join(STEPS)}") from None
-    return call(spec_path, work, store, periods, run)
+    return call(spec_path, work, store, periods, run, allow_deletions)
 
 
-def run(spec_path: str | Path, store: str | Path | None = None, *, run_id: str = "cli",
-        periods: Periods = ALL_PERIODS, progress: Any = None) -> dict[str, Any]:
-    """All the steps for one spec, in order; the work folder is removed after a publication
-    (on validation errors it stays, with the reports)."""
+def run(spec_path: str | Path, store: str | Path | None = None, *, run_id: str | None = None,
+        periods: Periods = ALL_PERIODS, allow_deletions: bool = False, progress: Any = None) -> dict[str, Any]:
+    """All the steps for one spec, in order, in a work folder of its own (``run_id``, else a new unique
+    one); the work folder is removed after a publication (on validation errors it stays, with the reports)."""
     store = config.store_dir(store)
+    run_id = run_id or new_run_id()
     work = work_dir(store, spec_path, run_id)
     say = progress or (lambda msg: None)
     results: dict[Step, dict[str, Any]] = {}
     for step in STEPS:
         say(step)
-        results[step] = run_step(step, spec_path, work, store, periods=periods, run={"by": run_id})
+        results[step] = run_step(step, spec_path, work, store, periods=periods, allow_deletions=allow_deletions,
+                                 run={"by": run_id.split("-")[0], "run_id": run_id})
     shutil.rmtree(work, ignore_errors=True)
     transformed = results[Step.TRANSFORM]
     carried = {"carried_forward": transformed["carried_forward"]} if "carried_forward" in transformed else {}

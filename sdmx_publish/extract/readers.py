@@ -7,6 +7,7 @@ row and column). ``_source`` and ``_row`` (1-based line or sheet row) say where 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ import pandas as pd
 from .. import xmlsafe
 from ..errors import InputError, PublishError, TransientError
 from ..spec import Spec
+from . import sanity
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
            "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
@@ -77,6 +79,7 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.Da
     The grid's index is the 0-based line (or sheet row) number in the source.
     """
     src = spec.source
+    sanity.check_footer(grid, spec, where)
     first = skip + src.header_rows
     if len(grid) <= skip:
         raise InputError("no header row: the file has fewer lines than source.skip_rows", where=where,
@@ -102,9 +105,17 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.Da
     return body
 
 
+def _origin(frame: pd.DataFrame, raw: bytes, where: str) -> pd.DataFrame:
+    """Record, on the frame, which bytes it was read from (for the manifest's ``sources``)."""
+    frame.attrs["sources"] = [{"path": where, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}]
+    return frame
+
+
 def read_csv(spec: Spec) -> pd.DataFrame:
     raw, where = read_bytes(spec)
     text = decode(raw, spec.source.encoding, where)
+    sanity.check_text_end(text, spec, where)
+    sanity.check_last_row(text, spec, where)
     try:
         grid = pd.read_csv(io.StringIO(text), sep=spec.source.delimiter, header=None, dtype=str,
                            keep_default_na=False, skip_blank_lines=False, engine="c", skiprows=spec.source.skip_rows)
@@ -118,7 +129,7 @@ def read_csv(spec: Spec) -> pd.DataFrame:
     grid.index += spec.source.skip_rows
     frame = _with_header(grid, spec, where, skip=0)
     frame["_source"] = where
-    return frame
+    return _origin(frame, raw, where)
 
 
 def _too_many_fields(text: str, spec: Spec, where: str) -> InputError | None:
@@ -164,7 +175,7 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
                          fix="open and save the workbook again in Excel (.xlsx), or check source.sheet") from None
     frame = _with_header(grid, spec, where, skip=spec.source.skip_rows)
     frame["_source"] = f"{where} [{sheet}]"
-    return frame
+    return _origin(frame, raw, where)
 
 
 def read_sql(spec: Spec) -> pd.DataFrame:
@@ -192,6 +203,8 @@ def read_sql(spec: Spec) -> pd.DataFrame:
     frame = frame.fillna("")
     frame["_row"] = range(1, len(frame) + 1)
     frame["_source"] = where
+    frame.attrs["sources"] = [{"connection": where, "query": spec.source.query,
+                               "sha256": hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()}]
     return frame
 
 
@@ -250,22 +263,13 @@ def read_sdmx(spec: Spec) -> pd.DataFrame:
     frame = frame.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
     frame["_row"] = range(1, len(frame) + 1)
     frame["_source"] = where
-    return frame
+    return _origin(frame, raw, where)
 
 
 READERS = {"csv": read_csv, "xlsx": read_xlsx, "sql": read_sql, "sdmx": read_sdmx}
 
 
 def extract(spec: Spec) -> pd.DataFrame:
-    """Read the spec's source table: string cells, plus ``_source`` and ``_row``."""
+    """Read the spec's source table: string cells, plus ``_source`` and ``_row``; ``attrs["sources"]``
+    says what was read (path or connection, and the sha256 of the very bytes or rows read)."""
     return READERS[spec.source.format](spec)
-
-
-def sha256_of(spec: Spec) -> tuple[str, str] | None:
-    """(path, sha256) of a file source, for the release manifest; None for SQL."""
-    import hashlib
-
-    if spec.source.format == "sql":
-        return None
-    raw, where = read_bytes(spec)
-    return where, hashlib.sha256(raw).hexdigest()

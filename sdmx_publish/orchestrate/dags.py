@@ -70,9 +70,13 @@ def emit_release(context: Any, agency: str, flow: str, part: str, result: dict[s
 
 
 def period_params() -> dict[str, Param]:
-    return {name: Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, title=title,
-                        description="SDMX time period, e.g. 2015, 2015-Q1, 2015-07 or 2015-07-15; empty for no bound")
-            for name, title in (("start_period", "First period to publish"), ("end_period", "Last period to publish"))}
+    """A manual run's period range, and whether it may delete observations (``--allow-deletions``)."""
+    return {**{name: Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, title=title,
+                           description="SDMX time period, e.g. 2015, 2015-Q1, 2015-07 or 2015-07-15; empty for no bound")
+               for name, title in (("start_period", "First period to publish"), ("end_period", "Last period to publish"))},
+            "allow_deletions": Param(False, type="boolean", title="Allow deletions",
+                                     description="publish even if the part loses more observations or source rows "
+                                     "than the thresholds allow (recorded in the release manifest)")}
 
 
 def _step(step: str, spec: str, *, run: dict | None = None) -> dict[str, Any]:
@@ -81,7 +85,8 @@ def _step(step: str, spec: str, *, run: dict | None = None) -> dict[str, Any]:
     params = context["params"]
     periods = (params.get("start_period"), params.get("end_period"))
     try:
-        return steps.run_step(step, spec, str(config.store_dir()), context["run_id"], periods=periods, run=run)
+        return steps.run_step(step, spec, str(config.store_dir()), context["run_id"], periods=periods, run=run,
+                              allow_deletions=bool(params.get("allow_deletions")))
     except PublishError as e:
         raise AirflowFailException(e.message()) from e
 

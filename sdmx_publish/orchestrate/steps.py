@@ -31,13 +31,14 @@ def _log_reports(summary: dict[str, Any], level: int) -> None:
 
 
 def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: pipeline.Periods = pipeline.ALL_PERIODS,
-             run: dict | None = None) -> dict[str, Any]:
+             run: dict | None = None, allow_deletions: bool = False) -> dict[str, Any]:
     """Run one step in the run's work folder (under the store); record a failure before re-raising it."""
     store_path = Path(store)
     part = pipeline.part_id(spec_path)
     work = pipeline.work_dir(store_path, spec_path, run_id)
     try:
-        result = pipeline.run_step(step, spec_path, work, store_path, periods=periods, run=run)
+        result = pipeline.run_step(step, spec_path, work, store_path, periods=periods, run=run,
+                                   allow_deletions=allow_deletions)
     except Exception as e:
         if isinstance(e, ValidationFailed) and step == pipeline.Step.VALIDATE:  # the reports are written
             _log_reports(json.loads((work / SUMMARY).read_text()), logging.ERROR)

@@ -65,6 +65,13 @@ class Source(_Strict):
     query: str | None = None
     connection: str | None = Field(None, description="SQLAlchemy URL for format: sql")
     structure: str | None = Field(None, description="format: sdmx: structure message for structure-specific data")
+    # -- sanity checks on the source itself: a cut or truncated table is refused, not published
+    footer: Regex | None = Field(None, description="regex the last non-blank line (or sheet row) must match: a table "
+                                 "that ends early has no footer")
+    final_newline: bool = Field(True, description="csv: the file must end with a line break (a cut file does not)")
+    max_row_drop: float = Field(0.05, ge=0, le=1, description="share of rows the source may lose against the rows "
+                                "read by the run that last published this part; more is refused unless deletions "
+                                "are allowed")
 
     @field_validator("delimiter")
     @classmethod
@@ -184,6 +191,8 @@ class Spec(_Strict):
     derive_rates: Rate | None = None
     classify: Classify | None = None
     validation: dict = Field(default_factory=dict, description="rule overrides for this source")
+    allow_deletions: bool = Field(False, description="publish even when the part loses more observations (or source "
+                                  "rows) than the thresholds allow; recorded in the manifest")
     #: file the spec was read from (set by load_spec)
     path: Path | None = None
 

@@ -81,7 +81,9 @@ def compare(ctx: Context) -> pd.DataFrame | None:
         same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
     table["state"] = np.select([prev_pos < 0, cur_pos < 0, ~same], [1, 3, 2], 0).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        table["rel"] = np.where(b != 0, np.abs(a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
+        # signed relative change: -0.99 for a fall from 3274 to 32, +1.0 for a doubling
+        table["change"] = np.where(b != 0, (a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
+    table["rel"] = np.abs(table["change"].to_numpy())
     ctx.cache["revisions.table"] = table
     return table
 
@@ -126,7 +128,7 @@ def check_large_revision(ctx: Context, params: Mapping[str, Any]) -> pd.DataFram
         return empty()
     t = t[(t["rel"] > params["threshold"]) & ((t["new"] - t["old"]).abs() > params["min_abs"])]
     exp = [f"within {params['threshold']:.0%} of {o:g} (revised by {r:+.1%})" if np.isfinite(r)
-           else f"{o:g} (revised from zero or missing)" for o, r in zip(t["old"], t["rel"])]
+           else f"{o:g} (revised from zero or missing)" for o, r in zip(t["old"], t["change"])]
     return findings(t["pos"].to_numpy(), ctx.measure, t["new"].to_numpy(), exp)
 
 
@@ -144,3 +146,36 @@ def check_deleted(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
         if col in prev.columns:
             out[col[1:]] = as_text(prev[col].iloc[ppos]).to_numpy()
     return out
+
+
+def _part_share(ctx: Context, chosen: pd.Series, max_share: float, what: str, fix: str) -> pd.DataFrame:
+    """One finding about the whole part when the ``chosen`` observations are more than ``max_share``
+    of the previous release's observations of the part."""
+    prev = ctx.previous
+    n, total = int(chosen.sum()), len(prev) if prev is not None else 0
+    if not n or not total or n / total <= max_share:
+        return empty()
+    return findings([-1], ctx.measure, f"{n} of {total} observations ({n / total:.1%}) {what}",
+                    f"at most {max_share:.0%} of the previous release's observations of this part; {fix}")
+
+
+def check_deleted_share(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """The part loses more than ``max_share`` of its observations: a cut or truncated source?"""
+    table = compare(ctx)
+    if table is None:
+        return empty()
+    return _part_share(ctx, table["state"] == STATES.index("deleted"), params["max_share"], "deleted",
+                       "if the deletions are intended, run again with --allow-deletions (or the spec's "
+                       "allow_deletions: true)")
+
+
+def check_revised_share(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """More than ``max_share`` of the part's observations move by more than ``threshold``: a wrong unit,
+    a shifted column or a cut number?"""
+    table = compare(ctx)
+    if table is None:
+        return empty()
+    big = (table["state"] == STATES.index("revised")) & (table["rel"] > params["threshold"])
+    return _part_share(ctx, big, params["max_share"], f"revised by more than {params['threshold']:.0%}",
+                       "if the revisions are confirmed by the data producer, raise "
+                       "validation.rules.revision.revised_share.max_share in the spec")

@@ -54,7 +54,7 @@ def test_national_dag_shape(specs: Path):
     assert dag.get_task("publish").outlets == [AssetAlias(name="CCJS:DF_ICCS:new-release", group="sdmx-dataflow")]
     assert dag.get_task("publish").on_success_callback  # release-with-warnings notification
     assert dag.schedule == "@yearly" and dag.catchup is False and dag.max_active_runs == 1
-    assert set(dag.params) == {"start_period", "end_period"}
+    assert set(dag.params) == {"start_period", "end_period", "allow_deletions"}
     assert {"national", "kor", "DF_ICCS"} <= set(dag.tags)
     assert "countries/kor/homicide.yaml" in dag.doc_md
 
@@ -102,7 +102,7 @@ def test_countries_dag_maps_one_task_per_source_and_takes_a_country(specs: Path)
     dag = generated_dags()["publish_countries"]
     assert dag.schedule is None
     assert dag.params.get_param("country").schema["enum"] == ["all", "jpn", "kor"]
-    assert set(dag.params) == {"country", "start_period", "end_period"}
+    assert set(dag.params) == {"country", "start_period", "end_period", "allow_deletions"}
     assert dag.get_task("summary").trigger_rule == "all_done"
     assert dag.get_task("publish_source").upstream_task_ids == {"select_sources"}
     assert [a.name for a in dag.get_task("publish_source").outlets] == ["CCJS:DF_ICCS:new-release"]

@@ -27,7 +27,8 @@ def test_as_dict_schema(report) -> None:
     assert set(d) == {"schema_version", "created", "dataflow", "ok", "counts", "revisions", "rules", "findings"}
     assert d["dataflow"] == {"agency": "CCJS", "id": "DF_ICCS_TEST", "version": "1.0"}
     assert d["ok"] is False
-    assert d["counts"]["errors"] == report.errors == 9
+    # 9 rows in error, plus the whole part: 2 of 10 observations deleted, 8 of 10 revised by more than 50%
+    assert d["counts"]["errors"] == report.errors == 11
     assert d["counts"]["observations"] == 11 and d["counts"]["quarantined"] == 9
     assert [r["id"] for r in d["rules"]] == list(RULES)
     assert set(d["rules"][0]) == {"id", "title", "family", "severity", "enabled", "description", "fix", "params", "count"}
@@ -58,7 +59,7 @@ def test_html_summary_first_examples_and_csv_link(report, tmp_path) -> None:
 
 def test_summary_text(report) -> None:
     text = report.summary()
-    assert text.startswith("validation FAILED: CCJS:DF_ICCS_TEST(1.0) - 11 observations, 9 errors")
+    assert text.startswith("validation FAILED: CCJS:DF_ICCS_TEST(1.0) - 11 observations, 11 errors")
     assert "value.negative_count" in text and "2 deleted" in text
 
 

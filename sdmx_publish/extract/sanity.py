@@ -1,0 +1,74 @@
+"""Sanity checks on a source table itself, before any mapping: a cut or truncated table is refused.
+
+A file cut in the middle of a number still parses (``3274`` becomes ``32``), so the checks look at
+what a complete export has and a cut one lacks: a final line break, a last line with every field,
+a declared footer, and about as many rows as the run that last published the part read.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+
+import pandas as pd
+
+from ..errors import InputError
+from ..spec import Spec
+
+CUT = "the file seems cut short (an interrupted download or copy?)"
+
+
+def check_text_end(text: str, spec: Spec, where: str) -> None:
+    """A CSV file ends with a line break (unless the spec says its producer never writes one)."""
+    if spec.source.final_newline and spec.source.footer is None and not text.endswith("\n"):
+        line = text.count("\n") + 1
+        raise InputError(f"the file does not end with a line break after line {line}: {CUT}", where=where,
+                         fix="download or export the table again; if the file is complete and its producer never "
+                             "ends it with a line break, set source.final_newline: false")
+
+
+def check_last_row(text: str, spec: Spec, where: str, *, sample: int = 200) -> None:
+    """The last line of a CSV has as many fields as most lines before it (a line cut short has fewer).
+
+    A last line with one field is a note (a footnote or source line), not a cut record."""
+    src = spec.source
+    lines = text.rstrip("\n").split("\n")[src.skip_rows:]
+    if src.footer is not None or len(lines) < 4:
+        return
+    body = lines[1:-1][-sample:]  # the data lines above the last (the header may be wider or narrower)
+    widths = Counter(len(r) for r in csv.reader(body, delimiter=src.delimiter) if any(r))
+    usual = widths.most_common(1)[0][0] if widths else 0
+    last = len(next(csv.reader([lines[-1]], delimiter=src.delimiter), []))
+    if 1 < last < usual:
+        raise InputError(f"the last line (line {src.skip_rows + len(lines)}) has {last} fields, the lines above it "
+                         f"have {usual}: {CUT}", where=where, fix="download or export the table again; if the last "
+                         "line is a note, declare it with source.footer (a regular expression it matches)")
+
+
+def check_footer(grid: pd.DataFrame, spec: Spec, where: str) -> None:
+    """The last non-blank line (or sheet row) matches the declared ``source.footer``."""
+    pattern = spec.source.footer
+    if pattern is None:
+        return
+    cells = grid.fillna("").astype(str)
+    present = cells.ne("").any(axis=1)
+    if present.any():
+        last = present[present].index[-1]
+        if any(re.search(pattern, c) for c in cells.loc[last] if c):
+            return
+        where = f"{where}: line {last + 1}"
+    raise InputError(f"the table does not end with the declared footer (source.footer `{pattern}`): {CUT}",
+                     where=where, fix="download or export the table again, or correct source.footer")
+
+
+def check_row_count(rows: int, previous: int | None, spec: Spec, where: str, *, allow_deletions: bool) -> None:
+    """The source has not lost more than ``source.max_row_drop`` of the rows the last publication read."""
+    if not previous or allow_deletions or spec.allow_deletions:
+        return
+    drop = (previous - rows) / previous
+    if drop > spec.source.max_row_drop:
+        raise InputError(f"the source has {rows} rows, {drop:.0%} fewer than the {previous} rows read by the run that "
+                         f"last published this part (at most {spec.source.max_row_drop:.0%} fewer allowed): {CUT}",
+                         where=where, fix="check that the file is complete; if the table really shrank, run with "
+                         "--allow-deletions (or set allow_deletions: true in the spec)")
