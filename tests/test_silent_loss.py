@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from sdmx_publish.cli import main
-from sdmx_publish.publish.store import latest, read_frame, releases
+from sdmx_publish.store import latest, read_frame, releases
 
 from .conftest import EXAMPLES
 
@@ -93,8 +93,8 @@ def test_deletions_pass_only_when_allowed_and_the_manifest_says_so(published, ca
     assert main(["run", str(spec), "--store", str(store), "--allow-deletions"]) == 0
     second = latest(store, "CCJS", "DF_ICCS")
     assert second.id != first.id
-    assert second.manifest["run"]["allow_deletions"] is True and first.manifest["run"]["allow_deletions"] is False
-    assert second.manifest["revisions"]["deleted"] > 0.05 * first.manifest["observations"]
+    assert second.manifest.run["allow_deletions"] is True and first.manifest.run["allow_deletions"] is False
+    assert second.manifest.revisions["deleted"] > 0.05 * first.manifest.observations
     report = json.loads((second.path / "validation.json").read_text())
     assert [f["severity"] for f in report["findings"] if f["rule"] == "revision.deleted_share"] == ["warning"]
 
@@ -107,7 +107,7 @@ def test_the_spec_may_allow_deletions(published, capsys):
     data["allow_deletions"] = True
     spec.write_text(yaml.safe_dump(data, allow_unicode=True))
     assert main(["run", str(spec), "--store", str(store)]) == 0
-    assert latest(store, "CCJS", "DF_ICCS").manifest["run"]["allow_deletions"] is True
+    assert latest(store, "CCJS", "DF_ICCS").manifest.run["allow_deletions"] is True
 
 
 def test_many_large_revisions_are_held_back_with_the_right_sign(tmp_path, capsys):
