@@ -15,6 +15,7 @@ to the rendered HTML); wall time is the client's, over loopback. Each answer is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -85,8 +86,9 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         store = Path(args.store) if args.store else Path(tmp)
-        if not args.store and (cli(["demo", "--store", str(store)]) or cli(["regional", "--store", str(store)])):
-            raise SystemExit("building the demo store failed")
+        with contextlib.redirect_stdout(sys.stderr):  # the CLI's report is not part of the result
+            if not args.store and (cli(["demo", "--store", str(store)]) or cli(["regional", "--store", str(store)])):
+                raise SystemExit("building the demo store failed")
         proc, base = start(store)
         try:
             result = measure(base, args.repeat)

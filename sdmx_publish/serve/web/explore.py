@@ -23,18 +23,16 @@ from ...structure.model import Flow
 from ..catalog import Catalog
 from ..data import resolve
 from ..query import FlowRef, QueryError, parse_v1
-from ..select import key_rows, select
+from ..select import Columns, key_rows, select
 from ..store import Release
 from . import charts
 from .labels import Label, Option, component_name, label, options
-from .numbers import format_values
+from .table import BOUNDS, Table
+from .table import build as build_table
 
 #: rows of the table per page; the chart is drawn up to MAX_SERIES series
 PAGE_ROWS = 1000
 MAX_SERIES = 12
-#: attributes whose texts are footnotes rather than columns
-FOOTNOTES = ("COMMENT_OBS", "COMMENT_TS")
-BOUNDS = ("LOWER_BOUND", "UPPER_BOUND")
 
 View = Literal["chart", "table"]
 
@@ -96,13 +94,6 @@ class Filter:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Column:
-    id: str
-    name: str
-    kind: Literal["dimension", "time", "value", "flag", "attribute", "bound"]
-
-
-@dataclass(frozen=True, kw_only=True)
 class Download:
     label: str
     url: str
@@ -120,10 +111,7 @@ class Explorer:
     filters: list[Filter]
     fixed: list[tuple[str, Label]]
     total: int
-    columns: list[Column]
-    rows: list[list[object]]
-    footnotes: list[str]
-    flags: list[Label]
+    table: Table | None
     series: int
     chart: dict | None
     chart_note: str | None
@@ -136,12 +124,11 @@ class Explorer:
 
 def code_counts(frame: pd.DataFrame, dim: str, rows: np.ndarray | None = None) -> dict[str, int]:
     """Observations per code of ``dim`` among ``rows`` (all rows when None)."""
-    col = frame[dim]
-    codes = col.cat.codes.to_numpy()
-    if rows is not None:
-        codes = codes[rows]
-    n = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
-    return {str(col.cat.categories[i]): int(n[i]) for i in np.flatnonzero(n)}
+    cols = Columns.of(frame)  # the frame's codes and category texts, extracted once per frame
+    codes = cols.codes[dim] if rows is None else cols.codes[dim][rows]
+    texts = cols.texts[dim]
+    n = np.bincount(codes[codes >= 0], minlength=len(texts) - 1)
+    return {texts[i]: int(n[i]) for i in np.flatnonzero(n)}
 
 
 def _filters(frame: pd.DataFrame, flow: Flow, sel: Selection) -> tuple[list[Filter], list[tuple[str, Label]]]:
@@ -196,7 +183,7 @@ def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str
     pages = max(1, -(-len(sub) // PAGE_ROWS))
     page = min(sel.page, pages)
     shown = sub.iloc[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
-    columns, rows, footnotes, flags = _table(shown, flow, series_dims) if sel.view == "table" else ([], [], [], [])
+    table = build_table(shown, flow, series_dims) if sel.view == "table" and len(shown) else None
     chart, note, points, bands = None, None, 0, False
     if sel.view == "chart":
         chart, note, points, bands = _chart(sub, flow, series_dims, sel.chart)
@@ -207,7 +194,7 @@ def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str
     downloads = [Download(label=format_label(f), format=f.value, filename=stem + f.suffix,
                           url=rest + "?" + urlencode({**sel.period_params(), "format": f.value})) for f in Format]
     return Explorer(release=release, flow=flow, selection=sel, filters=filters, fixed=fixed, total=len(sub),
-                    columns=columns, rows=rows, footnotes=footnotes, flags=flags, series=n_series, chart=chart,
+                    table=table, series=n_series, chart=chart,
                     chart_note=note, points=points, bands=bands, rest_url=rest_url, downloads=downloads, pages=pages)
 
 
@@ -216,60 +203,6 @@ def format_label(fmt: Format) -> str:
     _, family, version, *rest = fmt.value.split("-")
     words = {"structurespecific": "structure-specific", "ts": "(time series)"}
     return " ".join([f"SDMX-{family.upper()}", version, *(words.get(w, w) for w in rest)])
-
-
-def _table(shown: pd.DataFrame, flow: Flow, series_dims: list[str]
-           ) -> tuple[list[Column], list[list[object]], list[str], list[Label]]:
-    """Columns and rows of one page: the varying dimensions, period, value, flag, varying attributes."""
-    dsd = flow.dsd
-    attrs = [a for a in dsd.attribute_ids if a in shown.columns and a not in FOOTNOTES]
-    cols = [Column(id=d, name=component_name(flow, d), kind="dimension") for d in series_dims]
-    cols.append(Column(id=dsd.time_dimension, name="Period", kind="time"))
-    cols.append(Column(id=dsd.primary_measure, name="Value", kind="value"))
-    cells: list[object] = [list(zip(_label_column(shown, flow, d), shown[d].astype(str), strict=True))
-                           for d in series_dims]
-    cells.append(shown[dsd.time_dimension].astype(str).to_numpy())
-    values = shown[dsd.primary_measure].to_numpy(dtype=float)
-    cells.append(list(zip(format_values(values), values.tolist(), strict=True)))
-    flag_labels: list[Label] = []
-    if "OBS_STATUS" in shown.columns:
-        cols.append(Column(id="OBS_STATUS", name="Flag", kind="flag"))
-        status = shown["OBS_STATUS"].astype(object).where(shown["OBS_STATUS"].notna(), "").to_numpy()
-        cells.append(status)
-        flag_labels = [label(flow, "OBS_STATUS", str(c)) for c in sorted(set(status) - {"", "A"})]
-    for a in attrs:
-        if a == "OBS_STATUS" or shown[a].isna().all():
-            continue
-        kind = "bound" if a in BOUNDS else "attribute"
-        if kind == "attribute" and shown[a].nunique(dropna=False) <= 1:
-            continue  # the same for every row: said above the table
-        cols.append(Column(id=a, name=component_name(flow, a), kind=kind))
-        if kind == "bound":
-            cells.append(format_values(pd.to_numeric(shown[a], errors="coerce").to_numpy(float)))
-        else:
-            cells.append(_label_column(shown, flow, a))
-    notes, marks = _footnotes(shown)
-    cols.append(Column(id="NOTES", name="Notes", kind="attribute"))
-    cells.append(marks)
-    rows = [list(r) for r in zip(*cells, strict=True)]  # type: ignore[call-overload]
-    return cols, rows, notes, flag_labels
-
-
-def _footnotes(shown: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]]]:
-    """Distinct note texts (numbered from 1) and, per row, the numbers of its notes."""
-    texts: list[str] = []
-    per_row: list[tuple[int, ...]] = [()] * len(shown)
-    for col in FOOTNOTES:
-        if col not in shown.columns:
-            continue
-        values = shown[col].astype(object).where(shown[col].notna(), "").to_numpy().astype(str)
-        uniq, inverse = np.unique(values, return_inverse=True)
-        for text in uniq:
-            if text and text not in texts:
-                texts.append(text)
-        numbers = np.array([texts.index(t) + 1 if t else 0 for t in uniq])[inverse]
-        per_row = [p + ((int(n),) if n else ()) for p, n in zip(per_row, numbers, strict=True)]
-    return texts, per_row
 
 
 def _chart(sub: pd.DataFrame, flow: Flow, series_dims: list[str], kind: str
