@@ -1,4 +1,9 @@
-"""Facts about SDMX formats: names, media types, file suffixes. Data, looked up, not re-typed."""
+"""Facts about SDMX formats: names, media types, file suffixes, XML namespaces, URN prefixes.
+
+Data, looked up, not re-typed: the writers, the structure reader and writer, the server's content
+negotiation and error messages, and the schema checks all take them from here. (Time periods are
+:mod:`sdmx_publish.periods`.)
+"""
 
 from __future__ import annotations
 
@@ -48,5 +53,23 @@ SUFFIXES: dict[Format, str] = {
     Format.JSON20: ".json",
 }
 
+#: media types of structure messages (SDMX-ML 2.1 as stored, 3.0 and SDMX-JSON 2.0 converted on request)
 STRUCTURE_ML21 = "application/vnd.sdmx.structure+xml;version=2.1"
+STRUCTURE_ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
 STRUCTURE_JSON20 = "application/vnd.sdmx.structure+json;version=2.0.0"
+
+#: the root of the SDMX-ML namespaces of each version; a message's parts are below it
+#: (``message``, ``common``, ``structure``, ``data/generic``, ``data/structurespecific``)
+ML_NAMESPACES = {"2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1",
+                 "3.0": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0"}
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XS = "http://www.w3.org/2001/XMLSchema"
+
+#: URN prefixes of the structures data messages refer to
+DSD_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
+DATAFLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
+
+
+def namespace(version: str, part: str) -> str:
+    """The SDMX-ML namespace of ``part`` (``message``, ``common``, ...) in ``version`` (``2.1`` or ``3.0``)."""
+    return f"{ML_NAMESPACES[version]}/{part}"

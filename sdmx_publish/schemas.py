@@ -18,15 +18,12 @@ from lxml import etree
 
 from . import config
 from .errors import StructureError, ValidationFailed
+from .formats import ML_NAMESPACES, XS, namespace
 from .structure.model import Attribute, Flow
 
-XS = "http://www.w3.org/2001/XMLSchema"
-SS = {"2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific",
-      "3.0": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/data/structurespecific"}
-COMMON = {"2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common",
-          "3.0": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/common"}
-MESSAGE = {"2.1": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
-           "3.0": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message"}
+SS = {v: namespace(v, "data/structurespecific") for v in ML_NAMESPACES}
+COMMON = {v: namespace(v, "common") for v in ML_NAMESPACES}
+MESSAGE = {v: namespace(v, "message") for v in ML_NAMESPACES}
 #: SDMX text types -> XML Schema types of uncoded attribute values
 TEXT_TYPES = {"Double": "xs:double", "Float": "xs:double", "Decimal": "xs:decimal", "Integer": "xs:integer",
               "Long": "xs:long", "Short": "xs:short", "Boolean": "xs:boolean"}

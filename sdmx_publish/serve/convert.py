@@ -15,9 +15,8 @@ from io import BytesIO
 from typing import Any
 
 from ..errors import Unsupported
-from ..formats import STRUCTURE_JSON20
+from ..formats import STRUCTURE_JSON20, STRUCTURE_ML30
 
-STRUCTURE_ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
 _CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _LOCK = threading.Lock()
 _CACHED = 16

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import NotFound, PublishError, Unsupported
-from ..structure.read import NS
+from ..formats import namespace
 from .query import QueryError
 from .settings import Limits
 
@@ -49,12 +49,9 @@ def status_of(err: PublishError) -> int:
     return 500
 
 
-_V30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
-
-
 def error_xml(status: int, text: str, version: str = "2.1") -> bytes:
     """An SDMX-ML ``mes:Error`` message (2.1, or 3.0 for the v2 API)."""
-    mes, com = (NS["mes"], NS["com"]) if version == "2.1" else (_V30 + "message", _V30 + "common")
+    mes, com = namespace(version, "message"), namespace(version, "common")
     root = etree.Element(f"{{{mes}}}Error", nsmap={"mes": mes, "com": com})
     msg = etree.SubElement(root, f"{{{mes}}}ErrorMessage", code=SDMX_CODES.get(status, str(status)))
     t = etree.SubElement(msg, f"{{{com}}}Text")

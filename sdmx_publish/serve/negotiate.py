@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..formats import MEDIA_TYPES, STRUCTURE_JSON20, STRUCTURE_ML21, Format
-from .convert import STRUCTURE_ML30
+from ..formats import MEDIA_TYPES, STRUCTURE_JSON20, STRUCTURE_ML21, STRUCTURE_ML30, Format
 from .query import QueryError
 
 #: ``format=`` values accepted besides the Format names themselves

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from lxml import etree
 
-from .. import xmlsafe
+from .. import config, xmlsafe
 from .model import Flow, Ref
 from .read import NS, Registry
 
@@ -30,17 +30,18 @@ CONTAINERS = {
 }
 
 
-def header(message_id: str = "STRUCTURE", sender: str = "CCJS") -> etree._Element:
+def header(message_id: str = "STRUCTURE", sender: str | None = None) -> etree._Element:
+    """A message header; the sender is the configured agency unless given."""
     h = etree.Element(M + "Header")
     etree.SubElement(h, M + "ID").text = message_id
     etree.SubElement(h, M + "Test").text = "false"
     etree.SubElement(h, M + "Prepared").text = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    etree.SubElement(h, M + "Sender", id=sender)
+    etree.SubElement(h, M + "Sender", id=sender or config.agency())
     return h
 
 
 def structure_message(artefacts: Iterable[etree._Element], *, message_id: str = "STRUCTURE",
-                      sender: str = "CCJS") -> bytes:
+                      sender: str | None = None) -> bytes:
     """A ``mes:Structure`` message holding copies of ``artefacts``, grouped into their containers."""
     root = etree.Element(M + "Structure", nsmap={k: v for k, v in NS.items()})
     root.append(header(message_id, sender))
@@ -92,7 +93,7 @@ def _tree(path: str) -> etree._ElementTree:
     return _TREES[path]
 
 
-def flow_structure_message(registry: Registry, flow: Flow, *, sender: str = "CCJS") -> bytes:
+def flow_structure_message(registry: Registry, flow: Flow, *, sender: str | None = None) -> bytes:
     """The structure message a release's data refer to: the flow and everything it references."""
     return structure_message(artefact_elements(registry, flow_artefacts(registry, flow)),
                              message_id=f"STRUCTURE_{flow.id}", sender=sender)

@@ -14,6 +14,7 @@ from lxml import etree
 
 from .. import config, xmlsafe
 from ..errors import NotFound, StructureError
+from ..formats import namespace
 from .model import (
     Attachment,
     Attribute,
@@ -27,11 +28,7 @@ from .model import (
     Ref,
 )
 
-NS = {
-    "mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
-    "str": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
-    "com": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common",
-}
+NS = {"mes": namespace("2.1", "message"), "str": namespace("2.1", "structure"), "com": namespace("2.1", "common")}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 

@@ -10,10 +10,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..formats import DATAFLOW_URN, DSD_URN
 from ..structure.model import Attribute
 from .frame import Column, Prepared, combos
 from .text import concat, full, join, table
-from .xmlcommon import DATAFLOW_URN, DSD_URN, urn
+from .xmlcommon import urn
 
 SCHEMA = ("https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/data-message/tools/schemas/"
           "2.0.0/sdmx-json-data-schema.json")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from .. import config
 from ..errors import Unsupported
 
 ALL_DIMENSIONS = "AllDimensions"
@@ -27,7 +28,8 @@ class WriteOptions:
     labels: Labels = "id"
     #: SDMX-CSV 2.0 only: "original" keeps time periods as given (the only one supported)
     time_format: Literal["original"] = "original"
-    sender: str = "CCJS"
+    #: the sending agency; by default the configured one (``SDMX_PUBLISH_AGENCY``)
+    sender: str = field(default_factory=config.agency)
     message_id: str | None = None
     prepared: datetime | None = None
     test: bool = False

@@ -7,12 +7,12 @@ from typing import Iterator
 
 import numpy as np
 
+from ..formats import XSI
 from .frame import Chunk, Prepared, combos
 from .text import join, table, xml_escape
 from .xmlcommon import (
     V21,
     V30,
-    XSI,
     AttrText,
     header,
     ss_namespace,

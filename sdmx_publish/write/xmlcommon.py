@@ -11,16 +11,13 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from ..formats import DATAFLOW_URN, DSD_URN, ML_NAMESPACES
 from ..structure.model import Flow, Ref
 from .frame import Column, Prepared
 from .options import ALL_DIMENSIONS, WriteOptions
 from .text import concat, full, table, xml_escape
 
-V21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1"
-V30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-DSD_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
-DATAFLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
+V21, V30 = ML_NAMESPACES["2.1"], ML_NAMESPACES["3.0"]
 
 
 def urn(prefix: str, ref: Ref) -> str:
