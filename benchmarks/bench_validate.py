@@ -28,8 +28,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sdmx_publish.structure import Flow, load_registry
-from sdmx_publish.validate import STRUCTURAL, validate
+from sdmx_publish.structure import Flow, load_registry  # noqa: E402 - after the sys.path line above
+from sdmx_publish.validate import STRUCTURAL, validate  # noqa: E402
 
 FLOW_ID = "DF_ICCS"
 YEARS = [str(y) for y in range(2001, 2025)]

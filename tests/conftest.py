@@ -1,6 +1,16 @@
-"""Shared fixtures: the bundled structures, and helpers to write small source tables and specs."""
+"""Shared fixtures: the bundled structures; Airflow's test configuration.
+
+Airflow reads its configuration once, when it is first imported. This file is loaded before any
+test module, whatever tests are selected and in whatever order they are collected, so Airflow is
+pointed here at a temporary AIRFLOW_HOME with a SQLite DB and our ``dags/`` (tests/airflow/conftest.py
+migrates the DB once per session).
+"""
 
 from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +19,18 @@ from sdmx_publish.structure import Flow, load_registry
 
 ROOT = config.ROOT
 EXAMPLES = ROOT / "examples"
+
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(AIRFLOW_HOME),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # the regional DAG must be live to be queued
+    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    "SDMX_PUBLISH_RETRIES": "0",  # a test run must fail at once, not wait for a retry
+})
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ def demo_store(tmp_path_factory) -> Path:
     return store
 
 
+@pytest.mark.slow
 def test_demo_publishes_every_bundled_example(demo_store, capsys):
     iccs = latest(demo_store, "CCJS", "DF_ICCS")
     sdg = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
@@ -49,6 +50,7 @@ def test_demo_publishes_every_bundled_example(demo_store, capsys):
     assert len({e["release_id"] for e in iccs.manifest.part_validation.values()}) == 3  # one release each
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
 def test_release_files_read_back_by_sdmx1_with_the_manifest_counts(demo_store, flow):
     release = latest(demo_store, "CCJS", flow)
@@ -62,6 +64,7 @@ def test_release_files_read_back_by_sdmx1_with_the_manifest_counts(demo_store, f
     assert len(csv) == release.manifest.observations
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
 def test_release_xml_validates_against_the_official_xsds(demo_store, registry, flow):
     release = latest(demo_store, "CCJS", flow)
@@ -70,6 +73,7 @@ def test_release_xml_validates_against_the_official_xsds(demo_store, registry, f
     validate_xml(release.path / "structure.xml")
 
 
+@pytest.mark.slow
 def test_sdg_release_uses_only_codes_of_the_global_dsd(demo_store, registry):
     release = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
     assert release.manifest.structure.model_dump() == {"agency": "IAEG-SDGs", "id": "SDG", "version": "1.14"}
@@ -82,6 +86,7 @@ def test_sdg_release_uses_only_codes_of_the_global_dsd(demo_store, registry):
     assert set(frame["SERIES"]) <= flow.allowed("SERIES")
 
 
+@pytest.mark.slow
 def test_rerun_with_same_inputs_makes_no_new_release(demo_store, capsys):
     before = releases(demo_store, "CCJS", "DF_SDG_16_CRIME")
     assert main(["run", str(EXAMPLES / "kostat" / "unsentenced.yaml"), "--store", str(demo_store)]) == 0
@@ -89,6 +94,7 @@ def test_rerun_with_same_inputs_makes_no_new_release(demo_store, capsys):
     assert releases(demo_store, "CCJS", "DF_SDG_16_CRIME") == before
 
 
+@pytest.mark.slow
 def test_a_period_range_rerun_from_the_cli_takes_only_those_periods(tmp_path, capsys):
     """The source revises two years; ``run --start-period/--end-period`` publishes one revision only."""
     store = tmp_path / "store"
@@ -165,6 +171,7 @@ BREAKS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BREAKS)
 def test_bad_input_publishes_nothing_and_keeps_the_last_release(tmp_path, capsys, name):
     break_it, exit_code, expected = BREAKS[name]
@@ -204,6 +211,7 @@ def test_help_is_for_data_managers(capsys):
         assert command in text
 
 
+@pytest.mark.slow
 def test_a_source_claiming_another_sources_observations_fails_validate_and_run_alike(tmp_path, capsys):
     """Korea's own spec repeats Korea's rows of the UNODC part: `validate` says so, as `run` does."""
     store = tmp_path / "store"
@@ -223,6 +231,7 @@ def test_a_source_claiming_another_sources_observations_fails_validate_and_run_a
     assert latest(store, "CCJS", "DF_ICCS").id == before.id
 
 
+@pytest.mark.slow
 def test_the_store_refuses_a_release_where_two_sources_claim_an_observation(tmp_path):
     """The last guard, for a part validated before another part took the same keys."""
     from sdmx_publish.errors import ValidationFailed

@@ -1,36 +1,20 @@
-"""Airflow test setup: a temporary AIRFLOW_HOME with a SQLite metadata DB, our ``dags/`` folder, no examples.
-
-Airflow reads its configuration when first imported, so the environment is set when this file is
-loaded, before any test module imports Airflow; the DB is migrated once per session.
+"""Airflow test setup: the SQLite metadata DB of the temporary AIRFLOW_HOME (configured in
+tests/conftest.py, before any test module imports Airflow), migrated once per session; specs and
+store folders for the DAGs.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from sdmx_publish import config
 
+from ..conftest import AIRFLOW_HOME as HOME
+
 DAGS = config.ROOT / "dags"
 COUNTRIES = config.ROOT / "countries"
-HOME = Path(tempfile.mkdtemp(prefix="airflow-home-"))
-
-if "airflow" in sys.modules:  # pragma: no cover - only if another test module imported Airflow first
-    raise RuntimeError("tests/airflow must configure Airflow before it is imported; run it on its own")
-os.environ.update({
-    "AIRFLOW_HOME": str(HOME),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # the regional DAG must be live to be queued
-    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{HOME / 'airflow.db'}",
-    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-    "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-    "SDMX_PUBLISH_RETRIES": "0",  # a test run must fail at once, not wait for a retry
-})
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,7 @@ def _run(spec: str, store: Path, run_id: str, periods=(None, None)) -> dict:
     return steps.run_step("publish", spec, str(store), run_id)
 
 
+@pytest.mark.slow
 def test_a_period_range_rerun_replaces_only_those_periods(tmp_path: Path):
     store, spec = tmp_path / "store", str(COUNTRIES / "kor" / "homicide.yaml")
     first = _run(spec, store, "full")
@@ -115,6 +116,7 @@ def test_a_failing_step_is_recorded_in_the_store(tmp_path: Path):
     assert "FAILED kor_homicide at transform" in status.describe(summary)
 
 
+@pytest.mark.slow
 def test_a_period_range_rerun_takes_new_values_in_range_and_keeps_the_others(tmp_path: Path):
     """The source revises two years; a rerun for one of them publishes that revision only."""
     spec = COUNTRIES / "kor" / "homicide.yaml"
@@ -146,6 +148,7 @@ def test_a_period_range_rerun_takes_new_values_in_range_and_keeps_the_others(tmp
     assert result["observations"] == len(frame)
 
 
+@pytest.mark.slow
 def test_the_validate_task_logs_the_report_summary(tmp_path: Path, caplog):
     store, spec = tmp_path / "store", str(COUNTRIES / "kor" / "homicide.yaml")
     for step in ("extract", "transform"):

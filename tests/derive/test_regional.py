@@ -31,6 +31,7 @@ def result(store):
     return publish_regional(store, threshold=0.6)
 
 
+@pytest.mark.slow
 def test_release_has_national_and_regional_series(store, result, sdg_flow):
     assert result["new"] and result["regional"] > 100 and result["national"] > 1000
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
@@ -44,6 +45,7 @@ def test_release_has_national_and_regional_series(store, result, sdg_flow):
     validate_xml(release.path / "data.generic.xml")
 
 
+@pytest.mark.slow
 def test_manifest_carries_lineage_and_coverage(store, result):
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
     d = release.manifest.derivation
@@ -61,6 +63,7 @@ def test_manifest_carries_lineage_and_coverage(store, result):
     assert set(regional["NATURE"]) == {"E"} and regional["SOURCE_DETAIL"].str.startswith("Regional aggregate").all()
 
 
+@pytest.mark.slow
 def test_country_reported_values_take_precedence(store, result):
     """Korea's counts come from its own platform (kostat part); the derived duplicates are withheld."""
     assert result["withheld_national"] > 0
@@ -73,6 +76,7 @@ def test_country_reported_values_take_precedence(store, result):
     assert len(kor) > 0  # ages and years Korea does not report are still derived
 
 
+@pytest.mark.slow
 def test_rerun_is_idempotent(store, result):
     again = publish_regional(store, threshold=0.6)
     assert again["release_id"] == result["release_id"] and not again["new"]
@@ -155,6 +159,7 @@ def test_a_missing_population_table(tmp_path):
     assert "check the path" in e.value.message()
 
 
+@pytest.mark.slow
 def test_a_partial_population_table_is_laid_over_the_bundled_one(tmp_path, store, capsys):
     """Korea's own estimate for two years; every other rate and the regional weights keep the World Bank's."""
     from sdmx_publish.cli import main
@@ -181,6 +186,7 @@ def test_a_partial_population_table_is_laid_over_the_bundled_one(tmp_path, store
     assert east["region_population"] == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_regions_add_up_the_national_values_that_are_published(store, result):
     """Korea's own counts (Statistics Korea, part kostat_homicide_victims) are published instead of the
     UNODC-based ones, so they are what Eastern Asia adds up."""

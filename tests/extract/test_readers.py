@@ -155,6 +155,7 @@ def test_extra_columns_are_ignored(tmp_path, iccs_flow):
     assert "Remark" not in frame.columns and len(frame) == 4
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
 def test_no_input_crashes_the_reader(tmp_path, iccs_flow, content):

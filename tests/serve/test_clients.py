@@ -13,6 +13,8 @@ import pytest
 import sdmx
 from pysdmx.io import get_datasets, read_sdmx
 
+pytestmark = pytest.mark.slow  # a real server and real SDMX clients (sdmx1, pysdmx)
+
 FLOW = "DF_SDG_16_CRIME"
 
 

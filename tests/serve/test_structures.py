@@ -94,6 +94,7 @@ def test_v2_availability(http, published):
     assert cc.get("type") == "Actual"
 
 
+@pytest.mark.slow
 def test_v2_structures_in_every_format(http):
     path = "/sdmx/v2/structure/dataflow/CCJS/DF_SDG_16_CRIME/~?references=all"
     ml30 = http.get(path)
@@ -105,6 +106,7 @@ def test_v2_structures_in_every_format(http):
     assert {c["id"] for c in js["data"]["codelists"]} == {i for k, i, _ in artefacts(ml21.content) if k == "Codelist"}
 
 
+@pytest.mark.slow
 def test_new_release_and_structures_are_picked_up_without_restart(tmp_path, registry, sdg_flow):
     """A server started on an empty store serves a release published after it started (REFRESH later)."""
     from sdmx_publish.publish import publish

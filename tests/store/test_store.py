@@ -48,6 +48,7 @@ def _publish(store, flow, registry, seed, clock=None):
                    part="p", **kwargs)[0]
 
 
+@pytest.mark.slow
 def test_release_ids_increase_without_waiting_even_on_a_frozen_clock(tmp_path, registry, sdg_flow):
     rels = [_publish(tmp_path, sdg_flow, registry, seed, clock=lambda: FROZEN) for seed in range(3)]
     assert [r.id[:22] for r in rels] == ["20261127T053000000000Z", "20261127T053000000001Z",
@@ -56,6 +57,7 @@ def test_release_ids_increase_without_waiting_even_on_a_frozen_clock(tmp_path, r
     assert [r.id for r in releases(tmp_path, "CCJS", sdg_flow.id)] == [r.id for r in rels]
 
 
+@pytest.mark.slow
 def test_release_files_are_world_readable(tmp_path, registry, sdg_flow):
     old = os.umask(0o077)
     try:
@@ -68,6 +70,7 @@ def test_release_files_are_world_readable(tmp_path, registry, sdg_flow):
     assert stat.S_IMODE((rel.path.parent.parent / "LATEST").stat().st_mode) == 0o644
 
 
+@pytest.mark.slow
 def test_sweep_removes_leftovers_and_orphans_are_never_served(tmp_path, registry, sdg_flow):
     first = _publish(tmp_path, sdg_flow, registry, 1)
     second = _publish(tmp_path, sdg_flow, registry, 2)
@@ -91,6 +94,7 @@ def test_sweep_removes_leftovers_and_orphans_are_never_served(tmp_path, registry
     assert sorted(p.name for p in base.iterdir()) == [".lock", "LATEST", "releases"]
 
 
+@pytest.mark.slow
 def test_sweep_removes_an_orphan_it_cannot_adopt(tmp_path, registry, sdg_flow):
     first = _publish(tmp_path, sdg_flow, registry, 1)
     second = _publish(tmp_path, sdg_flow, registry, 2)
@@ -104,6 +108,7 @@ def test_sweep_removes_an_orphan_it_cannot_adopt(tmp_path, registry, sdg_flow):
     assert not second.path.exists()
 
 
+@pytest.mark.slow
 def test_every_file_matches_its_manifest(tmp_path, registry, sdg_flow):
     rel = _publish(tmp_path, sdg_flow, registry, 1)
     assert intact(rel)

@@ -29,6 +29,7 @@ def test_dsd_files_validate_against_the_official_xsd(path):
     assert schema().validate(etree.parse(str(path))), schema().error_log
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flow", ["DF_ICCS", "DF_SDG_16_CRIME"])
 def test_release_structure_message_is_valid_and_read_by_sdmx1(registry, flow, tmp_path):
     data = flow_structure_message(registry, registry.flow(flow))

@@ -111,6 +111,7 @@ def test_coverage_report(report):
     assert report["subtotal_rows"] == []  # this table has no subtotal rows
 
 
+@pytest.mark.slow
 def test_published_with_subnational_areas(tmp_path, subnat):
     result = run(CONFIG, tmp_path)  # the same pipeline as every other spec
     release = latest(tmp_path, "CCJS", "DF_ICCS_SUBNAT")

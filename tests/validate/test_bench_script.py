@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from sdmx_publish import config
 
 
+@pytest.mark.slow
 def test_bench_validate_json_shape() -> None:
     out = subprocess.run([sys.executable, str(config.ROOT / "benchmarks" / "bench_validate.py"), "--obs", "3000",
                           "--repeat", "1", "--json"], capture_output=True, text=True, check=True, timeout=300)

@@ -6,12 +6,15 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdmx_publish.validate import FINDING_FIELDS, RuleConfig, validate
 
 from .conftest import sdg_frame
+
+pytestmark = pytest.mark.slow  # hypothesis runs hundreds of frames per test
 
 COLUMNS = ["FREQ", "REF_AREA", "ICCS", "SEX", "AGE", "UNIT_MEASURE", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS",
            "UNIT_MULT", "_source", "_row"]
