@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "transform": {"spec", "extract", "structure"},
     "publish": {"structure", "write", "store"},
     "derive": {"structure", "transform", "validate", "publish", "store"},
-    "serve": {"structure", "write", "store"},
+    "serve": {"structure", "write", "store", "derive"},  # serve/web names the flows derive links (ICCS_FLOW, SDG_FLOW)
     "pipeline": {"spec", "extract", "transform", "validate", "publish", "store", "structure"},
     "orchestrate": {"pipeline", "spec", "transform", "validate", "derive", "structure"},
     "cli": {"pipeline", "derive", "serve", "store", "structure", "validate"},

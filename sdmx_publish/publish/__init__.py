@@ -40,7 +40,8 @@ from ..store import (
     sweep,
     utc_now,
 )
-from ..store.commit import copy, mkdir, release_id as make_release_id, release_time
+from ..store.commit import copy, mkdir, release_time
+from ..store.commit import release_id as make_release_id
 from ..store.layout import PART_FORMAT, PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message

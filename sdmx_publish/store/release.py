@@ -19,7 +19,7 @@ from pandas.api.types import union_categoricals
 
 from ..errors import NotFound
 from ..structure.model import Ref
-from .layout import LATEST, MANIFEST, PARTS, SAFE_ID, DATA_CSV, flow_dir, part_file, releases_dir
+from .layout import DATA_CSV, LATEST, MANIFEST, SAFE_ID, flow_dir, part_file, releases_dir
 from .manifest import FileEntry, Manifest
 
 _STAMP = re.compile(r"^(\d{8}T\d{6})(\d{6})?Z")

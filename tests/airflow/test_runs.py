@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sdmx_publish.store import latest
-from sdmx_publish.store import releases
+from sdmx_publish.store import latest, releases
 
 from .conftest import add_country
 from .helpers import asset_events, run_dag, task_states, xcom

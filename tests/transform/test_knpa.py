@@ -10,8 +10,8 @@ import pytest
 import sdmx
 
 from sdmx_publish.pipeline import run
-from sdmx_publish.store import latest, read_frame
 from sdmx_publish.schemas import validate_xml
+from sdmx_publish.store import latest, read_frame
 from sdmx_publish.transform.classify import classify
 from sdmx_publish.transform.coverage import coverage_report
 from sdmx_publish.transform.national import load_table_config
