@@ -156,8 +156,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate a source spec's data without publishing; exit 1 on errors")
     v.add_argument("spec", help="source spec YAML file")
     v.add_argument("--store", help=store_help + "; the latest release is compared for revisions")
-    v.add_argument("--report-dir", default="validation-report",
-                   help="where to write the reports and the steps' work files (default: %(default)s)")
+    v.add_argument("--report-dir", default="validation-report", help="where to write the reports (default: %(default)s)")
     v.add_argument("--allow-deletions", action="store_true", help=ALLOW_DELETIONS)
     v.set_defaults(func=cmd_validate)
 
