@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from .. import config
 from ..errors import PublishError
@@ -107,7 +107,9 @@ def _self_url(request: Request) -> str:
 
 def _service_routes(app: FastAPI, catalog: Catalog) -> None:
     @_get(app, "/", summary="Service description")
-    def index(request: Request) -> JSONResponse:
+    def index(request: Request) -> Response:
+        if web.wants_html(request):  # a browser: the web pages
+            return RedirectResponse(request.scope.get("root_path", "").rstrip("/") + web.PREFIX + "/", status_code=303)
         base = root_url(request)
         flows = [{"agency": a, "id": f, "latest": catalog.store.latest(a, f).id,
                   "data": f"{base}/sdmx/v1/data/{a},{f}/all", "feed": f"{base}/feed/{a}/{f}.atom"}

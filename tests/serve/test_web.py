@@ -184,18 +184,30 @@ def test_errors_are_pages_with_the_api_status(client):
     assert "invalid code" in page(client, FLOW + "?REF_AREA=a%20b", status=400).text_content()
 
 
-def test_links_keep_the_prefix_when_mounted(published):
+def test_a_browser_at_the_root_goes_to_the_pages(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = client.get("/", headers={"Accept": browser}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/"
+    assert client.get("/", headers={"Accept": "*/*"}).json()["web"].endswith("/ui/")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_links_keep_the_prefix_in_the_airflow_plugin(published, monkeypatch):
+    """The Airflow plugin mounts the same app: the pages answer under its prefix, their links keep it."""
+    monkeypatch.setenv("SDMX_PUBLISH_STORE", str(published.store))
+    from sdmx_publish.serve.airflow_plugin import URL_PREFIX, fastapi_app
+
     parent = FastAPI()
-    parent.mount("/sdmx-publish", create_app(published.store))
+    parent.mount(URL_PREFIX, fastapi_app()["app"])
     with TestClient(parent) as c:
-        doc = page(c, "/sdmx-publish/ui/")
+        doc = page(c, f"{URL_PREFIX}/ui/")
         hrefs = [a.get("href") for a in doc.cssselect("a[href^='/']")] + \
                 [s.get("href") for s in doc.cssselect("link[rel=stylesheet]")]
-        assert hrefs and all(h.startswith("/sdmx-publish/") for h in hrefs)
+        assert hrefs and all(h.startswith(URL_PREFIX + "/") for h in hrefs)
         assert c.get(doc.cssselect("link[rel=stylesheet]")[0].get("href")).status_code == 200
         explore = next(h for h in hrefs if "/ui/data/" in h)
         rest = urlsplit(page(c, explore).get_element_by_id("rest-url").get("value"))
-        assert rest.path.startswith("/sdmx-publish/sdmx/v1/data/")
+        assert rest.path.startswith(f"{URL_PREFIX}/sdmx/v1/data/")
 
 
 def test_vendored_scripts_are_served_and_match_their_record(client):

@@ -5,6 +5,6 @@ Server-rendered HTML (Jinja2 templates in ``templates/``) with a little JavaScri
 ``VENDOR.md``); mounted under ``/ui/`` by :func:`sdmx_publish.serve.app.create_app`.
 """
 
-from .pages import PREFIX, mount
+from .pages import PREFIX, mount, wants_html
 
-__all__ = ["PREFIX", "mount"]
+__all__ = ["PREFIX", "mount", "wants_html"]

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from ...errors import PublishError
 from ..catalog import Catalog
 from ..http import root_url, status_of
+from ..negotiate import parse_accept
 from . import catalogue, explore, factsheet, history
 from .numbers import format_value
 
@@ -40,6 +41,12 @@ def _json_script(value: Any) -> Markup:
 
 
 _env.filters["json_script"] = _json_script
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the client prefers HTML to anything else (a browser), by its ``Accept`` header."""
+    ranges = parse_accept(request.headers.get("accept"))
+    return bool(ranges) and ranges[0].type == "text/html"
 
 
 def render(request: Request, template: str, started: float, status: int = 200, **context: Any) -> HTMLResponse:
