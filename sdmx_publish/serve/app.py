@@ -89,6 +89,7 @@ def create_app(store: Path, dsd_dir: Path | None = None, *, settings: Settings |
     _feed_routes(app, catalog)
     add_docs(app)
     web.mount(app, catalog)
+    openapi.segments_only_in_paths(app)
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -49,8 +50,14 @@ def status_of(err: PublishError) -> int:
     return 500
 
 
+#: characters XML 1.0 cannot hold: control characters but tab, LF and CR; surrogates; U+FFFE, U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def error_xml(status: int, text: str, version: str = "2.1") -> bytes:
-    """An SDMX-ML ``mes:Error`` message (2.1, or 3.0 for the v2 API)."""
+    """An SDMX-ML ``mes:Error`` message (2.1, or 3.0 for the v2 API). Characters XML cannot hold
+    (a control character echoed from the query) are written as ``\\uXXXX``."""
+    text = _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     mes, com = namespace(version, "message"), namespace(version, "common")
     root = etree.Element(f"{{{mes}}}Error", nsmap={"mes": mes, "com": com})
     msg = etree.SubElement(root, f"{{{mes}}}ErrorMessage", code=SDMX_CODES.get(status, str(status)))

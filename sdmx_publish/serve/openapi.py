@@ -3,7 +3,10 @@ so that unknown ones can be refused with a clear message instead of being ignore
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from fastapi import FastAPI
 
 
 def _param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -52,3 +55,22 @@ AVAILABILITY = [
 def extra(params: list[dict[str, Any]]) -> dict[str, Any]:
     """``openapi_extra`` for a route taking ``params``."""
     return {"parameters": params}
+
+
+def segments_only_in_paths(app: FastAPI) -> None:
+    """Describe the optional trailing path segments (``key``, ``provider``, ``version``, ...) only in
+    the paths that have them. Handlers take them as arguments with defaults, which FastAPI would also
+    list as query parameters of the shorter paths, where the service refuses them."""
+    build = app.openapi
+
+    def described() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            segments = {name for path in spec["paths"] for name in re.findall(r"{(\w+)", path)}
+            for ops in spec["paths"].values():
+                for op in ops.values():
+                    op["parameters"] = [p for p in op.get("parameters", [])
+                                        if p["in"] != "query" or p["name"] not in segments]
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = described  # type: ignore[method-assign]
