@@ -145,6 +145,7 @@ def bounded(tmp_path_factory, registry, sdg_flow):
     frame["LOWER_BOUND"] = (frame["OBS_VALUE"] * 0.9).round(3).astype(str)
     frame["UPPER_BOUND"] = (frame["OBS_VALUE"] * 1.1).round(3).astype(str)
     frame["OBS_STATUS"] = "E"
+    frame["COMMENT_OBS"] = np.where(np.arange(len(frame)) % 3 == 0, "Design-based estimate from a victimisation survey", None)
     publish(frame, sdg_flow, registry, store=store, part="survey")
     return store, frame
 
@@ -159,9 +160,14 @@ def test_confidence_bands_where_the_data_have_bounds(bounded):
         assert layers["bounds"]["encoding"]["y2"]["field"] == "upper"
         values = sorted((v["lower"], v["upper"]) for v in spec["data"]["values"])
         assert values == sorted(zip(frame["LOWER_BOUND"].astype(float), frame["UPPER_BOUND"].astype(float)))
-        rows = table(page(c, FLOW + "?view=table"))
-        assert {"LOWER_BOUND", "UPPER_BOUND", "OBS_STATUS"} <= set(rows[0])
+        doc = page(c, FLOW + "?view=table")
+        rows = table(doc)
+        assert {"LOWER_BOUND", "UPPER_BOUND", "OBS_STATUS", "NOTES"} <= set(rows[0])
         assert {r["OBS_STATUS"] for r in rows} == {"E"}
+        # the note is written once below the table, and each row it applies to points at it
+        notes = doc.cssselect("ol.footnotes li")
+        assert [n.text_content() for n in notes] == ["Design-based estimate from a victimisation survey"]
+        assert sum(r["NOTES"] == "1" for r in rows) == (frame["COMMENT_OBS"].notna()).sum()
 
 
 def test_release_history_and_review(client, published):

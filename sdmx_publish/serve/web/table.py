@@ -100,9 +100,10 @@ def build(shown: pd.DataFrame, flow: Flow, series_dims: list[str]) -> Table:
             columns.append(Column(id=a, name=component_name(flow, a), kind="attribute"))
             cells.append(_by_code(shown[a], name_cell(a, False)))
     notes, marks = _footnotes(shown)
-    columns.append(Column(id="NOTES", name="Notes", kind="notes"))
-    cells.append(['<td data-c="NOTES">' + "".join(f'<sup><a href="#note-{n}" aria-label="note {n}">{n}</a></sup>'
-                                                  for n in m) + "</td>" for m in marks])
+    if notes:
+        columns.append(Column(id="NOTES", name="Notes", kind="notes"))
+        cells.append(['<td data-c="NOTES">' + "".join(f'<sup><a href="#note-{n}" aria-label="note {n}">{n}</a></sup>'
+                                                      for n in m) + "</td>" for m in marks])
     body = "".join("<tr>" + "".join(row) + "</tr>\n" for row in zip(*cells, strict=True))  # type: ignore[call-overload]
     return Table(columns=columns, body=Markup(body), footnotes=notes,
                  flags=[label(flow, "OBS_STATUS", c) for c in sorted(flags)])
