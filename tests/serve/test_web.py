@@ -150,6 +150,7 @@ def bounded(tmp_path_factory, registry, sdg_flow):
     return store, frame
 
 
+@pytest.mark.slow  # a second store and server structures: about 4 s
 def test_confidence_bands_where_the_data_have_bounds(bounded):
     store, frame = bounded
     with TestClient(create_app(store)) as c:
@@ -237,6 +238,7 @@ def test_numbers_are_printed_readably():
         ["2,886", "0.6008", "12.35", "0.2", "", "1,234,568"]
 
 
+@pytest.mark.slow  # a copy of dsd/ with a Korean name, read twice: about 6 s
 def test_korean_names_where_the_structures_have_them(tmp_path, sdg_flow):
     """A code with a Korean name (xml:lang="ko") in the release's structures shows it next to the English one."""
     from lxml import etree
