@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sdmx_publish.publish import publish  # noqa: E402
-from sdmx_publish.serve.sample import sample_frame  # noqa: E402
 from sdmx_publish.structure import load_registry  # noqa: E402
+from tests.serve.sample import sample_frame  # noqa: E402
 
 FLOW_ID = "DF_SDG_16_CRIME"
 YEARS = range(2000, 2024)

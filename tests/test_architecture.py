@@ -24,7 +24,6 @@ ALLOWED: dict[str, set[str]] = {
     "write": {"structure"},
     "store": {"structure"},
     "validate": {"structure"},
-    "schemas": {"structure"},
     "spec": {"validate"},  # the spec's `validation` block is checked against the rule catalogue
     "extract": {"spec"},
     "transform": {"spec", "extract", "structure"},

@@ -13,8 +13,8 @@ import sdmx
 import yaml
 
 from sdmx_publish.cli import demo_specs, main
-from sdmx_publish.schemas import validate_xml
 from sdmx_publish.store import latest, read_frame, releases
+from tests.schemas import validate_xml
 
 from .conftest import EXAMPLES
 

@@ -34,8 +34,8 @@ from ..errors import NotFound, PublishError
 from ..periods import PERIOD_PATTERN
 from ..pipeline import Step
 from . import status, steps
-from .catalog import Catalog, Problem, Source, discover
 from .notify import FAILURE, WARNINGS, CountryNotifier, entry, send
+from .sources import Catalog, Problem, Source, discover
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 from airflow.sdk import BaseNotifier
 
 from .. import config
-from .catalog import Notify
+from .sources import Notify
 
 FAILURE, WARNINGS = "failure", "warnings"
 

@@ -25,7 +25,6 @@ from ..errors import PublishError
 from ..formats import STRUCTURE_ML21
 from . import openapi, structures, web
 from .answers import Answers
-from .catalog import Catalog
 from .convert import convert
 from .data import availability_response, data_response
 from .docs import add_docs
@@ -34,6 +33,7 @@ from .http import BoundedURL, cache_headers, error_response, etag, not_modified,
 from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
 from .settings import BASE_URL_ENV, Settings, canonical_base_url
+from .snapshot import Catalog
 from .store import SAFE_ID, Store
 
 

@@ -21,13 +21,13 @@ from ..structure.message import structure_message
 from ..structure.model import Flow
 from ..structure.read import NS
 from .answers import Answers
-from .catalog import Catalog
 from .convert import convert
 from .http import cache_headers, etag, not_modified
 from .negotiate import Choice, negotiate_data, negotiate_structure
 from .query import DataQuery, FlowRef, QueryError, parse_v1, parse_v2
 from .select import key_mask, select
 from .settings import Limits
+from .snapshot import Catalog
 from .store import Release
 from .structures import Key, compose
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sdmx_publish.orchestrate.catalog import Notify
 from sdmx_publish.orchestrate.notify import CountryNotifier, deliver
+from sdmx_publish.orchestrate.sources import Notify
 
 
 class Hook(BaseHTTPRequestHandler):

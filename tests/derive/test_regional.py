@@ -13,9 +13,9 @@ from sdmx_publish.derive.population import bundled, population, read_population
 from sdmx_publish.derive.regional import PART, publish_regional
 from sdmx_publish.derive.sdg import derive_sdg
 from sdmx_publish.errors import InputError, NotFound
-from sdmx_publish.schemas import validate_xml
 from sdmx_publish.store import latest, read_frame
 from tests.conftest import EXAMPLES
+from tests.schemas import validate_xml
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,9 @@ from fastapi import FastAPI
 
 from sdmx_publish.publish import publish
 from sdmx_publish.serve.app import create_app
-from sdmx_publish.serve.sample import sample_frame
 from sdmx_publish.serve.store import read_sdmx_csv
 from sdmx_publish.store import Release
+from tests.serve.sample import sample_frame
 
 FLOW = "DF_SDG_16_CRIME"
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from sdmx_publish.formats import Format
-from sdmx_publish.schemas import validate_xml
 from sdmx_publish.serve import data
+from tests.schemas import validate_xml
 
 V1 = "/sdmx/v1/data/CCJS,DF_SDG_16_CRIME,1.0"
 V2 = "/sdmx/v2/data/dataflow/CCJS/DF_SDG_16_CRIME/1.0"

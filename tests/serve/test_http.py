@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from lxml import etree
 
-from sdmx_publish.schemas import validate_xml
+from tests.schemas import validate_xml
 
 V1 = "/sdmx/v1/data/CCJS,DF_SDG_16_CRIME,1.0"
 ALL15 = "." * 14  # a key with 15 empty positions

@@ -12,13 +12,13 @@ import pytest
 from lxml import etree
 
 from sdmx_publish.errors import PublishError
-from sdmx_publish.schemas import validate_xml
 from sdmx_publish.serve.answers import Answers
 from sdmx_publish.serve.app import create_app
 from sdmx_publish.serve.query import FlowRef, parse_v2
-from sdmx_publish.serve.sample import sample_frame
 from sdmx_publish.serve.select import select
 from sdmx_publish.serve.settings import Limits, Settings
+from tests.schemas import validate_xml
+from tests.serve.sample import sample_frame
 
 from .conftest import running
 

@@ -24,8 +24,8 @@ from sdmx_publish.serve.query import (
     parse_v1,
     parse_v2,
 )
-from sdmx_publish.serve.sample import sample_frame
 from sdmx_publish.serve.select import select
+from tests.serve.sample import sample_frame
 
 DIMS = ["FREQ", "REF_AREA", "SEX"]
 F = FlowRef(agency=None, id="X")

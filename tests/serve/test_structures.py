@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from sdmx_publish.schemas import validate_xml
+from tests.schemas import validate_xml
 
 S = "{http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure}"
 
@@ -110,9 +110,9 @@ def test_v2_structures_in_every_format(http):
 def test_new_release_and_structures_are_picked_up_without_restart(tmp_path, registry, sdg_flow):
     """A server started on an empty store serves a release published after it started (REFRESH later)."""
     from sdmx_publish.publish import publish
-    from sdmx_publish.serve.catalog import Catalog
-    from sdmx_publish.serve.sample import sample_frame
+    from sdmx_publish.serve.snapshot import Catalog
     from sdmx_publish.serve.store import REFRESH, Store
+    from tests.serve.sample import sample_frame
 
     now = [0.0]
     catalog = Catalog(Store(tmp_path, clock=lambda: now[0]))

@@ -23,9 +23,9 @@ from starlette.testclient import TestClient
 from sdmx_publish.formats import Format
 from sdmx_publish.publish import publish
 from sdmx_publish.serve.app import create_app
-from sdmx_publish.serve.sample import sample_frame
 from sdmx_publish.serve.web import PREFIX
 from sdmx_publish.serve.web.pages import HERE
+from tests.serve.sample import sample_frame
 
 FLOW = "/ui/data/CCJS/DF_SDG_16_CRIME"
 

@@ -17,7 +17,7 @@ import pytest
 
 from sdmx_publish.cli import main
 from sdmx_publish.publish import publish
-from sdmx_publish.serve.sample import sample_frame
+from tests.serve.sample import sample_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 

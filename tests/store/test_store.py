@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 import pytest
 
 from sdmx_publish.publish import publish
-from sdmx_publish.serve.sample import sample_frame
 from sdmx_publish.serve.store import Store
 from sdmx_publish.store import Manifest, latest, locked, releases, sweep
 from sdmx_publish.store.commit import intact, staging
 from sdmx_publish.store.layout import flow_dir
+from tests.serve.sample import sample_frame
 
 FROZEN = datetime(2026, 11, 27, 5, 30, tzinfo=timezone.utc)
 

@@ -10,12 +10,12 @@ import pytest
 import sdmx
 
 from sdmx_publish.pipeline import run
-from sdmx_publish.schemas import validate_xml
 from sdmx_publish.store import latest, read_frame
 from sdmx_publish.transform.classify import classify
 from sdmx_publish.transform.coverage import coverage_report
 from sdmx_publish.transform.national import load_table_config
 from tests.conftest import EXAMPLES, ROOT
+from tests.schemas import validate_xml
 
 KNPA = EXAMPLES / "knpa"
 CONFIG = KNPA / "crime_by_region.yaml"

@@ -13,9 +13,9 @@ import pytest
 
 from sdmx_publish.errors import InputError, Unsupported
 from sdmx_publish.formats import Format
-from sdmx_publish.schemas import validate_xml
 from sdmx_publish.structure import Flow
 from sdmx_publish.write import WRITERS, WriteOptions, stream, write
+from tests.schemas import validate_xml
 
 from .conftest import sdg_frame
 
@@ -161,7 +161,7 @@ def test_lexsort_fallback_gives_the_same_output(sdg_flow: Flow, monkeypatch: pyt
 
 
 def test_schema_cache_tells_flows_with_same_references_apart(sdg_flow: Flow, dataset_flow: Flow) -> None:
-    from sdmx_publish.schemas import SchemaInvalid
+    from tests.schemas import SchemaInvalid
     frame = sdg_frame().assign(SOURCE_DETAIL="KNPA")
     at_dataset = _bytes(frame, dataset_flow, Format.ML21_STRUCTURE_SPECIFIC)
     at_obs = _bytes(frame, sdg_flow, Format.ML21_STRUCTURE_SPECIFIC)

@@ -12,10 +12,10 @@ from lxml import etree
 
 from sdmx_publish.errors import StructureError
 from sdmx_publish.formats import Format
-from sdmx_publish.schemas import SchemaInvalid, dsd_schema, validate_xml
 from sdmx_publish.structure import Dataflow, Flow, Ref, load_registry
 from sdmx_publish.structure.read import Registry
 from sdmx_publish.write import WriteOptions, write
+from tests.schemas import SchemaInvalid, dsd_schema, validate_xml
 
 from .conftest import iccs_frame, sdg_frame
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...errors import PublishError
 from ...structure.model import Flow
-from ..catalog import Catalog
+from ..snapshot import Catalog
 from ..store import Release
 from .explore import code_counts
 from .labels import Label, ancestors, label

@@ -20,10 +20,10 @@ import pandas as pd
 
 from ...formats import Format
 from ...structure.model import Flow
-from ..catalog import Catalog
 from ..data import resolve
 from ..query import FlowRef, QueryError, parse_v1
 from ..select import Columns, key_rows, select
+from ..snapshot import Catalog
 from ..store import Release
 from . import charts
 from .labels import Label, Option, component_name, label, options

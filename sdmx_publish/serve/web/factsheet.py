@@ -28,8 +28,8 @@ from ...errors import NotFound
 from ...periods import bounds
 from ...reference import m49_countries
 from ...structure.model import Flow
-from ..catalog import Catalog
 from ..select import Columns, key_rows
+from ..snapshot import Catalog
 from ..store import Release
 from . import charts
 from .catalogue import indicator_of

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ...errors import NotFound
 from ...store.manifest import FileEntry, ValidationEntry
-from ..catalog import Catalog
+from ..snapshot import Catalog
 from ..store import Release
 
 #: findings listed on a release page (the full list is in validation.findings.csv)

@@ -20,9 +20,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from ...errors import PublishError
-from ..catalog import Catalog
 from ..http import root_url, status_of
 from ..negotiate import parse_accept
+from ..snapshot import Catalog
 from . import catalogue, explore, factsheet, history
 from .numbers import format_value
 

@@ -1,4 +1,4 @@
-"""Validate SDMX-ML messages against the official XSDs (bundled in ``reference/schemas``).
+"""Test helper: validate SDMX-ML messages against the official XSDs (bundled in ``reference/schemas``).
 
 Generic data, structure and query messages validate against ``SDMXMessage.xsd``. Structure-
 specific data need a schema specific to the DSD: :func:`dsd_schema` generates it from a
@@ -16,10 +16,10 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from . import config
-from .errors import StructureError, ValidationFailed
-from .formats import ML_NAMESPACES, XS, namespace
-from .structure.model import Attribute, Flow
+from sdmx_publish import config
+from sdmx_publish.errors import StructureError, ValidationFailed
+from sdmx_publish.formats import ML_NAMESPACES, XS, namespace
+from sdmx_publish.structure.model import Attribute, Flow
 
 SS = {v: namespace(v, "data/structurespecific") for v in ML_NAMESPACES}
 COMMON = {v: namespace(v, "common") for v in ML_NAMESPACES}

@@ -1,4 +1,4 @@
-"""Synthetic observation frames on a real dataflow, for the server's tests, benchmark and demos.
+"""Test helper: synthetic observation frames on a real dataflow, for the server's tests and benchmark.
 
 Every code comes from the dataflow's codelists (respecting its constraints); only the numbers
 are made up. Built with numpy index arithmetic, no Python object per observation.
@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..structure.model import Flow
+from sdmx_publish.structure.model import Flow
 
 #: preferred codes for mandatory coded attributes, when the codelist has them
 PREFERRED = ("A", "0", "PER_100000_POP", "NUMBER", "_T")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sdmx_publish.orchestrate import status, steps
-from sdmx_publish.orchestrate.catalog import discover
+from sdmx_publish.orchestrate.sources import discover
 from sdmx_publish.store import latest, read_frame
 
 from .conftest import COUNTRIES, add_country
