@@ -11,6 +11,7 @@ when ``SDMX_PUBLISH_SCREENSHOTS=docs`` (how the committed ones were made).
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import shutil
@@ -182,6 +183,17 @@ def test_explore_korea_homicide_rate_then_its_factsheet(browser, site, demo, dow
     wait(browser, f"#trend-{SERIES}[data-rendered=true]")
     wait(browser, "#iccs-profile[data-rendered=true]")
     screenshot(browser, "factsheet.png", tmp_path, 1500)
+
+    # print-friendly: in print media the site navigation and buttons are gone, and the browser makes a PDF
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.CSS_SELECTOR, "nav[aria-label=Site]").is_displayed()
+        assert not browser.find_element(By.CSS_SELECTOR, "button[data-print]").is_displayed()
+        assert browser.find_element(By.ID, "latest").is_displayed()
+        pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})["data"])
+        assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "screen"})
 
 
 def test_keyboard_alone_reaches_the_filters_and_the_table(browser, site):
