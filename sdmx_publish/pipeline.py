@@ -33,6 +33,7 @@ from .publish import other_parts, publish
 from .spec import Spec, load_spec
 from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
+from .survey.report import write_report
 from .transform import check_spec, transform
 from .transform.rates import population_for
 from .validate import RuleConfig
@@ -223,10 +224,13 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     sources = json.loads((work / INPUTS).read_text())["sources"]
     transform_report = json.loads((work / TRANSFORM).read_text())
     coverage = transform_report.pop("coverage", None)
+    estimation = transform_report.pop("estimation", None)
+    attachments = write_report(estimation, work) if estimation else []
     run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions"))}
     release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
                            report_file=work / REPORT, sources=sources, run=run,
-                           extra={"transform": transform_report, **({"coverage": coverage} if coverage else {})})
+                           extra={"transform": transform_report, **({"coverage": coverage} if coverage else {})},
+                           attachments=attachments)
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}

@@ -266,7 +266,14 @@ def read_sdmx(spec: Spec) -> pd.DataFrame:
     return _origin(frame, raw, where)
 
 
-READERS = {"csv": read_csv, "xlsx": read_xlsx, "sql": read_sql, "sdmx": read_sdmx}
+def read_survey(spec: Spec) -> pd.DataFrame:
+    """Respondent-level microdata (SPSS, Stata, R, CSV) with its value labels: :mod:`sdmx_publish.survey`."""
+    from ..survey import read_survey as read
+
+    return read(spec)
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "sql": read_sql, "sdmx": read_sdmx, "survey": read_survey}
 
 
 def extract(spec: Spec) -> pd.DataFrame:

@@ -86,11 +86,13 @@ def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Fl
 
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
             validation: dict | None = None, report_file: Path | None = None, sources: list[dict] | None = None,
-            run: dict | None = None, extra: dict | None = None, clock: Clock = utc_now) -> tuple[Release, bool]:
+            run: dict | None = None, extra: dict | None = None, clock: Clock = utc_now,
+            attachments: list[Path] | None = None) -> tuple[Release, bool]:
     """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
 
     ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
-    ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any).
+    ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any);
+    ``attachments`` other reports of the part (e.g. ``estimation.json``/``.html``), copied as they are.
     ``clock`` gives the release's time (its id has microseconds, and always sorts after the previous one).
     """
     from ..write import (  # the writers are the heavy part; import on use
@@ -116,6 +118,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
             files = _write_files(whole, flow, registry, tmp, now, release_id, WriteOptions, write)
             if report_file is not None:
                 files += _copy_reports(report_file, tmp)
+            files += [_attach(path, tmp) for path in attachments or []]
             manifest = Manifest(
                 release_id=release_id,
                 dataflow=ArtefactRef.of(flow.dataflow.ref),
@@ -170,6 +173,14 @@ def _copy_reports(report_file: Path, tmp: Path) -> list[FileEntry]:
             copy(src, tmp / name)
             out.append(_entry(tmp, name, fmt, media_type, 0))
     return out
+
+
+def _attach(path: Path, tmp: Path) -> FileEntry:
+    """Copy another report of the part (``<stem>.json`` or ``.html``) into the release."""
+    copy(path, tmp / path.name)
+    kind = path.suffix.lstrip(".")
+    return _entry(tmp, path.name, f"{path.stem}-report-{kind}",
+                  {"json": "application/json", "html": "text/html"}.get(kind, "text/plain"), 0)
 
 
 def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int) -> FileEntry:

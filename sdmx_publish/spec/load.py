@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import SpecError
-from .maps import read_map
+from .maps import breakdown_map, read_map
 from .model import Spec
 
 M = TypeVar("M", bound=BaseModel)
@@ -109,11 +109,16 @@ def check_files(spec: Spec, *, source_file: bool = True) -> None:
     if source_file and spec.source.path and not spec.resolve(spec.source.path).is_file():
         raise SpecError(f"source file {spec.source.path!r} not found", where=f"{where}: source.path",
                         fix="correct the path (relative to the spec file)")
-    for i, m in enumerate(spec.maps):
+    if spec.survey and spec.survey.join and source_file and not spec.resolve(spec.survey.join.path).is_file():
+        raise SpecError(f"joined file {spec.survey.join.path!r} not found", where=f"{where}: survey.join.path",
+                        fix="correct the path (relative to the spec file)")
+    survey_maps = [(f"survey.breakdowns.{k}.map", breakdown_map(b))
+                   for k, b in (spec.survey.breakdowns.items() if spec.survey else [])]
+    for key, m in [(f"maps[{i}].file", m) for i, m in enumerate(spec.maps)] + survey_maps:
         if not spec.resolve(m.file).is_file():
-            raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: maps[{i}].file",
+            raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: {key}",
                             fix="correct the path (relative to the spec file)")
-        read_map(spec, m, where=f"{where}: maps[{i}]")
+        read_map(spec, m, where=f"{where}: {key.removesuffix('.file')}")
     for key in ("classification", "areas"):
         if spec.classify and not spec.resolve(getattr(spec.classify, key)).is_file():
             raise SpecError(f"{key} table {getattr(spec.classify, key)!r} not found", where=f"{where}: classify.{key}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import SpecError
+from ..survey.spec import Breakdown
 from .model import Spec, ValueMap
 
 
@@ -43,3 +44,8 @@ def read_map(spec: Spec, m: ValueMap, *, where: str | None = None) -> pd.DataFra
         raise SpecError(f"correspondence table {m.file} maps {tuple(row.iloc[:len(keys)])} to more than one target",
                         where=where, fix="keep one row per source value (split rules go in separate maps)")
     return table.drop_duplicates()
+
+
+def breakdown_map(b: Breakdown) -> ValueMap:
+    """A survey breakdown's correspondence table, as a value map from its variable to its dimension."""
+    return ValueMap.model_validate({"file": b.map, "from": b.variable, "to": b.to})

@@ -3,6 +3,7 @@ dataflow, validate and schedule it (:func:`sdmx_publish.spec.load_spec` reads an
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import SpecError
+from ..survey.spec import Survey
 from ..validate.config import RuleConfig
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp949", "euc-kr", "cp1252", "latin-1")
@@ -53,7 +55,7 @@ class Source(_Strict):
 
     path: str | None = None
     url: str | None = None
-    format: Literal["csv", "xlsx", "sql", "sdmx"] = "csv"
+    format: Literal["csv", "xlsx", "sql", "sdmx", "survey"] = "csv"
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     sheet: str | int | None = None
@@ -190,6 +192,7 @@ class Spec(_Strict):
     unit_multiplier: int | None = Field(None, description="power of ten the source values are expressed in")
     derive_rates: Rate | None = None
     classify: Classify | None = None
+    survey: Survey | None = Field(None, description="source.format: survey: microdata, design and estimates")
     validation: dict = Field(default_factory=dict, description="rule overrides for this source")
     allow_deletions: bool = Field(False, description="publish even when the part loses more observations (or source "
                                   "rows) than the thresholds allow; recorded in the manifest")
@@ -207,6 +210,15 @@ class Spec(_Strict):
             raise spec_problem(e.what, e.fix or "see docs/validation.md for the rules and their parameters",
                                key=(e.where or "validation").replace(": ", ".")) from None
         return v
+
+    @model_validator(mode="after")
+    def _survey_block(self) -> "Spec":
+        """``source.format: survey`` and the ``survey`` block go together."""
+        if (self.source.format == "survey") != (self.survey is not None):
+            raise spec_problem("`source.format: survey` needs a `survey` block, and a `survey` block needs "
+                               "`source.format: survey`",
+                               "give both (see docs/surveys.md), or neither", key="survey")
+        return self
 
     @model_validator(mode="after")
     def _reshape_keeps_what_is_used(self) -> "Spec":
@@ -231,6 +243,7 @@ class Spec(_Strict):
         return self
 
     def resolve(self, relative: str) -> Path:
-        """A path in the spec, relative to the spec file."""
-        p = Path(relative)
+        """A path in the spec, relative to the spec file; ``${VAR}`` is replaced by the environment variable
+        (microdata often lives on a protected share, outside the repository)."""
+        p = Path(os.path.expandvars(relative))
         return p if p.is_absolute() or self.path is None else (self.path.parent / p)

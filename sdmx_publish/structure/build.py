@@ -7,6 +7,7 @@ DSD and dataflow; the SDG 16 dataflow and constraint; :func:`build_all`.
 
 from __future__ import annotations
 
+import copy
 import csv
 from pathlib import Path
 
@@ -50,7 +51,7 @@ ATTRIBUTES = {"OBS_STATUS": True, "UNIT_MULT": False, "SOURCE_DETAIL": False, "N
               "COMMENT_OBS": False}
 TOTAL = ("_T", "Total")
 #: ISO 3166-2 subdivision codes added to CL_AREA in CL_AREA_SUBNAT (files in dsd/sources/, see its README)
-SUBDIVISIONS = ("ISO_3166-2_KR.csv",)
+SUBDIVISIONS = ("ISO_3166-2_KR.csv", "ISO_3166-2_CL.csv")
 
 
 def _name(parent: etree._Element, text: str, tag: str = "Name") -> None:
@@ -178,6 +179,28 @@ def dataflow(agency: str, flow_id: str, name: str, structure: tuple[str, str, st
     return df
 
 
+def sdg_subnational_dsd(agency: str) -> etree._Element:
+    """DSD ``SDG_SUBNAT``: the global SDG DSD 1.14 unchanged but for ``REF_AREA``, coded by ``CL_AREA_SUBNAT``
+    (M49 areas and ISO 3166-2 subdivisions), for SDG series estimated by subnational region."""
+    path = config.dsd_dir() / f"{SDG[0]}_{SDG[1]}_{SDG[2]}.xml"
+    source = etree.parse(str(path)).find(f".//{S}DataStructure[@id='{SDG[1]}']")
+    assert source is not None, f"{path} has no DataStructure {SDG[1]}"
+    dsd = copy.deepcopy(source)
+    old, new = f"{SDG[0]}:{SDG[1]}({SDG[2]})", f"{agency}:SDG_SUBNAT({VERSION})"
+    for el in dsd.iter(f"{S}*"):
+        if el.get("urn"):
+            el.set("urn", el.get("urn").replace(old, new))
+    dsd.attrib.update({"agencyID": agency, "id": "SDG_SUBNAT", "version": VERSION})
+    for el in dsd.findall(f"{C}Name") + dsd.findall(f"{C}Description"):
+        dsd.remove(el)
+    _name(dsd, "SDG DSD 1.14 with subnational areas (REF_AREA: CL_AREA_SUBNAT)")
+    dsd.insert(0, dsd[-1])  # the name comes first
+    ref = dsd.find(f".//{S}Dimension[@id='REF_AREA']/{S}LocalRepresentation/{S}Enumeration/Ref")
+    assert ref is not None
+    ref.attrib.update({"agencyID": agency, "id": "CL_AREA_SUBNAT", "version": VERSION})
+    return dsd
+
+
 def sdg16_series() -> list[str]:
     """SDG 16 crime and justice series (indicators 16.1-16.5, 16.10.1) of CL_SERIES 1.14, not retired."""
     rows = _read_csv(config.reference_dir() / "sdg" / "sdg16_series_from_CL_SERIES_1.14.csv")
@@ -213,7 +236,12 @@ def build_all(out_dir: Path | None = None, agency: str | None = None) -> list[Pa
                      "Crime and criminal justice statistics by ICCS offence category and subnational area")]
     sdg = [dataflow(agency, "DF_SDG_16_CRIME", "SDG 16 crime and criminal justice series", SDG),
            allowed_constraint(agency, "CC_SDG_16_CRIME", "SDG 16 crime and criminal justice series only",
-                              "DF_SDG_16_CRIME", {"SERIES": sdg16_series()})]
+                              "DF_SDG_16_CRIME", {"SERIES": sdg16_series()}),
+           dataflow(agency, "DF_SDG_16_CRIME_SUBNAT", "SDG 16 crime and criminal justice series, subnational areas",
+                    (agency, "SDG_SUBNAT", VERSION)),
+           sdg_subnational_dsd(agency),
+           allowed_constraint(agency, "CC_SDG_16_CRIME_SUBNAT", "SDG 16 crime and criminal justice series only",
+                              "DF_SDG_16_CRIME_SUBNAT", {"SERIES": sdg16_series()})]
     paths = []
     for name, artefacts in (("ICCS", iccs), ("SDG16", sdg)):
         path = out_dir / f"{agency}_{name}_{VERSION}.xml"

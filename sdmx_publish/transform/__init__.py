@@ -36,6 +36,8 @@ class TransformReport:
     rates_derived: int = 0
     #: for a spec with a ``classify`` block: the coverage report of the national classification
     coverage: dict | None = None
+    #: for a survey spec: the estimation report (sdmx_publish.survey.report)
+    estimation: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -49,6 +51,10 @@ def check_spec(spec: Spec, flow: Flow) -> None:
              **{t: f"maps[{i}].to" for i, m in enumerate(spec.maps) for t in m.target}}
     if spec.reshape:
         named[spec.reshape.into] = "reshape.into"
+    if spec.survey:
+        named.update({c: "survey" for c in ("SERIES", dsd.time_dimension, dsd.primary_measure)})
+        named.update({b.to: f"survey.breakdowns.{k}.to" for k, b in spec.survey.breakdowns.items()})
+        named.update({c: f"survey.estimates[{e.id}].constants" for e in spec.survey.estimates for c in e.constants})
     if spec.classify:
         named.update({c: "classify" for c in ("REF_AREA", "ICCS", dsd.time_dimension, dsd.primary_measure)})
     for comp, key in named.items():
@@ -67,6 +73,11 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     check_spec(spec, flow)
     if spec.classify:
         return _classify(raw, spec, flow)
+    if spec.survey:
+        from ..survey import transform_survey
+
+        frame, estimation = transform_survey(raw, spec, flow)
+        return frame, TransformReport(rows_read=len(raw), estimation=estimation)
     source = raw["_source"].iloc[0] if len(raw) else spec.source.path or spec.source.connection
     where = f"{source} (spec {spec.path})"
     report = TransformReport(rows_read=len(raw))

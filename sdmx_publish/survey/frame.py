@@ -1,0 +1,71 @@
+"""Estimates as observations of the dataflow: codes, value, bounds and the reliability status.
+
+A cell below the reliability threshold (fewer respondents than ``min_n`` or a CV above ``max_cv``)
+is published with OBS_STATUS ``U`` (low reliability) under ``action: flag``, or without a value and
+with OBS_STATUS ``Q`` (suppressed) under ``action: withhold``; the estimation report says which and why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+    from ..structure import Flow
+
+#: OBS_STATUS codes of SDMX CL_OBS_STATUS 2.1 used here
+NORMAL, LOW_RELIABILITY, SUPPRESSED = "A", "U", "Q"
+
+
+def reliability(est: pd.DataFrame, spec: Spec) -> pd.Series:
+    """Why each estimate is unreliable ("" when it is not)."""
+    r = spec.survey.reliability  # type: ignore[union-attr]
+    small = est["n"].lt(r.min_n)
+    noisy = ~(est["cv"].abs() <= r.max_cv)  # a NaN CV (estimate 0) is not reliable either
+    first = pd.Series(np.where(small, f"n < {r.min_n}", ""), index=est.index)
+    second = pd.Series(np.where(noisy, f"CV > {r.max_cv:g}", ""), index=est.index)
+    return (first + "; " + second).str.strip("; ")
+
+
+def observations(est: pd.DataFrame, spec: Spec, flow: Flow) -> pd.DataFrame:
+    """One observation per estimate and cell (``est`` from :func:`~.estimate.shares`, with
+    ``estimate_id`` and ``breakdown``); the report row number is ``_row``."""
+    s = spec.survey
+    assert s is not None
+    dsd = flow.dsd
+    by_id = {e.id: e for e in s.estimates}
+    out = pd.DataFrame(index=est.index)
+    for comp, code in spec.constants.items():
+        out[comp] = code
+    for eid, rows in est.groupby("estimate_id", sort=False).groups.items():
+        e = by_id[str(eid)]
+        out.loc[rows, "SERIES"] = e.series
+        for comp, code in e.constants.items():
+            out.loc[rows, comp] = code
+        if e.comment and "COMMENT_OBS" in dsd.attribute_ids:
+            out.loc[rows, "COMMENT_OBS"] = e.comment
+    for name, b in s.breakdowns.items():
+        rows = est["breakdown"].eq(name)
+        out.loc[rows, b.to] = est.loc[rows, "cell"]
+    out[dsd.time_dimension] = s.time_period
+    why = reliability(est, spec)
+    withheld = why.ne("") & (s.reliability.action == "withhold")
+    value = est["estimate"] * s.scale
+    out["OBS_VALUE"] = value.where(~withheld)
+    bounds = {"LOWER_BOUND": est["lower"] * s.scale, "UPPER_BOUND": est["upper"] * s.scale}
+    for comp, v in bounds.items():
+        if comp in dsd.attribute_ids:
+            out[comp] = v.map(lambda x: f"{x:.10g}").where(~withheld, None)
+    out["OBS_STATUS"] = np.where(withheld, SUPPRESSED, np.where(why.ne(""), LOW_RELIABILITY, NORMAL))
+    out["_source"] = spec.source.path
+    out["_row"] = est.index.to_numpy() + 1
+    out["_column"] = est["estimate_id"] + " by " + est["breakdown"]
+    out["_value_raw"] = value.map(lambda x: f"{x:.10g}")
+    out["_unparsed"], out["_marker"] = False, ""
+    order = [*dsd.dimension_ids, dsd.time_dimension, "OBS_VALUE",
+             *[a for a in dsd.attribute_ids if a in out.columns], "_source", "_row", "_column", "_value_raw",
+             "_unparsed", "_marker"]
+    return out[order].reset_index(drop=True)

@@ -1,0 +1,52 @@
+"""Bad survey input: a clear error naming the file, the variable and the fix; exit 2; nothing published."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdmx_publish.cli import main
+
+from .helpers import TOY, toy_spec
+
+
+def run(path, store, capsys) -> str:
+    code = main(["run", str(path), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert not (store / "CCJS").exists(), "nothing may be published"
+    assert "Traceback" not in err
+    return err
+
+
+def with_row(change: dict) -> pd.DataFrame:
+    frame = pd.read_csv(TOY)
+    for col, value in change.items():
+        frame[col] = frame[col].astype(object if isinstance(value, str) else float)
+        frame.loc[4, col] = value
+    return frame
+
+
+@pytest.mark.parametrize("value, what", [(-3.0, "negative"), (float("nan"), "missing or non-numeric")])
+def test_a_weight_that_is_negative_or_missing(tmp_path, capsys, value, what):
+    err = run(toy_spec(tmp_path, data=with_row({"w": value})), tmp_path / "store", capsys)
+    assert "toy.sav: w" in err and what in err and "data row 5" in err and "fix:" in err
+
+
+def test_a_stratum_variable_missing_from_the_file(tmp_path, capsys):
+    err = run(toy_spec(tmp_path, data=pd.read_csv(TOY).drop(columns="stratum")), tmp_path / "store", capsys)
+    assert "toy.sav" in err and "'stratum'" in err and "not in the file" in err and "survey block" in err
+
+
+def test_a_numerator_code_not_in_the_labels(tmp_path, capsys):
+    err = run(toy_spec(tmp_path, estimate={"numerator": {"variable": "answer", "codes": [3, 5]}}),
+              tmp_path / "store", capsys)
+    assert "toy.sav: answer" in err and "numerator names code(s) ['5']" in err and "'Very safe'" in err
+    assert "fix: correct survey.estimates[safe].numerator" in err
+
+
+def test_an_empty_denominator_in_a_breakdown_cell(tmp_path, capsys):
+    frame = pd.read_csv(TOY)
+    frame.loc[frame["sex"].eq(1), "answer"] = 85  # no man rated his safety
+    err = run(toy_spec(tmp_path, data=frame), tmp_path / "store", capsys)
+    assert "toy.sav: sex" in err and "SEX=['M']" in err and "empty denominator" in err and "sex.csv" in err

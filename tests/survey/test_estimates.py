@@ -1,0 +1,99 @@
+"""Design-based shares agree with R's survey package to 1e-6 (reference values and the script that
+made them: tests/survey/reference/); single-PSU strata; reliability flags and withholding."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_publish import pipeline
+from sdmx_publish.errors import InputError
+from sdmx_publish.extract import load_spec
+from sdmx_publish.structure import load_registry
+from sdmx_publish.survey import read_survey, transform_survey
+
+from .helpers import REFERENCE, toy_spec
+
+NCVS = pipeline.config.ROOT / "surveys" / "us_ncvs_2021" / "violent_reported.yaml"
+
+
+def estimates(spec_path) -> tuple[pd.DataFrame, dict]:
+    spec = load_spec(spec_path)
+    frame, report = transform_survey(read_survey(spec), spec, load_registry().flow(spec.dataflow))
+    return frame, report
+
+
+def compare(report: dict, dataset: str) -> int:
+    """Every cell of the report against R's value; the number of cells compared."""
+    ref = REFERENCE[REFERENCE["dataset"] == dataset].copy()
+    for name, b in report["breakdowns"].items():  # R has the file's codes, the report the DSD's
+        rows = (ref["breakdown"] == name) & bool(b["codes"])
+        ref.loc[rows, "cell"] = ref.loc[rows, "cell"].map(b["codes"])
+    cells = pd.DataFrame(report["cells"]).merge(ref, on=["estimate_id", "breakdown", "cell"], suffixes=("", "_r"))
+    assert len(cells) == len(ref) and len(ref)
+    for ours, theirs in (("estimate", "estimate_r"), ("se", "se_r"), ("deff", "deff_r"), ("N", "N_r"), ("n", "n_r")):
+        np.testing.assert_allclose(cells[ours], cells[theirs], rtol=0, atol=1e-6, err_msg=f"{dataset} {ours}")
+    return len(cells)
+
+
+def test_toy_design_agrees_with_r_including_a_single_psu_stratum(tmp_path):
+    frame, report = estimates(toy_spec(tmp_path))
+    assert report["design"]["single_psu_strata"] == ["3"]
+    assert compare(report, "toy") == 3
+    total = frame[frame["SEX"] == "_T"].iloc[0]
+    cell = next(c for c in report["cells"] if c["breakdown"] == "total")
+    assert total["OBS_VALUE"] == pytest.approx(100 * cell["estimate"])
+    lower, upper = float(total["LOWER_BOUND"]), float(total["UPPER_BOUND"])
+    assert lower == pytest.approx(100 * (cell["estimate"] - 1.959963985 * cell["se"]), abs=1e-6)
+    assert upper == pytest.approx(100 * (cell["estimate"] + 1.959963985 * cell["se"]), abs=1e-6)
+    excluded = {x["code"]: x for x in report["estimates"][0]["left_out_by_answer"]}
+    assert excluded["85"]["label"] == "Does not walk alone after dark" and excluded["85"]["why"] == "does not walk alone"
+
+
+def test_a_single_psu_stratum_fails_unless_the_spec_says_how(tmp_path):
+    path = toy_spec(tmp_path, survey={"design": {"weight": "w", "strata": "stratum", "psu": "psu"}})
+    with pytest.raises(InputError) as e:
+        estimates(path)
+    assert "['3']" in e.value.what and "single_psu: certainty" in e.value.fix
+
+
+@pytest.mark.slow
+def test_ncvs_reported_to_police_agrees_with_r():
+    frame, report = estimates(NCVS)
+    assert compare(report, "ncvs") == 1
+    assert report["design"]["single_psu_strata"] == ["81"]
+    assert frame["SERIES"].tolist() == ["VC_PRR_PHYV"] and frame["REF_AREA"].tolist() == ["840"]
+
+
+def test_reliability_flags_small_cells(tmp_path):
+    frame, report = estimates(toy_spec(tmp_path, survey={"reliability": {"min_n": 20, "max_cv": 0.3}}))
+    status = dict(zip(frame["SEX"], frame["OBS_STATUS"]))
+    assert status == {"_T": "A", "M": "U", "F": "A"}  # men: n = 14 < 20
+    assert frame.loc[frame["SEX"] == "M", "OBS_VALUE"].notna().all()
+    assert {c["cell"]: c["status"] for c in report["cells"]} == {"_T": "", "M": "n < 20", "F": ""}
+
+
+def test_reliability_withholds_when_the_spec_says_so(tmp_path):
+    frame, _ = estimates(toy_spec(tmp_path, survey={"reliability": {"min_n": 10, "max_cv": 0.2,
+                                                                    "action": "withhold"}}))
+    women = frame[frame["SEX"] == "F"].iloc[0]  # CV 0.22 > 0.2
+    assert women["OBS_STATUS"] == "Q" and np.isnan(women["OBS_VALUE"]) and pd.isna(women["LOWER_BOUND"])
+    assert frame.loc[frame["SEX"] != "F", "OBS_STATUS"].eq("A").all()
+
+
+@pytest.mark.slow
+def test_the_release_carries_the_estimation_report(tmp_path):
+    store = tmp_path / "store"
+    result = pipeline.run(toy_spec(tmp_path), store)
+    folder = store / "CCJS" / "DF_SDG_16_CRIME" / "releases" / result["release_id"]
+    report = json.loads((folder / "estimation.json").read_text())
+    assert compare(report, "toy") == 3
+    html = (folder / "estimation.html").read_text()
+    assert "Does not walk alone after dark" in html and "deff" in html
+    names = {f["path"] for f in json.loads((folder / "manifest.json").read_text())["files"]}
+    assert {"estimation.json", "estimation.html"} <= names
+    data = pd.read_csv(folder / "data.csv", dtype=str)
+    assert data["LOWER_BOUND"].notna().all() and data["UPPER_BOUND"].notna().all()
