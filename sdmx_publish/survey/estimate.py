@@ -68,7 +68,7 @@ def shares(design: Design, numerator: np.ndarray, denominator: np.ndarray, cells
                                      "neighbour in the file (collapsed strata)") from None
             raise InputError(f"estimation failed: {e.__class__.__name__}: {e}", where=design.where,
                              fix="check the design variables and the weights") from None
-    wanted = pd.unique(cells[denominator.astype(bool)])
+    wanted = sorted(pd.unique(cells[denominator.astype(bool)]), key=str)
     rows = []
     z = float(norm.ppf(0.5 + confidence / 2))
     for cell in wanted:
