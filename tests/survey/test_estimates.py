@@ -11,7 +11,7 @@ import pytest
 
 from sdmx_publish import pipeline
 from sdmx_publish.errors import InputError
-from sdmx_publish.extract import load_spec
+from sdmx_publish.spec import load_spec
 from sdmx_publish.structure import load_registry
 from sdmx_publish.survey import read_survey, transform_survey
 
