@@ -25,12 +25,13 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"structure"},
     "validate": {"structure"},
     "spec": {"validate"},  # the spec's `validation` block is checked against the rule catalogue
-    "extract": {"spec"},
-    "transform": {"spec", "extract", "structure"},
+    "survey": {"spec", "validate", "structure"},  # survey microdata: reads, checks, estimates (report: validate's HTML)
+    "extract": {"spec", "survey"},
+    "transform": {"spec", "extract", "structure", "survey"},
     "publish": {"structure", "write", "store"},
     "derive": {"structure", "transform", "validate", "publish", "store"},
     "serve": {"structure", "write", "store", "derive"},  # serve/web names the flows derive links (ICCS_FLOW, SDG_FLOW)
-    "pipeline": {"spec", "extract", "transform", "validate", "publish", "store", "structure"},
+    "pipeline": {"spec", "extract", "transform", "validate", "publish", "store", "structure", "survey"},
     "orchestrate": {"pipeline", "spec", "transform", "validate", "derive", "structure"},
     "cli": {"pipeline", "derive", "serve", "store", "structure", "validate"},
     "__init__": set(),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import SpecError
-from ..survey.spec import Breakdown
 from .model import Spec, ValueMap
+from .survey import Breakdown
 
 
 def read_map(spec: Spec, m: ValueMap, *, where: str | None = None) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import SpecError
-from ..survey.spec import Survey
 from ..validate.config import RuleConfig
+from .survey import Survey
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp949", "euc-kr", "cp1252", "latin-1")
 DEFAULT_MISSING = ["", "-", "..", "na", "NA", "n/a", "…"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import InputError
+from ..spec.survey import Condition, Survey
 from .read import Labels, code_text
-from .spec import Condition, Survey
 
 
 def weights(frame: pd.DataFrame, variable: str, where: str) -> pd.Series:

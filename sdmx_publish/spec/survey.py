@@ -1,4 +1,4 @@
-"""The ``survey:`` block of a spec: respondent-level microdata, its design and the shares to estimate.
+"""The ``survey:`` block of a spec (``source.format: survey``): microdata, its design, the shares to estimate.
 
 Every choice an estimate depends on is declared here (and commented in the YAML): which codes count
 in the numerator, who is in the denominator, which special codes are left out, which breakdowns are
