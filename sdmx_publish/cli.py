@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import config
 from .errors import PublishError
+from .redact import redact_text
 
 EPILOG = """examples:
   sdmx-publish demo --store releases          publish the bundled examples
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # an unexpected failure: one clear line, the traceback only on request
         if args.debug or os.environ.get("SDMX_PUBLISH_DEBUG"):
             raise
-        print(f"error: unexpected {e.__class__.__name__}: {e}\n  rerun with --debug for the traceback and "
+        print(f"error: unexpected {e.__class__.__name__}: {redact_text(str(e))}\n  rerun with --debug for the traceback and "
               f"report it", file=sys.stderr)
         return 3
 

@@ -24,7 +24,9 @@ class PublishError(Exception):
     retriable = False
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
-        self.what, self.where, self.fix = what, where, fix
+        from .redact import redact_text  # a message never carries a URL's password or token
+
+        self.what, self.where, self.fix = (None if t is None else redact_text(t) for t in (what, where, fix))
         super().__init__(self.message())
 
     def message(self) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import xmlsafe
+from ..redact import redact_url, resolve
 from ..errors import InputError, PublishError, TransientError
 from ..spec import Spec
 from . import sanity
@@ -37,11 +38,17 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
     """The raw bytes of the source and a name for it (file path or URL)."""
     src = spec.source
     if src.url:
+        url = resolve(src.url, f"{spec.path}: source.url")
+        where = redact_url(url)  # the name reports and manifests show: no password, token or key
         try:
-            with urllib.request.urlopen(src.url, timeout=60) as r:  # noqa: S310 (URL comes from a reviewed spec)
-                return r.read(), src.url
+            with urllib.request.urlopen(url, timeout=60) as r:  # noqa: S310 (URL comes from a reviewed spec)
+                return r.read(), where
         except OSError as e:
-            raise _download_error(e, src.url) from None
+            raise _download_error(e, where) from None
+        except ValueError as e:  # http.client.InvalidURL and friends
+            raise InputError(f"not a URL that can be downloaded: {e.__class__.__name__}", where=where,
+                             fix="check source.url; give credentials with ${NAME} environment variables or "
+                                 "airflow:CONN_ID, not inside the URL") from None
     path = spec.resolve(src.path or "")
     try:
         return path.read_bytes(), display_path(path)
@@ -181,8 +188,8 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
 def read_sql(spec: Spec) -> pd.DataFrame:
     import sqlalchemy as sa
 
-    url = sa.engine.make_url(spec.source.connection or "")
-    where = url.render_as_string(hide_password=True)
+    url = sa.engine.make_url(resolve(spec.source.connection or "", f"{spec.path}: source.connection"))
+    where = redact_url(url.render_as_string(hide_password=False))
     try:
         engine = sa.create_engine(url)
         try:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import pipeline
 from ..errors import PublishError, ValidationFailed
+from ..redact import redact_text
 from ..validate.outcome import SUMMARY
 from . import status
 
@@ -42,7 +43,7 @@ def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: pip
     except Exception as e:
         if isinstance(e, ValidationFailed) and step == pipeline.Step.VALIDATE:  # the reports are written
             _log_reports(json.loads((work / SUMMARY).read_text()), logging.ERROR)
-        error = e.message() if isinstance(e, PublishError) else f"{type(e).__name__}: {e}"
+        error = e.message() if isinstance(e, PublishError) else f"{type(e).__name__}: {redact_text(str(e))}"
         status.record(store_path, part, "failed", step=step, run_id=run_id, error=error)
         raise
     if step == pipeline.Step.VALIDATE:
