@@ -96,3 +96,12 @@ def test_a_planted_secret_is_in_no_file_and_no_line_of_output(served, tmp_path, 
         assert secret not in out.out and secret not in out.err
         assert [r for r in caplog.records if secret in r.getMessage()] == []
     assert "cannot download: HTTP 404" in out.err and "api_key=***" in out.err
+
+
+def test_a_missing_credential_names_the_variable_not_a_value(served, tmp_path, monkeypatch, capsys):
+    folder, base = served
+    monkeypatch.delenv("PLANTED_TOKEN", raising=False)
+    spec = _url_spec(folder, f"{base}/kor_indicator_16-3-2.csv?access_token=${{PLANTED_TOKEN}}")
+    assert main(["run", str(spec), "--store", str(tmp_path / "store")]) == 2
+    err = capsys.readouterr().err
+    assert "environment variable PLANTED_TOKEN is not set" in err and "source.url" in err and "fix:" in err

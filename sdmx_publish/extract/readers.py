@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import xmlsafe
-from ..redact import redact_url, resolve
+from ..redact import redact_url
 from ..errors import InputError, PublishError, TransientError
 from ..spec import Spec
 from . import sanity
+from .credentials import resolve
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
            "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
