@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import xmlsafe
-from ..redact import redact_url
 from ..errors import InputError, PublishError, TransientError
+from ..redact import redact_url
 from ..spec import Spec
 from . import sanity
 from .credentials import resolve
