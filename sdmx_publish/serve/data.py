@@ -20,7 +20,7 @@ from ..periods import bounds
 from ..structure.message import structure_message
 from ..structure.model import Flow
 from ..structure.read import NS
-from .answers import Answers
+from .answers import Answers, kept_response
 from .convert import convert
 from .http import cache_headers, etag, not_modified
 from .negotiate import Choice, negotiate_data, negotiate_structure
@@ -73,9 +73,10 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
         return cached
     headers = cache_headers(tag, release.created) | {"X-SDMX-Release": release.id}
     answers: Answers = request.app.state.answers
+    accept_encoding = request.headers.get("accept-encoding", "")
     kept = answers.get(tag) if request.method == "GET" else None
     if kept is not None:
-        return Response(kept, media_type=choice.media_type, headers=headers)
+        return kept_response(kept, accept_encoding, choice.media_type, headers)
     sub = select(catalog.store.frame(release), q, flow.dsd)
     if sub.empty:
         raise _no_data(f"nothing in release {release.id} of {release.flow} matches the query")
@@ -86,9 +87,7 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     chunks = _stream(sub, flow, q, choice, release)
     if len(sub) > SMALL_ANSWER_ROWS:
         return StreamingResponse(chunks, media_type=choice.media_type, headers=headers)
-    body = b"".join(chunks)
-    answers.put(tag, body)
-    return Response(body, media_type=choice.media_type, headers=headers)
+    return kept_response(answers.put(tag, b"".join(chunks)), accept_encoding, choice.media_type, headers)
 
 
 def _stream(sub: pd.DataFrame, flow: Flow, q: DataQuery, choice: Choice, release: Release) -> Iterator[bytes]:

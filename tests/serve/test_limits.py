@@ -4,6 +4,7 @@ per-process cache of rendered answers."""
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import httpx
@@ -106,9 +107,10 @@ def test_answer_cache_is_bounded_and_least_recently_used_goes_first():
     cache = Answers(max_bytes=100)
     cache.put("a", b"x" * 40)
     cache.put("b", b"y" * 40)
-    assert cache.get("a") == b"x" * 40  # a is now the most recently used
+    assert cache.get("a").body == b"x" * 40  # a is now the most recently used
     cache.put("c", b"z" * 40)
     assert cache.get("b") is None and cache.get("a") and cache.get("c") and cache.size == 80
+    assert gzip.decompress(cache.get("a").gzipped()) == b"x" * 40
     cache.put("big", b"w" * 101)  # larger than the whole cache: not kept
     assert cache.get("big") is None and len(cache) == 2
     off = Answers(max_bytes=0)
@@ -123,6 +125,9 @@ def test_a_kept_answer_equals_a_fresh_one(published):
     with running(create_app(published.store)) as url:
         first = httpx.get(url + path, headers={"Accept-Encoding": "identity"})
         kept = httpx.get(url + path, headers={"Accept-Encoding": "identity"})
+        zipped = httpx.get(url + path, headers={"Accept-Encoding": "gzip"})  # kept, and sent gzip-encoded
+    assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+    assert zipped.content == kept.content  # (httpx decodes it)
     assert fresh.status_code == first.status_code == kept.status_code == 200
     assert first.content == kept.content  # kept, with the time it was prepared
     prepared = re.compile(rb"<message:Prepared>[^<]*</message:Prepared>")
