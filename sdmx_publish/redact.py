@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 MASK = "***"
 #: query parameter names that hold a secret (case-insensitive, anywhere in the name)
@@ -30,13 +30,16 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return MASK
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
-    secret = _secret_name()
-    query = "&".join(f"{quote(k, safe='')}={MASK if secret.search(k) else quote(v, safe='')}"
-                     for k, v in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    out = url
+    if "@" in parts.netloc:
+        out = out.replace(parts.netloc, f"{MASK}@{parts.netloc.rsplit('@', 1)[1]}", 1)
+    if parts.query:
+        secret = _secret_name()
+        query = "&".join(f"{quote(k, safe='')}={MASK if secret.search(k) else quote(v, safe='')}"
+                         for k, v in parse_qsl(parts.query, keep_blank_values=True))
+        head, _, tail = out.partition("?")
+        out = f"{head}?{query}" + (f"#{parts.fragment}" if parts.fragment else "")
+    return out
 
 
 def redact_text(text: str) -> str:

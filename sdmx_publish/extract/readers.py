@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from .. import xmlsafe
-from ..errors import InputError, PublishError, TransientError
+from ..errors import InputError, PublishError, SpecError, TransientError
 from ..redact import redact_url
 from ..spec import Spec
-from . import sanity
+from . import sanity, sql
 from .credentials import resolve
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
@@ -42,7 +42,7 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
         url = resolve(src.url, f"{spec.path}: source.url")
         where = redact_url(url)  # the name reports and manifests show: no password, token or key
         try:
-            with urllib.request.urlopen(url, timeout=60) as r:  # noqa: S310 (URL comes from a reviewed spec)
+            with urllib.request.urlopen(url, timeout=src.timeout) as r:  # noqa: S310 (URL comes from a reviewed spec)
                 return r.read(), where
         except OSError as e:
             raise _download_error(e, where) from None
@@ -189,15 +189,24 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
 def read_sql(spec: Spec) -> pd.DataFrame:
     import sqlalchemy as sa
 
-    url = sa.engine.make_url(resolve(spec.source.connection or "", f"{spec.path}: source.connection"))
-    where = redact_url(url.render_as_string(hide_password=False))
     try:
-        engine = sa.create_engine(url)
+        url = sa.engine.make_url(resolve(spec.source.connection or "", f"{spec.path}: source.connection"))
+    except sa.exc.ArgumentError:
+        raise SpecError("source.connection is not an SQLAlchemy URL", where=f"{spec.path}: source.connection",
+                        fix="e.g. postgresql://host/db (credentials as ${NAME} or airflow:CONN_ID)") from None
+    where = redact_url(url.render_as_string(hide_password=False))
+    backend = url.get_backend_name()
+    sql.check_select(spec.source.query or "", backend, f"{spec.path}: source.query")
+    try:
+        try:
+            engine = sa.create_engine(url)
+        except ImportError as e:
+            raise sql.driver_missing(e, backend, where) from None
         try:
             conn = engine.connect()
         except sa.exc.SQLAlchemyError as e:
-            raise _connect_error(e, url.get_backend_name(), where) from None
-        with conn:
+            raise _connect_error(e, backend, where) from None
+        with conn, sql.read_only(conn, backend, spec.source.timeout):
             frame = pd.read_sql_query(sa.text(spec.source.query or ""), conn, dtype=str)
     except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as raised:
         e = raised.__cause__ if isinstance(raised.__cause__, sa.exc.SQLAlchemyError) else raised  # pandas wraps it

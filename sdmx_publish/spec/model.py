@@ -68,6 +68,7 @@ class Source(_Strict):
     connection: str | None = Field(None, description="SQLAlchemy URL for format: sql")
     structure: str | None = Field(None, description="format: sdmx: structure message for structure-specific data")
     # -- sanity checks on the source itself: a cut or truncated table is refused, not published
+    timeout: float = Field(300, gt=0, description="seconds: a URL's read timeout, an SQL query's statement timeout")
     footer: Regex | None = Field(None, description="regex the last non-blank line (or sheet row) must match: a table "
                                  "that ends early has no footer")
     final_newline: bool = Field(True, description="csv: the file must end with a line break (a cut file does not)")
