@@ -146,7 +146,7 @@ def step_extract(spec_path: str | Path, work: Path, store: Path | None = None, *
     sources = [{**s, "rows": len(raw)} for s in raw.attrs.get("sources", [])]
     before, _ = previous_rows(store, flow, part_id(spec_path))
     check_row_count(len(raw), before, spec, str(spec.path), allow_deletions=allow_deletions)
-    raw.attrs = {}
+    raw.attrs = {k: v for k, v in raw.attrs.items() if k != "sources"}  # survey microdata keeps its labels
     raw.to_pickle(work / RAW)
     (work / INPUTS).write_text(json.dumps({"files": _fingerprint(spec), "sources": sources}, indent=1))
     return {"raw": str(work / RAW), "rows": len(raw), "dataflow": flow.id}

@@ -7,6 +7,8 @@ estimation report). See docs/surveys.md.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,8 +52,15 @@ def read_survey(spec: Spec) -> pd.DataFrame:
     check.weights(frame, s.design.weight, where)
     check.design_variables(frame, s, where)
     check.codes_known(frame, labels, s, where)
-    frame.attrs = {"labels": labels, "source": where}
+    files = [path, *([spec.resolve(s.join.path)] if s.join else [])]
+    frame.attrs = {"labels": labels, "source": where, "sources": [_fingerprint(p) for p in files]}
     return frame
+
+
+def _fingerprint(path: Path) -> dict:
+    """A microdata file as the release manifest lists its sources: path, sha256, bytes."""
+    raw = path.read_bytes()
+    return {"path": str(path), "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
 
 
 def _join(spec: Spec, frame: pd.DataFrame, labels: Labels, where: str) -> tuple[pd.DataFrame, Labels]:

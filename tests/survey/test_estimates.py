@@ -101,7 +101,9 @@ def test_the_release_carries_the_estimation_report(tmp_path):
     assert compare(report, "toy") == 3
     html = (folder / "estimation.html").read_text()
     assert "Does not walk alone after dark" in html and "deff" in html
-    names = {f["path"] for f in json.loads((folder / "manifest.json").read_text())["files"]}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    names = {f["path"] for f in manifest["files"]}
+    assert [s["path"].endswith("toy.sav") and len(s["sha256"]) == 64 for s in manifest["sources"]] == [True]
     assert {"estimation.json", "estimation.html"} <= names
     data = pd.read_csv(folder / "data.csv", dtype=str)
     assert data["LOWER_BOUND"].notna().all() and data["UPPER_BOUND"].notna().all()
