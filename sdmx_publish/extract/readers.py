@@ -20,7 +20,7 @@ from .. import xmlsafe
 from ..errors import InputError, PublishError, SpecError, TransientError
 from ..redact import redact_url
 from ..spec import Spec
-from . import sanity, sql
+from . import limits, sanity, sql
 from .credentials import resolve
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
@@ -43,7 +43,7 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
         where = redact_url(url)  # the name reports and manifests show: no password, token or key
         try:
             with urllib.request.urlopen(url, timeout=src.timeout) as r:  # noqa: S310 (URL comes from a reviewed spec)
-                return r.read(), where
+                return limits.read_at_most(r, src.max_bytes, where), where
         except OSError as e:
             raise _download_error(e, where) from None
         except ValueError as e:  # http.client.InvalidURL and friends
@@ -51,10 +51,7 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
                              fix="check source.url; give credentials with ${NAME} environment variables or "
                                  "airflow:CONN_ID, not inside the URL") from None
     path = spec.resolve(src.path or "")
-    try:
-        return path.read_bytes(), display_path(path)
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", where=str(path), fix="check the path") from None
+    return limits.open_source_file(spec, path, display_path(path)), display_path(path)
 
 
 def _download_error(e: OSError, url: str) -> PublishError:
@@ -175,6 +172,7 @@ def _too_many_fields(text: str, spec: Spec, where: str) -> InputError | None:
 
 def read_xlsx(spec: Spec) -> pd.DataFrame:
     raw, where = read_bytes(spec)
+    limits.check_unpacked(raw, spec.source.max_unpacked_bytes, where)
     sheet = spec.source.sheet if spec.source.sheet is not None else 0
     try:
         grid = pd.read_excel(io.BytesIO(raw), sheet_name=sheet, header=None, dtype=str, engine="openpyxl")

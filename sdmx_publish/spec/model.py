@@ -68,6 +68,9 @@ class Source(_Strict):
     connection: str | None = Field(None, description="SQLAlchemy URL for format: sql")
     structure: str | None = Field(None, description="format: sdmx: structure message for structure-specific data")
     # -- sanity checks on the source itself: a cut or truncated table is refused, not published
+    max_bytes: int = Field(512 * 2**20, gt=0, description="largest source file or download accepted (bytes)")
+    max_unpacked_bytes: int = Field(256 * 2**20, gt=0, description="xlsx: largest total size of the unpacked "
+                                    "workbook (a zip bomb guard)")
     timeout: float = Field(300, gt=0, description="seconds: a URL's read timeout, an SQL query's statement timeout")
     footer: Regex | None = Field(None, description="regex the last non-blank line (or sheet row) must match: a table "
                                  "that ends early has no footer")

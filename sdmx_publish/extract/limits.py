@@ -1,0 +1,68 @@
+"""Limits on what a source may be: a regular file under a source root, no larger than declared, an
+xlsx that does not unpack to more than declared (a zip bomb), a URL answer no larger than declared.
+
+Source roots: ``SDMX_PUBLISH_SOURCE_ROOTS`` (folders separated by ``os.pathsep``); when unset, the
+folder above the spec's folder (e.g. ``countries/``) and the installed tree (its ``examples/``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+from .. import config
+from ..errors import InputError
+from ..spec import Spec
+
+
+def source_roots(spec: Spec) -> list[Path]:
+    """The folders a source file must be inside."""
+    env = os.environ.get("SDMX_PUBLISH_SOURCE_ROOTS")
+    if env:
+        return [Path(p).resolve() for p in env.split(os.pathsep) if p]
+    return [Path(spec.path or ".").resolve().parent.parent, config.ROOT]
+
+
+def open_source_file(spec: Spec, path: Path, where: str) -> bytes:
+    """The bytes of a source file: inside a source root (for a spec read from a file), a regular file,
+    at most ``source.max_bytes``."""
+    real = path.resolve()
+    if spec.path is not None and not any(real.is_relative_to(r) for r in source_roots(spec)):
+        raise InputError("the source file is outside the source roots", where=f"{spec.path}: source.path",
+                         fix="put the table next to its spec, or add its folder to SDMX_PUBLISH_SOURCE_ROOTS")
+    try:
+        mode = real.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError("the source is not a regular file (a device, pipe or folder)", where=where,
+                             fix="point source.path at the table's file")
+        with open(real, "rb") as f:
+            return read_at_most(f, spec.source.max_bytes, where)
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", where=where, fix="check the path") from None
+
+
+def read_at_most(stream: BinaryIO, limit: int, where: str) -> bytes:
+    """Read a stream, refusing it when it is longer than ``limit`` bytes (never read more than that)."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"the source is larger than source.max_bytes ({limit:,} bytes)", where=where,
+                         fix="check that this is the right table; if it is, raise source.max_bytes in the spec")
+    return data
+
+
+def check_unpacked(raw: bytes, limit: int, where: str) -> None:
+    """An xlsx (a zip) whose members unpack to more than ``limit`` bytes is refused before it is opened."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        return  # the reader says it is not a workbook
+    if total > limit:
+        raise InputError(f"the workbook unpacks to {total:,} bytes, more than source.max_unpacked_bytes "
+                         f"({limit:,}): a damaged or malicious file?", where=where,
+                         fix="open and save the workbook again; if it really is that large, raise "
+                             "source.max_unpacked_bytes in the spec")
