@@ -3,6 +3,7 @@ answer concurrent clients, and all pick up a new release without a restart."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -89,3 +90,15 @@ def test_serve_refuses_a_bad_base_url_or_limit(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("SDMX_PUBLISH_MAX_KEYS", "lots")
     assert main(["serve", "--store", str(tmp_path)]) == 2
     assert "SDMX_PUBLISH_MAX_KEYS" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_load_benchmark_checks_every_answer(published):
+    """benchmarks/bench_feed_load.py, briefly: every answer is checked, and there are no errors."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_feed_load.py"), "--store",
+                          str(published.store), "--clients", "4", "--seconds", "2", "--warmup", "1", "--workers", "1",
+                          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["errors"] == 0 and result["requests"] > 10 and result["clients"] == 4
+    assert result["store"]["series"] > 1 and result["p50_ms"] <= result["p99_ms"]
