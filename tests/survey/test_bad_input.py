@@ -50,3 +50,19 @@ def test_an_empty_denominator_in_a_breakdown_cell(tmp_path, capsys):
     frame.loc[frame["sex"].eq(1), "answer"] = 85  # no man rated his safety
     err = run(toy_spec(tmp_path, data=frame), tmp_path / "store", capsys)
     assert "toy.sav: sex" in err and "SEX=['M']" in err and "empty denominator" in err and "sex.csv" in err
+
+
+def test_a_source_path_may_name_an_environment_variable(tmp_path, monkeypatch):
+    from sdmx_publish.errors import SpecError
+    from sdmx_publish.spec import load_spec
+
+    path = toy_spec(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "toy.sav").rename(tmp_path / "elsewhere" / "toy.sav")
+    path.write_text(path.read_text().replace("path: toy.sav", "path: ${SURVEY_DATA}/toy.sav"))
+    monkeypatch.setenv("SURVEY_DATA", str(tmp_path / "elsewhere"))
+    assert load_spec(path).resolve("${SURVEY_DATA}/toy.sav") == tmp_path / "elsewhere" / "toy.sav"
+    monkeypatch.delenv("SURVEY_DATA")
+    with pytest.raises(SpecError) as e:
+        load_spec(path)
+    assert "${SURVEY_DATA}/toy.sav" in e.value.what and e.value.where.endswith("source.path")
