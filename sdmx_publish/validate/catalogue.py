@@ -177,3 +177,9 @@ _RULES += [
 
 #: Every shipped rule by id, in report order.
 RULES: MappingProxyType[str, Rule] = MappingProxyType({r.id: r for r in _RULES})
+
+#: Rules whose findings the caller adds to a report (they are found before the frame exists), with their
+#: titles: ``map.unmapped``, a source value no row of its correspondence table maps (found by the
+#: transform, reported by :func:`sdmx_publish.validate.unmapped.with_unmapped`).
+CALLER_RULES: MappingProxyType[str, str] = MappingProxyType(
+    {"map.unmapped": "source value with no row in its correspondence table"})

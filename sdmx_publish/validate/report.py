@@ -19,12 +19,11 @@ import pandas as pd
 
 from ..errors import ValidationFailed
 from ..structure.model import Flow
+from .catalogue import CALLER_RULES
 from .rules import Rule
 
 SCHEMA_VERSION = 1
 #: Columns of ``Report.findings`` (plus ``pos``, the 0-based row in the validated frame or -1).
-#: rules whose findings come from outside :func:`validate` (the transform step), with their titles
-CALLER_RULES = {"map.unmapped": "source value with no row in its correspondence table"}
 FINDING_FIELDS = ["rule", "severity", "message", "source", "row", "column", "component", "value",
                   "expected", "key"]
 

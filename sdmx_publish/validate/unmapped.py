@@ -6,7 +6,8 @@ import dataclasses
 
 import pandas as pd
 
-from .report import CALLER_RULES, FINDING_FIELDS, Report
+from .catalogue import CALLER_RULES
+from .report import FINDING_FIELDS, Report
 
 RULE = "map.unmapped"
 assert RULE in CALLER_RULES
