@@ -26,9 +26,9 @@ def test_national_dag_publishes_a_release_and_reruns_are_idempotent(specs: Path,
     release = latest(store, "CCJS", "DF_ICCS")
     assert release is not None
     manifest = release.manifest
-    assert manifest["parts"] == ["kor_homicide"] and manifest["observations"] == 166
-    assert manifest["run"]["airflow_run_id"] == run.run_id and manifest["run"]["by"] == "airflow"
-    assert manifest["validation"]["errors"] == 0
+    assert manifest.parts == ["kor_homicide"] and manifest.observations == 166
+    assert manifest.run["airflow_run_id"] == run.run_id and manifest.run["by"] == "airflow"
+    assert manifest.validation.errors == 0
     assert (release.path / "data.ss.xml").is_file() and (release.path / "parts" / "kor_homicide.csv").is_file()
 
     # XCom holds paths and counts, never data
@@ -42,7 +42,7 @@ def test_national_dag_publishes_a_release_and_reruns_are_idempotent(specs: Path,
     assert [(e["dag_id"], e["extra"]["release_id"]) for e in events] == [("publish_kor_homicide", release.id)]
     notes = [json.loads(line) for line in (store / "notifications" / "kor.jsonl").read_text().splitlines()]
     assert [(n["event"], n["release_id"], n["warnings"]) for n in notes] == [
-        ("warnings", release.id, manifest["validation"]["warnings"])]
+        ("warnings", release.id, manifest.validation.warnings)]
 
     # a rerun for a period range: same source, so no new release and no new warnings notification
     again = run_dag("publish_kor_homicide", {"start_period": "2015", "end_period": "2016"})
