@@ -66,7 +66,28 @@ def _check(overrides: Any, where: str) -> Overrides:
             elif k not in ("enabled", "severity") and k not in RULES[rid].params:
                 known = ", ".join(RULES[rid].params) or "none"
                 raise SpecError(f"unknown parameter {k!r} of rule {rid}", where=where, fix=f"parameters: {known}")
+            elif k not in ("enabled", "severity") and not _same_kind(v, RULES[rid].params[k]):
+                raise SpecError(f"{rid}.{k} must be {_kind(RULES[rid].params[k])}, not {_kind(v)}", where=where,
+                                fix=f"e.g. {rid}: {{{k}: {RULES[rid].params[k]!r}}} (a YAML alias or anchor "
+                                    "here copies a whole mapping or list)")
     return {rid: dict(s) for rid, s in overrides.items()}
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true or false"
+    if isinstance(v, (int, float)):
+        return "a number"
+    return {str: "a text", list: "a list", dict: "a mapping"}.get(type(v), type(v).__name__)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """A parameter's value has the kind of its default (numbers are interchangeable; lists hold scalars)."""
+    if default is None or isinstance(default, Mapping):
+        return True
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(x, (str, int, float)) for x in value)
+    return _kind(value) == _kind(default)
 
 
 @dataclass(frozen=True)

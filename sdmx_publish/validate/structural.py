@@ -7,6 +7,7 @@ values of a column (a handful) and maps the verdict back to the rows with intege
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,6 +92,23 @@ def check_not_allowed_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFr
         sample = ", ".join(sorted(ok)[:8]) + (", ..." if len(ok) > 8 else "")
         return f"one of the {len(ok)} codes allowed by {names}: {sample}"
     return _bad_codes(ctx, verdict)
+
+
+#: characters XML 1.0 cannot carry (the writers would refuse them after validation, with no row)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def check_control_characters(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Text cells (codes, attributes) holding a control character; the value is shown escaped."""
+    parts = []
+    for col in (c for c in ctx.frame.columns if not c.startswith("_") and c != ctx.measure):
+        codes, uniques = ctx.factor(col)
+        bad = np.array([isinstance(u, str) and bool(_CONTROL.search(u)) for u in uniques] + [False], dtype=bool)
+        pos = np.flatnonzero(bad[codes])
+        if len(pos):
+            shown = [ascii(str(v))[1:-1] for v in ctx.frame[col].to_numpy()[pos]]
+            parts.append(findings(pos, col, shown, "text without control characters"))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
 
 
 def check_mandatory_attributes(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -51,6 +51,8 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
     "code.unknown": ("iccs_flow", lambda: iccs_frame([{"ICCS": "0199"}]), lambda: iccs_frame([{"ICCS": "0109"}]), {}),
     "code.not_allowed": ("sdg_flow", lambda: sdg_frame([{"SERIES": "SI_POV_DAY1", "UNIT_MEASURE": "PT"}]),
                          lambda: sdg_frame([{}]), {}),
+    "text.control_char": ("iccs_flow", lambda: iccs_frame([{"COMMENT_OBS": "police\x0bdata"}]),
+                          lambda: iccs_frame([{"COMMENT_OBS": "police data\n(tab\tand line breaks are text)"}]), {}),
     "attr.mandatory": ("iccs_flow", lambda: iccs_frame([{}, {"TIME_PERIOD": "2021", "OBS_STATUS": None}]),
                        lambda: iccs_frame([{}]), {}),
     "dup.conflict": ("iccs_flow", lambda: iccs_frame([{"OBS_VALUE": 1}, {"OBS_VALUE": 2}]),
