@@ -24,12 +24,13 @@ from typing import Any
 
 import pandas as pd
 
-from . import config
+from . import config, frames
 from .errors import InputError, NotFound, SpecError
 from .extract import extract
 from .extract.sanity import check_row_count
 from .periods import in_range
-from .publish import other_parts, publish
+from .publish import publish
+from .publish.parts import claimed
 from .spec import Spec, load_spec
 from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
@@ -39,7 +40,7 @@ from .transform.rates import population_for
 from .validate import RuleConfig
 from .validate.outcome import REPORT, SUMMARY, VALIDATED, validate_into
 
-RAW, FRAME, TRANSFORM, INPUTS = "raw.pkl", "frame.pkl", "transform.json", "inputs.json"
+RAW, FRAME, TRANSFORM, INPUTS = "raw.parquet", "frame.parquet", "transform.json", "inputs.json"
 #: files between steps that are not reports (``validate`` removes them from its report folder)
 INTERMEDIATE = (RAW, FRAME, VALIDATED, INPUTS, TRANSFORM, SUMMARY)
 
@@ -136,7 +137,7 @@ def previous_rows(store: Path | None, flow: Flow, part: str) -> tuple[int | None
 
 def step_extract(spec_path: str | Path, work: Path, store: Path | None = None, *,
                  allow_deletions: bool = False) -> dict[str, Any]:
-    """Check the spec against its dataflow, read the source table into ``raw.pkl`` and record this
+    """Check the spec against its dataflow, read the source table into ``raw.parquet`` and record this
     run's inputs (the spec and its tables, the source's sha256 as read) in ``inputs.json``.
 
     With a ``store``, a source with many fewer rows than the last publication of the part read is
@@ -147,24 +148,24 @@ def step_extract(spec_path: str | Path, work: Path, store: Path | None = None, *
     before, _ = previous_rows(store, flow, part_id(spec_path))
     check_row_count(len(raw), before, spec, str(spec.path), allow_deletions=allow_deletions)
     raw.attrs = {k: v for k, v in raw.attrs.items() if k != "sources"}  # survey microdata keeps its labels
-    raw.to_pickle(work / RAW)
+    frames.save(raw, work / RAW)  # Parquet keeps attrs (JSON: label codes as text)
     (work / INPUTS).write_text(json.dumps({"files": _fingerprint(spec), "sources": sources}, indent=1))
     return {"raw": str(work / RAW), "rows": len(raw), "dataflow": flow.id}
 
 
 def step_transform(spec_path: str | Path, work: Path, store: Path | None = None,
                    periods: Periods = ALL_PERIODS) -> dict[str, Any]:
-    """Map ``raw.pkl`` onto the dataflow into ``frame.pkl``; write the transform report.
+    """Map ``raw.parquet`` onto the dataflow into ``frame.parquet``; write the transform report.
 
     With a period range, the frame keeps only those periods and the part's others come from the
     latest release in ``store`` (``carried_forward`` says how many observations).
     """
     spec, _, flow = _checked_flow(spec_path, work)
-    frame, report = transform(pd.read_pickle(work / RAW), spec, flow)
+    frame, report = transform(frames.load(work / RAW), spec, flow)
     result: dict[str, Any] = {}
     if any(periods):
         frame, result["carried_forward"] = _carry_forward(frame, flow, spec_path, config.store_dir(store), periods)
-    frame.to_pickle(work / FRAME)
+    frames.save(frame, work / FRAME)
     (work / TRANSFORM).write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
     return {"frame": str(work / FRAME), "observations": len(frame), "unmapped": len(report.unmapped),
             "excluded_rows": sum(e["rows"] for e in report.excluded), **result}
@@ -199,16 +200,17 @@ def rule_config(spec: Spec, *, allow_deletions: bool = False) -> RuleConfig:
 
 
 def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_deletions: bool = False) -> dict[str, Any]:
-    """Validate ``frame.pkl`` (rules tuned by the spec's ``validation`` block; the previous release of
+    """Validate ``frame.parquet`` (rules tuned by the spec's ``validation`` block; the previous release of
     this part for revisions and deletions, its other parts for observations claimed twice; unmapped
     values as errors) and write the reports. The summary records whether deletions were allowed."""
     spec, _, flow = _checked_flow(spec_path, work)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
     part = part_id(spec_path)
     allowed = allow_deletions or spec.allow_deletions
+    frame = frames.load(work / FRAME)
     _, summary = validate_into(
-        work, pd.read_pickle(work / FRAME), flow, config=rule_config(spec, allow_deletions=allowed),
-        previous=read_frame(previous, part) if previous else None, others=other_parts(previous, part),
+        work, frame, flow, config=rule_config(spec, allow_deletions=allowed),
+        previous=read_frame(previous, part) if previous else None, others=claimed(previous, part, frame, flow),
         population=population_for(flow), unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"),
         where=str(spec.path))
     summary["allow_deletions"] = allowed  # read by the publish step, recorded in the manifest
@@ -217,9 +219,9 @@ def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_delet
 
 
 def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | None = None) -> dict[str, Any]:
-    """Publish ``validated.pkl`` as a new release (or return the unchanged latest one)."""
+    """Publish ``validated.parquet`` as a new release (or return the unchanged latest one)."""
     spec, registry, flow = _checked_flow(spec_path, work)
-    frame = pd.read_pickle(work / VALIDATED)
+    frame = frames.load(work / VALIDATED)
     validation = json.loads((work / SUMMARY).read_text())
     sources = json.loads((work / INPUTS).read_text())["sources"]
     transform_report = json.loads((work / TRANSFORM).read_text())

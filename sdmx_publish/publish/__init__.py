@@ -9,18 +9,14 @@ release is made and the latest is returned.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from ..errors import ValidationFailed
-from ..formats import Format
 from ..store import (
+    DATA_CSV,
     MANIFEST,
-    RELEASE_FILES,
     ArtefactRef,
     Clock,
     FileEntry,
@@ -32,7 +28,6 @@ from ..store import (
     discard,
     latest,
     locked,
-    part_file,
     read_frame,
     releases,
     sha256_file,
@@ -42,22 +37,14 @@ from ..store import (
 )
 from ..store.commit import copy, mkdir, release_time
 from ..store.commit import release_id as make_release_id
-from ..store.layout import PART_FORMAT, PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
+from ..store.layout import PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message
+from ..write import WriteOptions
+from .content import content_hash, data_columns, release_hash
+from .parts import assemble, carried, claimed, render, share
 
-__all__ = ["Release", "publish", "content_hash", "latest", "releases", "read_frame"]
-
-
-def data_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if not c.startswith("_")]
-
-
-def content_hash(frame: pd.DataFrame, flow: Flow) -> str:
-    """sha256 of the observations, independent of row order and of where they came from."""
-    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    canon = frame[data_columns(frame)].sort_values(key, kind="stable").to_csv(index=False, float_format="%.15g")
-    return hashlib.sha256(f"{flow.dataflow.ref}\n{canon}".encode()).hexdigest()
+__all__ = ["Release", "content_hash", "latest", "publish", "read_frame", "releases"]
 
 
 def other_parts(release: Release | None, part: str) -> pd.DataFrame:
@@ -67,21 +54,29 @@ def other_parts(release: Release | None, part: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_part"])
 
 
-def _assemble(frame: pd.DataFrame, part: str, previous: Release | None, flow: Flow) -> tuple[pd.DataFrame, list[str]]:
-    """This part's frame plus the other parts of the previous release; refuse overlapping keys."""
-    others = other_parts(previous, part)
-    whole = pd.concat([frame[data_columns(frame)].assign(_part=part), others], ignore_index=True)
+def _refuse_overlap(frame: pd.DataFrame, part: str, previous: Release | None, flow: Flow) -> None:
+    """Refuse observations whose key another part of the previous release already has."""
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    claimed = whole.duplicated(subset=key, keep=False)
-    clash = claimed & whole["_part"].eq(part)
-    if clash.any():
-        row = whole[clash].iloc[0]
-        owners = sorted(set(whole.loc[claimed, "_part"]) - {part})
-        raise ValidationFailed(f"{int(clash.sum())} observations of {part} are already published by another source "
-                               f"of {flow.id} ({', '.join(owners)}), e.g. key "
-                               f"{'.'.join(str(row[k]) for k in key[:-1])}@{row[key[-1]]}",
-                               fix="map each observation from one source only (drop it in one spec's filter)")
-    return whole, sorted([part, *others["_part"].unique()])
+    theirs = claimed(previous, part, frame, flow)
+    if not len(theirs):
+        return
+    mine = frame[key].astype(str)
+    clash = mine.merge(theirs[key].drop_duplicates(), on=key, how="left", indicator=True)["_merge"].eq("both")
+    row = mine[clash.to_numpy()].iloc[0]
+    raise ValidationFailed(f"{int(clash.sum())} observations of {part} are already published by another source "
+                           f"of {flow.id} ({', '.join(sorted(theirs['_part'].unique()))}), e.g. key "
+                           f"{'.'.join(str(row[k]) for k in key[:-1])}@{row[key[-1]]}",
+                           fix="map each observation from one source only (drop it in one spec's filter)")
+
+
+def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow) -> dict[str, str]:
+    """The content hash of every part: ``part``'s from ``rows``, the others' from the previous manifest
+    (computed once for releases published before part hashes were recorded)."""
+    known = previous.manifest.part_sha256 if previous else {}
+    out = {p: known.get(p) or content_hash(read_frame(previous, p), flow)  # type: ignore[arg-type]
+           for p in (previous.manifest.parts if previous else []) if p != part}
+    out[part] = content_hash(rows, flow)
+    return dict(sorted(out.items()))
 
 
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
@@ -90,32 +85,33 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
             attachments: list[Path] | None = None) -> tuple[Release, bool]:
     """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
 
+    Only ``part`` is rendered: the other parts' files are shared with the previous release and the
+    whole dataflow's files assembled from the parts' (:mod:`.parts`).
     ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
     ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any);
     ``attachments`` other reports of the part (e.g. ``estimation.json``/``.html``), copied as they are.
     ``clock`` gives the release's time (its id has microseconds, and always sorts after the previous one).
     """
-    from ..write import (  # the writers are the heavy part; import on use
-        WriteOptions,
-        write,
-    )
-
     if validation is not None and not validation["ok"]:
         raise ValidationFailed(f"{validation['errors']} validation error(s); nothing was published",
                                fix="see the validation report, fix the source or the mappings, and run again")
     agency, flow_id = flow.dataflow.ref.agency, flow.id
+    rows = frame[data_columns(frame)]
     with locked(store, agency, flow_id):
         sweep(store, agency, flow_id)
         previous = latest(store, agency, flow_id)
-        whole, parts = _assemble(frame, part, previous, flow)
-        digest = content_hash(whole.drop(columns="_part"), flow)
+        _refuse_overlap(rows, part, previous, flow)
+        part_hashes = _part_hashes(previous, part, rows, flow)
+        digest = release_hash(flow, part_hashes)
         if previous is not None and previous.manifest.content_sha256 == digest:
             return previous, False
         now = release_time(clock, previous.created if previous else None)
         release_id = make_release_id(now, digest)
         tmp = staging(store, agency, flow_id)
         try:
-            files = _write_files(whole, flow, registry, tmp, now, release_id, WriteOptions, write)
+            files = _write_files(rows, part, list(part_hashes), previous, flow, registry, tmp,
+                                 WriteOptions(message_id=f"{flow.id}-{release_id}", prepared=now,
+                                              sender=flow.dataflow.ref.agency))
             if report_file is not None:
                 files += _copy_reports(report_file, tmp)
             files += [_attach(path, tmp) for path in attachments or []]
@@ -125,17 +121,18 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
                 structure=ArtefactRef.of(flow.dsd.ref),
                 created=now,
                 content_sha256=digest,
-                observations=len(whole),
+                observations=next(f.observations for f in files if f.path == DATA_CSV),
                 previous_release=previous.id if previous else None,
                 part=part,
-                parts=parts,
+                parts=list(part_hashes),
                 run=run or {},
                 files=files,
                 sources=sources or [],
                 validation=ValidationEntry(errors=validation["errors"], warnings=validation["warnings"],
                                            report="validation.json" if report_file else None) if validation else None,
-                part_validation=_part_validation(previous, part, parts, release_id, validation),
+                part_validation=_part_validation(previous, part, list(part_hashes), release_id, validation),
                 revisions=(validation or {}).get("revisions"),
+                part_sha256=part_hashes,
                 **(extra or {}),
             )
             with create(tmp / MANIFEST) as f:
@@ -189,22 +186,25 @@ def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int
                      bytes=path.stat().st_size, observations=observations)
 
 
-def _write_files(whole: pd.DataFrame, flow: Flow, registry: Registry, tmp: Path, now: datetime, release_id: str,
-                 options_cls: Any, write: Any) -> list[FileEntry]:
-    """The data files (whole dataflow and one SDMX-CSV per part) and the structure message."""
-    options = options_cls(message_id=f"{flow.id}-{release_id}", prepared=now, sender=flow.dataflow.ref.agency)
-    data = whole.drop(columns="_part")
-    files = []
-    for fmt, name in RELEASE_FILES.items():
-        with create(tmp / name) as f:
-            write(data, flow, fmt, f, options=options)
-        files.append(_entry(tmp, name, fmt.value, fmt.media_type, len(data)))
+def _write_files(rows: pd.DataFrame, part: str, parts: list[str], previous: Release | None, flow: Flow,
+                 registry: Registry, tmp: Path, options: WriteOptions) -> list[FileEntry]:
+    """This part's files, the other parts' shared with ``previous``, the whole dataflow's assembled from
+    them, and the structure message."""
     mkdir(tmp / PARTS)
-    for part, rows in whole.groupby("_part", sort=True):
-        name = part_file(str(part))
-        with create(tmp / name) as f:
-            write(rows.drop(columns="_part"), flow, Format.CSV10, f, options=options)
-        files.append(_entry(tmp, name, PART_FORMAT, Format.CSV10.media_type, len(rows)))
+    entries = {part: render(rows, flow, tmp, part, options)}
+    frames = {part: rows}
+    for p in parts:
+        if p == part:
+            continue
+        kept = carried(previous, p)  # type: ignore[arg-type]
+        if kept is None:  # a release from before parts had their own messages: render it once
+            frames[p] = read_frame(previous, p)  # type: ignore[arg-type]
+            entries[p] = render(frames[p], flow, tmp, p, options)
+        else:
+            share(previous, kept, tmp)  # type: ignore[arg-type]
+            entries[p] = kept
+    files = assemble(tmp, flow, entries, part, options, frames, previous)
+    files += [f for p in parts for f in entries[p]]
     with create(tmp / STRUCTURE) as f:
         f.write(flow_structure_message(registry, flow, sender=flow.dataflow.ref.agency))
     files.append(_entry(tmp, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE, 0))

@@ -15,10 +15,11 @@ import hashlib
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from .layout import LATEST, LOCK, MANIFEST, POINTER_PREFIX, STAGING_PREFIX, flow_dir, releases_dir
 from .release import Release, latest_id, open_release, release_ids, release_key
@@ -29,13 +30,13 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def release_time(clock: Clock, previous: datetime | None) -> datetime:
     """The clock's time, moved just after ``previous`` if the clock is not ahead of it, so that
     release ids and times strictly increase even when two publications share a microsecond."""
-    now = clock().astimezone(timezone.utc)
+    now = clock().astimezone(UTC)
     if previous is not None and now <= previous:
         now = previous + timedelta(microseconds=1)
     return now
@@ -43,7 +44,7 @@ def release_time(clock: Clock, previous: datetime | None) -> datetime:
 
 def release_id(created: datetime, digest: str) -> str:
     """``YYYYMMDDTHHMMSSffffffZ-<first 8 hex of the content hash>``: sorts in time order."""
-    return f"{created.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}Z-{digest[:8]}"
+    return f"{created.astimezone(UTC):%Y%m%dT%H%M%S%f}Z-{digest[:8]}"
 
 
 def sha256_file(path: Path) -> str:
@@ -190,3 +191,26 @@ def sweep(store: Path, agency: str, flow_id: str) -> dict[str, list[str]]:
     if any(done.values()):
         fsync_dir(base)
     return done
+
+
+class Digesting:
+    """A file being written that counts and hashes its bytes as they go (no second read)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f, self._h, self.bytes = f, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self._h.update(data)
+        self.bytes += len(data)
+        return self._f.write(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._h.hexdigest()
+
+
+@contextmanager
+def create_digesting(path: Path) -> Iterator[Digesting]:
+    """:func:`create`, hashing what is written."""
+    with create(path) as f:
+        yield Digesting(f)

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, field_serializer, model_serializer
 
 from ..structure.model import Ref
 
@@ -36,7 +36,11 @@ class ArtefactRef(_Frozen):
 
 
 class FileEntry(_Frozen):
-    """One file of a release, relative to its folder, with its checksum."""
+    """One file of a release, relative to its folder, with its checksum.
+
+    ``body`` (a part's data files only): the byte range of its series or rows, without the message's
+    header and footer, from which the whole dataflow's file is assembled.
+    """
 
     path: str
     format: str
@@ -44,6 +48,14 @@ class FileEntry(_Frozen):
     sha256: str
     bytes: int
     observations: int = 0
+    body: tuple[int, int] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_body(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out = handler(self)
+        if out.get("body") is None:
+            out.pop("body", None)
+        return out
 
 
 class ValidationEntry(_Frozen):
@@ -74,6 +86,8 @@ class Manifest(BaseModel):
     validation: ValidationEntry | None = None
     part_validation: dict[str, dict[str, Any]] = {}
     revisions: dict[str, Any] | None = None
+    #: the content hash of each part (the release's ``content_sha256`` is made from them)
+    part_sha256: dict[str, str] = {}
 
     @field_serializer("created")
     def _created(self, value: datetime) -> str:
@@ -97,5 +111,5 @@ class Manifest(BaseModel):
 
 def iso(t: datetime) -> str:
     """UTC ISO 8601 with a ``Z``: seconds, and microseconds when there are any."""
-    t = t.astimezone(timezone.utc)
+    t = t.astimezone(UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%Y-%m-%dT%H:%M:%SZ")

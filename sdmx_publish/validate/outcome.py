@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import frames
 from ..structure import Flow
 from .config import RuleConfig
 from .engine import validate
@@ -19,7 +20,7 @@ from .report import Report
 from .unmapped import with_unmapped
 
 #: the JSON report, the rows that passed (to publish) and the summary the publish step reads
-REPORT, VALIDATED, SUMMARY = "validation.json", "validated.pkl", "validation-summary.json"
+REPORT, VALIDATED, SUMMARY = "validation.json", "validated.parquet", "validation-summary.json"
 
 
 def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
@@ -28,14 +29,14 @@ def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleCo
                   where: str = "") -> tuple[Report, dict[str, Any]]:
     """Validate ``frame`` and write every report into ``work``; return the report and its summary.
 
-    The rows to publish go to ``validated.pkl`` and the summary to ``validation-summary.json``.
+    The rows to publish go to ``validated.parquet`` and the summary to ``validation-summary.json``.
     Raises :class:`~sdmx_publish.errors.ValidationFailed`, after writing the reports, when there are errors.
     """
     report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
                       population=population, others=others)
     report = with_unmapped(report, unmapped or [])
     paths = report.write(work)
-    report.data.to_pickle(work / VALIDATED)
+    frames.save(report.data, work / VALIDATED)
     summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,
                "revisions": report.revisions, "summary": report.summary(),
                **{k: str(v) for k, v in paths.items()}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
+
 from ..errors import Unsupported
 from .frame import Column, Prepared, combos
 from .text import concat, csv_escape, full, join, table
@@ -23,8 +25,10 @@ def _columns(prep: Prepared) -> tuple[list[Column], Column, list[Column]]:
     if not prep.options.observations:
         raise Unsupported(f"detail={prep.options.detail} for SDMX-CSV",
                           fix="SDMX-CSV holds observations: use detail=full or dataonly")
-    attrs = [prep.attributes[a.id] for a in prep.flow.dsd.attributes
-             if a.id in prep.attributes] if prep.options.attributes else []
+    forced = prep.options.csv_attributes
+    attrs = [prep.attributes.get(a.id) or Column(a.id, np.full(prep.n, -1, dtype=np.int8), [])
+             for a in prep.flow.dsd.attributes
+             if a.id in prep.attributes or a.id in forced] if prep.options.attributes else []
     return [prep.dims[d] for d in prep.group_dims], prep.dims[prep.obs_dim], attrs
 
 

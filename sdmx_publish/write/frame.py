@@ -172,8 +172,13 @@ class Prepared:
 
         Dimensions with one value are skipped. When the cardinalities allow, the key is one
         int64 (mixed radix) sorted with a stable radix sort; otherwise ``np.lexsort``."""
-        varying = [d for d in self.group_dims if len(self.dims[d].values) > 1]
-        gkey = _mixed_radix([self.dims[d] for d in varying], self.n)
+        varying = [self.dims[d] for d in self.group_dims if len(self.dims[d].values) > 1]
+        part = self.options.partition
+        if part is not None:  # partitions first, each one's series in key order
+            if part not in frame.columns:
+                raise InputError(f"no partition column {part!r}", fix="add it, or write without partition")
+            varying.insert(0, encode(part, frame[part]))
+        gkey = _mixed_radix(varying, self.n)
         obs = self.dims[self.obs_dim]
         if gkey is not None and (int(gkey.max(initial=0)) + 1) * (len(obs.values) + 1) < 1 << 62:
             self.order = np.argsort(gkey * len(obs.values) + obs.codes, kind="stable")
@@ -181,11 +186,11 @@ class Prepared:
             new = np.empty(self.n, dtype=bool)
             new[1:] = g[1:] != g[:-1]
         else:
-            keys = [self.dims[d].codes for d in (*varying, self.obs_dim)]
+            keys = [c.codes for c in (*varying, obs)]
             self.order = np.lexsort(keys[::-1])
             new = np.zeros(self.n, dtype=bool)
-            for d in varying:
-                c = self.dims[d].codes[self.order]
+            for col in varying:
+                c = col.codes[self.order]
                 new[1:] |= c[1:] != c[:-1]
         if self.n:
             new[0] = True

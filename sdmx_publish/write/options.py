@@ -35,6 +35,12 @@ class WriteOptions:
     test: bool = False
     detail: Detail = "full"
     chunk_rows: int = 200_000
+    #: a frame column (e.g. ``_part``) whose values order the rows before the series key: the message
+    #: is then each partition's series in turn, so it can be assembled from per-partition fragments
+    partition: str | None = None
+    #: SDMX-CSV only: attribute columns written even when no row has a value (so that the rows of
+    #: frames with different attributes line up under one header)
+    csv_attributes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.labels not in ("id", "both"):

@@ -36,7 +36,7 @@ def test_national_dag_publishes_a_release_and_reruns_are_idempotent(specs: Path,
     assert published["release_id"] == release.id and published["new"] is True
     assert published["path"] == str(release.path)
     assert len(json.dumps(xcom(run, "validate"))) < 5000
-    assert Path(xcom(run, "transform")["frame"]).name == "frame.pkl"
+    assert Path(xcom(run, "transform")["frame"]).name == "frame.parquet"
 
     events = [e for e in asset_events(ICCS) if e["run_id"] == run.run_id]
     assert [(e["dag_id"], e["extra"]["release_id"]) for e in events] == [("publish_kor_homicide", release.id)]

@@ -1,0 +1,209 @@
+"""A part's files in a release, and the whole dataflow's files assembled from them.
+
+Each part (one source spec) has, under ``parts/``: its SDMX-CSV 1.0, SDMX-ML 2.1 structure-specific
+and generic messages, each a valid message of its own whose manifest entry records the byte range
+of its series or rows (``body``), and ``<part>.keys.npy``, the sorted 64-bit hashes of its
+observation keys. A publication renders only the part it publishes; the other parts' files are
+hard links to the previous release's. The whole dataflow's files are the new part's message header,
+every part's body in part order, and the footer: byte for byte what the writer makes of all the
+parts' observations with ``partition="_part"`` (tests/publish/test_parts.py).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..formats import Format
+from ..store import RELEASE_FILES, FileEntry, Release, read_frame
+from ..store.commit import Digesting, create_digesting
+from ..store.layout import PART_FORMAT, PARTS
+from ..structure import Flow
+from ..write import WriteOptions, write
+
+#: the formats of a part's files, with their suffix and manifest format name
+PART_FILES: dict[Format, tuple[str, str]] = {
+    Format.CSV10: (".csv", PART_FORMAT),
+    Format.ML21_STRUCTURE_SPECIFIC: (".ss.xml", f"{Format.ML21_STRUCTURE_SPECIFIC.value}-part"),
+    Format.ML21_GENERIC: (".generic.xml", f"{Format.ML21_GENERIC.value}-part"),
+}
+KEYS = ".keys.npy"
+KEYS_FORMAT = "observation-key-hashes"
+_FOOTER = b"</message:DataSet>"
+
+
+def part_path(part: str, suffix: str) -> str:
+    return f"{PARTS}/{part}{suffix}"
+
+
+def key_hashes(frame: pd.DataFrame, flow: Flow) -> np.ndarray:
+    """Sorted uint64 hashes of the observation keys (series key and time period), as text."""
+    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    if not len(frame):
+        return np.array([], dtype=np.uint64)
+    text = frame[key].astype(str)
+    return np.sort(pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64))
+
+
+def _body(path: Path, fmt: Format) -> tuple[int, int]:
+    """Byte range of the series (XML) or rows (CSV) in a message written by our writers."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        if fmt is Format.CSV10:
+            return head.index(b"\n") + 1, size
+        start = head.index(b"\n", head.index(b"<message:DataSet ")) + 1
+        f.seek(max(0, size - 512))
+        tail = f.read()
+    return start, size - len(tail) + tail.rindex(_FOOTER)
+
+
+def render(rows: pd.DataFrame, flow: Flow, folder: Path, part: str, options: WriteOptions) -> list[FileEntry]:
+    """Write one part's files into ``folder`` (a release being staged) and return their entries."""
+    (folder / PARTS).mkdir(exist_ok=True)
+    out = []
+    for fmt, (suffix, name) in PART_FILES.items():
+        path = part_path(part, suffix)
+        with create_digesting(folder / path) as f:
+            write(rows, flow, fmt, f, options=options)  # type: ignore[arg-type]
+        out.append(FileEntry(path=path, format=name, media_type=fmt.media_type, sha256=f.sha256, bytes=f.bytes,
+                             observations=len(rows), body=_body(folder / path, fmt)))
+    path = part_path(part, KEYS)
+    with create_digesting(folder / path) as f:
+        np.save(f, key_hashes(rows, flow))  # type: ignore[arg-type]
+    out.append(FileEntry(path=path, format=KEYS_FORMAT, sha256=f.sha256, bytes=f.bytes, observations=len(rows)))
+    return out
+
+
+def carried(previous: Release, part: str) -> list[FileEntry] | None:
+    """The entries of ``part``'s files in ``previous``, or None if it lacks some (older releases)."""
+    wanted = {part_path(part, s) for s, _ in PART_FILES.values()} | {part_path(part, KEYS)}
+    found = [f for f in previous.files if f.path in wanted]
+    if len(found) != len(wanted) or any(f.body is None for f in found if not f.path.endswith(KEYS)):
+        return None
+    return found
+
+
+def share(previous: Release, entries: list[FileEntry], folder: Path) -> None:
+    """Hard-link a part's unchanged files from ``previous`` (a copy where links are not possible)."""
+    (folder / PARTS).mkdir(exist_ok=True)
+    for f in entries:
+        try:
+            os.link(previous.path / f.path, folder / f.path)
+        except OSError:
+            shutil.copyfile(previous.path / f.path, folder / f.path)
+            os.chmod(folder / f.path, 0o644)
+
+
+def entry_of(entries: list[FileEntry], fmt: Format) -> FileEntry:
+    return next(f for f in entries if f.format == PART_FILES[fmt][1])
+
+
+def csv_header(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.readline()
+
+
+def assemble(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], lead: str, options: WriteOptions,
+             frames: dict[str, pd.DataFrame], previous: Release | None) -> list[FileEntry]:
+    """The whole dataflow's files from the parts' files in ``folder``: the header and footer of part
+    ``lead`` (rendered for this release), every part's body in part order.
+
+    SDMX-CSV rows line up only under one header: a part whose attribute columns differ from the
+    union's has its rows rendered again with the union's columns (from ``frames``, or read back)."""
+    out = []
+    order = sorted(parts)
+    total = sum(entry_of(parts[p], Format.CSV10).observations for p in order)
+    for fmt, name in RELEASE_FILES.items():
+        lead_entry = entry_of(parts[lead], fmt)
+        lead_file = folder / lead_entry.path
+        assert lead_entry.body is not None
+        with create_digesting(folder / name) as dst:
+            if fmt is Format.CSV10:
+                _csv(dst, folder, flow, parts, order, options, frames, previous)
+            else:
+                _copy(lead_file, 0, lead_entry.body[0], dst)
+                for p in order:
+                    e = entry_of(parts[p], fmt)
+                    assert e.body is not None
+                    _copy(folder / e.path, *e.body, dst)
+                _copy(lead_file, lead_entry.body[1], lead_entry.bytes, dst)
+        out.append(FileEntry(path=name, format=fmt.value, media_type=fmt.media_type, sha256=dst.sha256,
+                             bytes=dst.bytes, observations=total))
+    return out
+
+
+def _csv(dst: Digesting, folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], order: list[str],
+         options: WriteOptions, frames: dict[str, pd.DataFrame], previous: Release | None) -> None:
+    headers = {p: csv_header(folder / entry_of(parts[p], Format.CSV10).path) for p in order}
+    columns = {c for h in headers.values() for c in h.decode("utf-8").rstrip("\n").split(",")}
+    union = tuple(a.id for a in flow.dsd.attributes if a.id in columns)
+    wide = WriteOptions(**{**options.__dict__, "csv_attributes": union})
+    first = next((h for h in headers.values() if _attrs(h, flow) == union), None)
+    if first is None:
+        first = _rendered_header(flow, wide)
+    dst.write(first)
+    for p in order:
+        e = entry_of(parts[p], Format.CSV10)
+        if headers[p] == first:
+            assert e.body is not None
+            _copy(folder / e.path, *e.body, dst)
+            continue
+        rows = frames[p] if p in frames else read_frame(previous, p)  # type: ignore[arg-type]
+        tmp = folder / f".{p}.rows.csv"
+        write(rows, flow, Format.CSV10, tmp, options=wide)
+        _copy(tmp, len(csv_header(tmp)), tmp.stat().st_size, dst)
+        tmp.unlink()
+
+
+def _attrs(header: bytes, flow: Flow) -> tuple[str, ...]:
+    cols = set(header.decode("utf-8").rstrip("\n").split(","))
+    return tuple(a.id for a in flow.dsd.attributes if a.id in cols)
+
+
+def _rendered_header(flow: Flow, options: WriteOptions) -> bytes:
+    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    buf = io.BytesIO()
+    write(pd.DataFrame({c: pd.Series([], dtype=object) for c in key}), flow, Format.CSV10, buf, options=options)
+    return buf.getvalue()
+
+
+def _copy(src: Path, start: int, end: int, dst: Digesting) -> None:
+    with open(src, "rb") as f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            block = f.read(min(left, 1 << 22))
+            if not block:
+                raise OSError(f"{src} is shorter than its manifest says")
+            dst.write(block)
+            left -= len(block)
+
+
+def claimed(previous: Release | None, part: str, frame: pd.DataFrame, flow: Flow) -> pd.DataFrame:
+    """The observations of the other parts of ``previous`` whose key ``frame`` also has, each with its
+    ``_part``. Looks up the parts' key hashes; reads a part's observations only on a hit."""
+    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    if previous is None or not len(frame):
+        return pd.DataFrame(columns=[*key, "_part"])
+    mine = key_hashes(frame, flow)
+    hits = []
+    for p in previous.manifest.parts:
+        if p == part:
+            continue
+        entries = carried(previous, p)
+        if entries is not None:
+            keys = np.load(previous.path / part_path(p, KEYS), mmap_mode="r")
+            at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
+            if not len(keys) or not (keys[at] == mine).any():
+                continue
+        theirs = read_frame(previous, p)
+        both = theirs.merge(frame[key].astype(str).drop_duplicates(), on=key, how="inner")
+        if len(both):
+            hits.append(both.assign(_part=p))
+    return pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=[*key, "_part"])

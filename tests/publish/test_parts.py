@@ -1,0 +1,74 @@
+"""Incremental releases: one part rendered, the others shared, whole files assembled byte for byte."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdmx_publish.errors import ValidationFailed
+from sdmx_publish.formats import Format
+from sdmx_publish.publish import publish
+from sdmx_publish.serve.sample import sample_frame
+from sdmx_publish.serve.store import Store
+from sdmx_publish.store import RELEASE_FILES, latest, releases
+from sdmx_publish.store.commit import intact
+from sdmx_publish.write import WriteOptions, write
+
+
+@pytest.fixture
+def frames(sdg_flow) -> dict[str, pd.DataFrame]:
+    """Three parts with disjoint keys and different attribute columns (SDMX-CSV headers differ)."""
+    a = sample_frame(sdg_flow, 300, years=range(2010, 2016), seed=1)
+    b = sample_frame(sdg_flow, 200, years=range(2016, 2020), seed=2).drop(columns=["OBS_STATUS"], errors="ignore")
+    c = sample_frame(sdg_flow, 150, years=range(2020, 2023), seed=3)
+    c["COMMENT_OBS"] = ["note, with a comma" if i % 3 else None for i in range(len(c))]
+    return {"zeta": a, "alpha": b, "mid": c}
+
+
+def full_render(frames: dict[str, pd.DataFrame], flow, fmt: Format, release, tmp_path) -> bytes:
+    whole = pd.concat([f.assign(_part=p) for p, f in frames.items()], ignore_index=True)
+    options = WriteOptions(message_id=f"{flow.id}-{release.id}", prepared=release.created, sender="CCJS",
+                           partition="_part")
+    out = tmp_path / f"full{fmt.suffix}"
+    write(whole, flow, fmt, out, options=options)
+    return out.read_bytes()
+
+
+def test_assembled_files_are_byte_identical_to_a_full_render(tmp_path, registry, sdg_flow, frames):
+    store = tmp_path / "store"
+    for part, frame in frames.items():
+        rel, new = publish(frame, sdg_flow, registry, store=store, part=part)
+        assert new
+    assert rel.manifest.parts == ["alpha", "mid", "zeta"] and rel.manifest.observations == 650
+    for fmt, name in RELEASE_FILES.items():
+        assert (rel.path / name).read_bytes() == full_render(frames, sdg_flow, fmt, rel, tmp_path), name
+    # a part published again: its files are new, the others' are the previous release's (same inode)
+    changed = frames["mid"].assign(OBS_VALUE=frames["mid"]["OBS_VALUE"] + 1)
+    again, _ = publish(changed, sdg_flow, registry, store=store, part="mid")
+    inode = lambda r, p: (r.path / p).stat().st_ino  # noqa: E731
+    assert inode(again, "parts/zeta.ss.xml") == inode(rel, "parts/zeta.ss.xml")
+    assert inode(again, "parts/alpha.csv") == inode(rel, "parts/alpha.csv")
+    assert inode(again, "parts/mid.csv") != inode(rel, "parts/mid.csv")
+    for fmt, name in RELEASE_FILES.items():
+        assert (again.path / name).read_bytes() == full_render({**frames, "mid": changed}, sdg_flow, fmt, again,
+                                                               tmp_path), name
+    assert intact(again) and intact(rel)  # every file, shared or not, matches its manifest
+    assert {f.path for f in again.files} >= {"parts/zeta.generic.xml", "parts/alpha.keys.npy", "data.csv"}
+    # the server reads the assembled release as the observations of every part
+    served = Store(store).frame(again).astype({c: str for c in ("REF_AREA", "TIME_PERIOD", "SERIES")})
+    want = pd.concat([frames["alpha"], changed, frames["zeta"]], ignore_index=True)
+    key = ["SERIES", "REF_AREA", "SEX", "AGE", "TIME_PERIOD"]
+    got = served.astype({k: str for k in key}).sort_values(key)["OBS_VALUE"].to_numpy()
+    assert (got == want.astype({k: str for k in key}).sort_values(key)["OBS_VALUE"].to_numpy()).all()
+
+
+def test_same_part_again_is_no_new_release_and_overlap_is_refused(tmp_path, registry, sdg_flow, frames):
+    first, _ = publish(frames["zeta"], sdg_flow, registry, store=tmp_path, part="zeta")
+    publish(frames["alpha"], sdg_flow, registry, store=tmp_path, part="alpha")
+    same, new = publish(frames["zeta"].sample(frac=1, random_state=0), sdg_flow, registry, store=tmp_path,
+                        part="zeta")
+    assert not new and same.id == latest(tmp_path, "CCJS", sdg_flow.id).id
+    assert same.manifest.part_sha256["zeta"] == first.manifest.part_sha256["zeta"]
+    with pytest.raises(ValidationFailed, match=r"3 observations of other are already published .*\(zeta\)"):
+        publish(frames["zeta"].head(3), sdg_flow, registry, store=tmp_path, part="other")
+    assert [r.id for r in releases(tmp_path, "CCJS", sdg_flow.id)] == [first.id, same.id]
