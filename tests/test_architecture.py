@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "sdmx_publish"
 
 #: modules every unit may import: errors, settings and facts that depend on nothing of ours but each other
-FOUNDATIONS = {"errors", "config", "formats", "periods", "xmlsafe", "reference", "redact"}
+FOUNDATIONS = {"errors", "config", "formats", "periods", "xmlsafe", "reference", "redact", "frames"}
 
 #: unit -> the other units (besides FOUNDATIONS) it may import; lower layers first
 ALLOWED: dict[str, set[str]] = {

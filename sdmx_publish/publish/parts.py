@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +144,7 @@ def _csv(dst: Digesting, folder: Path, flow: Flow, parts: dict[str, list[FileEnt
     headers = {p: csv_header(folder / entry_of(parts[p], Format.CSV10).path) for p in order}
     columns = {c for h in headers.values() for c in h.decode("utf-8").rstrip("\n").split(",")}
     union = tuple(a.id for a in flow.dsd.attributes if a.id in columns)
-    wide = WriteOptions(**{**options.__dict__, "csv_attributes": union})
+    wide = replace(options, csv_attributes=union)
     first = next((h for h in headers.values() if _attrs(h, flow) == union), None)
     if first is None:
         first = _rendered_header(flow, wide)
