@@ -8,11 +8,11 @@ import pytest
 from sdmx_publish.errors import ValidationFailed
 from sdmx_publish.formats import Format
 from sdmx_publish.publish import publish
-from sdmx_publish.serve.sample import sample_frame
 from sdmx_publish.serve.store import Store
 from sdmx_publish.store import RELEASE_FILES, latest, releases
 from sdmx_publish.store.commit import intact
 from sdmx_publish.write import WriteOptions, write
+from tests.serve.sample import sample_frame
 
 
 @pytest.fixture
