@@ -55,7 +55,7 @@ def test_the_manifest_sources_are_the_bytes_read(tmp_path):
     raw = (spec.parent / TABLE).read_bytes()
     assert source["sha256"] == hashlib.sha256(raw).hexdigest() and source["bytes"] == len(raw)
     assert source["rows"] == raw.decode().count("\n") - 1
-    assert not list((store / ".work").rglob("*.pkl"))  # the run's work folder is gone after publishing
+    assert not list((store / ".work").rglob("*.parquet"))  # the run's work folder is gone after publishing
 
 
 def _run_at_once(specs: list[Path], store: Path) -> list[subprocess.CompletedProcess]:
@@ -96,4 +96,4 @@ def test_two_versions_of_one_spec_at_once(tmp_path):
     assert "Traceback" not in "".join(d.stderr for d in done)
     assert len(releases(store, "CCJS", "DF_SDG_16_CRIME")) == 2
     _describes_its_data(store)
-    assert not list((store / ".work").rglob("*.pkl"))
+    assert not list((store / ".work").rglob("*.parquet"))
