@@ -29,7 +29,8 @@ def check_text_end(text: str, spec: Spec, where: str) -> None:
 
 
 def check_last_row(text: str, spec: Spec, where: str, *, sample: int = 200) -> None:
-    """The last line of a CSV has as many fields as most lines before it (a line cut short has fewer).
+    """The last line of a CSV has as many fields as the header or most lines before it (a line cut
+    short has fewer).
 
     A last line with one field is a note (a footnote or source line), not a cut record."""
     src = spec.source
@@ -39,8 +40,8 @@ def check_last_row(text: str, spec: Spec, where: str, *, sample: int = 200) -> N
     body = lines[1:-1][-sample:]  # the data lines above the last (the header may be wider or narrower)
     widths = Counter(len(r) for r in csv.reader(body, delimiter=src.delimiter) if any(r))
     usual = widths.most_common(1)[0][0] if widths else 0
-    last = len(next(csv.reader([lines[-1]], delimiter=src.delimiter), []))
-    if 1 < last < usual:
+    header, last = (len(next(csv.reader([lines[i]], delimiter=src.delimiter), [])) for i in (0, -1))
+    if 1 < last < min(usual, header):  # shorter than the header and the lines above: cut
         raise InputError(f"the last line (line {src.skip_rows + len(lines)}) has {last} fields, the lines above it "
                          f"have {usual}: {CUT}", where=where, fix="download or export the table again; if the last "
                          "line is a note, declare it with source.footer (a regular expression it matches)")
