@@ -13,6 +13,7 @@ import sdmx
 import yaml
 
 from sdmx_publish.cli import demo_specs, main
+from sdmx_publish.publish.content import content_hash
 from sdmx_publish.store import latest, read_frame, releases
 from tests.schemas import validate_xml
 
@@ -248,3 +249,24 @@ def test_the_store_refuses_a_release_where_two_sources_claim_an_observation(tmp_
                        r"by another source of DF_ICCS \(unodc_homicide\), e\.g\. key A\.410\..*@\d{4}"):
         publish(mine, registry.flow("DF_ICCS"), registry, store=store, part="kor_homicide")
     assert latest(store, "CCJS", "DF_ICCS").id == release.id
+
+
+@pytest.mark.slow
+def test_two_parts_published_alternately_twice_make_no_new_release(tmp_path, capsys, registry):
+    """Issue 11's bug: two parts of DF_SDG_16_CRIME re-run alternately with unchanged inputs flipped
+    between two release ids; the second round must find every release unchanged."""
+    store = tmp_path / "store"
+    specs = [EXAMPLES / "kostat" / "unsentenced.yaml", EXAMPLES / "kostat" / "homicide_rate.yaml"]
+    for spec in specs:
+        assert main(["run", str(spec), "--store", str(store)]) == 0
+    before = releases(store, "CCJS", "DF_SDG_16_CRIME")
+    capsys.readouterr()
+    for spec in specs:
+        assert main(["run", str(spec), "--store", str(store)]) == 0
+        assert "unchanged" in capsys.readouterr().out
+    assert releases(store, "CCJS", "DF_SDG_16_CRIME") == before
+    # one canonical form: a part read back from the store hashes as it did freshly transformed
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    flow = registry.flow("DF_SDG_16_CRIME")
+    for part, digest in release.manifest.part_sha256.items():
+        assert content_hash(read_frame(release, part), flow) == digest, part
