@@ -21,6 +21,7 @@ EPILOG = """examples:
   sdmx-publish regional --store releases      SDG 16 series and regional aggregates from DF_ICCS
   sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
   sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
+  sdmx-publish pools > pools.json && airflow pools import pools.json   one pool per dataflow
 
 environment: SDMX_PUBLISH_STORE (default ./releases), SDMX_PUBLISH_AGENCY (default CCJS),
 SDMX_PUBLISH_DSD_DIR (default the bundled dsd/), SDMX_PUBLISH_POPULATION (default the bundled
@@ -78,16 +79,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if result["ok"] else 1
 
 
-def demo_specs() -> list[Path]:
-    """The bundled example specs, in the order the demo publishes them."""
-    return sorted((config.ROOT / "examples").glob("*/*.yaml"))
+def demo_specs(examples: str | None = None) -> list[Path]:
+    """The example specs (``--examples``, else a checkout's ``examples/``), in the order the demo publishes them.
+
+    The examples (source tables with their provenance) are not package data: an installed wheel names
+    them explicitly.
+    """
+    folder = Path(examples) if examples else config.ROOT / "examples"
+    specs = sorted(folder.glob("*/*.yaml"))
+    if not specs:
+        raise PublishError(f"no example specs (*/*.yaml) in {folder}",
+                           fix="pass --examples DIR, the examples/ folder of a sdmx-publish checkout or source archive "
+                               "(the examples are not part of the installed package)")
+    return specs
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .store import latest
 
     store = config.store_dir(args.store)
-    args.spec = [str(p) for p in demo_specs()]
+    args.spec = [str(p) for p in demo_specs(args.examples)]
     args.allow_deletions = False
     print(f"Publishing {len(args.spec)} bundled examples into {store}", file=sys.stderr)
     cmd_run(args)
@@ -119,6 +130,19 @@ def cmd_regional(args: argparse.Namespace) -> int:
           f"{', '.join(f'{v} with {k}' for k, v in result['population']['rates_by_source'].items()) or 'none'}"
           f" (the others as reported)")
     return 0
+
+
+def cmd_pools(args: argparse.Namespace) -> int:
+    """The Airflow pools of the DAGs (one slot per dataflow) as ``airflow pools import`` reads them."""
+    from .orchestrate.sources import discover, specs_dirs
+
+    catalog = discover([Path(p) for p in args.specs] if args.specs else specs_dirs())
+    pools = {name: {"slots": 1, "description": text, "include_deferred": False}
+             for name, text in catalog.pools().items()}
+    print(json.dumps(pools, indent=2))
+    for problem in catalog.problems:
+        print(f"configuration error, no pool for {problem.path}:\n{problem.message}", file=sys.stderr)
+    return 2 if catalog.problems else 0
 
 
 def cmd_structures(args: argparse.Namespace) -> int:
@@ -163,6 +187,8 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="publish the bundled examples and print what was published where")
     d.add_argument("--store", help=store_help)
+    d.add_argument("--examples", help="folder of example specs (default: examples/ of this checkout; an installed "
+                   "package has none)")
     d.set_defaults(func=cmd_demo)
 
     g = sub.add_parser("regional", help="derive SDG 16 series from the latest ICCS release, with regional aggregates")
@@ -174,6 +200,11 @@ def parser() -> argparse.ArgumentParser:
                    "the UN WPP TotalPopulationBySex file (default: $SDMX_PUBLISH_POPULATION or the bundled "
                    "World Bank table)")
     g.set_defaults(func=cmd_regional)
+
+    pools = sub.add_parser("pools", help="the Airflow pools the DAGs use, as JSON for `airflow pools import`")
+    pools.add_argument("--specs", action="append", help="a specs folder (repeatable; default: $SDMX_PUBLISH_SPECS_DIR "
+                   "or countries/)")
+    pools.set_defaults(func=cmd_pools)
 
     s = sub.add_parser("structures", help="rebuild our own SDMX structures into dsd/")
     s.add_argument("--agency", help="maintenance agency (default: $SDMX_PUBLISH_AGENCY or CCJS)")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
-#: The repository (or installed source tree) root: holds ``dsd/``, ``reference/``, ``examples/``.
+#: Package data, shipped in the wheel: ``dsd/`` (structure messages), ``reference/`` (M49, ICCS,
+#: population, SDG tables, the official SDMX-ML schemas) and the validation report's JSON schema.
+#: In a checkout these are links to the repository's folders of the same names.
+DATA = Path(str(files("sdmx_publish") / "_data"))
+
+#: The repository root of a checkout (``examples/``, ``countries/``, ``docs/``); not part of an installed
+#: wheel: code that runs from a wheel reads only :data:`DATA` and what its settings name.
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Maintenance agency of our own structures (ICCS DSD, codelists, dataflows).
@@ -13,8 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: and run ``sdmx-publish structures`` to regenerate ``dsd/``.
 DEFAULT_AGENCY = "CCJS"
 
-#: Where releases go when ``--store`` is not given.
+#: Where the command line's releases go when neither ``--store`` nor ``SDMX_PUBLISH_STORE`` is given.
 DEFAULT_STORE = "releases"
+#: environment variable naming the release store
+STORE_ENV = "SDMX_PUBLISH_STORE"
 
 
 def agency() -> str:
@@ -24,7 +33,22 @@ def agency() -> str:
 
 def store_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The release store: ``--store``, else ``SDMX_PUBLISH_STORE``, else ``./releases``."""
-    return Path(explicit or os.environ.get("SDMX_PUBLISH_STORE", DEFAULT_STORE)).resolve()
+    return Path(explicit or os.environ.get(STORE_ENV, DEFAULT_STORE)).resolve()
+
+
+def configured_store() -> Path:
+    """The release store of a deployment (Airflow): ``SDMX_PUBLISH_STORE``, required, never a default.
+
+    A worker falling back to ``./releases`` would publish on its own disk where nobody else looks.
+    """
+    from .errors import PublishError
+
+    value = os.environ.get(STORE_ENV)
+    if not value:
+        raise PublishError(f"{STORE_ENV} is not set: no release store configured on this Airflow component",
+                          fix=f"set {STORE_ENV} to the shared store (the same POSIX path on the scheduler, "
+                              "dag-processor, api-server and every worker; docs/airflow.md, Production)")
+    return Path(value).resolve()
 
 
 def population_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -36,14 +60,19 @@ def population_file(explicit: str | os.PathLike[str] | None = None) -> Path | No
 
 def dsd_dir() -> Path:
     """Folder of SDMX-ML structure messages: ``SDMX_PUBLISH_DSD_DIR`` or the bundled ``dsd/``."""
-    return Path(os.environ.get("SDMX_PUBLISH_DSD_DIR", ROOT / "dsd"))
+    return Path(os.environ.get("SDMX_PUBLISH_DSD_DIR", DATA / "dsd"))
 
 
 def reference_dir() -> Path:
-    """Bundled reference material (schemas, ICCS, M49, population)."""
-    return ROOT / "reference"
+    """Bundled reference material (schemas, ICCS, M49, population), package data."""
+    return DATA / "reference"
 
 
 def schema_dir(version: str = "2.1") -> Path:
     """Official SDMX-ML XML schemas for ``version`` (``2.1`` or ``3.0``)."""
     return reference_dir() / "schemas" / ("v2_1" if version == "2.1" else "v3_0")
+
+
+def report_schema() -> Path:
+    """JSON schema of ``validation.json`` (package data; ``docs/validation-report.schema.json`` in a checkout)."""
+    return DATA / "validation-report.schema.json"

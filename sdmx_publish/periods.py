@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import PublishError
+
+if TYPE_CHECKING:  # imported where used: the DAG processor uses the grammar without pandas
+    import numpy as np
+    import pandas as pd
 
 _PERIOD = re.compile(
     r"^(?P<y>\d{4})(?:"
@@ -77,6 +79,8 @@ def parse_bound(text: str) -> tuple[date, date] | None:
 
 def bounds(periods: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (``datetime64[D]``) of each distinct period; NaT where a period is unparsable."""
+    import numpy as np
+
     starts = np.full(len(periods), np.datetime64("NaT"), dtype="datetime64[D]")
     ends = starts.copy()
     for i, p in enumerate(periods):
@@ -92,6 +96,8 @@ def overlapping(periods: pd.Index, start: str | None, end: str | None) -> np.nda
     ``2018-Q3`` is within ``2015``..``2018``; ``2018`` is within ``2018-Q4``..; an unparsable period
     never is. Bounds must be valid periods (see :func:`check_bound`).
     """
+    import numpy as np
+
     s, e = bounds(periods)
     ok = ~np.isnat(s)
     if start:
@@ -106,6 +112,8 @@ def in_range(values: pd.Series, start: str | None, end: str | None) -> np.ndarra
     if start and end and check_bound(start, "start")[0] >= check_bound(end, "end")[1]:
         raise PublishError(f"the period range {start}..{end} is empty: it ends before it starts",
                            fix="give the earlier period as the start")
+    import pandas as pd
+
     codes, distinct = pd.factorize(values.astype(str))
     return overlapping(pd.Index(distinct), start, end)[codes]
 
@@ -117,3 +125,19 @@ def check_bound(text: str, which: str) -> tuple[date, date]:
         raise PublishError(f"{which} period {text!r} is not an SDMX time period",
                          fix="use e.g. 2015, 2015-S1, 2015-Q3, 2015-07, 2015-W05 or 2015-07-15")
     return b
+
+
+#: the periods a run's logical date may select (spec key ``run_period``)
+RUN_PERIODS = ("year", "quarter", "month")
+
+
+def period_before(moment: date, unit: str) -> str:
+    """The last complete year, quarter or month before ``moment``: a scheduled run on 2025-01-01 (or a
+    backfill run with that logical date) publishes ``2024``; on 2025-04-01, ``2025-Q1`` or ``2025-03``."""
+    months = moment.year * 12 + moment.month - 1 - {"year": 12, "quarter": 3, "month": 1}[unit]
+    year, month = divmod(months, 12)
+    if unit == "year":
+        return f"{year}"
+    if unit == "quarter":
+        return f"{year}-Q{month // 3 + 1}"
+    return f"{year}-{month + 1:02d}"

@@ -18,7 +18,6 @@ import shutil
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from . import config, frames
 from .errors import InputError, NotFound, SpecError
 from .extract import extract
 from .extract.sanity import check_row_count
+from .names import STEPS, Step, part_id  # declared there, without pandas, for the DAG processor
 from .periods import in_range
 from .publish import publish
 from .publish.parts import claimed
@@ -44,29 +44,9 @@ RAW, FRAME, TRANSFORM, INPUTS = "raw.parquet", "frame.parquet", "transform.json"
 #: files between steps that are not reports (``validate`` removes them from its report folder)
 INTERMEDIATE = (RAW, FRAME, VALIDATED, INPUTS, TRANSFORM, SUMMARY)
 
-
-class Step(StrEnum):
-    """The steps of one source, in the order they run: the one declaration of the step order, which the
-    CLI (:func:`run`, ``validate``), the Airflow task bodies and the DAG factory all follow."""
-
-    EXTRACT = "extract"
-    TRANSFORM = "transform"
-    VALIDATE = "validate"
-    PUBLISH = "publish"
-
-
-#: every step, in order
-STEPS: tuple[Step, ...] = tuple(Step)
-
 #: a period range to rerun, ``(start, end)``, either open (None); ``(None, None)`` is every period
 Periods = tuple[str | None, str | None]
 ALL_PERIODS: Periods = (None, None)
-
-
-def part_id(spec_path: str | Path) -> str:
-    """The name of a spec's part of its dataflow: ``<folder>_<file stem>``, e.g. ``unodc_homicide``."""
-    p = Path(spec_path).resolve()
-    return f"{p.parent.name}_{p.stem}"
 
 
 def new_run_id(by: str = "cli") -> str:

@@ -48,3 +48,16 @@ def test_the_airflow_param_pattern_accepts_what_the_parser_accepts(text):
     from sdmx_publish.periods import PERIOD_PATTERN, parse_bound
 
     assert bool(re.match(PERIOD_PATTERN, text)) == (parse_bound(text) is not None)
+
+
+def test_period_before_a_logical_date():
+    from datetime import date
+
+    from sdmx_publish.periods import period_before
+
+    assert period_before(date(2016, 1, 1), "year") == "2015"
+    assert period_before(date(2016, 7, 9), "year") == "2015"
+    assert period_before(date(2016, 1, 1), "quarter") == "2015-Q4"
+    assert period_before(date(2016, 4, 1), "quarter") == "2016-Q1"
+    assert period_before(date(2016, 1, 1), "month") == "2015-12"
+    assert period_before(date(2016, 3, 31), "month") == "2016-02"

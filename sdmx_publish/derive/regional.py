@@ -27,9 +27,7 @@ from .aggregate import aggregate
 from .population import population as population_table
 from .sdg import derive_sdg, lineage
 
-PART = "derived_iccs_sdg"
-ICCS_FLOW, SDG_FLOW = "DF_ICCS", "DF_SDG_16_CRIME"
-DEFAULT_THRESHOLD = 0.5
+from .ids import DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
 
 
 def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:

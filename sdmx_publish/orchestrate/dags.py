@@ -26,23 +26,25 @@ from airflow.sdk import (
     get_current_context,
     task,
 )
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from .. import config
-from ..derive.regional import DEFAULT_THRESHOLD, ICCS_FLOW, SDG_FLOW
+from ..derive.ids import DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
 from ..errors import NotFound, PublishError
-from ..periods import PERIOD_PATTERN
-from ..pipeline import Step
-from . import status, steps
+from ..names import STEPS, Step
+from ..periods import PERIOD_PATTERN, period_before
+from . import status
 from .notify import FAILURE, WARNINGS, CountryNotifier, entry, send
-from .sources import Catalog, Problem, Source, discover
+from .sources import Catalog, Problem, Source, discover, pool_name
 
 log = logging.getLogger(__name__)
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+#: early, so that a backfill may reach old years (run_period); catchup is off, so unpausing runs only the latest interval
+START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 #: own schedule of the regional DAG (besides the national Assets): ``SDMX_PUBLISH_REGIONAL_SCHEDULE``
 REGIONAL_CRON = "0 3 1 * *"
-#: retries of a task failing for a reason other than its input (I/O, a lost worker): ``SDMX_PUBLISH_RETRIES``
+#: retries of a task failing for a passing reason (a TransientError: network, database, lock wait; or an
+#: unexpected error, e.g. a lost worker), 5 minutes then doubling: ``SDMX_PUBLISH_RETRIES``
 DEFAULT_ARGS: dict[str, Any] = {"owner": "sdmx-publish", "retries": int(os.environ.get("SDMX_PUBLISH_RETRIES", "2")),
                                 "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True}
 #: the step that makes a release (its task has the Asset outlet and the release notifier)
@@ -63,8 +65,9 @@ def release_alias(agency: str, flow: str) -> AssetAlias:
 
 
 def emit_release(context: Any, agency: str, flow: str, part: str, result: dict[str, Any]) -> None:
-    """The Asset event of a new release, its ``extra`` the part and the release id."""
-    if result["new"]:
+    """The Asset event of a new release, its ``extra`` the part and the release id: also on a retry that
+    finds the release an earlier try of the same run made (``released_by_run``), so an event is never lost."""
+    if result["new"] or result.get("released_by_run"):
         context["outlet_events"][release_alias(agency, flow)].add(
             dataflow_asset(agency, flow), extra={"part": part, "release_id": result["release_id"], "new": True})
 
@@ -79,24 +82,48 @@ def period_params() -> dict[str, Param]:
                                      "than the thresholds allow (recorded in the release manifest)")}
 
 
-def _step(step: str, spec: str, *, run: dict | None = None) -> dict[str, Any]:
-    """Run a step for this task's DAG run; input errors fail at once (no retries), others are retried."""
-    context = get_current_context()
+def run_periods(context: Any, run_period: str | None) -> tuple[str | None, str | None]:
+    """The periods this run publishes: the params' range if given; else, where the spec has ``run_period``,
+    the last complete year (quarter, month) before the run's logical date (scheduled runs, backfills);
+    else every period."""
     params = context["params"]
-    periods = (params.get("start_period"), params.get("end_period"))
+    chosen = (params.get("start_period"), params.get("end_period"))
+    logical = context.get("logical_date")
+    if any(chosen) or run_period is None or logical is None:
+        return chosen
+    period = period_before(logical, run_period)
+    return period, period
+
+
+def failed(e: PublishError) -> AirflowException:
+    """The Airflow exception of an expected failure, its reason and fix first in the task log.
+
+    A :class:`~sdmx_publish.errors.TransientError` (``retriable``) is retried with exponential back-off;
+    any other fails the task at once: only a changed input, spec or setting can fix it."""
+    message = e.message()
+    log.error("%s", message)
+    return AirflowException(message) if getattr(e, "retriable", False) else AirflowFailException(message)
+
+
+def _step(step: str, spec: str, *, run_period: str | None = None, run: dict | None = None) -> dict[str, Any]:
+    """Run a step for this task's DAG run; see :func:`failed` for what a failure becomes."""
+    from . import steps  # imported by the task, not at parse time: it imports the pipeline and pandas
+
+    context = get_current_context()
     try:
-        return steps.run_step(step, spec, str(config.store_dir()), context["run_id"], periods=periods, run=run,
-                              allow_deletions=bool(params.get("allow_deletions")))
+        store = config.configured_store()
+        return steps.run_step(step, spec, str(store), context["run_id"], periods=run_periods(context, run_period),
+                              run=run, allow_deletions=bool(context["params"].get("allow_deletions")))
     except PublishError as e:
-        raise AirflowFailException(e.message()) from e
+        raise failed(e) from None
 
 
-def _step_task(step: str, spec: str) -> Any:
+def _step_task(step: str, spec: str, run_period: str | None) -> Any:
     """A task that runs one step (other than publishing) of a spec."""
 
     @task(task_id=step)
     def run_step() -> dict[str, Any]:
-        return _step(step, spec)
+        return _step(step, spec, run_period=run_period)
 
     return run_step()
 
@@ -110,24 +137,31 @@ def national_dag(source: Source) -> DAG:
     on_failure = [CountryNotifier(country=source.owner, event=FAILURE, notify=notify)] if notify.on_failure else []
     on_release = [CountryNotifier(country=source.owner, event=WARNINGS, notify=notify)] if notify.on_warnings else []
     spec = str(source.spec)
+    by_date = (f" Without them, a scheduled or backfill run publishes the last complete {source.run_period} before "
+               "its logical date." if source.run_period else "")
     doc = (f"### {source.name}\n\nPublishes part `{source.part}` of `{source.agency}:{source.dataflow}` from "
            f"`{spec}` ({source.country.name}).\n\nA manual run may set `start_period`/`end_period`: only those "
-           "periods are re-read from the source, the others are carried forward from the latest release.")
+           f"periods are re-read from the source, the others are carried forward from the latest release.{by_date}")
     with DAG(dag_id=f"publish_{source.part}", schedule=source.schedule, start_date=START, catchup=False,
              max_active_runs=1, doc_md=doc, tags=["sdmx-publish", "national", source.owner, source.dataflow],
              params=period_params(),
              default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure}) as dag:
 
-        @task(task_id=PUBLISH, outlets=[release_alias(source.agency, source.dataflow)],
+        @task(task_id=PUBLISH, outlets=[release_alias(source.agency, source.dataflow)], pool=source.pool,
               on_success_callback=on_release)
         def publish() -> dict[str, Any]:
             context = get_current_context()
-            result = _step(PUBLISH, spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
+            result = _step(PUBLISH, spec, run=airflow_run(context, source.part))
             emit_release(context, source.agency, source.dataflow, source.part, result)
             return result
 
-        chain(*(_step_task(step, spec) for step in steps.STEPS if step != PUBLISH), publish())
+        chain(*(_step_task(step, spec, source.run_period) for step in STEPS if step != PUBLISH), publish())
     return dag
+
+
+def airflow_run(context: Any, part: str) -> dict[str, str]:
+    """What the release's manifest records of the run that made it (``steps`` recognises it on a retry)."""
+    return {"by": "airflow", "airflow_run_id": context["run_id"], "part": part}
 
 
 def problem_dag(problem: Problem) -> DAG:
@@ -167,27 +201,27 @@ def regional_dag(catalog: Catalog) -> DAG:
     with DAG(dag_id="publish_regional", schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
              doc_md=doc, tags=["sdmx-publish", "regional"], default_args=DEFAULT_ARGS, params=params) as dag:
 
-        @task(task_id="regional", outlets=[release_alias(agency, SDG_FLOW)])
+        @task(task_id="regional", outlets=[release_alias(agency, SDG_FLOW)], pool=pool_name(agency, SDG_FLOW))
         def regional() -> dict[str, Any]:
             from ..derive.regional import publish_regional
 
             context = get_current_context()
             chosen = context["params"]
             try:
-                result = publish_regional(config.store_dir(), threshold=float(chosen["threshold"]),
+                result = publish_regional(config.configured_store(), threshold=float(chosen["threshold"]),
                                           impute=bool(chosen["impute"]), population=config.population_file())
             except NotFound as e:  # nothing national published yet (a first scheduled run): not a failure
-                raise AirflowSkipException(e.message()) from e
+                raise AirflowSkipException(e.message()) from None
             except PublishError as e:
-                raise AirflowFailException(e.message()) from e
-            emit_release(context, agency, SDG_FLOW, "derived_iccs_sdg", result)
+                raise failed(e) from None
+            emit_release(context, agency, SDG_FLOW, PART, result)
             log.info("release %s (%s) of %s:%s, validation report %s/validation.html", result["release_id"],
                      "new" if result["new"] else "unchanged", agency, SDG_FLOW, result["path"])
             return result
 
         @task(task_id="national_summary", retries=0)
         def national_summary() -> dict[str, Any]:
-            result = {**status.summarise(config.store_dir(), parts), "config_errors": problems}
+            result = {**status.summarise(config.configured_store(), parts), "config_errors": problems}
             log.info("national sources: %s", status.describe(result))
             return result
 
@@ -198,52 +232,58 @@ def regional_dag(catalog: Catalog) -> DAG:
 
 
 def countries_dag(catalog: Catalog) -> DAG:
-    """``publish_countries``: a manual run over every source (or one country's), one mapped task each."""
+    """``publish_countries``: a manual run over every source (or one country's), one mapped task each, named
+    after its part; one mapped task per dataflow (``publish_source_<FLOW>``), in that dataflow's pool."""
     owners = catalog.owners()
-    by_owner = {o: [str(s.spec) for s in catalog.sources if s.owner == o] for o in owners}
+    flows = catalog.dataflows()
     by_spec = {str(s.spec): s for s in catalog.sources}
     problems = [p.name for p in catalog.problems]
-    aliases = [release_alias(a, f) for a, f in catalog.dataflows()]
     params = {"country": Param("all", enum=["all", *owners], title="Country (folder) to publish, or all"),
               **period_params()}
     doc = ("### Publish every country\n\nManual backfills and reruns: choose a country (or all) and a period "
-           "range. One mapped task per source, so one failing country never blocks the others; the last task "
-           "summarises the failures.")
+           "range. One mapped task per source, named after it, so one failing country never blocks the others; "
+           "publications of one dataflow take turns in its pool; the last task summarises the failures.")
     with DAG(dag_id="publish_countries", schedule=None, start_date=START, catchup=False, max_active_runs=1,
              doc_md=doc, tags=["sdmx-publish", "backfill"], params=params, default_args=DEFAULT_ARGS) as dag:
 
         @task(task_id="select_sources", retries=0)
         def select_sources() -> list[str]:
             country = get_current_context()["params"]["country"]
-            return [p for o, paths in by_owner.items() if country in ("all", o) for p in paths]
+            return [str(s.spec) for s in catalog.sources if country in ("all", s.owner)]
 
-        @task(task_id="publish_source", outlets=aliases)
+        def of_flow(specs: list[str], flow: str) -> list[str]:
+            """The chosen specs publishing to ``flow`` (``AGENCY:FLOW``)."""
+            return [s for s in specs if f"{by_spec[s].agency}:{by_spec[s].dataflow}" == flow]
+
         def publish_source(spec: str) -> dict[str, Any]:
             """One source, all four steps; its country is notified as by its own DAG."""
             context = get_current_context()
             source, ti = by_spec[spec], context["ti"]
+            context["source_part"] = source.part  # the mapped task's name (map_index_template)
             notify = source.country.notify
             try:
-                for step in steps.STEPS:
+                for step in STEPS:
                     if step != PUBLISH:
                         _step(step, spec)
-                result = _step(PUBLISH, spec, run={"by": "airflow", "airflow_run_id": context["run_id"]})
+                result = _step(PUBLISH, spec, run=airflow_run(context, source.part))
             except Exception as e:
                 last_try = isinstance(e, AirflowFailException) or ti.try_number > context["task"].retries
                 if notify.on_failure and last_try:
-                    send(entry(source.owner, FAILURE, ti, error=e), notify)
+                    send(entry(source.owner, FAILURE, ti, error=e), notify, context)
                 raise
-            if notify.on_warnings:
-                send(entry(source.owner, WARNINGS, ti, result=result), notify)
+            # the Asset event first: a notification can never cost it (send() does not raise either)
             emit_release(context, source.agency, source.dataflow, source.part, result)
+            if notify.on_warnings:
+                send(entry(source.owner, WARNINGS, ti, result=result), notify, context)
             return result
 
         @task(task_id="summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
         def summary(specs: list[str]) -> dict[str, Any]:
             """Summarise every selected source; fail (after saving the summary) if any failed."""
-            from ..pipeline import part_id
+            from ..names import part_id
 
-            result = {**status.summarise(config.store_dir(), [part_id(s) for s in specs]), "config_errors": problems}
+            store = config.configured_store()
+            result = {**status.summarise(store, [part_id(s) for s in specs]), "config_errors": problems}
             log.info("%s", status.describe(result))
             if result["failed"]:
                 get_current_context()["ti"].xcom_push(key=SUMMARY, value=result)
@@ -251,7 +291,12 @@ def countries_dag(catalog: Catalog) -> DAG:
             return result
 
         chosen = select_sources()
-        publish_source.expand(spec=chosen) >> summary(chosen)
+        done = summary(chosen)
+        for a, f in flows:
+            selected = task(of_flow, task_id=f"select_{f}", retries=0)(chosen, f"{a}:{f}")
+            publish = task(publish_source, task_id=f"publish_source_{f}", outlets=[release_alias(a, f)],
+                           pool=pool_name(a, f), map_index_template="{{ source_part }}")
+            publish.expand(spec=selected) >> done
     return dag
 
 

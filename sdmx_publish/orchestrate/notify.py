@@ -1,18 +1,26 @@
-"""Notifications, configured per country in ``country.yaml``, sent through Airflow's notifier mechanism.
+"""Notifications, configured per country in ``country.yaml``, sent through Airflow notifiers.
 
 :class:`CountryNotifier` is an Airflow ``BaseNotifier``: the national DAGs attach it as the
 ``on_failure_callback`` of every task (a failed run) and as the ``on_success_callback`` of the
 publish task (a new release whose validation report has warnings). The mapped tasks of
 ``publish_countries`` run sources of several countries, so they send the same notifications
-themselves (:func:`entry`, :func:`send`), each to its source's country. A notification is one JSON
-object, appended to the country's log file (relative to the release store) and, if configured,
-POSTed to the country's webhook.
+themselves (:func:`entry`, :func:`send`), each to its source's country.
+
+A notification is one JSON object, delivered on each channel the country configured: ``log`` (JSON
+lines under the store, for audits), ``webhook`` (POSTed as JSON to the URL of an Airflow
+Connection), ``smtp``, ``slack`` and ``apprise`` (the providers' notifiers, with their Connection).
+Credentials live in Airflow Connections, never in ``country.yaml``. A notification never fails a
+task: a channel that cannot deliver is logged as a warning with the fix, and the publication (the
+release and its Asset event) stands.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,25 +28,90 @@ from typing import Any
 from airflow.sdk import BaseNotifier
 
 from .. import config
-from .sources import Notify
+from .sources import Channel, Notify
+
+log = logging.getLogger(__name__)
 
 FAILURE, WARNINGS = "failure", "warnings"
+#: seconds a webhook may take to answer
+TIMEOUT = 10
 
 
-def deliver(entry: dict[str, Any], notify: Notify, store: Path) -> Path | None:
-    """Append ``entry`` to the log file and POST it to the webhook (those configured); return the log path."""
-    path = None
+def write_log(note: dict[str, Any], path: str, store: Path) -> Path:
+    """Append ``note`` to the JSON-lines file ``path`` (relative to the store, or absolute)."""
+    target = Path(path) if Path(path).is_absolute() else Path(store) / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(note, ensure_ascii=False, default=str) + "\n")
+    return target
+
+
+def post_webhook(note: dict[str, Any], channel: Channel) -> None:
+    """POST ``note`` as JSON to the URL of the channel's Connection (host: a URL, or host, port and schema)."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(channel.conn_id)
+    host = conn.host or ""
+    url = host if "://" in host else f"{conn.schema or 'https'}://{host}{f':{conn.port}' if conn.port else ''}"
+    headers = {"Content-Type": "application/json"}
+    if conn.login or conn.password:
+        token = base64.b64encode(f"{conn.login or ''}:{conn.password or ''}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    request = urllib.request.Request(url, data=json.dumps(note, default=str).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        response.read()
+
+
+def provider_notifier(kind: str, channel: Channel, note: dict[str, Any]) -> BaseNotifier:
+    """The provider's notifier for a ``smtp``, ``slack`` or ``apprise`` channel."""
+    title = f"sdmx-publish: {note['message'].splitlines()[0]}"
+    body = json.dumps(note, ensure_ascii=False, indent=1, default=str)
+    if kind == "smtp":
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+        return SmtpNotifier(to=channel.to, subject=title, html_content=f"<pre>{body}</pre>",
+                            smtp_conn_id=channel.conn_id)
+    if kind == "slack":
+        from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+
+        return SlackWebhookNotifier(slack_webhook_conn_id=channel.conn_id, text=f"{title}\n```{body}```")
+    from airflow.providers.apprise.notifications.apprise import AppriseNotifier
+
+    return AppriseNotifier(title=title, body=body, apprise_conn_id=channel.conn_id)
+
+
+def channels(notify: Notify, context: Any) -> list[tuple[str, Callable[[dict[str, Any]], object]]]:
+    """(name, deliver) of every channel configured, in a fixed order: log, webhook, smtp, slack, apprise."""
+    found: list[tuple[str, Callable[[dict[str, Any]], object]]] = []
     if notify.log:
-        path = Path(notify.log) if Path(notify.log).is_absolute() else Path(store) / notify.log
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        found.append(("log", lambda note: write_log(note, notify.log, config.configured_store())))
     if notify.webhook:
-        request = urllib.request.Request(notify.webhook, data=json.dumps(entry, default=str).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the URL is the admin's config
-            response.read()
-    return path
+        found.append(("webhook", lambda note: post_webhook(note, notify.webhook)))
+    for kind in ("smtp", "slack", "apprise"):
+        channel = getattr(notify, kind)
+        if channel:
+            found.append((kind, lambda note, k=kind, c=channel: provider_notifier(k, c, note).notify(context or {})))
+    return found
+
+
+def send(note: dict | None, notify: Notify, context: Any = None) -> list[str]:
+    """Deliver a notification, if there is one, on every channel; return the channels that failed.
+
+    Never raises: a notification that cannot be delivered must not turn a publication into a failure.
+    """
+    if note is None:
+        return []
+    failed = []
+    for name, deliver in channels(notify, context):
+        try:
+            deliver(note)
+        except Exception as e:  # noqa: BLE001 - any channel's failure is reported, never raised
+            failed.append(name)
+            conn = getattr(getattr(notify, name, None), "conn_id", None)
+            log.warning("notification not delivered (%s%s): %s: %s\n  fix: check the %s and that its server is up; "
+                        "the publication itself is not affected", name, f", connection {conn!r}" if conn else "",
+                        type(e).__name__, e, f"Airflow Connection {conn!r}" if conn else "log path")
+    return failed
 
 
 class CountryNotifier(BaseNotifier):
@@ -57,7 +130,7 @@ class CountryNotifier(BaseNotifier):
         return entry(self.country, self.event, ti, error=context.get("exception"), result=result)
 
     def notify(self, context: Any) -> None:
-        send(self.message(context), self.settings)
+        send(self.message(context), self.settings, context)
 
 
 def entry(country: str, event: str, ti: Any, *, error: object = None, result: dict | None = None) -> dict | None:
@@ -73,9 +146,3 @@ def entry(country: str, event: str, ti: Any, *, error: object = None, result: di
     return {**base, "release_id": result["release_id"], "warnings": result["warnings"],
             "message": f"{country}: release {result['release_id']} of {result['agency']}:"
                        f"{result['dataflow']} published with {result['warnings']} validation warning(s)"}
-
-
-def send(note: dict | None, notify: Notify) -> None:
-    """Deliver a notification, if there is one, where the country wants it."""
-    if note is not None:
-        deliver(note, notify, config.store_dir())

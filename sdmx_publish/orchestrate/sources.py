@@ -2,26 +2,42 @@
 
 A specs folder holds one folder per source owner or country (``countries/kor/``), each with
 ``*.yaml`` source specs and, for a country, ``country.yaml`` (name, M49 code, notifications).
-Everything is checked here, when the DAG files are parsed, from small YAML files only (no data is
-read): a broken spec or country file becomes a :class:`Problem`, reported in the UI, and never
-stops the other sources from getting their DAGs.
+This runs whenever the DAG processor parses the DAG file, so it reads only the specs' YAML headers
+(dataflow, agency, name, schedule) and the dataflow ids of the structure messages, and imports
+neither pandas nor the pipeline; the whole spec is checked by the run's first task, which fails at
+once with the key and the fix. A broken header or country file becomes a :class:`Problem`, reported
+in the UI, and never stops the other sources from getting their DAGs.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import config, reference
-from ..errors import PublishError
+from ..derive.ids import SDG_FLOW
+from ..errors import NotFound, PublishError
+from ..names import part_id
 from ..spec import load_yaml_model
 
 COUNTRY_FILE = "country.yaml"
 #: environment variable naming the specs folders (separated by ``os.pathsep``)
 SPECS_ENV = "SDMX_PUBLISH_SPECS_DIR"
+
+
+class Channel(BaseModel):
+    """One way a country is notified, through an Airflow notifier; credentials stay in the Connection."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    conn_id: str = Field(description="Airflow Connection holding the server, URL and credentials")
+    to: list[str] = Field(default_factory=list, description="recipients (smtp)")
+    channel: str | None = Field(None, description="channel (slack)")
 
 
 class Notify(BaseModel):
@@ -32,7 +48,30 @@ class Notify(BaseModel):
     on_failure: bool = True
     on_warnings: bool = True
     log: str | None = Field(None, description="JSON-lines file, relative to the release store")
-    webhook: str | None = Field(None, description="URL each notification is POSTed to as JSON")
+    webhook: Channel | None = Field(None, description="an HTTP Connection each notification is POSTed to as JSON")
+    smtp: Channel | None = Field(None, description="e-mail through the SMTP provider's SmtpNotifier")
+    slack: Channel | None = Field(None, description="Slack through the Slack provider's SlackWebhookNotifier")
+    apprise: Channel | None = Field(None, description="any Apprise service through the Apprise provider")
+
+    @field_validator("webhook", mode="before")
+    @classmethod
+    def _no_urls(cls, v: object) -> object:
+        if isinstance(v, str):
+            raise ValueError("a URL in country.yaml is not allowed (it may carry a token): put it in an Airflow "
+                             "Connection and write `webhook: {conn_id: <connection id>}`")
+        return v
+
+
+class SpecHeader(BaseModel):
+    """The keys of a source spec the DAG processor needs; the rest is checked when the run starts."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    dataflow: str
+    agency: str | None = None
+    name: str | None = None
+    schedule: str | None = "@yearly"
+    run_period: Literal["year", "quarter", "month"] | None = None
 
 
 class Country(BaseModel):
@@ -66,6 +105,16 @@ class Source:
     schedule: str | None
     name: str
     country: Country
+    run_period: str | None = None
+
+    @property
+    def pool(self) -> str:
+        return pool_name(self.agency, self.dataflow)
+
+
+def pool_name(agency: str, flow: str) -> str:
+    """The Airflow pool (one slot) serialising the publications of a dataflow."""
+    return f"sdmx_publish_{agency}_{flow}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +137,11 @@ class Catalog:
     def dataflows(self) -> list[tuple[str, str]]:
         """(agency, dataflow id) of every dataflow the sources publish."""
         return sorted({(s.agency, s.dataflow) for s in self.sources})
+
+    def pools(self) -> dict[str, str]:
+        """The pools the DAGs use (the national dataflows' and the regional one's), with their descriptions."""
+        flows = {*self.dataflows(), (config.agency(), SDG_FLOW)}
+        return {pool_name(a, f): f"sdmx-publish: publications of {a}:{f}, one at a time" for a, f in sorted(flows)}
 
 
 def specs_dirs() -> list[Path]:
@@ -113,19 +167,43 @@ def load_country(folder: Path) -> Country:
     return load_yaml_model(path, Country, example="countries/kor/country.yaml")
 
 
-def load_source(spec_path: Path, owner: str, country: Country) -> Source:
-    """Read and check one spec against its dataflow (no data read); raise a PublishError if broken."""
-    from ..pipeline import part_id
-    from ..spec import load_spec
-    from ..structure import load_registry
-    from ..transform import check_spec
+@lru_cache(maxsize=4)
+def _dataflows(folder: str, stamp: tuple) -> dict[str, frozenset[str]]:
+    """Dataflow id -> agencies, from the ``Dataflow`` elements of the structure messages (nothing else parsed)."""
+    from lxml import etree
 
-    spec = load_spec(spec_path, source_file=False)  # the source may be on a share only workers see
-    flow = load_registry().flow(spec.dataflow, spec.agency)
-    check_spec(spec, flow)
-    return Source(part=part_id(spec_path), spec=spec_path.resolve(), owner=owner, dataflow=flow.id,
-                  agency=flow.dataflow.ref.agency, schedule=spec.schedule, name=spec.name or spec_path.stem,
-                  country=country)
+    flows: dict[str, set[str]] = {}
+    for path in sorted(Path(folder).glob("*.xml")):
+        for _, element in etree.iterparse(str(path), tag="{*}Dataflow"):
+            if element.get("id") and element.get("agencyID"):
+                flows.setdefault(element.get("id"), set()).add(element.get("agencyID"))
+            element.clear()
+    return {k: frozenset(v) for k, v in flows.items()}
+
+
+def known_dataflows() -> dict[str, frozenset[str]]:
+    """The dataflows of the structures folder (``config.dsd_dir()``), re-read when a file there changes."""
+    folder = config.dsd_dir()
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.xml")))
+    return _dataflows(str(folder), stamp)
+
+
+def load_source(spec_path: Path, owner: str, country: Country) -> Source:
+    """A spec's header, its dataflow known; raise a PublishError if not. The rest of the spec (maps, the
+    DSD's codes) is checked by the run's first task: the DAG processor reads no more than this."""
+    header = load_yaml_model(spec_path, SpecHeader, example="examples/*/*.yaml")
+    agencies = known_dataflows().get(header.dataflow, frozenset())
+    if header.agency is not None:
+        agencies = agencies & {header.agency}
+    if len(agencies) != 1:
+        known = ", ".join(sorted(known_dataflows())) or "none"
+        what = f"unknown dataflow {header.dataflow!r}" + (f" of agency {header.agency!r}" if header.agency else "")
+        if len(agencies) > 1:
+            what, known = f"dataflow {header.dataflow!r} is defined by {', '.join(sorted(agencies))}", "agency: <one>"
+        raise NotFound(what, where=f"{spec_path}: dataflow", fix=f"use one of: {known}")
+    return Source(part=part_id(spec_path), spec=spec_path.resolve(), owner=owner, dataflow=header.dataflow,
+                  agency=next(iter(agencies)), schedule=header.schedule, name=header.name or spec_path.stem,
+                  country=country, run_period=header.run_period)
 
 
 def discover(dirs: list[Path] | None = None) -> Catalog:

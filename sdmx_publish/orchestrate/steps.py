@@ -17,6 +17,7 @@ from typing import Any
 from .. import pipeline
 from ..errors import PublishError, ValidationFailed
 from ..redact import redact_text
+from ..store import MANIFEST, Manifest
 from ..validate.outcome import SUMMARY
 from . import status
 
@@ -29,6 +30,14 @@ STEPS = pipeline.STEPS
 def _log_reports(summary: dict[str, Any], level: int) -> None:
     """The validation report's summary and where its files are, in the task log."""
     log.log(level, "%s\nreports: %s (HTML), %s (JSON)", summary["summary"], summary["html"], summary["json"])
+
+
+def released_by(release: Path, run: dict | None) -> bool:
+    """Whether ``release`` was made by ``run`` (same Airflow run and part): an earlier try of this task made it."""
+    if not run or "airflow_run_id" not in run:
+        return False
+    made = Manifest.read(release / MANIFEST).run
+    return made.get("airflow_run_id") == run["airflow_run_id"] and made.get("part") == run.get("part")
 
 
 def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: pipeline.Periods = pipeline.ALL_PERIODS,
@@ -49,6 +58,7 @@ def run_step(step: str, spec_path: str, store: str, run_id: str, *, periods: pip
     if step == pipeline.Step.VALIDATE:
         _log_reports(result, logging.INFO)
     if step == pipeline.Step.PUBLISH:
+        result["released_by_run"] = result["new"] or released_by(Path(result["path"]), run)
         status.record(store_path, part, "published" if result["new"] else "unchanged", step=step, run_id=run_id,
                       release_id=result["release_id"], warnings=result["warnings"])
         shutil.rmtree(work, ignore_errors=True)

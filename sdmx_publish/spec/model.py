@@ -187,6 +187,9 @@ class Spec(_Strict):
     agency: str | None = None
     name: str | None = None
     schedule: str | None = Field("@yearly", description="Airflow schedule of the generated DAG")
+    run_period: Literal["year", "quarter", "month"] | None = Field(
+        None, description="a scheduled or backfill run publishes only the last complete year (quarter, month) "
+                          "before its logical date; the other periods are carried forward")
     source: Source
     filter: Filter = Field(default_factory=Filter)
     reshape: Reshape | None = None

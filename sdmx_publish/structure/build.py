@@ -98,7 +98,7 @@ def disaggregation_codelists(agency: str) -> list[etree._Element]:
 
 
 def indicator_codelist(agency: str) -> etree._Element:
-    rows = _read_csv(config.ROOT / "dsd" / "sources" / "CL_INDICATOR.csv")
+    rows = _read_csv(config.DATA / "dsd" / "sources" / "CL_INDICATOR.csv")
     return codelist(agency, "CL_INDICATOR", "What is counted in crime and criminal justice statistics",
                     [(r["code"], r["name"], None) for r in rows])
 
@@ -139,7 +139,7 @@ def subnational_area_codelist(agency: str) -> etree._Element:
     area = load_registry(config.dsd_dir()).codelists[Ref(agency=agency_, id=cid, version=version)]
     codes = [(c.id, c.name, c.parent) for c in area.codes.values()]
     for name in SUBDIVISIONS:
-        codes += [(r["code"], r["name"], r["parent"]) for r in _read_csv(config.ROOT / "dsd" / "sources" / name)]
+        codes += [(r["code"], r["name"], r["parent"]) for r in _read_csv(config.DATA / "dsd" / "sources" / name)]
     return codelist(agency, "CL_AREA_SUBNAT", "Areas: IAEG-SDGs CL_AREA 1.14 and ISO 3166-2 subdivisions", codes)
 
 

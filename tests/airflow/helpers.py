@@ -52,3 +52,16 @@ def asset_events(uri: str) -> list[dict[str, Any]]:
         rows = session.scalars(select(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
                                .where(AssetModel.uri == uri).order_by(AssetEvent.id)).all()
         return [{"dag_id": e.source_dag_id, "run_id": e.source_run_id, "extra": dict(e.extra or {})} for e in rows]
+
+
+def mapped_names(run: Any, task_id: str) -> list[str]:
+    """The names the UI shows for a mapped task's instances (rendered ``map_index_template``)."""
+    from airflow.models import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        tis = session.scalars(select(TaskInstance).where(TaskInstance.dag_id == run.dag_id, TaskInstance.run_id ==
+                                                          run.run_id, TaskInstance.task_id == task_id)
+                              .order_by(TaskInstance.map_index)).all()
+        return [ti.rendered_map_index for ti in tis]

@@ -13,7 +13,7 @@ from sdmx_publish import config
 from sdmx_publish.store import latest, releases
 
 from .conftest import COUNTRIES, add_country
-from .helpers import asset_events, generated_dags, run_dag, task_states, xcom
+from .helpers import asset_events, generated_dags, mapped_names, run_dag, task_states, xcom
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("airflow_db")]
 
@@ -127,7 +127,7 @@ def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store
     states = task_states(run)
     assert str(run.state) == "failed"  # a source failed: the run says so, after every source was tried
     assert states["select_sources"] == "success" and states["summary"] == "failed"
-    mapped = sorted(v for k, v in states.items() if k.startswith("publish_source["))
+    mapped = sorted(v for k, v in states.items() if k.startswith("publish_source_DF_ICCS["))
     assert mapped == ["failed", "success"]
     summary = xcom(run, "summary", key="summary")
     assert summary["published"] == ["kor_homicide"] and summary["failed"][0]["part"] == "phl_homicide"
@@ -135,7 +135,7 @@ def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store
     # each source's country is notified as by its own DAG: PHL's failure, KOR's release with warnings
     notes = {c: [json.loads(x) for x in (store / "notifications" / f"{c}.jsonl").read_text().splitlines()]
              for c in ("kor", "phl")}
-    assert [(n["event"], n["task_id"]) for n in notes["phl"]] == [("failure", "publish_source")]
+    assert [(n["event"], n["task_id"]) for n in notes["phl"]] == [("failure", "publish_source_DF_ICCS")]
     assert "VALUE" in notes["phl"][0]["message"]
     assert [n["event"] for n in notes["kor"]] == ["warnings"] and notes["kor"][0]["release_id"]
     # the Asset event says which part and release, as the per-source DAGs' events do
@@ -147,7 +147,8 @@ def test_all_countries_dag_for_one_country_and_a_period_range(specs: Path, store
     only = run_dag("publish_countries", {"country": "kor"})
     assert str(only.state) == "success"
     assert xcom(only, "select_sources") == [str((COUNTRIES / "kor" / "homicide.yaml").resolve())]
-    assert [k for k in task_states(only) if k.startswith("publish_source")] == ["publish_source[0]"]
+    assert [k for k in task_states(only) if k.startswith("publish_source")] == ["publish_source_DF_ICCS[0]"]
+    assert mapped_names(only, "publish_source_DF_ICCS") == ["kor_homicide"]  # map_index_template
     assert xcom(only, "summary") == {"published": ["kor_homicide"], "failed": [], "not_run": [], "config_errors": ["mng"]}
 
 

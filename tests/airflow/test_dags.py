@@ -30,12 +30,12 @@ def test_dags_folder_imports_without_errors(monkeypatch: pytest.MonkeyPatch):
 def test_a_broken_spec_gets_a_config_error_dag_and_the_others_still_load(specs: Path):
     add_country(specs, "kor")
     (specs / "bad").mkdir()
-    (specs / "bad" / "homicide.yaml").write_text("dataflow: DF_ICCS\nsource: {path: x.csv, encoding: utf-16}\n")
+    (specs / "bad" / "homicide.yaml").write_text("dataflow: [DF_ICCS\nsource: {path: x.csv}\n")
     bag = dagbag()
     assert bag.import_errors == {}
     assert {"publish_kor_homicide", "config_error_bad_homicide", "publish_regional"} <= set(bag.dag_ids)
     broken = bag.dags["config_error_bad_homicide"]
-    assert "unsupported encoding 'utf-16'" in broken.doc_md and "fix:" in broken.doc_md
+    assert "not valid YAML" in broken.doc_md and "fix:" in broken.doc_md
     assert [t.task_id for t in broken.tasks] == ["report_config_error"]
     assert broken.schedule is None
 
@@ -53,6 +53,9 @@ def test_national_dag_shape(specs: Path):
     # the dataflow's Asset gets its event through an alias, only for a new release
     assert dag.get_task("publish").outlets == [AssetAlias(name="CCJS:DF_ICCS:new-release", group="sdmx-dataflow")]
     assert dag.get_task("publish").on_success_callback  # release-with-warnings notification
+    # publications of a dataflow take turns in its one-slot pool; the other steps run side by side
+    assert dag.get_task("publish").pool == "sdmx_publish_CCJS_DF_ICCS"
+    assert {t.pool for t in dag.tasks if t.task_id != "publish"} == {"default_pool"}
     assert dag.schedule == "@yearly" and dag.catchup is False and dag.max_active_runs == 1
     assert set(dag.params) == {"start_period", "end_period", "allow_deletions"}
     assert {"national", "kor", "DF_ICCS"} <= set(dag.tags)
@@ -104,8 +107,12 @@ def test_countries_dag_maps_one_task_per_source_and_takes_a_country(specs: Path)
     assert dag.params.get_param("country").schema["enum"] == ["all", "jpn", "kor"]
     assert set(dag.params) == {"country", "start_period", "end_period", "allow_deletions"}
     assert dag.get_task("summary").trigger_rule == "all_done"
-    assert dag.get_task("publish_source").upstream_task_ids == {"select_sources"}
-    assert [a.name for a in dag.get_task("publish_source").outlets] == ["CCJS:DF_ICCS:new-release"]
+    publish = dag.get_task("publish_source_DF_ICCS")
+    assert publish.upstream_task_ids == {"select_DF_ICCS"}
+    assert dag.get_task("select_DF_ICCS").upstream_task_ids == {"select_sources"}
+    assert [a.name for a in publish.outlets] == ["CCJS:DF_ICCS:new-release"]
+    assert publish.pool == "sdmx_publish_CCJS_DF_ICCS" and publish.map_index_template == "{{ source_part }}"
+    assert dag.get_task("summary").upstream_task_ids == {"select_sources", "publish_source_DF_ICCS"}
 
 
 def test_period_params_refuse_what_is_not_an_sdmx_period(specs: Path):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sdmx_publish.errors import SpecError
 from sdmx_publish.orchestrate import status, steps
 from sdmx_publish.orchestrate.sources import discover
 from sdmx_publish.store import latest, read_frame
@@ -36,12 +37,15 @@ def test_broken_files_are_problems_and_never_hide_the_others(specs: Path):
     (bad_country / "country.yaml").write_text("name: Nowhere\nm49: '999999'\n")
     (bad_country / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text())
     catalog = discover([specs])
-    assert [s.part for s in catalog.sources] == ["kor_homicide"]
+    # the DAG processor reads only the headers: the misspelt key is found by the run's first task
+    assert [s.part for s in catalog.sources] == ["kor_homicide", "xyz_homicide"]
     problems = {p.name: p.message for p in catalog.problems}
-    assert set(problems) == {"abc", "xyz_crimes", "xyz_homicide"}
+    assert set(problems) == {"abc", "xyz_crimes"}
     assert "'999999' is not an M49 country code" in problems["abc"]
-    assert "shedule" in problems["xyz_homicide"] and "fix:" in problems["xyz_homicide"]
-    assert "unknown dataflow 'DF_NOPE'" in problems["xyz_crimes"]
+    assert "unknown dataflow 'DF_NOPE'" in problems["xyz_crimes"] and "fix: use one of: DF_ICCS" in problems["xyz_crimes"]
+    with pytest.raises(SpecError, match="shedule") as failed:
+        steps.run_step("extract", str(bad_spec / "homicide.yaml"), str(specs.parent / "store"), "r1")
+    assert "did you mean `schedule`" in failed.value.message()
 
 
 def test_zero_padded_m49_codes_are_accepted(specs: Path):
@@ -167,3 +171,30 @@ def test_the_validate_task_logs_the_report_summary(tmp_path: Path, caplog):
     with caplog.at_level("INFO", logger="sdmx_publish.orchestrate.steps"), pytest.raises(Exception, match="validation"):
         steps.run_step("validate", str(broken), str(store), "r2")
     assert "validation FAILED" in caplog.text and "time.freq_mismatch" in caplog.text
+
+
+def test_pools_one_per_dataflow_as_airflow_imports_them(capsys):
+    import json
+
+    from sdmx_publish.cli import main
+
+    assert main(["pools", "--specs", str(COUNTRIES)]) == 0
+    pools = json.loads(capsys.readouterr().out)
+    assert pools == {f"sdmx_publish_CCJS_{f}": {"slots": 1, "include_deferred": False,
+                                               "description": f"sdmx-publish: publications of CCJS:{f}, one at a time"}
+                     for f in ("DF_ICCS", "DF_SDG_16_CRIME")}
+
+
+@pytest.mark.slow
+def test_the_dag_processor_imports_no_pandas():
+    """Parsing reads YAML headers only: a fresh interpreter builds every DAG without importing pandas."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from sdmx_publish.orchestrate.dags import build_all; dags = build_all(); "
+            "print(len(dags), 'pandas' in sys.modules, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+                         env={**os.environ, "SDMX_PUBLISH_SPECS_DIR": str(COUNTRIES)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["5", "False", "False"]
