@@ -83,7 +83,7 @@ def test_a_notification_server_down_costs_neither_the_release_nor_its_asset_even
     run = run_dag(dag_id)
     assert str(run.state) == "success"
     release = latest(store, "CCJS", "DF_ICCS")
-    assert release is not None and release.manifest["parts"] == ["kor_homicide"]
+    assert release is not None and release.manifest.parts == ["kor_homicide"]
     events = [e for e in asset_events(ICCS) if e["run_id"] == run.run_id]
     assert [(e["dag_id"], e["extra"]["release_id"]) for e in events] == [(dag_id, release.id)]
     assert {k: v for k, v in task_states(run).items() if k.startswith(task_id)} in (
