@@ -23,7 +23,7 @@ from .. import config, reference
 from ..derive.ids import SDG_FLOW
 from ..errors import NotFound, PublishError
 from ..names import part_id
-from ..spec import load_yaml_model
+from ..yamlmodel import load_yaml_model
 
 COUNTRY_FILE = "country.yaml"
 #: environment variable naming the specs folders (separated by ``os.pathsep``)
