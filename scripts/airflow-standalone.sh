@@ -13,8 +13,15 @@
 # Celery or Kubernetes executor (docs/airflow.md).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# this checkout's library, whatever else the environment has installed
-export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
+# The library and its Airflow plugin come from the installed package (pip install -e '.[airflow]' of this
+# checkout). Never put the checkout on PYTHONPATH as well: Airflow would find two distributions of
+# sdmx-publish (the installed one and the checkout's *.egg-info) and register the plugin twice.
+installed="$(python -c 'import pathlib, sdmx_publish; print(pathlib.Path(sdmx_publish.__file__).resolve().parent.parent)' 2>/dev/null || true)"
+if [ "$installed" != "$repo" ]; then
+  echo "sdmx-publish of this checkout is not installed in this Python (found: ${installed:-none})" >&2
+  echo "  fix: pip install -e '$repo[airflow]'" >&2
+  exit 2
+fi
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$repo/airflow-home}"
 export AIRFLOW__CORE__DAGS_FOLDER="$repo/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
