@@ -39,7 +39,7 @@ from .sources import Catalog, Problem, Source, discover, pool_name
 
 log = logging.getLogger(__name__)
 
-#: early, so that a backfill may reach old years (run_period); catchup is off, so unpausing runs only the latest interval
+#: early, so that a backfill may reach old years (run_period); catchup is off: unpausing runs the latest interval only
 START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 #: own schedule of the regional DAG (besides the national Assets): ``SDMX_PUBLISH_REGIONAL_SCHEDULE``
 REGIONAL_CRON = "0 3 1 * *"
