@@ -141,7 +141,7 @@ class MappingLink(_ReleaseLink):
         page = f"{URL_PREFIX}/ui/history/{result.get('agency') or config.agency()}/{result['dataflow']}"
         app = SdmxPublishPlugin.fastapi_apps[0]["app"]
         if any(getattr(r, "path", "").startswith("/ui/history/") for r in app.routes):
-            return f"{page}/{result['release_id']}#mapping"
+            return f"{page}/{result['release_id']}#map-h"
         return release_url(result, "manifest.json")
 
 

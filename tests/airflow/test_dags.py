@@ -125,3 +125,36 @@ def test_period_params_refuse_what_is_not_an_sdmx_period(specs: Path):
     for bad in ("last year", "15", "2015-Q5", "2015-13", "20x5"):
         with pytest.raises(ParamValidationError):
             params.get_param("end_period").resolve(bad)
+
+
+def test_transient_errors_are_retried_permanent_ones_fail_at_once_with_the_reason_first(caplog):
+    import logging
+
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+    from sdmx_publish.errors import InputError, TransientError
+    from sdmx_publish.orchestrate.dags import failed
+
+    with caplog.at_level(logging.ERROR):
+        retried = failed(TransientError("the source server answered 503", where="https://stats.example.org/t.csv",
+                                        fix="nothing: the task is retried"))
+        final = failed(InputError("column 'VALUE' not found", where="kor.csv", fix="rename the column"))
+    assert type(retried) is AirflowException  # Airflow retries it (retries, exponential back-off)
+    assert isinstance(final, AirflowFailException)  # no retry: the input must change
+    assert str(final).splitlines() == ["kor.csv: column 'VALUE' not found", "  fix: rename the column"]
+    assert [r.getMessage().splitlines()[0] for r in caplog.records] == [
+        "https://stats.example.org/t.csv: the source server answered 503", "kor.csv: column 'VALUE' not found"]
+
+
+def test_a_run_publishes_the_period_before_its_logical_date_only_where_the_spec_says_so():
+    from datetime import datetime, timezone
+
+    from sdmx_publish.orchestrate.dags import run_periods
+
+    jan = {"params": {"start_period": None, "end_period": None},
+           "logical_date": datetime(2025, 1, 1, tzinfo=timezone.utc)}
+    assert run_periods(jan, "year") == ("2024", "2024")
+    assert run_periods(jan, "quarter") == ("2024-Q4", "2024-Q4")
+    assert run_periods(jan, None) == (None, None)  # no run_period: every period
+    assert run_periods({**jan, "logical_date": None}, "year") == (None, None)  # a manual run without a date
+    assert run_periods({**jan, "params": {"start_period": "2019", "end_period": None}}, "year") == ("2019", None)

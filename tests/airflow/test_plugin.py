@@ -37,7 +37,8 @@ def test_a_publish_task_links_to_its_release_validation_report_and_mapping_revie
     base = f"{URL_PREFIX}/releases/CCJS/DF_ICCS/{release.id}/"
     assert ReleaseLink().get_link(None, ti_key=key) == base + "manifest.json"
     assert ValidationLink().get_link(None, ti_key=key) == base + "validation.html"
-    assert MappingLink().get_link(None, ti_key=key).startswith(f"{URL_PREFIX}/")
+    # the web explorer's release page, at its mapping review
+    assert MappingLink().get_link(None, ti_key=key) == f"{URL_PREFIX}/ui/history/CCJS/DF_ICCS/{release.id}#map-h"
     # other tasks have no release: no link
     assert ReleaseLink().get_link(None, ti_key=key._replace(task_id="extract")) == ""
     # the links resolve in the service the plugin mounts

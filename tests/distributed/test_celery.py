@@ -186,6 +186,7 @@ def test_three_countries_on_celery_workers_then_the_regional_dag_through_assets(
     assert manifest_url.endswith(f"/{by_dag[dag_id]}/manifest.json")
     assert api.status(manifest_url) == 200 and api.status(manifest_url, auth=False) == 401
     assert api.status(links["extra_links"]["Validation report"]) == 200
+    assert api.status(links["extra_links"]["Mapping review"].split("#")[0]) == 200
 
     # the regional DAG ran on the Asset events and published the SDG dataflow
     def regional_done() -> list[dict] | None:
