@@ -24,10 +24,9 @@ from ..structure import load_registry
 from ..transform.rates import population_for
 from ..validate.outcome import REPORT, validate_into
 from .aggregate import aggregate
+from .ids import DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
 from .population import population as population_table
 from .sdg import derive_sdg, lineage
-
-from .ids import DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
 
 
 def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
