@@ -46,3 +46,13 @@ def iccs_flow(registry) -> Flow:
 @pytest.fixture(scope="session")
 def sdg_flow(registry) -> Flow:
     return registry.flow("DF_SDG_16_CRIME")
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """The migrated SQLite metadata DB of the test AIRFLOW_HOME (once per session): DAG runs, and the
+    tokens of Airflow's auth manager (checked against its revoked-token table)."""
+    from airflow.utils import db
+
+    db.resetdb(skip_init=False)
+    return AIRFLOW_HOME / "airflow.db"

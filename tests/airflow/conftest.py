@@ -1,6 +1,5 @@
-"""Airflow test setup: the SQLite metadata DB of the temporary AIRFLOW_HOME (configured in
-tests/conftest.py, before any test module imports Airflow), migrated once per session; specs and
-store folders for the DAGs.
+"""Airflow test setup: specs and store folders for the DAGs. The temporary AIRFLOW_HOME is configured in
+tests/conftest.py (before any test module imports Airflow), which also migrates its DB (``airflow_db``).
 """
 
 from __future__ import annotations
@@ -11,19 +10,8 @@ import pytest
 
 from sdmx_publish import config
 
-from ..conftest import AIRFLOW_HOME as HOME
-
 DAGS = config.ROOT / "dags"
 COUNTRIES = config.ROOT / "countries"
-
-
-@pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """The migrated SQLite metadata DB (once per session)."""
-    from airflow.utils import db
-
-    db.resetdb(skip_init=False)
-    return HOME / "airflow.db"
 
 
 @pytest.fixture

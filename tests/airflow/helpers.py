@@ -65,3 +65,16 @@ def mapped_names(run: Any, task_id: str) -> list[str]:
                                                           run.run_id, TaskInstance.task_id == task_id)
                               .order_by(TaskInstance.map_index)).all()
         return [ti.rendered_map_index for ti in tis]
+
+
+def airflow_token() -> str:
+    """A real token from Airflow's auth manager (the simple one, as configured in the test home)."""
+    from airflow.api_fastapi.app import get_auth_manager, init_auth_manager
+
+    try:
+        manager = get_auth_manager()
+    except RuntimeError:
+        manager = init_auth_manager()
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))

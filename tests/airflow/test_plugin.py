@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from .conftest import add_country
-from .helpers import run_dag
+from .helpers import airflow_token, run_dag
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("airflow_db")]
 
@@ -49,19 +49,6 @@ def test_a_publish_task_links_to_its_release_validation_report_and_mapping_revie
             answer = client.get(link.get_link(None, ti_key=key).split("#")[0])
             assert answer.status_code == 200, (link.name, answer.text[:300])
         assert "html" in client.get(base + "validation.html").headers["content-type"]
-
-
-def airflow_token() -> str:
-    """A real token from Airflow's auth manager (the simple one, as configured in the test home)."""
-    from airflow.api_fastapi.app import get_auth_manager, init_auth_manager
-
-    try:
-        manager = get_auth_manager()
-    except RuntimeError:
-        manager = init_auth_manager()
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-
-    return manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
 
 
 def test_the_plugin_app_requires_an_airflow_login_and_a_configured_store(

@@ -198,15 +198,18 @@ def test_a_browser_at_the_root_goes_to_the_pages(client):
     assert client.get("/", headers={"Accept": "*/*"}).json()["web"].endswith("/ui/")
 
 
+@pytest.mark.slow  # the plugin checks an Airflow login: the Airflow DB (revoked tokens) is migrated first
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_links_keep_the_prefix_in_the_airflow_plugin(published, monkeypatch):
+def test_links_keep_the_prefix_in_the_airflow_plugin(published, monkeypatch, airflow_db):
     """The Airflow plugin mounts the same app: the pages answer under its prefix, their links keep it."""
     monkeypatch.setenv("SDMX_PUBLISH_STORE", str(published.store))
     from sdmx_publish.serve.airflow_plugin import URL_PREFIX, fastapi_app
+    from tests.airflow.helpers import airflow_token
 
     parent = FastAPI()
     parent.mount(URL_PREFIX, fastapi_app()["app"])
-    with TestClient(parent) as c:
+    # the plugin answers Airflow's logged-in users only: a real token from Airflow's auth manager
+    with TestClient(parent, headers={"Authorization": f"Bearer {airflow_token()}"}) as c:
         doc = page(c, f"{URL_PREFIX}/ui/")
         hrefs = [a.get("href") for a in doc.cssselect("a[href^='/']")] + \
                 [s.get("href") for s in doc.cssselect("link[rel=stylesheet]")]
