@@ -145,6 +145,8 @@ class ValueMap(_Strict):
     target: list[str] = Field(alias="to")
     key_columns: list[str] | None = Field(None, description="columns of the CSV holding the source values, if named differently")
     value_columns: list[str] | None = Field(None, description="columns of the CSV holding the targets, if named differently")
+    aggregate: Literal["sum"] | None = Field(None, description="`sum`: observations that several source values map "
+                                             "to one key are summed (many-to-one); without it they are an error")
 
     @field_validator("source", "target", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import SpecError
 from ..spec.model import Spec
 from ..structure import Flow
-from .mapping import MapOutcome, apply_map
+from .mapping import MapOutcome, apply_map, sum_many_to_one
 from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
 from .values import parse_values
@@ -118,6 +118,8 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     out["_unparsed"], out["_marker"] = parsed.unparsed, parsed.marker
     for c in ("_source", "_row", "_column"):
         out[c] = frame[c]
+    if any(m.aggregate == "sum" for m in spec.maps):
+        out = sum_many_to_one(out, [*flow.dsd.dimension_ids, flow.dsd.time_dimension])
     if spec.derive_rates:
         before = len(out)
         out = add_rates(out, population_table(spec))

@@ -1,7 +1,8 @@
 """Value maps: reviewable CSV correspondence tables from national values to SDMX codes.
 
 A table has the source column(s), the target column(s) and optionally ``note``. Many-to-one is
-several rows with the same target. A row with empty targets excludes the matching source rows
+several rows with the same target; their observations are summed when the map declares
+``aggregate: sum`` (:func:`sum_many_to_one`), else a repeated key fails validation. A row with empty targets excludes the matching source rows
 on purpose (counted in the report). Values that no row matches are *unmapped*: reported with
 their counts, never silently dropped.
 """
@@ -44,3 +45,16 @@ def apply_map(frame: pd.DataFrame, spec: Spec, m: ValueMap, outcome: MapOutcome)
     if excluded.any():
         outcome.excluded.append({"map": m.file, "rows": int(excluded.sum())})
     return merged.loc[hit & ~excluded].drop(columns=[*keys, "__hit"])
+
+
+def sum_many_to_one(out: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Sum the observations that share ``key`` (a map declared ``aggregate: sum``). A sum with a missing
+    part is missing, never a silently partial total; attributes and origin are the first row's."""
+    rest = [c for c in out.columns if c not in key and c != "OBS_VALUE"]
+    grouped = out.assign(_gap=out["OBS_VALUE"].isna()).groupby(key, sort=False, dropna=False)
+    summed = grouped.agg(OBS_VALUE=("OBS_VALUE", "sum"), _gap=("_gap", "max"),
+                         **{c: (c, "first") for c in rest}).reset_index()
+    summed.loc[summed["_gap"], "OBS_VALUE"] = float("nan")
+    if "OBS_STATUS" in summed.columns:
+        summed.loc[summed["_gap"], "OBS_STATUS"] = "M"
+    return summed[list(out.columns)]

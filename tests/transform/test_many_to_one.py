@@ -1,0 +1,49 @@
+"""Many-to-one value maps: several national values with one target are summed when the map declares
+``aggregate: sum``; without it the repeated key stays an error (rule dup.conflict)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
+from sdmx_publish.transform import transform
+from sdmx_publish.validate import validate
+
+from ..conftest import EXAMPLES
+
+
+def _spec(tmp_path: Path, aggregate: bool) -> Path:
+    """The Korean homicide victims example (a real table: 2015 male 173, female 190)
+    with a sex map sending MALE and FEMALE both to _T, and the table's blank-sex totals left out."""
+    folder = tmp_path / "kostat"
+    shutil.copytree(EXAMPLES / "kostat", folder)
+    (folder / "maps" / "sex_sum.csv").write_text("data.Sex,SEX,note\n,,national total left out and re-made as a sum\n"
+                                                 "data.Male,_T,\ndata.Female,_T,\n")
+    spec = yaml.safe_load((folder / "homicide_victims.yaml").read_text())
+    spec["maps"] = [{"file": "maps/sex_sum.csv", "from": "data.Sex", "to": "SEX",
+                     **({"aggregate": "sum"} if aggregate else {})} if m["to"] == "SEX" else m for m in spec["maps"]]
+    path = folder / "homicide_victims.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def test_aggregate_sum_adds_the_national_values_with_one_target(tmp_path, registry):
+    spec = load_spec(_spec(tmp_path, aggregate=True))
+    flow = registry.flow(spec.dataflow)
+    frame, report = transform(extract(spec), spec, flow)
+    both = frame[frame["SEX"].eq("_T")].set_index("TIME_PERIOD")
+    assert both.loc["2015", "OBS_VALUE"] == 173 + 190  # the source's both-sexes row says 365: its own sum differs
+    assert both.index.is_unique
+    assert report.excluded and report.excluded[0]["map"] == "maps/sex_sum.csv"
+
+
+def test_a_repeated_key_without_aggregate_is_still_an_error(tmp_path, registry):
+    spec = load_spec(_spec(tmp_path, aggregate=False))
+    flow = registry.flow(spec.dataflow)
+    frame, _ = transform(extract(spec), spec, flow)
+    findings = validate(frame, flow).findings
+    assert "dup.conflict" in set(findings["rule"]), findings[["rule", "message"]].head().to_string()
