@@ -211,7 +211,8 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions"))}
     release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
                            report_file=work / REPORT, sources=sources, run=run,
-                           extra={"transform": transform_report, **({"coverage": coverage} if coverage else {})},
+                           extra={"transform": transform_report, "outcomes": validation.get("outcomes"),
+                                  **({"coverage": coverage} if coverage else {})},
                            attachments=attachments)
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,

@@ -39,6 +39,7 @@ def test_demo_publishes_every_bundled_example(demo_store, capsys):
         for f in m["files"]:
             assert (release.path / f["path"]).stat().st_size == f["bytes"]
         assert m["validation"]["errors"] == 0 and m["sources"][0]["sha256"]
+        assert {"flagged", "held", "by_rule", "held_back"} <= set(m["outcomes"])  # the declared outcomes
         parts = [f for f in m["files"] if f["format"] == "sdmx-csv-1.0-part"]
         assert sum(f["observations"] for f in parts) == m["observations"]
         # every part says which release's validation report covers it; that report exists

@@ -93,7 +93,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
     release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,
                            report_file=work / REPORT, run={"by": "derive.regional"},
                            sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
-                           extra={"derivation": derivation})
+                           extra={"derivation": derivation, "outcomes": summary["outcomes"]})
     return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,
             "path": str(release.path),
             "population": derivation["population"],

@@ -219,3 +219,41 @@ def check_iccs_sum(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     names = _part_names(h, group_of_row, f, bad)
     exp = [f"{s:g} (sum of {n})" for s, n in zip(sums[bad], names)]
     return findings(ppos[bad], params["dimension"], pval[bad], exp)
+
+
+def _at(sorted_pos: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index (into the unsorted array) of each wanted position, -1 where it is not there."""
+    j = np.searchsorted(sorted_pos, wanted).clip(0, max(len(sorted_pos) - 1, 0))
+    hit = (sorted_pos[j] == wanted) if len(sorted_pos) else np.zeros(len(wanted), dtype=bool)
+    return np.where(hit, order[j] if len(order) else -1, -1)
+
+
+def related_total_parts(ctx: Context, params: Mapping[str, Any], found: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The part rows of each total a finding points at (so that F and M are flagged with their total)."""
+    idx, rel = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for dim, spec in params["dimensions"].items():
+        sel = np.flatnonzero(found["component"].to_numpy() == dim)
+        prep = _breakdown(ctx, dim, spec, params) if len(sel) and dim in ctx.frame.columns else None
+        if prep is None:
+            continue
+        order = np.argsort(prep["tot_pos"], kind="stable")
+        seg = _at(prep["tot_pos"][order], order, found["pos"].to_numpy(dtype=np.int64)[sel])
+        finding_of_seg = np.full(len(prep["tot_pos"]), -1, dtype=np.int64)
+        finding_of_seg[seg[seg >= 0]] = sel[seg >= 0]
+        f = finding_of_seg[prep["seg"]]
+        part = prep["is_part"] & (f >= 0)
+        idx.append(f[part])
+        rel.append(prep["pos"][part])
+    return np.concatenate(idx), np.concatenate(rel)
+
+
+def related_children(ctx: Context, params: Mapping[str, Any], found: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The child rows of each ICCS parent a finding points at."""
+    h = _hierarchy(ctx, params)
+    if h is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    fpos = found["pos"].to_numpy(dtype=np.int64)
+    order = np.argsort(fpos, kind="stable")
+    f = _at(fpos[order], order, h["parent_pos"])
+    child = h["found"] & (f >= 0)
+    return f[child], h["pos"][child]

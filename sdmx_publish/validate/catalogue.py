@@ -1,5 +1,9 @@
 """The shipped rules, declared as data: :data:`RULES` maps a stable id to its :class:`Rule`.
 
+Outcomes (:mod:`.outcomes`): a total that differs from its complete parts (sex, age, ICCS
+children) is flagged with OBS_STATUS ``U`` (low reliability) together with its parts, and a count with
+decimals with ``E`` (estimated); every other rule warns only. Specs may declare another outcome.
+
 Order: structural rules (the data fit the DSD), value rules, totals and hierarchy, time series,
 revisions. Severities and parameters here are defaults; a :class:`RuleConfig` changes them per
 dataflow or per source. ``docs/validation.md`` lists the same table for people.
@@ -90,7 +94,7 @@ _RULES = [
     Rule(id="value.non_integer_count", severity="warning", title="Count with decimals",
          description="Counts (unit NUMBER, after UNIT_MULT) are whole numbers.",
          message="count {value} is not a whole number", check=values.check_non_integer_count,
-         params={"count_units": COUNT_UNITS, "tolerance": 1e-6},
+         params={"count_units": COUNT_UNITS, "tolerance": 1e-6}, outcome="flag", flag_status="E",
          fix="check the unit: is this an estimate (then OBS_STATUS E) or a rate labelled NUMBER?"),
     Rule(id="unit.fraction_percentage", severity="warning", title="Percentage series that looks like fractions",
          description="A series in percent whose values all lie between 0 and 1 is probably in fractions.",
@@ -128,7 +132,8 @@ _RULES += [
     Rule(id="total.sum_mismatch", severity="warning", title="Total differs from the sum of its parts",
          description="Where the parts are complete (F and M; age bands covering all ages) the total is their sum.",
          message="total {value} differs from the sum of its parts", check=aggregates.check_total_sum,
-         params=_TOTALS, fix="add the missing part (e.g. sex unknown, _U) or correct the total"),
+         params=_TOTALS, outcome="flag", flag_status="U", related=aggregates.related_total_parts,
+         fix="add the missing part (e.g. sex unknown, _U) or correct the total"),
     Rule(id="iccs.parent_smaller", severity="error", title="ICCS parent smaller than a child",
          description="A parent ICCS category is never smaller than any of its child categories.",
          message="ICCS category total {value} is smaller than a subcategory", check=aggregates.check_iccs_smaller,
@@ -136,7 +141,8 @@ _RULES += [
     Rule(id="iccs.sum_mismatch", severity="warning", title="ICCS parent differs from the sum of its children",
          description="Where all child categories are reported, the parent equals their sum.",
          message="ICCS category total {value} differs from the sum of its subcategories",
-         check=aggregates.check_iccs_sum, params=_ICCS,
+         check=aggregates.check_iccs_sum, params=_ICCS, outcome="flag", flag_status="U",
+         related=aggregates.related_children,
          fix="check for offences counted in two subcategories, or a national category mapped to the parent only"),
     Rule(id="series.outlier", severity="warning", title="Outlier in the series' history",
          description="A one-period jump that comes back: robust z-score of the period-on-period change above the threshold.",

@@ -4,6 +4,8 @@ YAML (or the same as a dict)::
 
     rules:                      # every dataflow and source
       series.outlier: {threshold: 4.0}
+      total.sum_mismatch: {outcome: hold}          # warn | flag | hold (see .outcomes)
+      value.non_integer_count: {outcome: flag, obs_status: E}
       series.gap: {enabled: false}
     dataflows:
       DF_SDG_16_CRIME:
@@ -27,7 +29,7 @@ import yaml
 
 from ..errors import SpecError
 from .catalogue import RULES
-from .rules import SEVERITIES, Severity
+from .rules import OUTCOMES, SEVERITIES, Outcome, Severity
 
 Overrides = dict[str, dict[str, Any]]
 
@@ -39,6 +41,13 @@ class RuleSettings:
     enabled: bool
     severity: Severity
     params: Mapping[str, Any]
+    outcome: Outcome = "warn"
+    #: the OBS_STATUS code a ``flag`` sets (None: a COMMENT_OBS note only)
+    obs_status: str | None = None
+
+
+#: settings that are not parameters of the check
+_RESERVED = ("enabled", "severity", "outcome", "obs_status")
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,7 +72,12 @@ def _check(overrides: Any, where: str) -> Overrides:
                 raise SpecError(f"{rid}.enabled must be true or false", where=where)
             elif k == "severity" and v not in SEVERITIES:
                 raise SpecError(f"{rid}.severity {v!r} is not one of {', '.join(SEVERITIES)}", where=where)
-            elif k not in ("enabled", "severity") and k not in RULES[rid].params:
+            elif k == "outcome" and v not in OUTCOMES:
+                raise SpecError(f"{rid}.outcome {v!r} is not one of {', '.join(OUTCOMES)}", where=where,
+                                fix="warn (report only), flag (publish with OBS_STATUS/COMMENT_OBS) or hold (hold back)")
+            elif k == "obs_status" and not (v is None or isinstance(v, str) and v):
+                raise SpecError(f"{rid}.obs_status must be an OBS_STATUS code or null", where=where)
+            elif k not in _RESERVED and k not in RULES[rid].params:
                 known = ", ".join(RULES[rid].params) or "none"
                 raise SpecError(f"unknown parameter {k!r} of rule {rid}", where=where, fix=f"parameters: {known}")
             elif k not in ("enabled", "severity") and not _same_kind(v, RULES[rid].params[k]):
@@ -132,8 +146,11 @@ class RuleConfig:
         if source is not None:
             layers += [self.sources[p].get(rule_id, {}) for p in self.source_patterns(source)]
         enabled, severity, params = True, rule.severity, dict(rule.params)
+        outcome, status = rule.outcome, rule.flag_status
         for layer in layers:
             enabled = layer.get("enabled", enabled)
             severity = layer.get("severity", severity)
-            params = _merge(params, {k: v for k, v in layer.items() if k not in ("enabled", "severity")})
-        return RuleSettings(enabled=enabled, severity=severity, params=params)
+            outcome = layer.get("outcome", outcome)
+            status = layer.get("obs_status", status)
+            params = _merge(params, {k: v for k, v in layer.items() if k not in _RESERVED})
+        return RuleSettings(enabled=enabled, severity=severity, params=params, outcome=outcome, obs_status=status)

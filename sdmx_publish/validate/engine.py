@@ -3,7 +3,8 @@
 Order: resolve each rule's settings (per dataflow, per source); run the rule on the whole frame, or
 on the rows of each group of sources when sources are configured differently; turn the rule's
 failing rows into findings with source, row, column and SDMX key; quarantine rows with errors;
-drop exact duplicates from the data to publish.
+drop exact duplicates from the data to publish; note the rows the rules' declared outcomes flag or
+hold back (:mod:`.outcomes`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..structure.model import Flow
-from . import revisions
+from . import outcomes, revisions
 from .catalogue import RULES
 from .config import RuleConfig, RuleSettings
 from .context import Context, as_text, empty
@@ -65,18 +66,21 @@ def _groups(rule: Rule, config: RuleConfig, flow_id: str, sources: list[str]) ->
     by: dict[str, tuple[RuleSettings, list[str]]] = {}
     for s in sources:
         st = config.settings(rule.id, flow_id, s or None)
-        by.setdefault(repr((st.enabled, st.severity, sorted(st.params.items(), key=str))), (st, []))[1].append(s)
+        ident = (st.enabled, st.severity, st.outcome, st.obs_status, sorted(st.params.items(), key=str))
+        by.setdefault(repr(ident), (st, []))[1].append(s)
     if len(by) == 1:
         return [(next(iter(by.values()))[0], None)]
     return list(by.values())
 
 
-def _run(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> pd.DataFrame:
+def _run(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     with np.errstate(all="ignore"):  # inf and NaN in the data are findings, not warnings on stderr
         return _run_rule(rule, ctx, st, subset)
 
 
-def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> pd.DataFrame:
+def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rule's findings, and the rows its outcome flags or holds back."""
+    rows = None
     if subset is None:
         found = rule.check(ctx, st.params)
         where = ctx
@@ -93,10 +97,14 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | No
         pos[local >= 0] = rows[local[local >= 0]]
         found["pos"] = pos
     found = found.reset_index(drop=True)
+    related = None
+    if st.outcome != "warn" and rule.related is not None and len(found):
+        idx, rel = rule.related(where, st.params, found if rows is None else found.assign(pos=local))
+        related = (idx, rel if rows is None else rows[rel])
     found["rule"] = rule.id
     found["severity"] = st.severity
     found["message"] = rule.render(found, st.params).to_numpy()
-    return found
+    return found, outcomes.actions(found, st.outcome, st.obs_status, related)
 
 
 def _locate(found: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -153,14 +161,19 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
     if unknown:
         raise InputError(f"unknown rules {sorted(unknown)}", fix=f"use ids from: {', '.join(RULES)}")
     sources = _sources(frame, previous)
-    parts, runs = [], []
+    parts, acts, runs = [], [], []
     for rule in RULES.values():
         groups = _groups(rule, config, flow.id, sources) if rule.id in chosen else []
         active = [(st, sub) for st, sub in groups if st.enabled]
         for st, sub in active:
-            parts.append(_run(rule, ctx, st, sub))
+            if st.outcome == "flag":
+                outcomes.check_status(flow, rule.id, st.obs_status)
+            found, act = _run(rule, ctx, st, sub)
+            parts.append(found)
+            acts.append(act)
         st0 = active[0][0] if active else config.settings(rule.id, flow.id)
-        runs.append(RuleRun(rule=rule, enabled=bool(active), severity=st0.severity, params=dict(st0.params)))
+        runs.append(RuleRun(rule=rule, enabled=bool(active), severity=st0.severity, params=dict(st0.params),
+                            outcome=st0.outcome, obs_status=st0.obs_status))
     nonempty = [p for p in parts if len(p)]
     found = (pd.concat(nonempty, ignore_index=True) if nonempty
              else empty().assign(rule=pd.Series(dtype=object), severity=pd.Series(dtype=object),
@@ -169,7 +182,10 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
     dropped = found.loc[found["rule"] == "dup.exact", "pos"].to_numpy(dtype=np.int64)
     quarantine = _quarantine(ctx, found)
     removed = np.union1d(dropped, quarantine.index.to_numpy()).astype(np.int64)
+    actions = [a for a in acts if len(a)]
+    action = pd.concat(actions, ignore_index=True) if actions else outcomes.no_actions()
+    action = action[~np.isin(action["pos"].to_numpy(), removed)].reset_index(drop=True)
     threshold = config.settings("revision.large", flow.id).params["threshold"]
     return Report(flow=flow, observations=len(frame), findings=found[[*FINDING_FIELDS, "pos"]],
                   quarantine=quarantine.reset_index(drop=True), revisions=revisions.summary(ctx, threshold),
-                  rules=runs, frame=frame, removed=removed, dropped=len(dropped))
+                  rules=runs, frame=frame, removed=removed, dropped=len(dropped), actions=action)

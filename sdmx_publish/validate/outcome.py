@@ -38,7 +38,7 @@ def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleCo
     paths = report.write(work)
     frames.save(report.data, work / VALIDATED)
     summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,
-               "revisions": report.revisions, "summary": report.summary(),
+               "revisions": report.revisions, "outcomes": report.outcomes, "summary": report.summary(),
                **{k: str(v) for k, v in paths.items()}}
     (work / SUMMARY).write_text(json.dumps(summary, default=str))
     report.raise_for_errors(where=where, fix=f"see {paths.get('html', work)} for every finding")

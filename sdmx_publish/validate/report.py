@@ -2,7 +2,8 @@
 
 ``as_dict()`` is the stable JSON schema (``schema_version`` 1, documented in
 ``docs/validation.md``); ``to_html`` renders it for people (see :mod:`.html`); ``to_csv`` writes
-the full findings list. Nothing is capped.
+the full findings list. Nothing is capped. ``data`` is what to publish: without exact duplicates,
+quarantined and held-back rows, with the flags of the rules' outcomes applied (:mod:`.outcomes`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import pandas as pd
 
 from ..errors import ValidationFailed
 from ..structure.model import Flow
+from . import outcomes
 from .catalogue import CALLER_RULES
+from .context import sdmx_key
 from .rules import Rule
 
 SCHEMA_VERSION = 1
@@ -36,6 +39,8 @@ class RuleRun:
     enabled: bool
     severity: str
     params: dict[str, Any]
+    outcome: str = "warn"
+    obs_status: str | None = None
 
 
 @dataclass
@@ -53,16 +58,32 @@ class Report:
     #: positions of the rows not to publish: exact duplicates and quarantined rows
     removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     dropped: int = 0
+    #: rows flagged or held back by the rules' outcomes (columns of ``outcomes.ACTION_COLUMNS``)
+    actions: pd.DataFrame = field(default_factory=outcomes.no_actions)
     created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @cached_property
+    def held(self) -> np.ndarray:
+        """Positions of the rows a rule's ``hold`` outcome holds back."""
+        return outcomes.held_positions(self.actions)
+
+    @cached_property
     def data(self) -> pd.DataFrame:
-        """The observations to publish: the frame without exact duplicates and quarantined rows."""
-        if not len(self.removed):
-            return self.frame
-        keep = np.ones(len(self.frame), dtype=bool)
-        keep[self.removed] = False
-        return self.frame[keep].reset_index(drop=True)
+        """The observations to publish: flagged as the rules' outcomes say; without exact duplicates,
+        quarantined and held-back rows."""
+        frame = outcomes.apply_flags(self.frame, self.actions, self.flow)
+        gone = np.union1d(self.removed, self.held)
+        if not len(gone):
+            return frame
+        keep = np.ones(len(frame), dtype=bool)
+        keep[gone] = False
+        return frame[keep].reset_index(drop=True)
+
+    @cached_property
+    def outcomes(self) -> dict[str, Any]:
+        """Counts of flagged and held-back observations per rule, and every held-back one (key, rule, why)."""
+        keys = sdmx_key(self.frame, self.flow.dsd.dimension_ids, self.flow.dsd.time_dimension, self.held)
+        return outcomes.summary(self.actions, keys, self.frame)
 
     def _count(self, severity: str) -> int:
         return int((self.findings["severity"] == severity).sum())
@@ -120,6 +141,10 @@ class Report:
                 first = self.findings[self.findings["rule"] == rec["rule"]].head(examples)
                 lines += [f"          e.g. {_where(f)}: {f['message']} (expected {f['expected']})"
                           for f in first.to_dict("records")]
+        oc = self.outcomes
+        if oc["flagged"] or oc["held"]:
+            lines.append(f"  outcomes: {oc['flagged']} observations published with a flag, {oc['held']} held back")
+            lines += [f"          {b['outcome']:<5} {b['rule']:<26} {b['observations']:>8}" for b in oc["by_rule"]]
         return "\n".join(lines)
 
     def raise_for_errors(self, *, where: str | None = None, fix: str | None = None, examples: int = 3) -> None:
@@ -138,7 +163,8 @@ class Report:
 
     def manifest_entry(self, report_path: str = "validation.json") -> dict[str, Any]:
         """The ``validation`` block of a release manifest (the ``revisions`` block is ``self.revisions``)."""
-        return {"errors": self.errors, "warnings": self.warnings, "infos": self.infos, "report": report_path}
+        return {"errors": self.errors, "warnings": self.warnings, "infos": self.infos, "report": report_path,
+                "flagged": self.outcomes["flagged"], "held": self.outcomes["held"]}
 
     def findings_records(self) -> list[dict[str, Any]]:
         f = self.findings[FINDING_FIELDS]
@@ -156,7 +182,8 @@ class Report:
         for r in self.rules:
             rules.append({"id": r.rule.id, "title": r.rule.title, "family": r.rule.family, "severity": r.severity,
                           "enabled": r.enabled, "description": r.rule.description, "fix": r.rule.fix,
-                          "params": r.params, "count": int(counts.get(r.rule.id, 0))})
+                          "params": r.params, "outcome": r.outcome, "obs_status": r.obs_status,
+                          "count": int(counts.get(r.rule.id, 0))})
         return {
             "schema_version": SCHEMA_VERSION,
             "created": self.created,
@@ -164,8 +191,10 @@ class Report:
             "ok": self.ok,
             "counts": {"observations": self.observations, "errors": self.errors, "warnings": self.warnings,
                        "infos": self.infos, "quarantined": len(self.quarantine), "duplicates_dropped": self.dropped,
-                       "published": self.observations - len(self.removed)},
+                       "published": self.observations - len(np.union1d(self.removed, self.held)),
+                       "flagged": self.outcomes["flagged"], "held": self.outcomes["held"]},
             "revisions": dict(self.revisions),
+            "outcomes": self.outcomes,
             "rules": rules,
             **({"findings": self.findings_records()} if findings else {}),
         }

@@ -12,13 +12,20 @@ from dataclasses import dataclass, field
 from string import Formatter
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from .context import Context, as_text
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+#: What happens to the observations a rule finds: reported only, published with a flag, held back.
+Outcome = Literal["warn", "flag", "hold"]
+OUTCOMES: tuple[Outcome, ...] = ("warn", "flag", "hold")
 Check = Callable[[Context, Mapping[str, Any]], pd.DataFrame]
+#: ``related(ctx, params, found) -> (finding index, row position)``: other rows a finding is about
+#: (the parts of a total), flagged or held back with the finding's row
+Related = Callable[[Context, Mapping[str, Any], pd.DataFrame], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +47,11 @@ class Rule:
     #: ``structural`` rules only say the data fit the DSD; the others are statistical.
     family: Literal["structural", "statistical", "revision"] = "statistical"
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: default outcome for the rows found (see :mod:`.outcomes`); ``flag_status`` the OBS_STATUS code
+    #: a ``flag`` sets (CL_OBS_STATUS, e.g. ``E`` estimated, ``U`` low reliability), None for a note only
+    outcome: Outcome = "warn"
+    flag_status: str | None = None
+    related: Related | None = None
 
     def render(self, found: pd.DataFrame, params: Mapping[str, Any]) -> pd.Series:
         """The message for every finding, built column-wise (no Python loop per finding)."""

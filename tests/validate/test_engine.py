@@ -50,7 +50,8 @@ def test_warnings_only_is_ok(iccs_flow) -> None:
     r = validate(iccs_frame([{"OBS_VALUE": 10.5}]), iccs_flow)
     assert r.ok and r.warnings == 1 and r.errors == 0
     r.raise_for_errors()
-    assert r.manifest_entry() == {"errors": 0, "warnings": 1, "infos": 0, "report": "validation.json"}
+    assert r.manifest_entry() == {"errors": 0, "warnings": 1, "infos": 0, "report": "validation.json",
+                                "flagged": 1, "held": 0}
 
 
 def test_missing_mandatory_column_is_one_frame_level_finding(iccs_flow) -> None:

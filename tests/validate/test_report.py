@@ -24,14 +24,16 @@ def report(iccs_flow):
 def test_as_dict_schema(report) -> None:
     d = report.as_dict()
     assert d["schema_version"] == SCHEMA_VERSION == 1
-    assert set(d) == {"schema_version", "created", "dataflow", "ok", "counts", "revisions", "rules", "findings"}
+    assert set(d) == {"schema_version", "created", "dataflow", "ok", "counts", "revisions", "rules", "outcomes",
+                      "findings"}
     assert d["dataflow"] == {"agency": "CCJS", "id": "DF_ICCS_TEST", "version": "1.0"}
     assert d["ok"] is False
     # 9 rows in error, plus the whole part: 2 of 10 observations deleted, 8 of 10 revised by more than 50%
     assert d["counts"]["errors"] == report.errors == 11
     assert d["counts"]["observations"] == 11 and d["counts"]["quarantined"] == 9
     assert [r["id"] for r in d["rules"]] == list(RULES)
-    assert set(d["rules"][0]) == {"id", "title", "family", "severity", "enabled", "description", "fix", "params", "count"}
+    assert set(d["rules"][0]) == {"id", "title", "family", "severity", "enabled", "description", "fix", "params",
+                                  "outcome", "obs_status", "count"}
     assert len(d["findings"]) == len(report.findings)
     assert all(set(f) == set(FINDING_FIELDS) for f in d["findings"])
     assert d["revisions"]["deleted"] == 2 and d["revisions"]["new"] == 3
