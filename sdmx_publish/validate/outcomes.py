@@ -94,7 +94,9 @@ def apply_flags(frame: pd.DataFrame, acts: pd.DataFrame, flow: Flow) -> pd.DataF
         current = as_text(out[COMMENT]) if COMMENT in out.columns else pd.Series("", index=out.index, dtype=object)
         current = current.to_numpy(dtype=object).copy()
         before = current[pos]
-        current[pos] = np.where(before == "", notes, before + "; " + notes)
+        # a rerun validates what an earlier release published with its notes: add a note once
+        known = np.array([n in b for n, b in zip(notes, before)], dtype=bool)
+        current[pos] = np.where(known, before, np.where(before == "", notes, before + "; " + notes))
         out[COMMENT] = pd.Series(current, index=out.index, dtype=object).replace("", None)
     return out
 

@@ -36,6 +36,12 @@ def test_a_flag_keeps_a_status_other_than_normal_and_adds_to_the_comment(iccs_fl
     assert data.loc[0, "COMMENT_OBS"].startswith("new source from 2020; total.sum_mismatch:")
 
 
+def test_flagging_what_was_published_flagged_changes_nothing(iccs_flow) -> None:
+    once = validate(iccs_frame(SEX), iccs_flow, rules=["total.sum_mismatch"]).data
+    twice = validate(once, iccs_flow, rules=["total.sum_mismatch"]).data
+    pd.testing.assert_frame_equal(once, twice)
+
+
 def test_declared_hold_keeps_the_rows_back_and_lists_them(iccs_flow) -> None:
     config = RuleConfig.from_dict({"rules": {"total.sum_mismatch": {"outcome": "hold"}}})
     r = validate(iccs_frame(SEX), iccs_flow, config=config, rules=["total.sum_mismatch"])
