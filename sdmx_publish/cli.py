@@ -118,13 +118,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_regional(args: argparse.Namespace) -> int:
     from .derive.regional import publish_regional
 
-    result = publish_regional(config.store_dir(args.store), threshold=args.threshold, impute=args.impute,
+    result = publish_regional(config.store_dir(args.store), threshold=args.threshold,
+                              min_countries=args.min_countries, impute=args.impute,
                               population=config.population_file(args.population))
     state = "published" if result["new"] else "unchanged, latest release kept"
     print(f"{result['dataflow']}: release {result['release_id']} ({state}) from {result['source_release']}\n"
           f"  national: {result['national']} derived ({result['withheld_national']} left to national sources), "
           f"regional: {result['regional']} ({result['regional_withheld']} withheld: coverage below the threshold, "
-          f"or a breakdown over other countries than the region's total)\n"
+          f"fewer countries than the minimum, or a breakdown over other countries than the region's total)\n"
+          f"  membership of every aggregate: {result['membership']}\n"
           f"  regions: {', '.join(result['regions']) or 'none'}\n"
           f"  rates computed from a population: "
           f"{', '.join(f'{v} with {k}' for k, v in result['population']['rates_by_source'].items()) or 'none'}"
@@ -195,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--store", help=store_help)
     g.add_argument("--threshold", type=float, default=0.5,
                    help="minimum share of a region's population with data (default: %(default)s)")
+    g.add_argument("--min-countries", type=int, default=3,
+                   help="minimum number of countries with data per aggregate (default: %(default)s; a region "
+                        "with fewer members needs all of them)")
     g.add_argument("--impute", action="store_true", help="scale counts up to the whole region (flagged I)")
     g.add_argument("--population", help="population CSV for rates and weights: REF_AREA,TIME_PERIOD,POPULATION or "
                    "the UN WPP TotalPopulationBySex file (default: $SDMX_PUBLISH_POPULATION or the bundled "

@@ -6,3 +6,4 @@ PART = "derived_iccs_sdg"
 ICCS_FLOW, SDG_FLOW = "DF_ICCS", "DF_SDG_16_CRIME"
 #: minimum share of a region's population with data for a regional aggregate
 DEFAULT_THRESHOLD = 0.5
+DEFAULT_MIN_COUNTRIES = 3

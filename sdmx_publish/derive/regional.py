@@ -23,10 +23,12 @@ from ..store import latest, read_frame
 from ..structure import load_registry
 from ..transform.rates import population_for
 from ..validate.outcome import REPORT, validate_into
-from .aggregate import aggregate
-from .ids import DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
+from .aggregate import aggregate_membership
+from .ids import DEFAULT_MIN_COUNTRIES, DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
 from .population import population as population_table
 from .sdg import derive_sdg, lineage
+
+MEMBERSHIP = "membership.csv"
 
 
 def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -47,7 +49,8 @@ def _rates_by_source(national: pd.DataFrame, table: pd.DataFrame) -> dict[str, i
     return {str(k): int(v) for k, v in used.items()}
 
 
-def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, impute: bool = False,
+def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD,
+                     min_countries: int = DEFAULT_MIN_COUNTRIES, impute: bool = False,
                      population: Path | None = None) -> dict[str, Any]:
     """Derive national and regional SDG 16 series from the latest ICCS release and publish them.
 
@@ -76,9 +79,9 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
                                 how="left")["__held"].eq(True).to_numpy()
     # the regions add up what is published nationally: the country's own values where it reports them
     theirs = held[held["SERIES"].isin(national["SERIES"].unique()) & held["REPORTING_TYPE"].eq("N")]
-    regional, coverage = aggregate(pd.concat([national[~clash], theirs], ignore_index=True), table,
-                                   threshold=threshold, impute=impute,
-                                   source=f"the national values of {sdg_flow.dataflow.ref}")
+    regional, coverage, members = aggregate_membership(
+        pd.concat([national[~clash], theirs], ignore_index=True), table, threshold=threshold,
+        min_countries=min_countries, impute=impute, source=f"the national values of {sdg_flow.dataflow.ref}")
     frame = pd.concat([national[~clash], regional], ignore_index=True)
     work = store / ".work" / PART
     work.mkdir(parents=True, exist_ok=True)
@@ -86,16 +89,19 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD, imput
                                     where=f"SDG series derived from {lineage_text}")
     published = coverage[coverage["published"]]
     derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},
-                  "rules": lineage(national), "threshold": threshold, "impute": impute,
+                  "rules": lineage(national), "threshold": threshold, "min_countries": min_countries,
+                  "impute": impute, "membership": f"attachments/{PART}/{MEMBERSHIP}",
                   "population": {**population_info, "rates_by_source": _rates_by_source(national, table)},
                   "withheld_national": int(clash.sum()),
                   "coverage": json.loads(coverage.to_json(orient="records"))}
+    members.to_csv(work / MEMBERSHIP, index=False, float_format="%.15g")
     release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,
+                           part_files={MEMBERSHIP: (work / MEMBERSHIP, "aggregate-membership-csv", "text/csv")},
                            report_file=work / REPORT, run={"by": "derive.regional"},
                            sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
                            extra={"derivation": derivation, "outcomes": summary["outcomes"]})
     return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,
-            "path": str(release.path),
+            "path": str(release.path), "membership": str(release.path / derivation["membership"]),
             "population": derivation["population"],
             "national": int((~clash).sum()), "withheld_national": int(clash.sum()), "regional": len(regional),
             "regional_withheld": int((~coverage["published"]).sum()), "regions": sorted(published["REF_AREA"].unique())}

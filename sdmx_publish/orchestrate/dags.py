@@ -29,7 +29,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from .. import config
-from ..derive.ids import DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
+from ..derive.ids import DEFAULT_MIN_COUNTRIES, DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
 from ..errors import NotFound, PublishError
 from ..names import STEPS, Step
 from ..periods import PERIOD_PATTERN, period_before
@@ -196,6 +196,9 @@ def regional_dag(catalog: Catalog) -> DAG:
     threshold = float(os.environ.get("SDMX_PUBLISH_REGIONAL_THRESHOLD", DEFAULT_THRESHOLD))
     params = {"threshold": Param(threshold, type="number", minimum=0, maximum=1, title="Coverage threshold",
                                  description="minimum share of a region's population with data for an aggregate"),
+              "min_countries": Param(int(os.environ.get("SDMX_PUBLISH_REGIONAL_MIN_COUNTRIES", DEFAULT_MIN_COUNTRIES)),
+                                     type="integer", minimum=1, title="Minimum countries",
+                                     description="minimum number of countries with data for an aggregate"),
               "impute": Param(False, type="boolean", title="Impute",
                               description="scale regional counts up to the whole region (flagged OBS_STATUS I)")}
     with DAG(dag_id="publish_regional", schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
@@ -209,7 +212,8 @@ def regional_dag(catalog: Catalog) -> DAG:
             chosen = context["params"]
             try:
                 result = publish_regional(config.configured_store(), threshold=float(chosen["threshold"]),
-                                          impute=bool(chosen["impute"]), population=config.population_file())
+                                          min_countries=int(chosen["min_countries"]), impute=bool(chosen["impute"]),
+                                          population=config.population_file())
             except NotFound as e:  # nothing national published yet (a first scheduled run): not a failure
                 raise AirflowSkipException(e.message()) from None
             except PublishError as e:

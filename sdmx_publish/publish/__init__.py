@@ -82,7 +82,8 @@ def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: 
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
             validation: dict | None = None, report_file: Path | None = None, sources: list[dict] | None = None,
             run: dict | None = None, extra: dict | None = None, clock: Clock = utc_now,
-            attachments: list[Path] | None = None) -> tuple[Release, bool]:
+            attachments: list[Path] | None = None,
+            part_files: dict[str, tuple[Path, str, str]] | None = None) -> tuple[Release, bool]:
     """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
 
     Only ``part`` is rendered: the other parts' files are shared with the previous release and the
@@ -90,6 +91,9 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
     ``validation`` is the report's summary (``ok``, ``errors``, ``warnings``, ``revisions``);
     ``report_file`` the JSON report, copied into the release (with the HTML report beside it, if any);
     ``attachments`` other reports of the part (e.g. ``estimation.json``/``.html``), copied as they are.
+    ``part_files``: more files of this part, name -> (file, format, media type), e.g. the regional
+    aggregates' ``membership.csv``, written as ``attachments/<part>/<name>``; the manifest lists them (so
+    the server serves them) and later releases carry them forward with their part.
     ``clock`` gives the release's time (its id has microseconds, and always sorts after the previous one).
     """
     if validation is not None and not validation["ok"]:
@@ -115,6 +119,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
             if report_file is not None:
                 files += _copy_reports(report_file, tmp)
             files += [_attach(path, tmp) for path in attachments or []]
+            files += _part_files(part_files or {}, part, parts, previous, tmp)
             manifest = Manifest(
                 release_id=release_id,
                 dataflow=ArtefactRef.of(flow.dataflow.ref),
@@ -178,6 +183,27 @@ def _attach(path: Path, tmp: Path) -> FileEntry:
     kind = path.suffix.lstrip(".")
     return _entry(tmp, path.name, f"{path.stem}-report-{kind}",
                   {"json": "application/json", "html": "text/html"}.get(kind, "text/plain"), 0)
+
+
+ATTACHMENTS = "attachments"
+
+
+def _part_files(files: dict[str, tuple[Path, str, str]], part: str, parts: list[str], previous: Release | None,
+                tmp: Path) -> list[FileEntry]:
+    """This part's files, and the other parts' files carried from the previous release."""
+    out = []
+    for name, (src, fmt, media_type) in files.items():
+        rel = f"{ATTACHMENTS}/{part}/{name}"
+        mkdir((tmp / rel).parent)
+        copy(src, tmp / rel)
+        out.append(_entry(tmp, rel, fmt, media_type, 0))
+    for f in previous.files if previous else []:
+        owner = f.path.split("/")[1] if f.path.startswith(f"{ATTACHMENTS}/") else None
+        if owner is not None and owner != part and owner in parts:
+            mkdir((tmp / f.path).parent)
+            copy(previous.path / f.path, tmp / f.path)  # type: ignore[union-attr]
+            out.append(f)
+    return out
 
 
 def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int) -> FileEntry:

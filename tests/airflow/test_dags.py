@@ -86,17 +86,20 @@ def test_regional_dag_runs_on_the_national_asset_or_its_own_schedule(specs: Path
     assert dag.timetable.timetable.expression == "0 3 1 * *"
     assert {t.task_id: t.upstream_task_ids for t in dag.tasks} == {"regional": set(), "national_summary": set()}
     assert [a.name for a in dag.get_task("regional").outlets] == ["CCJS:DF_SDG_16_CRIME:new-release"]
-    assert (dag.params["threshold"], dag.params["impute"]) == (0.5, False)
+    assert (dag.params["threshold"], dag.params["min_countries"], dag.params["impute"]) == (0.5, 3, False)
 
 
 def test_regional_threshold_is_a_checked_param_with_a_deployment_default(specs: Path, monkeypatch):
     from airflow.sdk.definitions.param import ParamValidationError
 
     monkeypatch.setenv("SDMX_PUBLISH_REGIONAL_THRESHOLD", "0.8")
+    monkeypatch.setenv("SDMX_PUBLISH_REGIONAL_MIN_COUNTRIES", "2")
     dag = generated_dags()["publish_regional"]
-    assert dag.params["threshold"] == 0.8
+    assert (dag.params["threshold"], dag.params["min_countries"]) == (0.8, 2)
     with pytest.raises(ParamValidationError):
         dag.params.get_param("threshold").resolve(1.5)
+    with pytest.raises(ParamValidationError):
+        dag.params.get_param("min_countries").resolve(0)
 
 
 def test_countries_dag_maps_one_task_per_source_and_takes_a_country(specs: Path):

@@ -202,3 +202,67 @@ def test_regions_add_up_the_national_values_that_are_published(store, result):
     assert years, "no year where Korea's own count enters a published Eastern Asia total"
     for year in years:
         assert east.loc[year, "OBS_VALUE"] == pytest.approx(sums[year])
+
+
+def test_no_regional_aggregate_below_the_coverage_rules(store, result):
+    """Every published regional value has at least min(3, members with a population) countries and
+    covers at least the threshold (0.6) of its region's population; the coverage report says so."""
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    d = release.manifest.derivation
+    assert d["min_countries"] == 3
+    cov = pd.DataFrame(d["coverage"])
+    pub = cov[cov["published"]]
+    assert (pub["coverage"] >= 0.6).all()
+    assert (pub["countries"] >= pub["region_members"].clip(upper=3)).all()
+    assert cov.loc[~cov["published"], "note"].str.startswith("not published").all()
+    assert cov["note"].str.contains("fewer than").any()  # the rule withheld something in the real data
+    regional = read_frame(release, PART).query("REPORTING_TYPE == 'R'")
+    key = ["REF_AREA", "SERIES", "SEX", "AGE", "UNIT_MEASURE", "TIME_PERIOD"]
+    joined = regional.merge(pub[key + ["coverage"]], on=key, how="left", validate="one_to_one")
+    assert joined["coverage"].notna().all() and len(joined) == len(pub)
+    full = joined["coverage"] >= 1
+    assert set(joined.loc[~full, "OBS_STATUS"]) <= {"E", "I", "B"}  # partial coverage is never A
+    assert "A" in set(joined.loc[full, "OBS_STATUS"])  # (E and U there come from the national values' flags)
+
+
+def test_membership_of_every_aggregate_is_served(store, result):
+    """membership.csv is a file of the release; the server serves it, and it names, for every regional
+    observation, the countries whose values make it (summed, or weighted by population)."""
+    import httpx
+
+    from sdmx_publish.serve.app import create_app
+    from tests.serve.conftest import running
+
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    name = release.manifest.derivation["membership"]
+    assert any(f.path == name for f in release.files)
+    with running(create_app(store)) as url:
+        r = httpx.get(f"{url}/releases/CCJS/DF_SDG_16_CRIME/{release.id}/{name}", timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    from io import StringIO
+    members = pd.read_csv(StringIO(r.text), dtype={"REF_AREA": str, "TIME_PERIOD": str, "MEMBER": str})
+    regional = read_frame(release, PART).query("REPORTING_TYPE == 'R'")
+    key = ["REF_AREA", "SERIES", "SEX", "AGE", "UNIT_MEASURE", "TIME_PERIOD"]
+    members["contrib"] = members["MEMBER_VALUE"] * members["WEIGHT"]
+    agg = members.groupby(key, as_index=False).agg(value=("contrib", "sum"), n=("MEMBER", "nunique"))
+    both = regional.merge(agg, on=key, how="left")
+    assert both["value"].notna().all() and len(agg) == len(regional)
+    not_imputed = ~both["OBS_STATUS"].eq("I")
+    assert both.loc[not_imputed, "OBS_VALUE"].to_numpy() == pytest.approx(both.loc[not_imputed, "value"].to_numpy())
+    region_of = membership()
+    pairs = members.merge(region_of.rename(columns={"REF_AREA": "MEMBER", "REGION": "REF_AREA"}), how="left",
+                          on=["REF_AREA", "MEMBER"], indicator=True)
+    assert (pairs["_merge"] == "both").all()  # every member belongs to its region (M49)
+
+
+def test_membership_is_carried_forward_when_another_part_publishes(tmp_path, store, result):
+    local = tmp_path / "store"
+    shutil.copytree(store, local)
+    before = latest(local, "CCJS", "DF_SDG_16_CRIME")
+    name = before.manifest.derivation["membership"]
+    out = pipeline.run(EXAMPLES / "kostat" / "unsentenced.yaml", local)
+    after = latest(local, "CCJS", "DF_SDG_16_CRIME")
+    assert out["new"] and after.id != before.id and after.manifest.part != PART
+    entry = next(f for f in after.files if f.path == name)
+    assert entry == next(f for f in before.files if f.path == name)
+    assert (after.path / name).read_bytes() == (before.path / name).read_bytes()
