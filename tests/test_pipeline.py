@@ -271,3 +271,21 @@ def test_two_parts_published_alternately_twice_make_no_new_release(tmp_path, cap
     flow = registry.flow("DF_SDG_16_CRIME")
     for part, digest in release.manifest.part_sha256.items():
         assert content_hash(read_frame(release, part), flow) == digest, part
+
+
+def test_unodc_age_band_30_44_is_published_and_incomplete_breakdowns_are_marked(demo_store):
+    """UNODC's 30-44 band has its code in the ICCS DSD's own age codelist (CL_AGE_ICCS, beside every
+    SDG CL_AGE code); a total whose bands leave ages out says so in COMMENT_OBS."""
+    from sdmx_publish.structure import load_registry
+
+    assert "Y30T44" in load_registry().flow("DF_ICCS").codelists["AGE"].codes
+    frame = read_frame(latest(demo_store, "CCJS", "DF_ICCS"), "unodc_homicide")
+    band = frame[frame["AGE"].eq("Y30T44")]
+    assert len(band) > 400 and band["OBS_VALUE"].notna().all()
+    notes = frame["COMMENT_OBS"].fillna("")
+    incomplete = frame[notes.str.contains("total.parts_incomplete")]
+    assert {"_T", "Y30T44"} <= set(incomplete["AGE"])
+    # where the bands tile every age (0-9 ... 60 and older, 30-44 included) no such note
+    whole = frame[notes.str.contains("in the parts given \\(Y0T9\\+Y10T14\\+Y15T17\\+Y18T19\\+Y20T24\\+Y25T29\\+Y30T44",
+                                     regex=True)]
+    assert whole.empty

@@ -19,10 +19,12 @@ own source (e.g. UNODC's "NSO"), ``COMMENT_OBS`` names the rule and the source r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from .. import config
 from ..errors import InputError
 
 #: The 15 dimensions of IAEG-SDGs:SDG(1.14), in key order.
@@ -67,6 +69,14 @@ TRAFFICKING = {"0204": "VC_HTF_DETV", "02041": "VC_HTF_DETVSX", "02042": "VC_HTF
 NEEDED = ["REF_AREA", "INDICATOR", "ICCS", "SEX", "AGE", "UNIT_MEASURE", "TIME_PERIOD", "OBS_VALUE"]
 
 
+@lru_cache(maxsize=1)
+def age_to_sdg() -> dict[str, str]:
+    """Correspondence of the ICCS DSD's CL_AGE_ICCS to IAEG-SDGs CL_AGE 1.12 for the codes that differ:
+    the extra bands with their SDG code (empty: none, e.g. Y30T44); every other code is the same."""
+    table = pd.read_csv(config.ROOT / "dsd" / "sources" / "CL_AGE_ICCS_extra.csv", dtype=str, keep_default_na=False)
+    return dict(zip(table["code"], table["sdg_age"]))
+
+
 def _usable(iccs: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in NEEDED if c not in iccs.columns]
     if missing:
@@ -77,6 +87,9 @@ def _usable(iccs: pd.DataFrame) -> pd.DataFrame:
         if c in iccs.columns:
             keep &= iccs[c].eq("_T")
     out = iccs.loc[keep, [c for c in iccs.columns if not c.startswith("_")]].copy()
+    # age bands of CL_AGE_ICCS that IAEG-SDGs CL_AGE lacks (e.g. 30-44) have no SDG series: left out
+    out["AGE"] = out["AGE"].replace(age_to_sdg())
+    out = out[out["AGE"].ne("")]
     out["OBS_VALUE"] = out["OBS_VALUE"].astype("float64")
     if "OBS_STATUS" not in out.columns:
         out["OBS_STATUS"] = "A"

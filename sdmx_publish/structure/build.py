@@ -133,6 +133,19 @@ def _component(parent: etree._Element, kind: str, cid: str, agency: str, dsd_id:
     return el
 
 
+AGE_EXTRA = "CL_AGE_ICCS_extra.csv"
+
+
+def age_codelist(agency: str) -> etree._Element:
+    """``CL_AGE_ICCS``: every code of IAEG-SDGs CL_AGE 1.12 unchanged, plus the age bands UNODC's data use
+    that it lacks (``dsd/sources/CL_AGE_ICCS_extra.csv``, each with its source and SDG correspondence)."""
+    agency_, cid, version = REUSED["AGE"]
+    age = load_registry(config.dsd_dir()).codelists[Ref(agency=agency_, id=cid, version=version)]
+    codes = [(c.id, c.name, c.parent) for c in age.codes.values()]
+    codes += [(r["code"], r["name"], None) for r in _read_csv(config.ROOT / "dsd" / "sources" / AGE_EXTRA)]
+    return codelist(agency, "CL_AGE_ICCS", "Age: IAEG-SDGs CL_AGE 1.12 and the age bands of UNODC's data", codes)
+
+
 def subnational_area_codelist(agency: str) -> etree._Element:
     """``CL_AREA_SUBNAT``: every code of IAEG-SDGs CL_AREA 1.14 (with parents), plus ISO 3166-2 subdivisions."""
     agency_, cid, version = REUSED["REF_AREA"]
@@ -154,6 +167,7 @@ def iccs_dsd(agency: str, dsd_id: str = "ICCS_CJ", area: tuple[str, str, str] = 
     dims = etree.SubElement(comps, S + "DimensionList", id="DimensionDescriptor",
                             urn=f"{URN}datastructure.DimensionDescriptor={agency}:{dsd_id}({VERSION}).DimensionDescriptor")
     own = {"REF_AREA": area, "ICCS": (agency, "CL_ICCS", VERSION), "INDICATOR": (agency, "CL_INDICATOR", VERSION),
+           "AGE": (agency, "CL_AGE_ICCS", VERSION),
            **{d: (agency, v[1], VERSION) for d, v in DISAGGREGATIONS.items()}}
     order = ["FREQ", "REF_AREA", "INDICATOR", "ICCS", "SEX", "AGE", *DISAGGREGATIONS, "UNIT_MEASURE"]
     for pos, dim in enumerate(order, start=1):
@@ -227,7 +241,7 @@ def build_all(out_dir: Path | None = None, agency: str | None = None) -> list[Pa
     out_dir = Path(out_dir or config.dsd_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     iccs = [dataflow(agency, "DF_ICCS", "Crime and criminal justice statistics by ICCS", (agency, "ICCS_CJ", VERSION)),
-            iccs_codelist(agency), indicator_codelist(agency), *disaggregation_codelists(agency),
+            iccs_codelist(agency), indicator_codelist(agency), age_codelist(agency), *disaggregation_codelists(agency),
             concept_scheme(agency), iccs_dsd(agency),
             dataflow(agency, "DF_ICCS_SUBNAT", "Crime and criminal justice statistics by ICCS, subnational areas",
                      (agency, "ICCS_CJ_SUBNAT", VERSION)),

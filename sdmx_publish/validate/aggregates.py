@@ -155,6 +155,22 @@ def check_total_sum(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else empty()
 
 
+def check_total_incomplete(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Totals with a breakdown that is not complete (age bands that leave ages out, one sex only)."""
+    parts = []
+    for dim, spec in params["dimensions"].items():
+        prep = _breakdown(ctx, dim, spec, params) if dim in ctx.frame.columns else None
+        if prep is None:
+            continue
+        given = np.bincount(prep["seg"][prep["is_part"]], minlength=len(prep["tot_pos"])) > 0
+        bad = np.flatnonzero((prep["tot_pos"] >= 0) & given & ~prep["complete"])
+        if len(bad):
+            names = _part_names(prep, prep["seg"], prep["is_part"], bad)
+            exp = [f"{s:g} in the parts given ({n})" for s, n in zip(prep["part_sum"][bad], names)]
+            parts.append(findings(prep["tot_pos"][bad], dim, prep["tot_val"][bad], exp))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
 def _hierarchy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any] | None:
     """Each child row with its parent row in the same segment (same other dimensions and period)."""
     dim = params["dimension"]

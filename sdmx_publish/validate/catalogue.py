@@ -2,7 +2,8 @@
 
 Outcomes (:mod:`.outcomes`): a total that differs from its complete parts (sex, age, ICCS
 children) is flagged with OBS_STATUS ``U`` (low reliability) together with its parts, and a count with
-decimals with ``E`` (estimated); every other rule warns only. Specs may declare another outcome.
+decimals with ``E`` (estimated); an incomplete breakdown gets a COMMENT_OBS note on its total and
+parts; every other rule warns only. Specs may declare another outcome.
 
 Order: structural rules (the data fit the DSD), value rules, totals and hierarchy, time series,
 revisions. Severities and parameters here are defaults; a :class:`RuleConfig` changes them per
@@ -134,6 +135,11 @@ _RULES += [
          message="total {value} differs from the sum of its parts", check=aggregates.check_total_sum,
          params=_TOTALS, outcome="flag", flag_status="U", related=aggregates.related_total_parts,
          fix="add the missing part (e.g. sex unknown, _U) or correct the total"),
+    Rule(id="total.parts_incomplete", severity="info", title="Incomplete breakdown",
+         description="A total has a breakdown (age bands, sex) whose parts do not cover it all (ages left out, one sex only).",
+         message="breakdown of total {value} is incomplete", check=aggregates.check_total_incomplete,
+         params=_TOTALS, outcome="flag", related=aggregates.related_total_parts,
+         fix="nothing if the source gives no more; the note tells readers that the parts do not add up to the total"),
     Rule(id="iccs.parent_smaller", severity="error", title="ICCS parent smaller than a child",
          description="A parent ICCS category is never smaller than any of its child categories.",
          message="ICCS category total {value} is smaller than a subcategory", check=aggregates.check_iccs_smaller,

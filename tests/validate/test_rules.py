@@ -87,6 +87,8 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
                           {"population": KOR_POP}),
     "total.smaller_than_part": ("iccs_flow", lambda: sexes(100, M=120, F=10), lambda: sexes(130, M=120), {}),
     "total.sum_mismatch": ("iccs_flow", lambda: sexes(100, M=60, F=30), lambda: sexes(100, M=60, F=40), {}),
+    "total.parts_incomplete": ("iccs_flow", lambda: ages(150, {"Y45T59": 50, "Y_GE60": 40}),
+                               lambda: ages(100, {"Y0T14": 20, "Y15T64": 60, "Y_GE65": 20}), {}),
     "iccs.parent_smaller": ("iccs_flow", lambda: iccs_children(50, [100]), lambda: iccs_children(150, [100]), {}),
     "iccs.sum_mismatch": ("iccs_flow", lambda: iccs_children(100, [10] * 8), lambda: iccs_children(80, [10] * 8), {}),
     "series.outlier": ("iccs_flow", lambda: years([100, 102, 101, 103, 500, 104, 102, 103]),
