@@ -1,6 +1,6 @@
 """The shipped rules, declared as data: :data:`RULES` maps a stable id to its :class:`Rule`.
 
-Outcomes (:mod:`.outcomes`): a total that differs from its complete parts (sex, age, ICCS
+Outcomes (:mod:`.flags`): a total that differs from its complete parts (sex, age, ICCS
 children) is flagged with OBS_STATUS ``U`` (low reliability) together with its parts, and a count with
 decimals with ``E`` (estimated); an incomplete breakdown gets a COMMENT_OBS note on its total and
 parts; every other rule warns only. Specs may declare another outcome.

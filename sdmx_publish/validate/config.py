@@ -4,7 +4,7 @@ YAML (or the same as a dict)::
 
     rules:                      # every dataflow and source
       series.outlier: {threshold: 4.0}
-      total.sum_mismatch: {outcome: hold}          # warn | flag | hold (see .outcomes)
+      total.sum_mismatch: {outcome: hold}          # warn | flag | hold (see .flags)
       value.non_integer_count: {outcome: flag, obs_status: E}
       series.gap: {enabled: false}
     dataflows:

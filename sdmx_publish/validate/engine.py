@@ -4,7 +4,7 @@ Order: resolve each rule's settings (per dataflow, per source); run the rule on 
 on the rows of each group of sources when sources are configured differently; turn the rule's
 failing rows into findings with source, row, column and SDMX key; quarantine rows with errors;
 drop exact duplicates from the data to publish; note the rows the rules' declared outcomes flag or
-hold back (:mod:`.outcomes`).
+hold back (:mod:`.flags`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..structure.model import Flow
-from . import outcomes, revisions
+from . import flags, revisions
 from .catalogue import RULES
 from .config import RuleConfig, RuleSettings
 from .context import Context, as_text, empty
@@ -104,7 +104,7 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | No
     found["rule"] = rule.id
     found["severity"] = st.severity
     found["message"] = rule.render(found, st.params).to_numpy()
-    return found, outcomes.actions(found, st.outcome, st.obs_status, related)
+    return found, flags.actions(found, st.outcome, st.obs_status, related)
 
 
 def _locate(found: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -167,7 +167,7 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
         active = [(st, sub) for st, sub in groups if st.enabled]
         for st, sub in active:
             if st.outcome == "flag":
-                outcomes.check_status(flow, rule.id, st.obs_status)
+                flags.check_status(flow, rule.id, st.obs_status)
             found, act = _run(rule, ctx, st, sub)
             parts.append(found)
             acts.append(act)
@@ -183,7 +183,7 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
     quarantine = _quarantine(ctx, found)
     removed = np.union1d(dropped, quarantine.index.to_numpy()).astype(np.int64)
     actions = [a for a in acts if len(a)]
-    action = pd.concat(actions, ignore_index=True) if actions else outcomes.no_actions()
+    action = pd.concat(actions, ignore_index=True) if actions else flags.no_actions()
     action = action[~np.isin(action["pos"].to_numpy(), removed)].reset_index(drop=True)
     threshold = config.settings("revision.large", flow.id).params["threshold"]
     return Report(flow=flow, observations=len(frame), findings=found[[*FINDING_FIELDS, "pos"]],

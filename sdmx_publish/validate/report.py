@@ -3,7 +3,7 @@
 ``as_dict()`` is the stable JSON schema (``schema_version`` 1, documented in
 ``docs/validation.md``); ``to_html`` renders it for people (see :mod:`.html`); ``to_csv`` writes
 the full findings list. Nothing is capped. ``data`` is what to publish: without exact duplicates,
-quarantined and held-back rows, with the flags of the rules' outcomes applied (:mod:`.outcomes`).
+quarantined and held-back rows, with the flags of the rules' outcomes applied (:mod:`.flags`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ValidationFailed
 from ..structure.model import Flow
-from . import outcomes
+from . import flags
 from .catalogue import CALLER_RULES
 from .context import sdmx_key
 from .rules import Rule
@@ -58,20 +58,20 @@ class Report:
     #: positions of the rows not to publish: exact duplicates and quarantined rows
     removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     dropped: int = 0
-    #: rows flagged or held back by the rules' outcomes (columns of ``outcomes.ACTION_COLUMNS``)
-    actions: pd.DataFrame = field(default_factory=outcomes.no_actions)
+    #: rows flagged or held back by the rules' outcomes (columns of ``flags.ACTION_COLUMNS``)
+    actions: pd.DataFrame = field(default_factory=flags.no_actions)
     created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @cached_property
     def held(self) -> np.ndarray:
         """Positions of the rows a rule's ``hold`` outcome holds back."""
-        return outcomes.held_positions(self.actions)
+        return flags.held_positions(self.actions)
 
     @cached_property
     def data(self) -> pd.DataFrame:
         """The observations to publish: flagged as the rules' outcomes say; without exact duplicates,
         quarantined and held-back rows."""
-        frame = outcomes.apply_flags(self.frame, self.actions, self.flow)
+        frame = flags.apply_flags(self.frame, self.actions, self.flow)
         gone = np.union1d(self.removed, self.held)
         if not len(gone):
             return frame
@@ -83,7 +83,7 @@ class Report:
     def outcomes(self) -> dict[str, Any]:
         """Counts of flagged and held-back observations per rule, and every held-back one (key, rule, why)."""
         keys = sdmx_key(self.frame, self.flow.dsd.dimension_ids, self.flow.dsd.time_dimension, self.held)
-        return outcomes.summary(self.actions, keys, self.frame)
+        return flags.summary(self.actions, keys, self.frame)
 
     def _count(self, severity: str) -> int:
         return int((self.findings["severity"] == severity).sum())

@@ -47,7 +47,7 @@ class Rule:
     #: ``structural`` rules only say the data fit the DSD; the others are statistical.
     family: Literal["structural", "statistical", "revision"] = "statistical"
     params: Mapping[str, Any] = field(default_factory=dict)
-    #: default outcome for the rows found (see :mod:`.outcomes`); ``flag_status`` the OBS_STATUS code
+    #: default outcome for the rows found (see :mod:`.flags`); ``flag_status`` the OBS_STATUS code
     #: a ``flag`` sets (CL_OBS_STATUS, e.g. ``E`` estimated, ``U`` low reliability), None for a note only
     outcome: Outcome = "warn"
     flag_status: str | None = None

@@ -7,7 +7,7 @@ configuration, e.g. a spec's ``validation:`` block):
 - ``flag``: published with a flag: the rule's ``obs_status`` code (SDMX CL_OBS_STATUS, e.g. ``U``
   low reliability, ``E`` estimated) replaces a normal status (``A`` or none; another status, such
   as ``B`` or ``P``, is kept), and the finding is added to ``COMMENT_OBS``;
-- ``hold``: held back: not published, listed in the report (``outcomes.held``) and the manifest.
+- ``hold``: held back: not published, listed in the report (``outcomes.held_back``) and the manifest.
 
 A finding may concern more rows than the one it points at (the parts of a total that disagrees
 with them): the rule's ``related`` function names them, and they get the same outcome. Flags and
