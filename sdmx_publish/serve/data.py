@@ -20,6 +20,7 @@ from ..periods import bounds
 from ..structure.message import structure_message
 from ..structure.model import Flow
 from ..structure.read import NS
+from . import history
 from .answers import Answers, kept_response
 from .convert import convert
 from .http import cache_headers, etag, not_modified
@@ -67,6 +68,8 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     if q.updated_after is not None and release.created <= q.updated_after:
         raise _no_data(f"release {release.id} of {release.flow} was published {release.created:%Y-%m-%dT%H:%M:%SZ}, "
                        f"not after {q.updated_after:%Y-%m-%dT%H:%M:%SZ}")
+    if q.updated_after is not None or q.include_history:
+        return _history_response(catalog, q, release, flow, choice)
     tag = etag(release.id, request.url.path, sorted(params.items()), choice.media_type)
     cached = not_modified(request, tag, release.created)
     if cached is not None:
@@ -88,6 +91,23 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     if len(sub) > SMALL_ANSWER_ROWS:
         return StreamingResponse(chunks, media_type=choice.media_type, headers=headers)
     return kept_response(answers.put(tag, b"".join(chunks)), accept_encoding, choice.media_type, headers)
+
+
+def _history_response(catalog: Catalog, q: DataQuery, release: Release, flow: Flow, choice: Choice) -> Response:
+    """``updatedAfter``: the changes since then (replacements and deletions); ``includeHistory``: every
+    release's version of the selected observations (:mod:`.history`)."""
+    store = catalog.store
+    earlier = [r for r in store.releases(release.agency, release.flow) if r.created <= release.created]
+    if q.include_history:
+        sets = history.versions([(r, select(store.frame(r), q, flow.dsd)) for r in earlier], flow, q.updated_after)
+    else:
+        sets = history.changes(store, earlier, release, flow, q.updated_after, lambda f: select(f, q, flow.dsd))
+    sets = [s for s in sets if len(s.frame)]
+    if not sets:
+        raise _no_data(f"nothing in the history of {release.flow} up to release {release.id} matches the query")
+    history.check_format(choice.format, sets)
+    body = history.assemble([b"".join(_stream(s.frame, flow, q, choice, release)) for s in sets], sets, choice.format)
+    return Response(body, media_type=choice.media_type, headers={"X-SDMX-Release": release.id})
 
 
 def _stream(sub: pd.DataFrame, flow: Flow, q: DataQuery, choice: Choice, release: Release) -> Iterator[bytes]:

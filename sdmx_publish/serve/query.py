@@ -70,6 +70,8 @@ class DataQuery:
     attributes: str = "all"
     measures: str = "all"
     updated_after: datetime | None = None
+    #: every release's version of the selected observations (``includeHistory=true``)
+    include_history: bool = False
     release: str | None = None
 
 
@@ -176,9 +178,9 @@ def _updated_after(raw: str | None) -> datetime | None:
 
 
 def _common(params: Mapping[str, str], dims: list[str], time_dim: str) -> dict:
-    if params.get("includeHistory", "false") != "false":
-        raise QueryError("includeHistory=true is not implemented", status=501,
-                         fix="fetch earlier releases with release=<RELEASE_ID> (see the Atom feed)")
+    history = params.get("includeHistory", "false")
+    if history not in ("true", "false"):
+        raise QueryError(f"includeHistory must be true or false, not {history!r}")
     dao = params.get("dimensionAtObservation", time_dim)
     if dao not in (*dims, time_dim, "AllDimensions"):
         raise QueryError(f"dimensionAtObservation {dao!r} is not a dimension of the dataflow",
@@ -188,7 +190,8 @@ def _common(params: Mapping[str, str], dims: list[str], time_dim: str) -> dict:
     if release is not None and not ID.match(release):
         raise QueryError(f"invalid release id {release!r}")
     return dict(first_n=first, last_n=last, dimension_at_observation=dao,
-                updated_after=_updated_after(params.get("updatedAfter")), release=release)
+                updated_after=_updated_after(params.get("updatedAfter")), include_history=history == "true",
+                release=release)
 
 
 def _unknown(params: Mapping[str, str], known: set[str]) -> None:

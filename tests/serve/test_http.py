@@ -39,7 +39,7 @@ def raw_get(server: str, path: str) -> tuple[int, bytes]:
     (f"{V1}/all?detail=everything", 400, "detail"),
     (f"{V1}/all?dimensionAtObservation=NOPE", 400, "dimensionAtObservation"),
     (f"{V1}/all?colour=blue", 400, "unknown query parameter 'colour'"),
-    (f"{V1}/all?includeHistory=true", 501, "includeHistory"),
+    (f"{V1}/all?includeHistory=yes", 400, "includeHistory"),
     (f"{V1}/all?asOf=2020-01-01", 501, "asOf"),
     (f"{V1}/all?format=pdf", 406, "unsupported format"),
     (f"{V1}/all?release=19990101T000000Z-deadbeef", 404, "no release"),

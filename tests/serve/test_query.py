@@ -52,8 +52,12 @@ def test_v2_keys_and_filters():
 
 
 def test_unimplemented_and_unknown_parameters():
+    assert parse_v1(F, "all", {"includeHistory": "true"}, DIMS).include_history
     with pytest.raises(QueryError) as e:
-        parse_v1(F, "all", {"includeHistory": "true"}, DIMS)
+        parse_v1(F, "all", {"includeHistory": "yes"}, DIMS)
+    assert e.value.status == 400
+    with pytest.raises(QueryError) as e:
+        parse_v1(F, "all", {"asOf": "2020-01-01"}, DIMS)
     assert e.value.status == 501
     with pytest.raises(QueryError) as e:
         parse_v2(F, "*", {"startPeriod": "2020"}, DIMS)  # a v1 parameter on v2
