@@ -61,8 +61,11 @@ def test_totals_add_up(classified, report):
         c for c in cells.columns if c.startswith("외국")}
     provinces = f[f["REF_AREA"].ne("410")].groupby("ICCS")["OBS_VALUE"].sum()
     np.testing.assert_allclose(provinces.reindex(national.index), national.to_numpy())
-    assert national["0101"] == src.loc[src["범죄중분류"].eq("살인기수")].iloc[:, 2:].drop(
-        columns=[c for c in cells.columns if c.startswith("외국")]).to_numpy().sum()
+    domestic = [c for c in cells.columns if c.startswith("외국")]
+    murder, attempts = (src.loc[src["범죄중분류"].eq(c)].iloc[:, 2:].drop(columns=domestic).to_numpy().sum()
+                        for c in ("살인기수", "살인미수등"))
+    # completed murder (arts. 250-253) straddles 0101, 0104 and 0105: section 01, with the attempts (0102)
+    assert "0101" not in national.index and national["0102"] == attempts and national["01"] == murder + attempts
 
 
 def test_districts_are_summed_into_their_province(classified):
@@ -99,7 +102,9 @@ def test_coverage_report(report):
     cats = {c["category"]: c for c in report["categories"]}
     assert len(cats) == 38 and report["mapped_categories"] == 36
     assert report["not_mapped_categories"] == ["교통범죄/교통범죄", "기타범죄/기타범죄"]
-    assert cats["강력범죄/살인기수"]["mapping"] == "one to one" and cats["강력범죄/살인기수"]["levels"] == [2]
+    assert cats["강력범죄/살인기수"]["mapping"] == "one to one" and cats["강력범죄/살인기수"]["levels"] == [1]
+    # the three mappings reviewed in issue 12: each to the common parent of the codes its articles belong to
+    assert [cats[c]["iccs"] for c in ("강력범죄/살인기수", "폭력범죄/약취 유인", "지능범죄/횡령")] == [["01"], ["02"], ["07"]]
     assert cats["강력범죄/강간"]["mapping"] == cats["강력범죄/유사강간"]["mapping"] == "many to one"
     assert cats["폭력범죄/폭력행위등"]["mapping"] == "split (pro rata)" and len(cats["폭력범죄/폭력행위등"]["iccs"]) == 5
     assert cats["절도범죄/절도범죄"]["levels"] == [1]
