@@ -80,7 +80,7 @@ def _check(overrides: Any, where: str) -> Overrides:
             elif k not in _RESERVED and k not in RULES[rid].params:
                 known = ", ".join(RULES[rid].params) or "none"
                 raise SpecError(f"unknown parameter {k!r} of rule {rid}", where=where, fix=f"parameters: {known}")
-            elif k not in ("enabled", "severity") and not _same_kind(v, RULES[rid].params[k]):
+            elif k not in _RESERVED and not _same_kind(v, RULES[rid].params[k]):
                 raise SpecError(f"{rid}.{k} must be {_kind(RULES[rid].params[k])}, not {_kind(v)}", where=where,
                                 fix=f"e.g. {rid}: {{{k}: {RULES[rid].params[k]!r}}} (a YAML alias or anchor "
                                     "here copies a whole mapping or list)")
