@@ -119,7 +119,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
             if report_file is not None:
                 files += _copy_reports(report_file, tmp)
             files += [_attach(path, tmp) for path in attachments or []]
-            files += _part_files(part_files or {}, part, parts, previous, tmp)
+            files += _part_files(part_files or {}, part, list(part_hashes), previous, tmp)
             manifest = Manifest(
                 release_id=release_id,
                 dataflow=ArtefactRef.of(flow.dataflow.ref),

@@ -103,13 +103,14 @@ def _myanmar(frame: pd.DataFrame) -> pd.DataFrame:
 def test_myanmar_2016_published_flagged_or_held_as_declared(tmp_path) -> None:
     """UNODC's Myanmar 2016: female 45 + male 992 = 1,037 victims, total 1,198: published with
     OBS_STATUS U and the reason by default, or held back and listed when the spec declares ``hold``."""
-    from sdmx_publish.pipeline import step_extract, step_transform, validate_into
+    from sdmx_publish import frames
+    from sdmx_publish.pipeline import FRAME, step_extract, step_transform, validate_into
     from sdmx_publish.structure import load_registry
 
     spec = "examples/unodc/homicide.yaml"
     step_extract(spec, tmp_path)
     step_transform(spec, tmp_path)
-    frame = pd.read_pickle(tmp_path / "frame.pkl")
+    frame = frames.load(tmp_path / FRAME)
     flow = load_registry().flow("DF_ICCS")
     report, summary = validate_into(tmp_path, frame, flow)
     mmr = _myanmar(report.data)
