@@ -60,7 +60,10 @@ def dataflow_asset(agency: str, flow: str) -> Asset:
 
 def release_alias(agency: str, flow: str) -> AssetAlias:
     """The outlet of a publishing task: through it the dataflow's Asset gets an event only when the
-    task made a new release, so an unchanged rerun triggers no downstream run."""
+    task made a new release, so an unchanged rerun triggers no downstream run. The task also names the
+    Asset as its inlet (it reads the dataflow's previous release): Airflow 3 creates an event through an
+    alias only for an Asset some DAG declares, so without it the first event of a dataflow no DAG is
+    scheduled on (DF_SDG_16_CRIME) is dropped ("AssetModel ... not found")."""
     return AssetAlias(name=f"{agency}:{flow}:new-release", group="sdmx-dataflow")
 
 
@@ -147,7 +150,8 @@ def national_dag(source: Source) -> DAG:
              params=period_params(),
              default_args={**DEFAULT_ARGS, "on_failure_callback": on_failure}) as dag:
 
-        @task(task_id=PUBLISH, outlets=[release_alias(source.agency, source.dataflow)], pool=source.pool,
+        @task(task_id=PUBLISH, inlets=[dataflow_asset(source.agency, source.dataflow)],
+              outlets=[release_alias(source.agency, source.dataflow)], pool=source.pool,
               on_success_callback=on_release)
         def publish() -> dict[str, Any]:
             context = get_current_context()
@@ -204,7 +208,8 @@ def regional_dag(catalog: Catalog) -> DAG:
     with DAG(dag_id="publish_regional", schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
              doc_md=doc, tags=["sdmx-publish", "regional"], default_args=DEFAULT_ARGS, params=params) as dag:
 
-        @task(task_id="regional", outlets=[release_alias(agency, SDG_FLOW)], pool=pool_name(agency, SDG_FLOW))
+        @task(task_id="regional", inlets=[dataflow_asset(agency, SDG_FLOW)], outlets=[release_alias(agency, SDG_FLOW)],
+              pool=pool_name(agency, SDG_FLOW))
         def regional() -> dict[str, Any]:
             from ..derive.regional import publish_regional
 
@@ -298,7 +303,8 @@ def countries_dag(catalog: Catalog) -> DAG:
         done = summary(chosen)
         for a, f in flows:
             selected = task(of_flow, task_id=f"select_{f}", retries=0)(chosen, f"{a}:{f}")
-            publish = task(publish_source, task_id=f"publish_source_{f}", outlets=[release_alias(a, f)],
+            publish = task(publish_source, task_id=f"publish_source_{f}", inlets=[dataflow_asset(a, f)],
+                           outlets=[release_alias(a, f)],
                            pool=pool_name(a, f), map_index_template="{{ source_part }}")
             publish.expand(spec=selected) >> done
     return dag
