@@ -40,19 +40,15 @@ def test_missing_source_and_map_files(tmp_path):
         load_spec(write(tmp_path, spec))
 
 
-def test_map_without_its_columns(tmp_path):
-    (tmp_path / "bad_map.csv").write_text("Gender,SEX\nTotal,_T\n")
-    spec = spec_dict("table.csv")
-    spec["maps"][1]["file"] = "bad_map.csv"
-    with pytest.raises(SpecError, match=r"lacks column\(s\) \['Sex'\]"):
-        load_spec(write(tmp_path, spec))
-
-
-def test_map_with_two_targets_for_one_value(tmp_path):
-    (tmp_path / "m.csv").write_text("Sex,SEX,note\nMale,M,\nMale,F,oops\n")
+@pytest.mark.parametrize("table, message", [
+    ("Gender,SEX\nTotal,_T\n", r"lacks column\(s\) \['Sex'\]"),  # a map without its columns
+    ("Sex,SEX,note\nMale,M,\nMale,F,oops\n", "more than one target"),  # two targets for one value
+], ids=["without_its_columns", "two_targets_for_one_value"])
+def test_bad_map_table(tmp_path, table, message):
+    (tmp_path / "m.csv").write_text(table)
     spec = spec_dict("table.csv")
     spec["maps"][1]["file"] = "m.csv"
-    with pytest.raises(SpecError, match="more than one target"):
+    with pytest.raises(SpecError, match=message):
         load_spec(write(tmp_path, spec))
 
 

@@ -48,6 +48,15 @@ def _publish(store, flow, registry, seed, clock=None):
                    part="p", **kwargs)[0]
 
 
+def _orphan_after_a_kill(store, flow, registry):
+    """Two releases, then LATEST put back on the first: a kill after the second's rename, before LATEST moved."""
+    first = _publish(store, flow, registry, 1)
+    second = _publish(store, flow, registry, 2)
+    base = flow_dir(store, "CCJS", flow.id)
+    (base / "LATEST").write_text(first.id + "\n")
+    return first, second, base
+
+
 @pytest.mark.slow
 def test_release_ids_increase_without_waiting_even_on_a_frozen_clock(tmp_path, registry, sdg_flow):
     rels = [_publish(tmp_path, sdg_flow, registry, seed, clock=lambda: FROZEN) for seed in range(3)]
@@ -72,11 +81,7 @@ def test_release_files_are_world_readable(tmp_path, registry, sdg_flow):
 
 @pytest.mark.slow
 def test_sweep_removes_leftovers_and_orphans_are_never_served(tmp_path, registry, sdg_flow):
-    first = _publish(tmp_path, sdg_flow, registry, 1)
-    second = _publish(tmp_path, sdg_flow, registry, 2)
-    base = flow_dir(tmp_path, "CCJS", sdg_flow.id)
-    # a kill after the rename of `second` but before LATEST moved: LATEST still names `first`
-    (base / "LATEST").write_text(first.id + "\n")
+    first, second, base = _orphan_after_a_kill(tmp_path, sdg_flow, registry)  # LATEST still names `first`
     (base / ".LATEST-dead").write_text(second.id + "\n")
     with locked(tmp_path, "CCJS", sdg_flow.id):
         stale = staging(tmp_path, "CCJS", sdg_flow.id)
@@ -96,10 +101,7 @@ def test_sweep_removes_leftovers_and_orphans_are_never_served(tmp_path, registry
 
 @pytest.mark.slow
 def test_sweep_removes_an_orphan_it_cannot_adopt(tmp_path, registry, sdg_flow):
-    first = _publish(tmp_path, sdg_flow, registry, 1)
-    second = _publish(tmp_path, sdg_flow, registry, 2)
-    base = flow_dir(tmp_path, "CCJS", sdg_flow.id)
-    (base / "LATEST").write_text(first.id + "\n")
+    first, second, base = _orphan_after_a_kill(tmp_path, sdg_flow, registry)
     (second.path / "data.csv").write_bytes(b"damaged")
     assert not intact(second)
     third = _publish(tmp_path, sdg_flow, registry, 3)  # publishing sweeps first
