@@ -37,6 +37,7 @@ from .structure import Flow, load_registry
 from .survey.report import write_report
 from .transform import check_spec, transform
 from .transform.rates import population_for
+from .transform.review import write_review
 from .validate import RuleConfig
 from .validate.outcome import REPORT, SUMMARY, VALIDATED, validate_into
 
@@ -188,11 +189,12 @@ def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_delet
     part = part_id(spec_path)
     allowed = allow_deletions or spec.allow_deletions
     frame = frames.load(work / FRAME)
+    transformed = json.loads((work / TRANSFORM).read_text())
     _, summary = validate_into(
         work, frame, flow, config=rule_config(spec, allow_deletions=allowed),
         previous=read_frame(previous, part) if previous else None, others=claimed(previous, part, frame, flow),
-        population=population_for(flow), unmapped=json.loads((work / TRANSFORM).read_text()).get("unmapped"),
-        where=str(spec.path))
+        population=population_for(flow), unmapped=transformed.get("unmapped"),
+        summary_checks=transformed.get("summary_checks"), where=str(spec.path))
     summary["allow_deletions"] = allowed  # read by the publish step, recorded in the manifest
     (work / SUMMARY).write_text(json.dumps(summary, default=str))
     return summary
@@ -208,11 +210,15 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     coverage = transform_report.pop("coverage", None)
     estimation = transform_report.pop("estimation", None)
     attachments = write_report(estimation, work) if estimation else []
+    mapping = transform_report.pop("mapping", None)
+    if spec.maps:
+        attachments += write_review(mapping or [], work, title=spec.name or part_id(spec_path))
     run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions"))}
     release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
                            report_file=work / REPORT, sources=sources, run=run,
                            extra={"transform": transform_report, "outcomes": validation.get("outcomes"),
-                                  **({"coverage": coverage} if coverage else {})},
+                                  **({"coverage": coverage} if coverage else {}),
+                                  **({"mapping": mapping} if spec.maps else {})},
                            attachments=attachments)
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,

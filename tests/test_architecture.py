@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "spec": {"validate"},  # the spec's `validation` block is checked against the rule catalogue
     "survey": {"spec", "validate", "structure"},  # survey microdata: reads, checks, estimates (report: validate's HTML)
     "extract": {"spec", "survey"},
-    "transform": {"spec", "extract", "structure", "survey"},
+    "transform": {"spec", "extract", "structure", "survey", "validate"},  # the mapping review uses its HTML helpers
     "publish": {"structure", "write", "store"},
     "derive": {"structure", "transform", "validate", "publish", "store"},
     "serve": {"structure", "write", "store", "derive"},  # serve/web names the flows derive links (ICCS_FLOW, SDG_FLOW)

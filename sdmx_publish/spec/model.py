@@ -50,6 +50,17 @@ def _regex(v: str) -> str:
 Regex = Annotated[str, AfterValidator(_regex)]
 
 
+class MissingMarkers(_Strict):
+    """Cells that mean "no value" only in some value columns or periods, e.g. ``0`` for 2011-2012."""
+
+    values: list[str] = Field(min_length=1, description="the cells that mean missing there, e.g. ['0']")
+    columns: list[str] | None = Field(None, description="source value columns (after a reshape: the former column "
+                                      "headers) where they apply; default every one")
+    start: str | None = Field(None, description="first period (TIME_PERIOD) where they apply, e.g. '2011'")
+    end: str | None = Field(None, description="last period where they apply, e.g. '2012'")
+    note: str = Field("", description="why: shown in the mapping review")
+
+
 class Source(_Strict):
     """Where the table is and how to read it."""
 
@@ -62,6 +73,8 @@ class Source(_Strict):
     skip_rows: int = Field(0, ge=0, description="rows above the header")
     header_rows: int = Field(1, ge=1, le=5, description="header rows, joined with a space")
     missing: list[str] = Field(default_factory=lambda: list(DEFAULT_MISSING))
+    missing_where: list[MissingMarkers] = Field(default_factory=list, description="more missing-value markers, "
+                                                "each only in some columns and/or periods")
     thousands: str | None = None
     decimal: str = "."
     query: str | None = None
@@ -147,6 +160,30 @@ class ValueMap(_Strict):
     value_columns: list[str] | None = Field(None, description="columns of the CSV holding the targets, if named differently")
     aggregate: Literal["sum"] | None = Field(None, description="`sum`: observations that several source values map "
                                              "to one key are summed (many-to-one); without it they are an error")
+    share_column: str | None = Field(None, description="CSV column with each row's share of its source value: a value "
+                                     "on several rows is split over their targets by these shares, which add to 1")
+    summary_pattern: Regex | None = Field(None, description="regex matching the source values that are summary rows "
+                                          "(totals of other values); its one group is the prefix their details "
+                                          "share, e.g. '^(\\d{4})00$' for German offence keys ****00")
+    parent_column: str | None = Field(None, description="CSV column naming, on a detail row, the source value of the "
+                                      "summary row it is part of (empty on rows that are part of none)")
+    summary_tolerance: float = Field(0.0, ge=0, description="a summary row whose details add to a sum further from it "
+                                     "than this is a finding (map.summary_mismatch)")
+
+    @field_validator("summary_pattern")
+    @classmethod
+    def _prefix_group(cls, v: str | None) -> str | None:
+        if v is not None and re.compile(v).groups != 1:
+            raise spec_problem(f"summary_pattern `{v}` needs exactly one capture group: the prefix the summary's "
+                               "detail values start with", "e.g. '^(\\d{4})00$': 111100 sums the values 1111xx")
+        return v
+
+    @model_validator(mode="after")
+    def _summaries_of_one_column(self) -> "ValueMap":
+        if (self.summary_pattern or self.parent_column) and len(self.source) != 1:
+            raise spec_problem("summary rows (summary_pattern, parent_column) need a map from one source column",
+                               "map the classification's column alone in its own map", key="from")
+        return self
 
     @field_validator("source", "target", mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """Transform: a raw national table into the observation frame of a dataflow.
 
-Steps, in order: filter rows; reshape wide to long; take columns; apply value maps; set
-constants; parse values; derive rates. The result follows the observation frame contract
+Steps, in order: filter rows; reshape wide to long; parse values (with the missing-value markers
+of each column and period); apply the correspondence tables (:mod:`.mapping`: many to one, splits,
+summary rows, the mapping review); take columns; set constants; sum many-to-one; derive rates. The result follows the observation frame contract
 (docs/architecture.md); :class:`TransformReport` says what was dropped, excluded and unmapped.
 """
 
@@ -15,10 +16,10 @@ import pandas as pd
 from ..errors import SpecError
 from ..spec.model import Spec
 from ..structure import Flow
-from .mapping import MapOutcome, apply_map, sum_many_to_one
+from .mapping import OBS, RID, SHARES, MapOutcome, apply_map, apportion, refuse_ambiguous, sum_many_to_one
 from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
-from .values import parse_values
+from .values import missing_where, parse_values
 
 #: where each observation came from, for findings; ``_unparsed``: a source cell that is neither a number
 #: nor a declared missing-value marker (rule ``value.non_numeric``); ``_marker``: a footnote marker
@@ -34,6 +35,10 @@ class TransformReport:
     excluded: list[dict] = field(default_factory=list)
     missing_values: int = 0
     rates_derived: int = 0
+    #: the mapping review, one entry per map (:mod:`.review`)
+    mapping: list[dict] = field(default_factory=list)
+    #: declared summary rows whose details do not add up to them (rule ``map.summary_mismatch``)
+    summary_checks: list[dict] = field(default_factory=list)
     #: for a spec with a ``classify`` block: the coverage report of the national classification
     coverage: dict | None = None
     #: for a survey spec: the estimation report (sdmx_publish.survey.report)
@@ -90,10 +95,20 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
                     + [value_col or ""] + [s for m in spec.maps for s in m.source], where)
     if "_column" not in frame.columns:
         frame["_column"] = value_col
+    period = _period_column(spec, flow)
+    parsed = parse_values(frame[value_col], missing=spec.source.missing, thousands=spec.source.thousands,
+                          decimal=spec.source.decimal)
+    is_missing = parsed.missing | missing_where(frame, spec.source.missing_where, value_col, period,
+                                              spec.constants.get(flow.dsd.time_dimension))
+    frame = frame.assign(**{OBS: parsed.values.where(~is_missing), "__missing": is_missing,
+                            "__unparsed": parsed.unparsed & ~is_missing, "__marker": parsed.marker,
+                            SHARES: 1.0, RID: range(len(frame))})
     outcome = MapOutcome()
-    for m in spec.maps:
-        frame = apply_map(frame, spec, m, outcome)
+    context = _key_columns(spec, flow)
+    for i, m in enumerate(spec.maps):
+        frame = apply_map(frame, spec, i, outcome, context=[c for c in context if c not in m.source], period=period)
     report.unmapped, report.excluded = outcome.unmapped, outcome.excluded
+    report.mapping, report.summary_checks = outcome.reviews, outcome.summary_checks
     out = pd.DataFrame(index=frame.index)
     for comp, col in spec.columns.items():
         if comp != flow.dsd.primary_measure:
@@ -105,21 +120,25 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
         out[spec.reshape.into] = frame[spec.reshape.into]
     for comp, code in spec.constants.items():
         out[comp] = code
-    src = spec.source
-    parsed = parse_values(frame[value_col], missing=src.missing, thousands=src.thousands, decimal=src.decimal)
-    out["OBS_VALUE"], is_missing = parsed.values, parsed.missing
-    report.missing_values = int(is_missing.sum())
+    split = frame[SHARES].lt(1)
+    out["OBS_VALUE"] = apportion(frame[OBS], frame[RID], split)
+    report.missing_values = int(frame["__missing"].sum())
     if "OBS_STATUS" in flow.dsd.attribute_ids and "OBS_STATUS" not in out.columns:
         out["OBS_STATUS"] = "A"
-        out.loc[is_missing, "OBS_STATUS"] = "M"
+        out.loc[split, "OBS_STATUS"] = "E"  # a part of a split value, by declared shares
+        out.loc[frame["__missing"], "OBS_STATUS"] = "M"
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = str(spec.unit_multiplier)
     out["_value_raw"] = frame[value_col].astype(str)
-    out["_unparsed"], out["_marker"] = parsed.unparsed, parsed.marker
+    out["_unparsed"], out["_marker"] = frame["__unparsed"], frame["__marker"]
     for c in ("_source", "_row", "_column"):
         out[c] = frame[c]
+    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     if any(m.aggregate == "sum" for m in spec.maps):
-        out = sum_many_to_one(out, [*flow.dsd.dimension_ids, flow.dsd.time_dimension])
+        out = sum_many_to_one(out, key)
+    else:
+        refuse_ambiguous(out.assign(**{c: frame[c] for c in frame.columns if c.startswith("__maprow")},
+                                    **{s: frame[s] for m in spec.maps for s in m.source}), spec, key)
     if spec.derive_rates:
         before = len(out)
         out = add_rates(out, population_table(spec))
@@ -127,6 +146,23 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     order = [*flow.dsd.dimension_ids, flow.dsd.time_dimension, "OBS_VALUE",
              *[a for a in flow.dsd.attribute_ids if a in out.columns], *ORIGIN]
     return out[order].reset_index(drop=True), report
+
+
+def _period_column(spec: Spec, flow: Flow) -> str | None:
+    """The frame column holding the period (a source column or the reshape's ``into``), if any."""
+    time = flow.dsd.time_dimension
+    if spec.reshape and spec.reshape.into == time:
+        return time
+    return spec.columns.get(time)
+
+
+def _key_columns(spec: Spec, flow: Flow) -> list[str]:
+    """The frame columns that make an observation's key before the maps (the maps' sources included)."""
+    cols = [c for k, c in spec.columns.items() if k != flow.dsd.primary_measure]
+    cols += [s for m in spec.maps for s in m.source]
+    if spec.reshape:
+        cols.append(spec.reshape.into)
+    return list(dict.fromkeys(cols))
 
 
 def _classify(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:

@@ -1,60 +1,167 @@
-"""Value maps: reviewable CSV correspondence tables from national values to SDMX codes.
+"""The correspondence engine: reviewable CSV tables from national values to SDMX codes, on any column.
 
-A table has the source column(s), the target column(s) and optionally ``note``. Many-to-one is
-several rows with the same target; their observations are summed when the map declares
-``aggregate: sum`` (:func:`sum_many_to_one`), else a repeated key fails validation. A row with empty targets excludes the matching source rows
-on purpose (counted in the report). Values that no row matches are *unmapped*: reported with
-their counts, never silently dropped.
+A table has the source column(s), the target column(s) and optionally ``note``
+(:func:`sdmx_publish.spec.maps.read_map` checks it). Applied to the parsed rows (``__obs``, the value):
+
+- one row per value: the value goes to that code; several values with one target are summed when the
+  map declares ``aggregate: sum`` (:func:`sum_many_to_one`), else the collision is an error naming
+  the map's rows (:func:`refuse_ambiguous`);
+- a value on several rows with shares: split, each part ``share`` x the value (whole counts stay
+  whole, :func:`apportion`), published as estimated (``OBS_STATUS`` E);
+- a row with empty targets excludes its value on purpose (with its note and totals in the review);
+- declared summary rows (totals of other values) that have no row or an empty target are checks:
+  their details must add up to them (:func:`check_summaries`), and they are left out of the
+  national total of the review;
+- values no row matches are *unmapped*: reported with their counts, never silently dropped.
+
+What went where is the mapping review (:mod:`.review`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from ..spec.maps import read_map
+from ..errors import SpecError
+from ..spec.maps import NOTE, PARENT, ROW, SHARE, key_names, read_map, summary_links, summary_values
 from ..spec.model import Spec, ValueMap
+
+#: frame columns the engine carries: the parsed value, the product of the shares applied, the row before splits
+OBS, SHARES, RID = "__obs", "__shares", "__rid"
 
 
 @dataclass
 class MapOutcome:
-    """What the maps did: unmapped values (with counts and first row), excluded rows."""
+    """What the maps did: unmapped values (with counts and first row), excluded values, the review per
+    map, and the summary rows whose details do not add up to them."""
 
     unmapped: list[dict] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)
+    reviews: list[dict] = field(default_factory=list)
+    summary_checks: list[dict] = field(default_factory=list)
 
 
-def apply_map(frame: pd.DataFrame, spec: Spec, m: ValueMap, outcome: MapOutcome) -> pd.DataFrame:
-    """Add the map's target columns to ``frame``; drop excluded and unmapped rows, recording both."""
+def maprow(i: int) -> str:
+    """The frame column holding the CSV line of map ``i`` that mapped each row."""
+    return f"__maprow{i}"
+
+
+def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, context: list[str],
+              period: str | None) -> pd.DataFrame:
+    """Apply map ``i`` of ``spec`` to ``frame``: add its targets, split by shares, drop excluded, unmapped and
+    summary-check rows (recording each), and add the map's review to ``outcome``.
+
+    ``context``: the frame's other key columns (a summary is checked within each of their combinations);
+    ``period``: the column of the period, for totals per period."""
+    from .review import map_review
+
+    m = spec.maps[i]
     table = read_map(spec, m)
-    keys = [f"__key{i}" for i in range(len(m.source))]
+    keys = key_names(m)
     left = frame.assign(**{k: frame[s].astype(str).str.strip() for k, s in zip(keys, m.source)})
     left = left.drop(columns=[t for t in m.target if t in left.columns])
-    merged = left.merge(table.assign(__hit=True), on=keys, how="left", sort=False)
-    hit = merged["__hit"].eq(True)
-    if (~hit).any():
-        miss = merged.loc[~hit]
-        grouped = miss.groupby(keys, sort=False).agg(count=("_row", "size"), first_row=("_row", "first"),
-                                                    source=("_source", "first")).reset_index()
-        for rec in grouped.to_dict("records"):
-            outcome.unmapped.append({"map": m.file, "columns": m.source, "value": [rec[k] for k in keys],
-                                     "count": int(rec["count"]), "first_row": int(rec["first_row"]),
-                                     "source": rec["source"]})
+    is_summary = pd.Series(False, index=left.index)
+    if m.summary_pattern or m.parent_column:
+        is_summary = summary_values(left["__key0"], m, table)
+        outcome.summary_checks += check_summaries(left, m, table, context)
+    merged = left.merge(table, on=keys, how="left", sort=False)
+    hit = merged[ROW].notna()
     excluded = hit & (merged[m.target] == "").all(axis=1)
-    if excluded.any():
-        outcome.excluded.append({"map": m.file, "rows": int(excluded.sum())})
-    return merged.loc[hit & ~excluded].drop(columns=[*keys, "__hit"])
+    check_only = (~hit | excluded) & merged[keys[0]].isin(set(left.loc[is_summary, keys[0]]))
+    miss = ~hit & ~check_only
+    if miss.any():
+        grouped = merged[miss].groupby(keys, sort=False).agg(count=("_row", "size"), first_row=("_row", "first"),
+                                                             source=("_source", "first")).reset_index()
+        outcome.unmapped += [{"map": m.file, "columns": m.source, "value": [rec[k] for k in keys],
+                              "count": int(rec["count"]), "first_row": int(rec["first_row"]), "source": rec["source"]}
+                             for rec in grouped.to_dict("records")]
+    review = map_review(merged, m, keys, hit=hit, excluded=excluded, check_only=check_only, period=period)
+    outcome.reviews.append(review)
+    outcome.excluded += [{"map": m.file, "value": x["value"], "note": x["note"], "rows": x["rows"],
+                          "total": x["total"]} for x in review["excluded_values"]]
+    out = merged.loc[hit & ~excluded].drop(columns=[*keys, NOTE, PARENT])
+    out[OBS] = out[OBS] * out[SHARE]
+    out[SHARES] = out[SHARES] * out[SHARE]
+    return out.drop(columns=[SHARE]).rename(columns={ROW: maprow(i)})
+
+
+def check_summaries(left: pd.DataFrame, m: ValueMap, table: pd.DataFrame, context: list[str]) -> list[dict]:
+    """Each summary row of the source against the sum of its direct details, within each combination of the
+    ``context`` columns; the ones further apart than ``summary_tolerance`` (details missing count as 0)."""
+    links = summary_links(left["__key0"], m, table)
+    links = links[links["direct"]]
+    if links.empty:
+        return []
+    details = left[["__key0", *context, OBS]].merge(links, left_on="__key0", right_on="value")
+    sums = details.groupby(["summary", *context], dropna=False, sort=False).agg(
+        details_sum=(OBS, "sum"), details=("__key0", "nunique")).reset_index()
+    totals = left[["__key0", *context, OBS, "_row", "_source"]].rename(columns={"__key0": "summary", OBS: "value"})
+    both = totals.merge(sums, on=["summary", *context], how="inner")
+    diff = (both["value"] - both["details_sum"]).abs()
+    bad = both[diff.gt(m.summary_tolerance + 1e-9) & both["value"].notna()]
+    return [{"map": m.file, "summary": r["summary"], "context": {c: str(r[c]) for c in context},
+             "value": float(r["value"]), "details_sum": float(r["details_sum"]), "details": int(r["details"]),
+             "row": int(r["_row"]), "source": str(r["_source"]), "tolerance": m.summary_tolerance}
+            for r in bad.to_dict("records")]
+
+
+def refuse_ambiguous(out: pd.DataFrame, spec: Spec, key: list[str]) -> None:
+    """Several national values that meet on one observation key through a map without ``aggregate: sum``
+    are an ambiguous mapping: an error naming the map's rows, the key and the fix."""
+    dup = out.duplicated(key, keep=False)
+    if not dup.any():
+        return
+    clash = out[dup]
+    for i, m in enumerate(spec.maps):
+        if m.aggregate == "sum" or maprow(i) not in clash.columns:
+            continue
+        differ = clash.groupby(key, sort=False, dropna=False)[maprow(i)].transform("nunique").gt(1)
+        if differ.any():
+            first = clash[differ].iloc[0]
+            same = clash[differ & (clash[key] == first[key]).all(axis=1)]
+            rows = sorted({int(r) for r in same[maprow(i)]})
+            values = sorted({" | ".join(str(v) for v in r) for r in same[m.source].itertuples(index=False)})
+            obs = ", ".join(f"{k}={first[k]}" for k in key if k in (*m.target, key[-1]))
+            raise SpecError(f"{m.file} rows {rows}: ambiguous mapping: the national values {values} all go to the "
+                            f"observation {obs}", where=f"{spec.path}: maps[{i}]",
+                            fix="add `aggregate: sum` to the map to sum them (many to one), or correct the rows "
+                                "so that each value has its own code")
+
+
+def apportion(values: pd.Series, groups: pd.Series, split: pd.Series) -> pd.Series:
+    """Whole numbers for the parts of each split count, adding up to it (largest remainders).
+
+    A count split by shares gives fractions (11 thefts x 0.75 = 8.25); counts are published as whole
+    numbers, so each part gets its floor and the units left over go to the largest fractions (8 and
+    3). A split of a value that is not a whole number keeps its fractions.
+    """
+    out = values.copy()
+    if not split.any():
+        return out
+    part, keys = values[split], groups[split]
+    total = part.groupby(keys).transform("sum")
+    whole = (total - total.round()).abs() < 1e-6
+    floor = np.floor(part + 1e-9)
+    short = (total.round() - floor.groupby(keys).transform("sum")).round()
+    rank = (part - floor).groupby(keys).rank(method="first", ascending=False)
+    out[split] = np.where(whole, floor + (rank <= short), part)
+    return out
 
 
 def sum_many_to_one(out: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """Sum the observations that share ``key`` (a map declared ``aggregate: sum``). A sum with a missing
-    part is missing, never a silently partial total; attributes and origin are the first row's."""
+    part is missing (``OBS_STATUS`` M), never a silently partial total; a sum with an estimated part
+    (a split) is estimated (E); other attributes and the origin are the first row's."""
     rest = [c for c in out.columns if c not in key and c != "OBS_VALUE"]
-    grouped = out.assign(_gap=out["OBS_VALUE"].isna()).groupby(key, sort=False, dropna=False)
-    summed = grouped.agg(OBS_VALUE=("OBS_VALUE", "sum"), _gap=("_gap", "max"),
+    flags = out.assign(_gap=out["OBS_VALUE"].isna(),
+                       _est=out["OBS_STATUS"].eq("E") if "OBS_STATUS" in out.columns else False)
+    grouped = flags.groupby(key, sort=False, dropna=False)
+    summed = grouped.agg(OBS_VALUE=("OBS_VALUE", "sum"), _gap=("_gap", "max"), _est=("_est", "max"),
                          **{c: (c, "first") for c in rest}).reset_index()
     summed.loc[summed["_gap"], "OBS_VALUE"] = float("nan")
     if "OBS_STATUS" in summed.columns:
+        summed.loc[summed["_est"], "OBS_STATUS"] = "E"
         summed.loc[summed["_gap"], "OBS_STATUS"] = "M"
     return summed[list(out.columns)]

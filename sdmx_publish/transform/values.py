@@ -7,6 +7,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..periods import in_range
+from ..spec.model import MissingMarkers
+
 #: trailing footnote markers national tables attach to numbers: "1 234 p", "12*", "345)", "67 e"
 FOOTNOTE = r"\s*(?:\(?[a-z]\)?|\*+|\)|†|‡)$"
 
@@ -60,3 +63,22 @@ def _parse_distinct(raw: pd.Series, *, missing: list[str], thousands: str | None
     if found.any():
         marker[found] = text[found].str.extract(f"({FOOTNOTE})", expand=False).str.strip()
     return Parsed(values, is_missing, unparsed, marker)
+
+
+def missing_where(frame: pd.DataFrame, rules: list[MissingMarkers], value_col: str, period: str | None,
+                  constant_period: str | None = None) -> pd.Series:
+    """Cells that are missing-value markers only in some columns (``_column``, the source value column) or
+    periods (``period``, the frame's period column, else ``constant_period``), per ``source.missing_where``."""
+    hit = pd.Series(False, index=frame.index)
+    if not rules:
+        return hit
+    text = frame[value_col].astype(str).str.strip()
+    periods = frame[period].astype(str) if period else pd.Series(constant_period or "", index=frame.index)
+    for r in rules:
+        mask = text.isin(r.values).to_numpy()
+        if r.columns is not None:
+            mask = mask & frame["_column"].astype(str).isin(r.columns).to_numpy()
+        if r.start or r.end:
+            mask = mask & in_range(periods, r.start, r.end)
+        hit |= mask
+    return hit

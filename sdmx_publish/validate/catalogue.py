@@ -196,6 +196,9 @@ RULES: MappingProxyType[str, Rule] = MappingProxyType({r.id: r for r in _RULES})
 
 #: Rules whose findings the caller adds to a report (they are found before the frame exists), with their
 #: titles: ``map.unmapped``, a source value no row of its correspondence table maps (found by the
-#: transform, reported by :func:`sdmx_publish.validate.unmapped.with_unmapped`).
+#: transform, reported by :func:`sdmx_publish.validate.unmapped.with_unmapped`), and ``map.summary_mismatch``, a
+#: declared summary row of a national classification that its details do not add up to (a warning, from
+#: :func:`sdmx_publish.validate.unmapped.with_summary_checks`).
 CALLER_RULES: MappingProxyType[str, str] = MappingProxyType(
-    {"map.unmapped": "source value with no row in its correspondence table"})
+    {"map.unmapped": "source value with no row in its correspondence table",
+     "map.summary_mismatch": "summary row of the source that its details do not add up to"})

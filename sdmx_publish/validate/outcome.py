@@ -17,7 +17,7 @@ from ..structure import Flow
 from .config import RuleConfig
 from .engine import validate
 from .report import Report
-from .unmapped import with_unmapped
+from .unmapped import with_summary_checks, with_unmapped
 
 #: the JSON report, the rows that passed (to publish) and the summary the publish step reads
 REPORT, VALIDATED, SUMMARY = "validation.json", "validated.parquet", "validation-summary.json"
@@ -26,7 +26,7 @@ REPORT, VALIDATED, SUMMARY = "validation.json", "validated.parquet", "validation
 def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
                   previous: pd.DataFrame | None = None, others: pd.DataFrame | None = None,
                   population: pd.DataFrame | None = None, unmapped: list[dict] | None = None,
-                  where: str = "") -> tuple[Report, dict[str, Any]]:
+                  summary_checks: list[dict] | None = None, where: str = "") -> tuple[Report, dict[str, Any]]:
     """Validate ``frame`` and write every report into ``work``; return the report and its summary.
 
     The rows to publish go to ``validated.parquet`` and the summary to ``validation-summary.json``.
@@ -34,7 +34,7 @@ def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleCo
     """
     report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
                       population=population, others=others)
-    report = with_unmapped(report, unmapped or [])
+    report = with_summary_checks(with_unmapped(report, unmapped or []), summary_checks or [])
     paths = report.write(work)
     frames.save(report.data, work / VALIDATED)
     summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,

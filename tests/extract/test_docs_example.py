@@ -14,7 +14,7 @@ BLOCK = re.compile(r"```\w+ file=(?P<name>\S+)(?: encoding=(?P<encoding>\S+))?\n
 
 def test_the_worked_example_publishes_what_the_docs_say(tmp_path):
     doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
-    blocks = list(BLOCK.finditer(doc))
+    blocks = [b for b in BLOCK.finditer(doc) if "/" not in b["name"]]  # the map example is in a folder
     assert [b["name"] for b in blocks] == ["table.csv", "sex.csv", "victims.yaml"]
     for b in blocks:
         (tmp_path / b["name"]).write_bytes(b["text"].encode(b["encoding"] or "utf-8"))

@@ -1,17 +1,18 @@
 """Many-to-one value maps: several national values with one target are summed when the map declares
-``aggregate: sum``; without it the repeated key stays an error (rule dup.conflict)."""
+``aggregate: sum``; without it the repeated key is an ambiguous mapping, an error naming the map's rows."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
+from sdmx_publish.errors import SpecError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
 from sdmx_publish.transform import transform
-from sdmx_publish.validate import validate
 
 from ..conftest import EXAMPLES
 
@@ -41,9 +42,11 @@ def test_aggregate_sum_adds_the_national_values_with_one_target(tmp_path, regist
     assert report.excluded and report.excluded[0]["map"] == "maps/sex_sum.csv"
 
 
-def test_a_repeated_key_without_aggregate_is_still_an_error(tmp_path, registry):
+def test_a_repeated_key_without_aggregate_is_an_ambiguous_mapping(tmp_path, registry):
     spec = load_spec(_spec(tmp_path, aggregate=False))
     flow = registry.flow(spec.dataflow)
-    frame, _ = transform(extract(spec), spec, flow)
-    findings = validate(frame, flow).findings
-    assert "dup.conflict" in set(findings["rule"]), findings[["rule", "message"]].head().to_string()
+    with pytest.raises(SpecError) as e:
+        transform(extract(spec), spec, flow)
+    msg = str(e.value)
+    assert "maps/sex_sum.csv rows [3, 4]: ambiguous mapping" in msg and "'data.Female', 'data.Male'" in msg
+    assert "SEX=_T" in msg and "aggregate: sum" in msg and "maps[" in msg

@@ -1,0 +1,116 @@
+"""The mapping review: per correspondence table, what each national value became.
+
+Per national value: its code(s) (with the share of a split), the source rows and the total value that
+went to each; what was excluded on purpose (with the note and the total per period); the summary rows
+used as checks; and the coverage, the share of the national total that was mapped, overall and per
+period. The national total is the sum of every row the map saw (mapped, excluded and unmapped) except
+the summary rows used as checks. ``mapping.json`` and ``mapping.html`` are written beside the validation
+report and copied into the release; the manifest carries the JSON as ``mapping``.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..spec.maps import NOTE, SHARE
+from ..spec.model import ValueMap
+
+STEM = "mapping"
+_W, _T = "__w", "__target"
+
+
+def _join(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    out = frame[cols[0]].astype(str)
+    for c in cols[1:]:
+        out = out + " | " + frame[c].astype(str)
+    return out
+
+
+def _coverage(part: pd.DataFrame) -> dict[str, Any]:
+    total = float(part[_W].sum())
+    sums = {k: float(part.loc[part["__kind"].eq(k), _W].sum()) for k in ("mapped", "excluded", "unmapped")}
+    return {"total": total, **sums, "coverage": sums["mapped"] / total if total else None}
+
+
+def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Series, excluded: pd.Series,
+               check_only: pd.Series, period: str | None) -> dict[str, Any]:
+    """The review of one map from its merged rows (one per split part; ``__obs`` the value before the share)."""
+    from .mapping import OBS, RID
+
+    share = merged[SHARE].fillna(1.0)
+    kind = pd.Series("mapped", index=merged.index).mask(excluded, "excluded").mask(~hit, "unmapped") \
+        .mask(check_only, "summary")
+    work = pd.DataFrame({"__value": _join(merged, keys), _T: _join(merged, m.target).where(hit, ""),
+                         _W: merged[OBS] * share, "__kind": kind, "__share": share, "__note": merged[NOTE].fillna(""),
+                         RID: merged[RID], "__period": merged[period].astype(str) if period else ""})
+    per = work.groupby(["__value", "__kind", _T], sort=False).agg(
+        rows=(RID, "nunique"), total=(_W, "sum"), share=("__share", "first"), note=("__note", "first")).reset_index()
+    values = []
+    for (value, k), g in per.groupby(["__value", "__kind"], sort=False):
+        targets = [{"code": t, "share": float(s), "rows": int(r), "total": float(v)}
+                   for t, s, r, v in zip(g[_T], g["share"], g["rows"], g["total"]) if t.strip(" |")]
+        values.append({"value": value, "mapping": "split" if len(targets) > 1 else k, "codes": targets,
+                       "rows": int(g["rows"].max()), "total": float(g["total"].sum()), "note": g["note"].iloc[0]})
+    ex = work[work["__kind"].eq("excluded")]
+    out_excluded = [{"value": v, "note": g["__note"].iloc[0], "rows": int(g[RID].nunique()), "total": float(g[_W].sum()),
+                     "by_period": {str(p): float(x) for p, x in g.groupby("__period", sort=True)[_W].sum().items()}}
+                    for v, g in ex.groupby("__value", sort=False)]
+    counted = work[work["__kind"].ne("summary")]
+    return {"map": m.file, "from": m.source, "to": m.target, "aggregate": m.aggregate,
+            "values": values, "excluded_values": out_excluded,
+            "summary_rows": int(work.loc[work["__kind"].eq("summary"), RID].nunique()),
+            **_coverage(counted),
+            "by_period": {str(p): _coverage(g) for p, g in counted.groupby("__period", sort=True)} if period else {}}
+
+
+def write_review(reviews: list[dict], folder: Path, *, title: str) -> list[Path]:
+    """``mapping.json`` and ``mapping.html`` in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    js, html = folder / f"{STEM}.json", folder / f"{STEM}.html"
+    js.write_text(json.dumps(reviews, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    html.write_text(to_html(reviews, title=title), encoding="utf-8")
+    return [js, html]
+
+
+def _n(v: float | None) -> str:
+    return "" if v is None or v != v else f"{v:,.6g}"
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{v:.1%}"
+
+
+def to_html(reviews: list[dict], *, title: str) -> str:
+    """One self-contained page: per map its coverage, its values and where they went, what was excluded."""
+    from ..validate.html import _STYLE, _table
+
+    parts = [f"<h1>Mapping review: {escape(title)}</h1>"]
+    if not reviews:
+        parts.append("<p>The spec has no correspondence tables: every code comes from a column or a constant.</p>")
+    for r in reviews:
+        parts += [f"<h2>{escape(r['map'])}: {escape(', '.join(r['from']))} &rarr; {escape(', '.join(r['to']))}"
+                  + (" (aggregate: sum)" if r["aggregate"] else "") + "</h2>",
+                  f"<p>Coverage: {_pct(r['coverage'])} of the national total {_n(r['total'])} is mapped; "
+                  f"{_n(r['excluded'])} excluded on purpose, {_n(r['unmapped'])} unmapped"
+                  + (f"; {r['summary_rows']} summary row(s) used as checks" if r["summary_rows"] else "") + ".</p>"]
+        if r["by_period"]:
+            parts.append(_table(["period", "national total", "mapped", "excluded", "unmapped", "coverage"],
+                                [[p, _n(c["total"]), _n(c["mapped"]), _n(c["excluded"]), _n(c["unmapped"]),
+                                  _pct(c["coverage"])] for p, c in r["by_period"].items()]))
+        parts.append(_table(["national value", "mapping", "code(s)", "rows", "total value", "to each code", "note"],
+                            [[v["value"], v["mapping"], ", ".join(c["code"] + ("" if c["share"] == 1 else
+                                                                               f" ({c['share']:g})") for c in v["codes"]),
+                              v["rows"], _n(v["total"]), "; ".join(f"{c['code']}: {_n(c['total'])}" for c in v["codes"]),
+                              v["note"]] for v in r["values"]]))
+        if r["excluded_values"]:
+            parts += ["<h3>Excluded on purpose</h3>",
+                      _table(["national value", "note", "rows", "total", "total per period"],
+                             [[x["value"], x["note"], x["rows"], _n(x["total"]),
+                               "; ".join(f"{p}: {_n(t)}" for p, t in x["by_period"].items())] for x in r["excluded_values"]])]
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Mapping review</title>"
+            f"<style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>")

@@ -1,0 +1,193 @@
+"""The correspondence engine: split shares, declared summary rows (no double counting; summaries as checks),
+the mapping review, missing-value markers per column and period; bad maps stop with file, row, key and fix,
+nothing is published and the last release stays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sdmx_publish import pipeline
+from sdmx_publish.cli import main
+from sdmx_publish.errors import SpecError
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
+from sdmx_publish.store import latest
+from sdmx_publish.transform import transform
+
+#: German-style offence keys: ****00 rows are totals of the keys that share their first four digits
+TABLE = """Key,Label,Year,Count
+211000,Raub (total),2022,30
+211010,Raub a,2022,20
+211020,Raub b,2022,10
+435000,Diebstahl (total),2022,50
+435010,Diebstahl a,2022,35
+435020,Diebstahl b,2022,15
+010000,Leben (total),2022,5
+010010,Mord,2022,3
+010020,Totschlag,2022,2
+211000,Raub (total),2023,31
+211010,Raub a,2023,21
+211020,Raub b,2023,10
+435000,Diebstahl (total),2023,0
+435010,Diebstahl a,2023,0
+435020,Diebstahl b,2023,0
+010000,Leben (total),2023,6
+010010,Mord,2023,4
+010020,Totschlag,2023,2
+"""
+
+MAP = """Key,ICCS,share,note
+211010,0401,,robbery
+211020,0401,,robbery
+211000,,,summary of 2110xx: a check of its details
+435010,0502,,theft
+435020,0501,0.5,half burglary
+435020,0502,0.5,half theft
+010010,0101,,murder
+010020,,,manslaughter: not intentional homicide in this test
+"""
+
+
+def write(tmp_path: Path, table: str = TABLE, map_csv: str = MAP, **map_keys) -> Path:
+    (tmp_path / "pks.csv").write_text(table)
+    (tmp_path / "offences.csv").write_text(map_csv)
+    spec = {"dataflow": "DF_ICCS", "name": "PKS test", "source": {"path": "pks.csv"},
+            "columns": {"TIME_PERIOD": "Year", "OBS_VALUE": "Count"},
+            "constants": {"FREQ": "A", "REF_AREA": "276", "INDICATOR": "OFFENCES", "SEX": "_T", "AGE": "_T",
+                          "CYBER": "_T", "VIC_PERP_REL": "_T", "SIT_CONTEXT": "_T", "UNIT_MEASURE": "NUMBER"},
+            "maps": [{"file": "offences.csv", "from": "Key", "to": "ICCS", "aggregate": "sum",
+                      "share_column": "share", "summary_pattern": r"^(\d{4})00$", **map_keys}]}
+    path = tmp_path / "pks.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def run(path: Path, registry):
+    spec = load_spec(path)
+    return transform(extract(spec), spec, registry.flow(spec.dataflow))
+
+
+def test_splits_sums_and_summary_checks(tmp_path, registry):
+    frame, report = run(write(tmp_path), registry)
+    got = frame[frame["TIME_PERIOD"].eq("2022")].set_index("ICCS")
+    assert got.loc["0401", "OBS_VALUE"] == 30 and got.loc["0401", "OBS_STATUS"] == "A"
+    # 15 split half and half in whole numbers: the unit left over goes to the first row of the split
+    assert got.loc["0501", "OBS_VALUE"] == 8 and got.loc["0502", "OBS_VALUE"] == 35 + 7
+    assert got.loc["0501", "OBS_STATUS"] == "E" and got.loc["0502", "OBS_STATUS"] == "E"
+    assert got.loc["0101", "OBS_VALUE"] == 3
+    assert report.summary_checks == []  # 211000, 435000 and 010000 are the sums of their details
+
+
+def test_summary_check_finds_details_that_do_not_add_up(tmp_path, registry):
+    _, report = run(write(tmp_path, TABLE.replace("435020,Diebstahl b,2022,15", "435020,Diebstahl b,2022,14")),
+                    registry)
+    assert [(c["summary"], c["value"], c["details_sum"], c["context"], c["row"]) for c in report.summary_checks] == \
+        [("435000", 50.0, 49.0, {"Year": "2022"}, 5)]
+
+
+def test_the_mapping_review_says_what_went_where(tmp_path, registry):
+    _, report = run(write(tmp_path), registry)
+    (review,) = report.mapping
+    values = {v["value"]: v for v in review["values"]}
+    assert values["435020"]["mapping"] == "split" and values["435020"]["total"] == 15
+    assert [(c["code"], c["share"], c["total"]) for c in values["435020"]["codes"]] == [("0501", .5, 7.5),
+                                                                                       ("0502", .5, 7.5)]
+    assert values["211000"]["mapping"] == "summary" and values["010000"]["mapping"] == "summary"  # checks
+    (manslaughter,) = review["excluded_values"]
+    assert manslaughter["value"] == "010020" and "manslaughter" in manslaughter["note"]
+    assert manslaughter["by_period"] == {"2022": 2.0, "2023": 2.0}
+    # the national total is the detail rows' (the summaries are checks): 2022: 20+10+35+15+3+2 = 85
+    assert review["by_period"]["2022"]["total"] == 85 and review["by_period"]["2022"]["mapped"] == 83
+    assert review["by_period"]["2022"]["coverage"] == pytest.approx(83 / 85)
+    assert review["summary_rows"] == 6  # 211000, 435000, 010000 in two years
+
+
+def test_missing_markers_of_some_periods_only(tmp_path, registry):
+    path = write(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["source"]["missing_where"] = [{"values": ["0"], "start": "2023", "end": "2023",
+                                        "note": "theft not yet reported for 2023"}]
+    path.write_text(yaml.safe_dump(spec))
+    frame, _ = run(path, registry)
+    got = frame.set_index(["TIME_PERIOD", "ICCS"])
+    assert got.loc[("2023", "0502"), "OBS_STATUS"] == "M" and got.loc[("2023", "0502"), "OBS_VALUE"] != 0
+    assert got.loc[("2022", "0101"), "OBS_VALUE"] == 3 and got.loc[("2023", "0401"), "OBS_VALUE"] == 31
+
+
+@pytest.mark.parametrize("map_csv, message", [
+    (MAP.replace("435020,0502,0.5", "435020,0502,0.4"),
+     r"offences.csv rows \[6, 7\]: the shares of 435020 add to 0.9, not 1"),
+    (MAP.replace("211000,,,", "211000,0401,,"),
+     r"offences.csv rows 4 and 2: summary row '211000' and its detail '211010' are both mapped to ICCS=0401"),
+    (MAP.replace("435020,0501,0.5", "435020,0501,"),
+     r"offences.csv row 6: the share '' of 435020 is not a number"),
+], ids=["shares_not_adding_to_1", "summary_with_its_details", "split_without_share"])
+def test_bad_maps_are_refused_at_load(tmp_path, map_csv, message):
+    with pytest.raises(SpecError, match=message) as e:
+        load_spec(write(tmp_path, map_csv=map_csv))
+    assert e.value.fix and "maps[0]" in str(e.value)
+
+
+def test_a_value_on_two_rows_without_shares_is_ambiguous(tmp_path):
+    with pytest.raises(SpecError, match=r"offences.csv rows \[6, 7\]: ambiguous mapping: 435020") as e:
+        load_spec(write(tmp_path, map_csv=MAP.replace(",0.5,", ",,")))
+    assert "share_column" in e.value.fix
+
+
+@pytest.mark.parametrize("bad", ["shares", "summary", "ambiguous"])
+def test_a_bad_map_publishes_nothing_and_keeps_the_last_release(tmp_path, bad, capsys):
+    store = tmp_path / "store"
+    path = write(tmp_path)
+    assert main(["run", str(path), "--store", str(store)]) == 0
+    before = latest(store, "CCJS", "DF_ICCS")
+    assert (before.path / "mapping.html").is_file() and before.manifest.extra["mapping"][0]["map"] == "offences.csv"
+    if bad == "ambiguous":
+        spec = yaml.safe_load(path.read_text())
+        del spec["maps"][0]["aggregate"]
+        path.write_text(yaml.safe_dump(spec))
+    else:
+        (tmp_path / "offences.csv").write_text(MAP.replace("0502,0.5", "0502,0.4") if bad == "shares"
+                                               else MAP.replace("211000,,,", "211000,0401,,"))
+    assert main(["run", str(path), "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert "offences.csv rows" in err and "fix:" in err
+    assert latest(store, "CCJS", "DF_ICCS").id == before.id
+
+
+def test_the_review_page_is_published_beside_the_validation_report(tmp_path):
+    store = tmp_path / "store"
+    result = pipeline.run(write(tmp_path), store)
+    release = latest(store, "CCJS", "DF_ICCS")
+    assert result["release_id"] == release.id
+    page = (release.path / "mapping.html").read_text()
+    assert "Mapping review: PKS test" in page and "435020" in page and "half burglary" in page
+    assert json.loads((release.path / "mapping.json").read_text())[0]["map"] == "offences.csv"
+    assert {f.path for f in release.files} >= {"mapping.html", "mapping.json", "validation.html"}
+
+
+def test_the_worked_example_of_the_docs(tmp_path):
+    from sdmx_publish import config
+    from sdmx_publish.store import read_frame
+
+    from ..extract.test_docs_example import BLOCK
+
+    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
+    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith("pks/")]
+    assert [b["name"] for b in blocks] == ["pks/table.csv", "pks/offences.csv", "pks/offences.yaml"]
+    (tmp_path / "pks").mkdir()
+    for b in blocks:
+        (tmp_path / b["name"]).write_text(b["text"], encoding="utf-8")
+    store = tmp_path / "store"
+    result = pipeline.run(tmp_path / "pks" / "offences.yaml", store)
+    assert result["validation"]["warnings"] == 1 and "map.summary_mismatch" in result["validation"]["summary"]
+    release = latest(store, "CCJS", "DF_ICCS")
+    got = read_frame(release, pipeline.part_id(tmp_path / "pks" / "offences.yaml")).set_index("ICCS")
+    assert got["OBS_VALUE"].to_dict() == {"0101": 3, "0401": 30, "0501": 7, "0502": 42}
+    assert got.loc["0501", "OBS_STATUS"] == "E" and got.loc["0401", "OBS_STATUS"] == "A"
+    (review,) = release.manifest.extra["mapping"]
+    assert (review["excluded"], review["mapped"], review["total"]) == (2, 82, 84)
+    assert f"{review['coverage']:.1%}" == "97.6%" and review["summary_rows"] == 2
