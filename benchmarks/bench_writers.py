@@ -162,7 +162,7 @@ def sdmx1_csv(frame: pd.DataFrame, flow: Flow) -> int:
 
 
 CONTENDERS: dict[tuple[str, str], Callable[[pd.DataFrame, Flow], int]] = {
-    **{("ours", f.value): ours(f) for f in Format},
+    **{("ours", f.value): ours(f) for f in Format.data()},
     ("pandas", "csv"): pandas_csv,
     ("sdmx1", Format.ML21_STRUCTURE_SPECIFIC.value): sdmx1_xml,
     ("sdmx1", Format.CSV10.value): sdmx1_csv,

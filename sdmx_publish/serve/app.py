@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 
 from .. import config
 from ..errors import PublishError
-from ..formats import STRUCTURE_ML21
+from ..formats import Format
 from . import openapi, structures, web
 from .answers import Answers
 from .convert import convert
@@ -142,7 +142,7 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
                          fix=f"list them with /sdmx/v{api}/{'structure/' if api == 2 else ''}{kind}")
     base = f"{root_url(request)}/sdmx/v{api}" + ("/structure" if api == 2 else "")
     body = structures.compose(snap.index, main, references, detail, base)
-    if media != STRUCTURE_ML21:
+    if media != Format.STRUCTURE_ML21.media_type:
         body = convert(body, media, tag)
     return Response(body, media_type=media, headers=_link_cache(request, tag, None))
 

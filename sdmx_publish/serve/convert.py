@@ -15,7 +15,7 @@ from io import BytesIO
 from typing import Any
 
 from ..errors import Unsupported
-from ..formats import STRUCTURE_JSON20, STRUCTURE_ML30
+from ..formats import Format
 
 _CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _LOCK = threading.Lock()
@@ -63,16 +63,17 @@ def convert(ml21: bytes, media_type: str, tag: str | None = None) -> bytes:
                 return _CACHE[key]
     try:
         from pysdmx.io import read_sdmx
-        from pysdmx.io.format import Format
+        from pysdmx.io.format import Format as PysdmxFormat
         from pysdmx.io.writer import write_sdmx
     except ImportError:  # pragma: no cover - pysdmx[xml] is a dependency
         raise Unsupported("structure conversion needs pysdmx[xml]", fix="pip install 'pysdmx[xml]'") from None
-    fmt = {STRUCTURE_JSON20: Format.STRUCTURE_SDMX_JSON_2_0_0, STRUCTURE_ML30: Format.STRUCTURE_SDMX_ML_3_0}
+    fmt = {Format.STRUCTURE_JSON20.media_type: PysdmxFormat.STRUCTURE_SDMX_JSON_2_0_0,
+           Format.STRUCTURE_ML30.media_type: PysdmxFormat.STRUCTURE_SDMX_ML_3_0}
     if media_type not in fmt:
         raise Unsupported(f"no structure conversion to {media_type}")
     message = read_sdmx(BytesIO(ml21), validate=False)
     text = write_sdmx(message.structures, fmt[media_type], header=_header(ml21)) or ""
-    if media_type == STRUCTURE_ML30:
+    if media_type == Format.STRUCTURE_ML30.media_type:
         text = text.replace("infomodel.registry.ContentConstraint=", "infomodel.registry.DataConstraint=")
         body = text.encode("utf-8")
     else:

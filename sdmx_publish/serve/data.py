@@ -15,7 +15,7 @@ from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from ..formats import STRUCTURE_ML21
+from ..formats import Format
 from ..periods import bounds
 from ..structure.message import structure_message
 from ..structure.model import Flow
@@ -209,7 +209,7 @@ def availability_response(request: Request, catalog: Catalog, api: int, flow_ref
             extra_keys = [k for k in extra_keys if k.kind == refs]
         main += [snap.index.elements[k] for k in extra_keys]
     body = structure_message(main, message_id="AVAILABILITY", sender=flow.dataflow.ref.agency)
-    if media != STRUCTURE_ML21:
+    if media != Format.STRUCTURE_ML21.media_type:
         body = convert(body, media, tag)
     return Response(body, media_type=media, headers=cache_headers(tag, release.created))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..formats import MEDIA_TYPES, STRUCTURE_JSON20, STRUCTURE_ML21, STRUCTURE_ML30, Format
+from ..formats import Format
 from .query import QueryError
 
 #: ``format=`` values accepted besides the Format names themselves
@@ -19,13 +19,11 @@ DATA_ALIASES: dict[str, Format] = {
     "sdmx-ml-3.0": Format.ML30_STRUCTURE_SPECIFIC, "csv": Format.CSV10, "csvfile": Format.CSV10,
     "sdmx-csv": Format.CSV10, "jsondata": Format.JSON20, "sdmx-json": Format.JSON20, "json": Format.JSON20,
 }
-#: the structure-specific time-series media type of SDMX 2.1 (the Format table shares one for both)
-
-#: structure formats: name -> media type
-STRUCTURE_FORMATS = {"sdmx-ml-2.1-structure": STRUCTURE_ML21, "structure": STRUCTURE_ML21,
-                     "sdmx-ml-3.0-structure": STRUCTURE_ML30,
-                     "sdmx-json-2.0-structure": STRUCTURE_JSON20, "sdmx-json": STRUCTURE_JSON20,
-                     "json": STRUCTURE_JSON20}
+#: structure formats: ``format=`` name (the Format names and a few aliases) -> Format
+STRUCTURE_FORMATS: dict[str, Format] = {
+    **{f.value: f for f in Format.structures()},
+    "structure": Format.STRUCTURE_ML21, "sdmx-json": Format.STRUCTURE_JSON20, "json": Format.STRUCTURE_JSON20,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +66,7 @@ Candidate = tuple[str, dict[str, str], Format]
 
 def _data_candidates(api: int) -> list[Candidate]:
     """(type, params, format) in preference order: the API's default first."""
-    table: list[Candidate] = [(*_split(mt), f) for f, mt in MEDIA_TYPES.items()]
+    table: list[Candidate] = [(*_split(f.media_type), f) for f in Format.data()]
     default = Format.ML21_GENERIC if api == 1 else Format.ML30_STRUCTURE_SPECIFIC
     csv, xml = (Format.CSV10, Format.ML21_GENERIC) if api == 1 else (Format.CSV20, Format.ML30_STRUCTURE_SPECIFIC)
     generic: list[Candidate] = [("application/xml", {}, xml), ("text/xml", {}, xml), ("text/csv", {}, csv),
@@ -107,10 +105,10 @@ def negotiate_data(accept: str | None, fmt: str | None, api: int, labels: str | 
     chosen: Format | None = None
     rng_params: dict[str, str] = {}
     if fmt is not None:
-        chosen = DATA_ALIASES.get(fmt) or next((f for f in Format if f.value == fmt), None)
+        chosen = DATA_ALIASES.get(fmt) or next((f for f in Format.data() if f.value == fmt), None)
         if chosen is None:
             raise QueryError(f"unsupported format {fmt!r}", status=406,
-                             fix="use one of " + ", ".join([f.value for f in Format] + sorted(DATA_ALIASES)))
+                             fix="use one of " + ", ".join([f.value for f in Format.data()] + sorted(DATA_ALIASES)))
     else:
         for rng in parse_accept(accept):
             hit = next((f for t, p, f in _data_candidates(api) if _matches(rng, t, p)), None)
@@ -119,7 +117,7 @@ def negotiate_data(accept: str | None, fmt: str | None, api: int, labels: str | 
                 break
         if chosen is None:
             raise QueryError(f"none of the accepted media types is served: {accept}", status=406,
-                             fix="accept one of " + ", ".join(sorted(set(MEDIA_TYPES.values()))))
+                             fix="accept one of " + ", ".join(sorted({f.media_type for f in Format.data()})))
     labels = labels or rng_params.get("labels", "id")
     time_format = time_format or rng_params.get("timeFormat", rng_params.get("timeformat", "original"))
     if labels not in ("id", "both", "name"):
@@ -147,14 +145,15 @@ def negotiate_structure(accept: str | None, fmt: str | None, api: int = 1) -> st
         if fmt not in STRUCTURE_FORMATS:
             raise QueryError(f"unsupported structure format {fmt!r}", status=406,
                              fix="use one of " + ", ".join(sorted(STRUCTURE_FORMATS)))
-        return STRUCTURE_FORMATS[fmt]
-    xml = STRUCTURE_ML21 if api == 1 else STRUCTURE_ML30
-    typed = [(*_split(mt), mt) for mt in (xml, STRUCTURE_ML21, STRUCTURE_ML30, STRUCTURE_JSON20)]
+        return STRUCTURE_FORMATS[fmt].media_type
+    xml = (Format.STRUCTURE_ML21 if api == 1 else Format.STRUCTURE_ML30).media_type
+    json = Format.STRUCTURE_JSON20.media_type
+    typed = [(*_split(mt), mt) for mt in (xml, *(f.media_type for f in Format.structures()))]
     candidates = typed + [("application/xml", {}, xml), ("text/xml", {}, xml),
-                         ("application/json", {}, STRUCTURE_JSON20), ("*/*", {}, xml)]
+                         ("application/json", {}, json), ("*/*", {}, xml)]
     for rng in parse_accept(accept):
         hit = next((mt for t, p, mt in candidates if _matches(rng, t, p)), None)
         if hit is not None:
             return hit
     raise QueryError(f"none of the accepted media types is served: {accept}", status=406,
-                     fix=f"accept {STRUCTURE_ML21}, {STRUCTURE_ML30} or {STRUCTURE_JSON20}")
+                     fix="accept one of " + ", ".join(f.media_type for f in Format.structures()))

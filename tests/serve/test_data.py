@@ -102,7 +102,7 @@ def test_updated_after(http, published):
     assert r.status_code == 404 and "not after" in r.text
 
 
-@pytest.mark.parametrize("fmt", [f for f in Format])
+@pytest.mark.parametrize("fmt", Format.data())
 def test_every_format_answers_and_xml_validates(http, published, sdg_flow, fmt):
     k = key(SEX="M")
     r = http.get(f"{V1}/{k}", params={"format": fmt.value})

@@ -192,7 +192,7 @@ def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str
     rest_url = rest + (f"?{period}" if period else "")
     stem = flow_id if key == "all" else f"{flow_id}_{key.replace('+', '-').replace('.', '_').strip('_')}"[:120]
     downloads = [Download(label=format_label(f), format=f.value, filename=stem + f.suffix,
-                          url=rest + "?" + urlencode({**sel.period_params(), "format": f.value})) for f in Format]
+                          url=rest + "?" + urlencode({**sel.period_params(), "format": f.value})) for f in Format.data()]
     return Explorer(release=release, flow=flow, selection=sel, filters=filters, fixed=fixed, total=len(sub),
                     table=table, series=n_series, chart=chart,
                     chart_note=note, points=points, bands=bands, rest_url=rest_url, downloads=downloads, pages=pages)
