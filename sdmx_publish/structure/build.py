@@ -51,7 +51,8 @@ ATTRIBUTES = {"OBS_STATUS": True, "UNIT_MULT": False, "SOURCE_DETAIL": False, "N
               "COMMENT_OBS": False}
 TOTAL = ("_T", "Total")
 #: ISO 3166-2 subdivision codes added to CL_AREA in CL_AREA_SUBNAT (files in dsd/sources/, see its README)
-SUBDIVISIONS = ("ISO_3166-2_KR.csv", "ISO_3166-2_CL.csv")
+SUBDIVISIONS = ("ISO_3166-2_KR.csv", "ISO_3166-2_CL.csv", "ISO_3166-2_US.csv", "ISO_3166-2_MX.csv",
+                "ISO_3166-2_DE.csv")
 
 
 def _name(parent: etree._Element, text: str, tag: str = "Name") -> None:
