@@ -22,6 +22,7 @@ from ..redact import redact_url
 from ..spec import Spec
 from . import limits, sanity, sql
 from .credentials import resolve
+from .layout import layout_header
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
            "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
@@ -78,8 +79,10 @@ def decode(raw: bytes, encoding: str, where: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.DataFrame:
-    """Cut ``skip`` rows and the header rows off a grid of strings and name the columns after the header.
+def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int,
+                 merged: list[tuple[int, int, int, int]] | None = None) -> pd.DataFrame:
+    """Cut ``skip`` rows and the header rows off a grid of strings and name the columns after the header
+    (a report table's by its ``source.layout``: :mod:`.layout`; ``merged``: its XLSX merged ranges).
 
     The grid's index is the 0-based line (or sheet row) number in the source.
     """
@@ -89,6 +92,9 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.Da
     if len(grid) <= skip:
         raise InputError("no header row: the file has fewer lines than source.skip_rows", where=where,
                          fix="check source.skip_rows")
+    if src.layout is not None:
+        return _body(layout_header(grid, src.layout, skip, src.header_rows, where,
+                                   merged), where)
     head = grid.iloc[skip:first].fillna("").astype(str)
     head = head.replace("", pd.NA).ffill(axis=1).fillna("") if src.header_rows > 1 else head
     names = [" ".join(p.strip() for p in head[c] if p.strip()) for c in head.columns]
@@ -102,7 +108,11 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.Da
         seen[n] = i
     body = grid.iloc[first:].copy()
     body.columns = names
-    body = body.fillna("")
+    return _body(body.fillna(""), where)
+
+
+def _body(body: pd.DataFrame, where: str) -> pd.DataFrame:
+    """The data rows: ``_row`` (the 1-based line or sheet row) added, blank lines left out."""
     body["_row"] = body.index.to_numpy() + 1  # grid index is the 0-based line/row number
     body = body[~(body.drop(columns="_row") == "").all(axis=1)]  # blank lines are not data
     if body.empty:
@@ -111,8 +121,10 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int) -> pd.Da
 
 
 def _origin(frame: pd.DataFrame, raw: bytes, where: str) -> pd.DataFrame:
-    """Record, on the frame, which bytes it was read from (for the manifest's ``sources``)."""
-    frame.attrs["sources"] = [{"path": where, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}]
+    """Record, on the frame, which bytes it was read from (for the manifest's ``sources``), and for a
+    report table how its header and labels were read (``layout``: column keys, footnote markers removed)."""
+    layout = {"layout": frame.attrs.pop("layout")} if "layout" in frame.attrs else {}
+    frame.attrs["sources"] = [{"path": where, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw), **layout}]
     return frame
 
 
@@ -179,9 +191,19 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
         raise InputError(f"not a readable Excel workbook: {e}", where=where,
                          fix="open and save the workbook again in Excel (.xlsx), or check source.sheet") from None
-    frame = _with_header(grid, spec, where, skip=spec.source.skip_rows)
+    merged = _merged_ranges(raw, sheet) if spec.source.layout is not None else None
+    frame = _with_header(grid, spec, where, skip=spec.source.skip_rows, merged=merged)
     frame["_source"] = f"{where} [{sheet}]"
     return _origin(frame, raw, where)
+
+
+def _merged_ranges(raw: bytes, sheet: str | int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged cell ranges, 0-based (first row, first column, last row, last column)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(raw))
+    ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+    return [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges]
 
 
 def read_sql(spec: Spec) -> pd.DataFrame:

@@ -61,6 +61,29 @@ class MissingMarkers(_Strict):
     note: str = Field("", description="why: shown in the mapping review")
 
 
+class Labels(_Strict):
+    """Row-label columns of a report table (indent levels), merged into one label path."""
+
+    columns: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, description="positions (1 = the left edge), "
+                                                       "outermost level first")
+    name: str = Field("label", description="name of the merged label column")
+    separator: str = Field(" / ", description="between the levels of a label path")
+
+
+class Layout(_Strict):
+    """A report table: header rows into column keys, label columns into one, columns chosen and named
+    (:mod:`sdmx_publish.extract.layout`). Positions count from 1 at the left edge; a pattern is a
+    regular expression matching a whole column key."""
+
+    labels: Labels | None = None
+    header_separator: str = Field(" / ", description="between the header rows' parts of a column key")
+    drop: list[int | Regex] = Field(default_factory=list, description="columns left out (marker, spacer columns)")
+    keep: list[int | Regex] | None = Field(None, description="only these columns (and the labels) are kept")
+    rename: dict[int | str, str] = Field(default_factory=dict, description="column (position or pattern) -> name")
+    footnotes: list[Regex] = Field(default_factory=list, description="markers removed from the end of header "
+                                   "cells and labels, e.g. '(?<=[^\\W\\d])\\d+(, ?\\d+)*' for 'ocurridos1, 2'")
+
+
 class Source(_Strict):
     """Where the table is and how to read it."""
 
@@ -71,7 +94,10 @@ class Source(_Strict):
     delimiter: str = ","
     sheet: str | int | None = None
     skip_rows: int = Field(0, ge=0, description="rows above the header")
-    header_rows: int = Field(1, ge=1, le=5, description="header rows, joined with a space")
+    header_rows: int = Field(1, ge=1, le=5, description="header rows, joined with a space (with `layout`: "
+                             "its header_separator)")
+    layout: Layout | None = Field(None, description="a report table: header groups, label columns, column choice, "
+                                  "footnote markers (csv, xlsx)")
     missing: list[str] = Field(default_factory=lambda: list(DEFAULT_MISSING))
     missing_where: list[MissingMarkers] = Field(default_factory=list, description="more missing-value markers, "
                                                 "each only in some columns and/or periods")
@@ -109,6 +135,9 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _where(self) -> "Source":
+        if self.layout is not None and self.format not in ("csv", "xlsx"):
+            raise spec_problem(f"`layout` reads report tables in csv or xlsx files, not format: {self.format}",
+                               "remove source.layout, or set source.format to csv or xlsx", key="layout")
         if self.format == "sql":
             if not (self.query and self.connection):
                 raise ValueError("format: sql needs both `query` and `connection`")

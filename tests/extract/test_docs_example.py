@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 
 from sdmx_publish import config, pipeline
 from sdmx_publish.store import latest, read_frame
@@ -12,12 +13,18 @@ from sdmx_publish.store import latest, read_frame
 BLOCK = re.compile(r"```\w+ file=(?P<name>\S+)(?: encoding=(?P<encoding>\S+))?\n(?P<text>.*?)```", re.S)
 
 
-def test_the_worked_example_publishes_what_the_docs_say(tmp_path):
+def write_blocks(tmp_path) -> list[str]:
+    """Write every file block of docs/specs.md into ``tmp_path``; their names in order."""
     doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
     blocks = [b for b in BLOCK.finditer(doc) if "/" not in b["name"]]  # the map example is in a folder
-    assert [b["name"] for b in blocks] == ["table.csv", "sex.csv", "victims.yaml"]
     for b in blocks:
         (tmp_path / b["name"]).write_bytes(b["text"].encode(b["encoding"] or "utf-8"))
+    return [b["name"] for b in blocks]
+
+
+def test_the_worked_example_publishes_what_the_docs_say(tmp_path):
+    assert write_blocks(tmp_path) == ["table.csv", "sex.csv", "victims.yaml", "report.csv", "states.csv",
+                                      "reported.yaml"]
     store = tmp_path / "store"
     result = pipeline.run(tmp_path / "victims.yaml", store)
     assert result["observations"] == 12 and result["validation"]["errors"] == 0
@@ -28,3 +35,21 @@ def test_the_worked_example_publishes_what_the_docs_say(tmp_path):
                              "2019": [154.0, 138.0, 297.0], "2020": [138.0, 164.0, 308.0]},
                             index=pd.Index(["F", "M", "_T"], name="SEX"))
     pd.testing.assert_frame_equal(got, expected, check_names=False)
+
+
+@pytest.mark.slow
+def test_the_report_table_example_publishes_what_the_docs_say(tmp_path):
+    write_blocks(tmp_path)
+    store = tmp_path / "store"
+    result = pipeline.run(tmp_path / "reported.yaml", store)
+    assert result["observations"] == 4 and result["validation"]["errors"] == 0
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME_SUBNAT")
+    frame = read_frame(release, pipeline.part_id(tmp_path / "reported.yaml")).set_index("REF_AREA")
+    # the cells of the published table: estimate, lower and upper bound
+    assert frame.loc["US-FL", ["OBS_VALUE", "LOWER_BOUND", "UPPER_BOUND"]].astype(float).tolist() == [54.8, 44.67, 64.85]
+    assert frame.loc["840", "OBS_VALUE"] == 42.8 and frame.loc["US-AZ", "OBS_VALUE"] == 42.0
+    assert set(frame["TIME_PERIOD"]) == {"2019"} and set(frame["TIME_DETAIL"]) == {"2017-2019"}
+    layout = release.manifest.sources[0]["layout"]
+    assert {(f["text"], f["marker"]) for f in layout["footnotes_removed"]} == {("United States*", "*"),
+                                                                            ("Standard error/a", "/a")}
+    assert layout["columns"]["Percent / Estimate"] == "3 (C)"
