@@ -1,0 +1,103 @@
+"""The BJS example: 22 largest US states, 2017-19, report-table CSVs read as published (CP1252, preamble,
+two header rows, marker columns, notes), the share of violent victimisations reported to police published
+by state with its 95% bounds; checked against cells picked by hand from the source files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from sdmx_publish import pipeline
+from sdmx_publish.errors import InputError
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
+from sdmx_publish.store import latest, read_frame
+from tests.conftest import EXAMPLES, ROOT
+
+BJS = EXAMPLES / "us_bjs_cv22luss1719"
+SPEC = BJS / "reported.yaml"
+
+#: (label, line in cv22luss1719at05.csv, estimate, standard error, lower bound, upper bound), read off the file
+AT05 = [("United States", 13, 42.8, 1.34, 40.13, 45.39), ("Florida", 17, 54.8, 5.15, 44.67, 64.85),
+        ("Massachusetts", 22, 57.9, 8.9, 40.4, 75.3), ("Wisconsin", 35, 33.8, 5.18, 23.59, 43.91)]
+
+
+def read_table(name: str, tmp_path, **source) -> pd.DataFrame:
+    """A BJS file read with the example spec's reading instructions (``source`` overrides them)."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    spec["source"] = {**spec["source"], "path": str(BJS / name), **source}
+    spec["maps"] = [{**m, "file": str(BJS / m["file"])} for m in spec["maps"]]
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    frame = extract(load_spec(tmp_path / "spec.yaml"))
+    return frame[frame["State"].isin(pd.read_csv(BJS / "maps" / "states.csv")["State"])].set_index("State")
+
+
+def test_appendix_table_5_read_as_published(tmp_path):
+    at05 = read_table("cv22luss1719at05.csv", tmp_path)
+    assert len(at05) == 23
+    for label, line, est, se, low, up in AT05:
+        row = at05.loc[label]
+        assert row["_row"] == line
+        assert [float(row[c].replace(",", "")) for c in ("Percent / Estimate", "Percent / Standard error",
+                                                         "95% confidence interval / Lower bound",
+                                                         "95% confidence interval / Upper bound")] == [est, se, low, up]
+    # the bounds are the estimate -/+ 1.96 standard errors (the errors rounded for disclosure protection)
+    values = at05[["Percent / Estimate", "Percent / Standard error", "95% confidence interval / Lower bound",
+                   "95% confidence interval / Upper bound"]].astype(float).to_numpy()
+    assert abs(values[:, 0] - 1.96 * values[:, 1] - values[:, 2]).max() < 0.25
+    assert abs(values[:, 0] + 1.96 * values[:, 1] - values[:, 3]).max() < 0.25
+
+
+@pytest.mark.parametrize(("figure", "table", "group"), [
+    ("cv22luss1719f05.csv", "cv22luss1719at05.csv", "Percent"),
+    ("cv22luss1719f01.csv", "cv22luss1719at01.csv", "Rate per 1,000"),
+    ("cv22luss1719f02.csv", "cv22luss1719at02.csv", "Rate per 1,000"),
+])
+def test_figures_and_appendix_tables_agree(tmp_path, figure, table, group):
+    """Each figure's file (estimate and bounds, its own layout) and its appendix table (with standard errors
+    and counts) give the same numbers: both are read by the same layout instructions."""
+    measures = [f"{group} / Estimate", "95% confidence interval / Lower bound", "95% confidence interval / Upper bound"]
+    fig = read_table(figure, tmp_path)[measures].astype(float)
+    app = read_table(table, tmp_path)[measures].astype(float)
+    assert len(fig) == 23
+    pd.testing.assert_frame_equal(fig, app)
+
+
+def test_rates_read_from_the_appendix_tables(tmp_path):
+    """Cells of appendix tables 1 and 2 (victimisation rates), picked by hand: read, not published (SOURCE.md)."""
+    at01 = read_table("cv22luss1719at01.csv", tmp_path)
+    assert at01.loc["Colorado", ["Rate per 1,000 / Estimate", "Rate per 1,000 / Standard error"]].tolist() == ["45", "4.49"]
+    at02 = read_table("cv22luss1719at02.csv", tmp_path)
+    assert at02.loc["United States", "_row"] == 13 and len(at02) == 23
+
+
+def test_a_wrong_header_rows_names_the_line_of_the_real_file(tmp_path):
+    with pytest.raises(InputError) as e:
+        read_table("cv22luss1719at05.csv", tmp_path, header_rows=1)
+    assert "cv22luss1719at05.csv: line 12 looks like one more header row ('Estimate'" in str(e.value)
+    assert "set source.header_rows: 2" in str(e.value)
+
+
+def test_state_codes_are_the_iso_3166_2_codes_of_their_names():
+    states = pd.read_csv(BJS / "maps" / "states.csv", dtype=str)
+    iso = pd.read_csv(ROOT / "dsd" / "sources" / "ISO_3166-2_US.csv", dtype=str).set_index("code")["name"]
+    named = states[states["REF_AREA"] != "840"]
+    assert len(named) == 22 and (named["REF_AREA"].map(iso) == named["State"]).all()
+
+
+@pytest.mark.slow
+def test_published_shares_and_bounds_are_the_source_cells(tmp_path):
+    store = tmp_path / "store"
+    result = pipeline.run(SPEC, store)
+    assert result["observations"] == 23 and result["validation"]["errors"] == 0
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME_SUBNAT")
+    frame = read_frame(release, pipeline.part_id(SPEC)).set_index("REF_AREA")
+    codes = pd.read_csv(BJS / "maps" / "states.csv", dtype=str).set_index("State")["REF_AREA"]
+    for label, _, est, _, low, up in AT05:
+        row = frame.loc[codes[label]]
+        assert [row["OBS_VALUE"], float(row["LOWER_BOUND"]), float(row["UPPER_BOUND"])] == [est, low, up]
+    assert set(frame["SERIES"]) == {"VC_PRR_PHYV"} and set(frame["TIME_DETAIL"]) == {"2017-2019"}
+    assert frame["COMMENT_OBS"].str.contains("not the VC_PRR_PHYV definition").all()
+    removed = release.manifest.sources[0]["layout"]["footnotes_removed"]
+    assert {(f["line"], f["text"]) for f in removed} == {(12, "Standard error/a"), (13, "United States*")}
