@@ -27,6 +27,7 @@ from . import config, frames
 from .errors import InputError, NotFound, SpecError
 from .extract import extract
 from .extract.sanity import check_row_count
+from .metadata import NOTES_FILE, NOTES_FORMAT, write_notes
 from .names import STEPS, Step, part_id  # declared there, without pandas, for the DAG processor
 from .periods import in_range
 from .publish import publish
@@ -214,12 +215,17 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     if spec.maps:
         attachments += write_review(mapping or [], work, title=spec.name or part_id(spec_path))
     run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions"))}
-    release, new = publish(frame, flow, registry, store=store, part=part_id(spec_path), validation=validation,
+    part = part_id(spec_path)
+    part_files = {}
+    if spec.metadata is not None:
+        write_notes(work / NOTES_FILE, spec.metadata.model_dump(), part=part, spec=Path(spec_path).name)
+        part_files[NOTES_FILE] = (work / NOTES_FILE, NOTES_FORMAT, "application/json")
+    release, new = publish(frame, flow, registry, store=store, part=part, validation=validation,
                            report_file=work / REPORT, sources=sources, run=run,
                            extra={"transform": transform_report, "outcomes": validation.get("outcomes"),
                                   **({"coverage": coverage} if coverage else {}),
                                   **({"mapping": mapping} if spec.maps else {})},
-                           attachments=attachments)
+                           attachments=attachments, part_files=part_files)
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}

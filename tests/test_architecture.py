@@ -21,6 +21,7 @@ FOUNDATIONS = {"errors", "config", "formats", "periods", "xmlsafe", "reference",
 ALLOWED: dict[str, set[str]] = {
     **{unit: set() for unit in FOUNDATIONS},
     "structure": set(),
+    "metadata": set(),  # reference metadata: the bundled SDG metadata, national notes, their messages
     "write": {"structure"},
     "store": {"structure"},
     "validate": {"structure"},
@@ -30,8 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "transform": {"spec", "extract", "structure", "survey", "validate"},  # the mapping review uses its HTML helpers
     "publish": {"structure", "write", "store"},
     "derive": {"structure", "transform", "validate", "publish", "store"},
-    "serve": {"structure", "write", "store", "derive"},  # serve/web names the flows derive links (ICCS_FLOW, SDG_FLOW)
-    "pipeline": {"spec", "extract", "transform", "validate", "publish", "store", "structure", "survey"},
+    "serve": {"structure", "write", "store", "derive", "metadata"},  # serve/web names the flows derive links (ICCS_FLOW, SDG_FLOW)
+    "pipeline": {"spec", "extract", "transform", "validate", "publish", "store", "structure", "survey", "metadata"},
     "orchestrate": {"pipeline", "spec", "transform", "validate", "derive", "structure", "store"},  # a retry reads the manifest
     "cli": {"pipeline", "derive", "serve", "store", "structure", "validate", "orchestrate"},  # `pools`: the DAGs' pools
     "__init__": set(),

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from .. import config
 from ..errors import PublishError
 from ..formats import Format
-from . import openapi, structures, web
+from . import metadata, openapi, structures, web
 from .answers import Answers
 from .convert import convert
 from .data import availability_response, data_response
@@ -87,6 +87,7 @@ def create_app(store: Path, dsd_dir: Path | None = None, *, settings: Settings |
     _data_routes(app, catalog)  # before the structure routes: /sdmx/v1/{kind}/... would match data paths
     _structure_routes(app, catalog)
     _feed_routes(app, catalog)
+    _metadata_routes(app, catalog)
     add_docs(app)
     web.mount(app, catalog)
     openapi.segments_only_in_paths(app)
@@ -210,6 +211,31 @@ def _data_routes(app: FastAPI, catalog: Catalog) -> None:
     for suffix in ("", "/{version}", "/{version}/{key}", "/{version}/{key}/{component}"):
         _route(app, "/sdmx/v2/availability/{context}/{agency}/{rid}" + suffix, v2_available, tags=["v2 data"],
                summary=available, openapi_extra=openapi.extra(openapi.AVAILABILITY))
+
+
+# -- reference metadata -------------------------------------------------------------------------------
+
+def _metadata_routes(app: FastAPI, catalog: Catalog) -> None:
+    def by_set(request: Request, provider: str = "*", rid: str = "*", version: str = "~") -> Response:
+        return metadata.by_set(request, catalog, provider, rid, version)
+
+    def by_structure(request: Request, stype: str, agency: str = "*", rid: str = "*", version: str = "~") -> Response:
+        return metadata.by_structure(request, catalog, stype, agency, rid, version)
+
+    def by_flow(request: Request, agency: str = "*", rid: str = "*", version: str = "~",
+                provider: str = "*") -> Response:
+        return metadata.by_metadataflow(request, catalog, agency, rid, version, provider)
+
+    tags = ["v2 reference metadata"]
+    for suffix in ("", "/{provider}", "/{provider}/{rid}", "/{provider}/{rid}/{version}"):
+        _route(app, "/sdmx/v2/metadata/metadataset" + suffix, by_set, tags=tags,
+               summary="SDMX 3.0 metadata query by metadata set")
+    for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}"):
+        _route(app, "/sdmx/v2/metadata/structure/{stype}" + suffix, by_structure, tags=tags,
+               summary="SDMX 3.0 metadata query by structure (dataflow, codelist: the SDG series codes)")
+    for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}", "/{agency}/{rid}/{version}/{provider}"):
+        _route(app, "/sdmx/v2/metadata/metadataflow" + suffix, by_flow, tags=tags,
+               summary="SDMX 3.0 metadata query by metadataflow")
 
 
 # -- feeds and release files --------------------------------------------------------------------------

@@ -240,7 +240,8 @@ def parse_v2(flow: FlowRef, key: str, params: Mapping[str, str], dims: list[str]
         if not all(ID.match(x) for x in v.split(",")):
             raise QueryError(f"invalid {name} value {v!r}")
     if attributes == "msd":
-        raise QueryError("attributes=msd (metadata attributes) is not implemented", status=501)
+        raise QueryError("attributes=msd (metadata attributes) is not implemented", status=501,
+                         fix="the reference metadata are served by /sdmx/v2/metadata/structure/dataflow/{agency}/{id}")
     return DataQuery(flow=flow, keys=parse_key_v2(key, dims), filters=filters, attributes=attributes,
                      measures=measures, **_common(params, dims, time_dim))
 

@@ -248,6 +248,17 @@ class Classify(_Strict):
     source_detail: str | None = None
 
 
+class Metadata(_Strict):
+    """National methodology notes of the table, published with each release as reference metadata
+    (``attachments/<part>/metadata.json``; each key fills one attribute of the SDG metadata structure)."""
+
+    definition: str | None = Field(None, description="what is measured (SDG_MSD STAT_CONC_DEF)")
+    source: str | None = Field(None, description="where the data come from (DATA_SOURCE)")
+    method: str | None = Field(None, description="how the values are computed (DATA_COMP)")
+    comparability: str | None = Field(None, description="departures from the international definition (COMPARABILITY)")
+    contact: str | None = Field(None, description="the organisation to contact (CONTACT_ORGANISATION)")
+
+
 class Spec(_Strict):
     """A national table described once: read it, map it, publish it to a dataflow."""
 
@@ -269,6 +280,7 @@ class Spec(_Strict):
     classify: Classify | None = None
     survey: Survey | None = Field(None, description="source.format: survey: microdata, design and estimates")
     validation: dict = Field(default_factory=dict, description="rule overrides for this source")
+    metadata: Metadata | None = Field(None, description="national methodology notes (reference metadata)")
     allow_deletions: bool = Field(False, description="publish even when the part loses more observations (or source "
                                   "rows) than the thresholds allow; recorded in the manifest")
     #: file the spec was read from (set by load_spec)

