@@ -27,8 +27,78 @@ class Join(BaseModel):
     object: str | None = Field(None, description="object name inside an .rda/.RData file")
 
 
+#: replicate-weight types, as R survey's ``svrepdesign(type = ...)`` names them
+REPLICATE_TYPES = ("JK1", "JKn", "JK2", "BRR", "Fay", "bootstrap", "successive-difference", "other")
+
+
+class ReplicateWeights(BaseModel):
+    """Replicate weights a file ships instead of strata and PSUs (R survey's ``svrepdesign``).
+
+    The variance of an estimate is ``scale * sum(rscales_r * (estimate_r - centre)^2)`` over the
+    replicates r, the centre being the replicates' mean (``mse: false``) or the full-sample estimate
+    (``mse: true``). ``scale`` and ``rscales`` default as in ``svrepdesign`` for each type.
+    """
+
+    model_config = STRICT
+    columns: str | list[str] = Field(description="a regular expression the whole variable name matches (the "
+                                                 "replicates in file order), or the list of variables")
+    type: Literal[REPLICATE_TYPES]  # type: ignore[valid-type]
+    rho: float | None = Field(None, description="Fay only: the weight factor of the down-weighted half (0 < rho < 1)")
+    scale: float | None = Field(None, gt=0, description="overall variance multiplier (JK1, bootstrap, JKn, other)")
+    rscales: float | list[float] | None = Field(None, description="per-replicate multipliers (JKn: (n_h-1)/n_h of "
+                                                                  "the replicate's stratum)")
+    mse: bool = Field(False, description="true: deviations from the full-sample estimate; false: from the "
+                                         "replicates' mean (R's default)")
+    combined_weights: bool = Field(True, description="true: the columns are the replicate weights; false: "
+                                                     "factors that multiply the design weight")
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, v: str | list[str]) -> str | list[str]:
+        from .model import _regex, spec_problem
+
+        if isinstance(v, str):
+            return _regex(v)
+        if len(v) < 2 or len(set(v)) != len(v):
+            raise spec_problem(f"replicate_weights.columns must list at least two distinct variables (got {v})",
+                               "list every replicate-weight variable once, or give a regular expression")
+        return v
+
+    @field_validator("rscales")
+    @classmethod
+    def _rscales(cls, v: float | list[float] | None) -> float | list[float] | None:
+        from .model import spec_problem
+
+        if v is not None and min(v if isinstance(v, list) else [v], default=-1) < 0:
+            raise spec_problem("replicate_weights.rscales must be numbers >= 0 (one, or one per replicate)",
+                               "copy the per-replicate multipliers from the file's documentation")
+        return v
+
+    @model_validator(mode="after")
+    def _type_needs(self) -> "ReplicateWeights":
+        from .model import spec_problem
+
+        given = self.model_fields_set
+        needs = {"Fay": {"rho"}, "JKn": {"rscales"}, "other": {"scale", "rscales"}}.get(self.type, set())
+        missing = sorted(needs - given)
+        if missing:
+            raise spec_problem(f"replicate weights of type {self.type} need {' and '.join(missing)}",
+                               f"add replicate_weights.{missing[0]} from the file's documentation (docs/surveys.md "
+                               "lists what each type needs)", key="survey.design.replicate_weights")
+        if self.rho is not None and not (self.type == "Fay" and 0 < self.rho < 1):
+            raise spec_problem(f"rho {self.rho} is for type Fay only, between 0 and 1 (here type {self.type})",
+                               "remove rho, or use type: Fay with 0 < rho < 1", key="survey.design.replicate_weights")
+        fixed = {"BRR", "Fay", "JK2", "successive-difference"}
+        if self.type in fixed and given & {"scale", "rscales"}:
+            raise spec_problem(f"type {self.type} fixes scale and rscales (as R's svrepdesign does)",
+                               "remove scale and rscales, or use type: other with the documented values",
+                               key="survey.design.replicate_weights")
+        return self
+
+
 class Design(BaseModel):
-    """The sample design: weight, strata, primary sampling units and what to do with single-PSU strata."""
+    """The sample design: a weight and either strata, PSUs and what to do with single-PSU strata
+    (Taylor linearisation), or replicate weights."""
 
     model_config = STRICT
     weight: str
@@ -37,6 +107,20 @@ class Design(BaseModel):
     #: ``fail``: stop (R survey's default); ``certainty``: a stratum with one PSU adds no variance
     #: (R ``options(survey.lonely.psu = "certainty")``)
     single_psu: Literal["fail", "certainty"] = "fail"
+    replicate_weights: ReplicateWeights | None = None
+
+    @model_validator(mode="after")
+    def _one_variance_method(self) -> "Design":
+        from .model import spec_problem
+
+        taylor = sorted(self.model_fields_set & {"strata", "psu", "single_psu"})
+        if self.replicate_weights is not None and taylor:
+            raise spec_problem(f"declares both replicate_weights and {', '.join(taylor)}: the variance "
+                               "comes from one or the other",
+                               "keep replicate_weights (the file's own variance method) and remove "
+                               f"{', '.join(taylor)}, or remove replicate_weights to use Taylor linearisation",
+                               key="survey.design")
+        return self
 
 
 class Condition(BaseModel):

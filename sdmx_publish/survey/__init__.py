@@ -19,6 +19,7 @@ from . import check
 from .estimate import Design, shares
 from .frame import observations
 from .read import Labels, code_text, read_microdata
+from .replicate import Replicates, replicates
 from .report import estimation_report
 
 if TYPE_CHECKING:
@@ -29,13 +30,26 @@ __all__ = ["read_survey", "transform_survey"]
 
 
 def _variables(spec: Spec) -> list[str]:
+    """The variables the spec names (replicate weights given by a pattern aside)."""
     s = spec.survey
     assert s is not None
     d = s.design
     names = [d.weight, d.strata, d.psu, *(b.variable for b in s.breakdowns.values())]
     for e in s.estimates:
         names += [e.numerator.variable, *(c.variable for c in e.denominator), *e.special_codes]
+    if d.replicate_weights and isinstance(d.replicate_weights.columns, list):
+        names += d.replicate_weights.columns
     return [n for n in dict.fromkeys(names) if n]
+
+
+def _replicates(frame: pd.DataFrame, spec: Spec, weight: np.ndarray, where: str) -> Replicates | None:
+    """The spec's replicate weights in ``frame``, checked (None for a Taylor design)."""
+    rw = spec.survey.design.replicate_weights  # type: ignore[union-attr]
+    if rw is None:
+        return None
+    taken = set(_variables(spec)) - (set(rw.columns) if isinstance(rw.columns, list) else set())
+    taken |= set(spec.survey.join.keys) if spec.survey.join else set()  # type: ignore[union-attr]
+    return replicates(frame, rw, weight, taken, where)
 
 
 def read_survey(spec: Spec) -> pd.DataFrame:
@@ -45,11 +59,13 @@ def read_survey(spec: Spec) -> pd.DataFrame:
     path = spec.resolve(spec.source.path)
     joined = set(s.join.variables) if s.join else set()
     own = [v for v in _variables(spec) if v not in joined] + (s.join.keys if s.join else [])
-    frame, labels = read_microdata(path, own, obj=s.object)
+    rw = s.design.replicate_weights
+    frame, labels = read_microdata(path, own, obj=s.object,
+                                   also=rw.columns if rw and isinstance(rw.columns, str) else None)
     where = str(spec.source.path)
     if s.join:
         frame, labels = _join(spec, frame, labels, where)
-    check.weights(frame, s.design.weight, where)
+    _replicates(frame, spec, check.weights(frame, s.design.weight, where).to_numpy(), where)
     check.design_variables(frame, s, where)
     check.codes_known(frame, labels, s, where)
     files = [path, *([spec.resolve(s.join.path)] if s.join else [])]
@@ -109,9 +125,10 @@ def transform_survey(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.Data
     psu = code_text(raw[d.psu]) if d.psu else None
     if strata is not None and psu is not None:
         psu = strata + "\u241f" + psu  # PSU ids are nested in strata (R: nest = TRUE)
-    design = Design(weight=check.weights(raw, d.weight, where).to_numpy(),
-                    strata=None if strata is None else strata.to_numpy(), psu=None if psu is None else psu.to_numpy(),
-                    single_psu=d.single_psu, where=where)
+    weight = check.weights(raw, d.weight, where).to_numpy()
+    design = Design(weight=weight, strata=None if strata is None else strata.to_numpy(),
+                    psu=None if psu is None else psu.to_numpy(), single_psu=d.single_psu, where=where,
+                    replicates=_replicates(raw, spec, weight, where))
     results, maps = [], {}
     for e in s.estimates:
         den = np.logical_and.reduce([_condition(raw, c) for c in e.denominator])

@@ -8,6 +8,7 @@ respondent (or incident) and ``attrs["labels"]``: variable -> {code: label}.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -33,9 +34,11 @@ def code_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
-def read_microdata(path: Path, variables: list[str], *, obj: str | None = None) -> tuple[pd.DataFrame, Labels]:
-    """The ``variables`` of a microdata file and their value labels; an :class:`InputError` names the
-    file and the variable when one is absent."""
+def read_microdata(path: Path, variables: list[str], *, obj: str | None = None,
+                   also: str | None = None) -> tuple[pd.DataFrame, Labels]:
+    """The ``variables`` of a microdata file, and those whose whole name matches the regular expression
+    ``also`` (replicate weights), with their value labels; an :class:`InputError` names the file and
+    the variable when one is absent."""
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"unknown microdata format {path.suffix!r}", where=str(path),
@@ -57,6 +60,9 @@ def read_microdata(path: Path, variables: list[str], *, obj: str | None = None) 
                  else repr(m) for m in missing]
         raise InputError(f"variable(s) {', '.join(hints)} not in the file ({len(frame.columns)} variables)",
                          where=str(path), fix="correct the variable name in the spec's survey block")
+    if also is not None:
+        pattern = re.compile(also)
+        variables = [*variables, *(c for c in frame.columns if c not in variables and pattern.fullmatch(c))]
     frame = frame[list(dict.fromkeys(variables))].copy()
     for v in frame.columns:
         if isinstance(frame[v].dtype, pd.CategoricalDtype):

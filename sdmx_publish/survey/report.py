@@ -29,8 +29,6 @@ def _labelled(codes: list, labels: dict[str, str]) -> list[dict[str, str]]:
 
 def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: Design, maps: dict) -> dict:
     """The report as a JSON-ready dict."""
-    from importlib.metadata import version
-
     s = spec.survey
     assert s is not None
     labels: dict[str, dict[str, str]] = raw.attrs.get("labels", {})
@@ -64,8 +62,7 @@ def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: 
     return {
         "source": raw.attrs.get("source"), "time_period": s.time_period,
         "method": {"estimator": "ratio of weighted totals (domain estimation over the whole design)",
-                   "variance": "Taylor linearisation, with-replacement PSUs within strata",
-                   "library": f"samplics {version('samplics')} (TaylorEstimator, ratio)",
+                   **_variance(design),
                    "confidence": s.confidence, "bounds": "estimate -/+ z * SE (normal quantile)",
                    "deff": "Kish: design variance / SRS-without-replacement variance of the domain's size",
                    "scale": s.scale},
@@ -74,6 +71,8 @@ def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: 
                    "strata_count": None if design.strata is None else int(pd.unique(design.strata).size),
                    "psu_count": None if design.psu is None else int(pd.unique(design.psu).size),
                    "single_psu_strata": design.single_psu_strata(),
+                   "replicate_weights": None if design.replicates is None else {
+                       **design.replicates.describe(), "combined_weights": s.design.replicate_weights.combined_weights},
                    "join": s.join.model_dump() if s.join else None},
         "reliability": {"min_n": r.min_n, "max_cv": r.max_cv, "action": r.action,
                         "flag": "OBS_STATUS U (low reliability)", "withhold": "no value, OBS_STATUS Q (suppressed)"},
@@ -83,6 +82,20 @@ def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: 
         "cells": cells[["estimate_id", "breakdown", "cell", "n", "N", "estimate", "se", "lower", "upper", "cv",
                         "deff", "status"]].to_dict("records"),
     }
+
+
+def _variance(design: Design) -> dict[str, str]:
+    """How the variance was estimated, and by which library."""
+    from importlib.metadata import version
+
+    rep = design.replicates
+    if rep is None:
+        return {"variance": "Taylor linearisation, with-replacement PSUs within strata",
+                "library": f"samplics {version('samplics')} (TaylorEstimator, ratio)"}
+    centre = "the full-sample estimate (mse)" if rep.mse else "the replicates' mean"
+    return {"variance": f"replicate weights, {rep.type} ({len(rep.columns)} replicates): scale * sum of rscales * "
+                        f"squared deviations of the replicate estimates from {centre}",
+            "library": f"svy {version('svy')} (replication, ratio)"}
 
 
 def write_report(report: dict, folder: Path) -> list[Path]:
