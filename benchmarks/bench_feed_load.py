@@ -39,6 +39,10 @@ import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sdmx_publish.store import latest  # noqa: E402
+
 HOST = "127.0.0.1"
 FLOW = "DF_ICCS"
 MAX_CLIENTS, MAX_SECONDS = 200, 600
@@ -56,9 +60,8 @@ def demo_store(folder: Path) -> Path:
 
 def series(store: Path, agency: str = "CCJS") -> tuple[list[str], dict[str, int]]:
     """The v1 keys of every series of the flow's latest release and their observation counts."""
-    flow_dir = store / agency / FLOW
-    data = flow_dir / "releases" / (flow_dir / "LATEST").read_text().strip() / "data.csv"
-    frame = pd.read_csv(data, dtype=str, keep_default_na=False)
+    with latest(store, agency, FLOW).open("data.csv") as data:  # type: ignore[union-attr]
+        frame = pd.read_csv(data, dtype=str, keep_default_na=False)
     # the dimensions in key order: the columns between DATAFLOW and TIME_PERIOD
     dims = list(frame.columns[1:list(frame.columns).index("TIME_PERIOD")])
     counts = frame.groupby(dims, sort=False).size()

@@ -4,14 +4,15 @@ Each part (one source spec) has, under ``parts/``: its SDMX-CSV 1.0, SDMX-ML 2.1
 and generic messages, each a valid message of its own whose manifest entry records the byte range
 of its series or rows (``body``), and ``<part>.keys.npy``, the sorted 64-bit hashes of its
 observation keys. A publication renders only the part it publishes; the other parts' files are
-hard links to the previous release's. The whole dataflow's files are the new part's message header,
-every part's body in part order, and the footer: byte for byte what the writer makes of all the
-parts' observations with ``partition="_part"`` (tests/publish/test_parts.py).
+hard links to the previous release's. The whole dataflow's files are not written: the manifest lists
+each as segments of the parts' files (the new part's message header, every part's body in part order,
+the footer), read by :mod:`sdmx_publish.store.assembled`; byte for byte what the writer makes of all
+the parts' observations with ``partition="_part"`` (tests/publish/test_parts.py). Publishing a part
+therefore costs the same whatever the size of the other parts.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from dataclasses import replace
@@ -21,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..formats import Format
-from ..store import RELEASE_FILES, FileEntry, Release, read_frame
-from ..store.commit import Digesting, create_digesting
+from ..store import RELEASE_FILES, FileEntry, Release, Segment, read_frame
+from ..store.commit import create_digesting
 from ..store.layout import PART_FORMAT, PARTS
 from ..structure import Flow
 from ..write import WriteOptions, write
@@ -35,6 +36,9 @@ PART_FILES: dict[Format, tuple[str, str]] = {
 }
 KEYS = ".keys.npy"
 KEYS_FORMAT = "observation-key-hashes"
+#: a part's SDMX-CSV rows under the union of every part's attribute columns (when its own differ)
+UNION = ".union.csv"
+UNION_FORMAT = f"{PART_FORMAT}-union"
 _FOOTER = b"</message:DataSet>"
 
 
@@ -110,80 +114,69 @@ def csv_header(path: Path) -> bytes:
         return f.readline()
 
 
+def _segment(e: FileEntry, start: int | None = None, end: int | None = None) -> Segment:
+    assert e.body is not None
+    return Segment(path=e.path, start=e.body[0] if start is None else start, end=e.body[1] if end is None else end)
+
+
 def assemble(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], lead: str, options: WriteOptions,
              frames: dict[str, pd.DataFrame], previous: Release | None) -> list[FileEntry]:
-    """The whole dataflow's files from the parts' files in ``folder``: the header and footer of part
-    ``lead`` (rendered for this release), every part's body in part order.
-
-    SDMX-CSV rows line up only under one header: a part whose attribute columns differ from the
-    union's has its rows rendered again with the union's columns (from ``frames``, or read back)."""
+    """The whole dataflow's files, as segments of the parts' files in ``folder`` (nothing is copied):
+    the header and footer of part ``lead`` (rendered for this release), every part's body in part order.
+    Returns their entries, and those of the union-column CSV files :func:`_csv` had to add."""
     out = []
     order = sorted(parts)
     total = sum(entry_of(parts[p], Format.CSV10).observations for p in order)
     for fmt, name in RELEASE_FILES.items():
-        lead_entry = entry_of(parts[lead], fmt)
-        lead_file = folder / lead_entry.path
-        assert lead_entry.body is not None
-        with create_digesting(folder / name) as dst:
-            if fmt is Format.CSV10:
-                _csv(dst, folder, flow, parts, order, options, frames, previous)
-            else:
-                _copy(lead_file, 0, lead_entry.body[0], dst)
-                for p in order:
-                    e = entry_of(parts[p], fmt)
-                    assert e.body is not None
-                    _copy(folder / e.path, *e.body, dst)
-                _copy(lead_file, lead_entry.body[1], lead_entry.bytes, dst)
-        out.append(FileEntry(path=name, format=fmt.value, media_type=fmt.media_type, sha256=dst.sha256,
-                             bytes=dst.bytes, observations=total))
+        if fmt is Format.CSV10:
+            segments, added = _csv(folder, flow, parts, order, options, frames, previous)
+            out += added
+        else:
+            head = entry_of(parts[lead], fmt)
+            assert head.body is not None
+            segments = [_segment(head, 0, head.body[0]), *(_segment(entry_of(parts[p], fmt)) for p in order),
+                        _segment(head, head.body[1], head.bytes)]
+        out.append(FileEntry(path=name, format=fmt.value, media_type=fmt.media_type, sha256=None,
+                             bytes=sum(g.end - g.start for g in segments), observations=total, segments=segments))
     return out
 
 
-def _csv(dst: Digesting, folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], order: list[str],
-         options: WriteOptions, frames: dict[str, pd.DataFrame], previous: Release | None) -> None:
-    headers = {p: csv_header(folder / entry_of(parts[p], Format.CSV10).path) for p in order}
-    columns = {c for h in headers.values() for c in h.decode("utf-8").rstrip("\n").split(",")}
-    union = tuple(a.id for a in flow.dsd.attributes if a.id in columns)
+def _csv(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], order: list[str], options: WriteOptions,
+         frames: dict[str, pd.DataFrame], previous: Release | None) -> tuple[list[Segment], list[FileEntry]]:
+    """SDMX-CSV rows line up only under one header: a part whose attribute columns differ from the
+    union's has its rows in a second file with the union's columns (``parts/<part>.union.csv``),
+    shared with the previous release when it has that file under the same header, else rendered
+    (from ``frames``, or read back)."""
+    own = {p: entry_of(parts[p], Format.CSV10) for p in order}
+    attrs = {p: _attrs(csv_header(folder / own[p].path), flow) for p in order}
+    union = tuple(a.id for a in flow.dsd.attributes if any(a.id in attrs[p] for p in order))
     wide = replace(options, csv_attributes=union)
-    first = next((h for h in headers.values() if _attrs(h, flow) == union), None)
-    if first is None:
-        first = _rendered_header(flow, wide)
-    dst.write(first)
+    chosen, added = {}, []
     for p in order:
-        e = entry_of(parts[p], Format.CSV10)
-        if headers[p] == first:
-            assert e.body is not None
-            _copy(folder / e.path, *e.body, dst)
+        if attrs[p] == union:
+            chosen[p] = own[p]
             continue
-        rows = frames[p] if p in frames else read_frame(previous, p)  # type: ignore[arg-type]
-        tmp = folder / f".{p}.rows.csv"
-        write(rows, flow, Format.CSV10, tmp, options=wide)
-        _copy(tmp, len(csv_header(tmp)), tmp.stat().st_size, dst)
-        tmp.unlink()
+        kept = previous.manifest.file(part_path(p, UNION)) if previous else None
+        if kept is not None and p not in frames and _attrs(csv_header(previous.path / kept.path), flow) == union:
+            share(previous, [kept], folder)  # type: ignore[arg-type]
+            chosen[p] = kept
+        else:
+            rows = frames[p] if p in frames else read_frame(previous, p)  # type: ignore[arg-type]
+            path = part_path(p, UNION)
+            with create_digesting(folder / path) as f:
+                write(rows, flow, Format.CSV10, f, options=wide)  # type: ignore[arg-type]
+            chosen[p] = FileEntry(path=path, format=UNION_FORMAT, media_type=Format.CSV10.media_type,
+                                  sha256=f.sha256, bytes=f.bytes, observations=len(rows),
+                                  body=_body(folder / path, Format.CSV10))
+        added.append(chosen[p])
+    first = chosen[order[0]]
+    assert first.body is not None
+    return [_segment(first, 0, first.body[0]), *(_segment(chosen[p]) for p in order)], added
 
 
 def _attrs(header: bytes, flow: Flow) -> tuple[str, ...]:
     cols = set(header.decode("utf-8").rstrip("\n").split(","))
     return tuple(a.id for a in flow.dsd.attributes if a.id in cols)
-
-
-def _rendered_header(flow: Flow, options: WriteOptions) -> bytes:
-    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    buf = io.BytesIO()
-    write(pd.DataFrame({c: pd.Series([], dtype=object) for c in key}), flow, Format.CSV10, buf, options=options)
-    return buf.getvalue()
-
-
-def _copy(src: Path, start: int, end: int, dst: Digesting) -> None:
-    with open(src, "rb") as f:
-        f.seek(start)
-        left = end - start
-        while left > 0:
-            block = f.read(min(left, 1 << 22))
-            if not block:
-                raise OSError(f"{src} is shorter than its manifest says")
-            dst.write(block)
-            left -= len(block)
 
 
 def claimed(previous: Release | None, part: str, frame: pd.DataFrame, flow: Flow) -> pd.DataFrame:

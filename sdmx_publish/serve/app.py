@@ -18,11 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from .. import config
 from ..errors import PublishError
 from ..formats import Format
+from ..store import chunks
 from . import metadata, openapi, structures, web
 from .answers import Answers
 from .convert import convert
@@ -271,7 +272,8 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         rel = catalog.store.release(agency, flow, release_id)
         if name == "":
             return Response(status_code=307, headers={"Location": f"{request.url.path}manifest.json"})
-        path = catalog.store.file(rel, name)
+        assembled = catalog.store.assembled(rel, name)
+        path = None if assembled else catalog.store.file(rel, name)
         media = next((f.media_type for f in rel.files if f.path == name), None)
         if media is None:
             media = "application/json" if name.endswith(".json") else "application/xml"
@@ -279,7 +281,13 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
         cached = not_modified(request, tag, rel.created)
         if cached is not None:
             return cached
-        return FileResponse(path, media_type=media, headers=cache_headers(tag, rel.created))
+        headers = cache_headers(tag, rel.created)
+        if assembled is None:
+            return FileResponse(path, media_type=media, headers=headers)  # type: ignore[arg-type]
+        # the whole dataflow's files are streamed from the parts' files (sdmx_publish.store.assembled)
+        headers["Content-Length"] = str(assembled.bytes)
+        return StreamingResponse(chunks(rel.path, assembled) if request.method == "GET" else iter(()),
+                                 media_type=media, headers=headers)
 
 
 def app_from_env() -> FastAPI:

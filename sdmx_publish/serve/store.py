@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from ..errors import NotFound
-from ..store import DATA_CSV, MANIFEST, SAFE_ID, Manifest, Release, read_sdmx_csv
+from ..store import DATA_CSV, MANIFEST, SAFE_ID, FileEntry, Manifest, Release, open_file, read_sdmx_csv
 from ..store.layout import LATEST, RELEASES, STRUCTURE
 from ..store.release import release_ids
 
@@ -123,7 +123,7 @@ class Store:
         return rel
 
     def file(self, release: Release, name: str) -> Path:
-        """A file of a release, only if its manifest lists it (or it is the manifest)."""
+        """A file of a release on disk, only if its manifest lists it (or it is the manifest)."""
         listed = {f.path for f in release.files} | {MANIFEST, STRUCTURE}
         if release.manifest.validation and release.manifest.validation.report:
             listed.add(release.manifest.validation.report)
@@ -134,8 +134,20 @@ class Store:
             raise NotFound(f"release {release.id} has no file {name!r}")
         return path
 
+    def assembled(self, release: Release, name: str) -> FileEntry | None:
+        """The manifest entry of ``name`` if it is assembled from the parts' files (read it with
+        :func:`~sdmx_publish.store.open_file`), after checking that each segment is a file of the
+        release; None for a file on disk."""
+        entry = release.manifest.file(name)
+        if entry is None or entry.segments is None:
+            return None
+        for path in {s.path for s in entry.segments}:
+            self.file(release, path)
+        return entry
+
     def frame(self, release: Release) -> pd.DataFrame:
-        """The release's observations (from ``data.csv``), cached; one load per release at a time."""
+        """The release's observations (from ``data.csv``, assembled from its parts'), cached; one load per
+        release at a time."""
         with self._lock:
             if release.id in self._frames:
                 self._frames.move_to_end(release.id)
@@ -145,7 +157,9 @@ class Store:
             with self._lock:
                 if release.id in self._frames:
                     return self._frames[release.id]
-            df = _object_categories(read_sdmx_csv(self.file(release, DATA_CSV)))
+            entry = self.assembled(release, DATA_CSV)
+            with open_file(release.path, entry) if entry else open(self.file(release, DATA_CSV), "rb") as f:
+                df = _object_categories(read_sdmx_csv(f))
             with self._lock:
                 self._frames[release.id] = df
                 while len(self._frames) > FRAME_CACHE:

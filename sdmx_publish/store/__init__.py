@@ -2,14 +2,16 @@
 
 One module per concern, used by publish, serve and derive alike: :mod:`.layout` (folder and file
 names), :mod:`.manifest` (the typed manifest), :mod:`.release` (reading releases and their data),
-:mod:`.commit` (lock, staging, durable files, the atomic commit, the sweep of leftovers).
+:mod:`.assembled` (the whole dataflow's files read from its parts'), :mod:`.commit` (lock, staging,
+durable files, the atomic commit, the sweep of leftovers).
 """
 
 from __future__ import annotations
 
+from .assembled import chunks, open_file
 from .commit import Clock, commit, create, discard, locked, sha256_file, staging, sweep, utc_now
 from .layout import DATA_CSV, MANIFEST, PARTS, RELEASE_FILES, SAFE_ID, flow_dir, part_file
-from .manifest import ArtefactRef, FileEntry, Manifest, ValidationEntry
+from .manifest import ArtefactRef, FileEntry, Manifest, Segment, ValidationEntry
 from .release import Release, latest, open_release, read_frame, read_sdmx_csv, release_key, releases
 
 __all__ = [
@@ -23,13 +25,16 @@ __all__ = [
            "FileEntry",
            "Manifest",
            "Release",
+           "Segment",
            "ValidationEntry",
+           "chunks",
            "commit",
            "create",
            "discard",
            "flow_dir",
            "latest",
            "locked",
+           "open_file",
            "open_release",
            "part_file",
            "read_frame",

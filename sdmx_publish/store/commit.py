@@ -140,8 +140,15 @@ def discard(tmp: Path) -> None:
 
 
 def intact(release: Release) -> bool:
-    """Every file the manifest lists is there with its size and sha256."""
+    """Every file the manifest lists is there with its size and sha256 (an assembled file: its
+    segments lie within files the manifest lists, and add up to its size)."""
+    sizes = {f.path: f.bytes for f in release.files if f.segments is None}
     for f in release.files:
+        if f.segments is not None:
+            if sum(s.end - s.start for s in f.segments) != f.bytes or \
+                    any(s.path not in sizes or not 0 <= s.start <= s.end <= sizes[s.path] for s in f.segments):
+                return False
+            continue
         p = release.path / f.path
         if not p.is_file() or p.stat().st_size != f.bytes or sha256_file(p) != f.sha256:
             return False

@@ -35,26 +35,39 @@ class ArtefactRef(_Frozen):
         return Ref(agency=self.agency, id=self.id, version=self.version)
 
 
+class Segment(_Frozen):
+    """Bytes ``[start, end)`` of a file of the same release."""
+
+    path: str
+    start: int
+    end: int
+
+
 class FileEntry(_Frozen):
     """One file of a release, relative to its folder, with its checksum.
 
     ``body`` (a part's data files only): the byte range of its series or rows, without the message's
     header and footer, from which the whole dataflow's file is assembled.
+    ``segments`` (the whole dataflow's data files only): the file is not on disk but the concatenation
+    of these byte ranges of the parts' files (each listed with its own sha256), read by
+    :mod:`.assembled`; its ``sha256`` is then None (hashing it would cost as much as writing it).
     """
 
     path: str
     format: str
     media_type: str = "application/octet-stream"
-    sha256: str
+    sha256: str | None
     bytes: int
     observations: int = 0
     body: tuple[int, int] | None = None
+    segments: list[Segment] | None = None
 
     @model_serializer(mode="wrap")
-    def _omit_no_body(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _omit_none(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         out = handler(self)
-        if out.get("body") is None:
-            out.pop("body", None)
+        for k in ("body", "segments"):
+            if out.get(k) is None:
+                out.pop(k, None)
         return out
 
 

@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from ..errors import NotFound
 from ..structure.model import Ref
+from .assembled import entry, open_file
 from .layout import DATA_CSV, LATEST, MANIFEST, SAFE_ID, flow_dir, part_file, releases_dir
 from .manifest import FileEntry, Manifest
 
@@ -56,12 +57,10 @@ class Release:
     def files(self) -> list[FileEntry]:
         return list(self.manifest.files)
 
-    def file(self, fmt: str) -> Path:
-        """The path of the release's file in format ``fmt`` (a :class:`~sdmx_publish.formats.Format` value)."""
-        for f in self.manifest.files:
-            if f.format == fmt:
-                return self.path / f.path
-        raise NotFound(f"release {self.id} has no {fmt} file")
+    def open(self, name: str) -> BinaryIO:
+        """A file of the release for reading, by its path in the manifest: on disk, or assembled from
+        its parts' files (the whole dataflow's data files, :mod:`.assembled`)."""
+        return open_file(self.path, entry(self.manifest.files, name))
 
 
 def release_key(release_id: str) -> tuple[str, str]:
@@ -107,12 +106,14 @@ def latest(store: Path, agency: str, flow_id: str) -> Release | None:
 def read_frame(release: Release, part: str | None = None) -> pd.DataFrame:
     """A release's observations (or those of one source ``part``) as text columns and a float OBS_VALUE.
 
-    Read back from the release's SDMX-CSV 1.0 files: ``data.csv``, or ``parts/<part>.csv``.
+    Read back from the release's SDMX-CSV 1.0 files: ``data.csv`` (assembled from the parts'), or
+    ``parts/<part>.csv``.
     """
-    path = release.path / (part_file(part) if part else DATA_CSV)
-    if not path.is_file():
+    name = part_file(part) if part else DATA_CSV
+    if release.manifest.file(name) is None:
         return pd.DataFrame()
-    frame = read_sdmx_csv(path)
+    with release.open(name) as f:
+        frame = read_sdmx_csv(f)
     for c in frame.columns:
         if c != "OBS_VALUE":  # an empty cell is an absent attribute: ""
             col = frame[c] if "" in frame[c].cat.categories else frame[c].cat.add_categories([""])
@@ -120,13 +121,16 @@ def read_frame(release: Release, part: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def read_sdmx_csv(path: Path, chunk_rows: int = 100_000) -> pd.DataFrame:
-    """An SDMX-CSV 1.0 file as an observation frame: categorical code columns, float OBS_VALUE.
+def read_sdmx_csv(path: Path | BinaryIO, chunk_rows: int = 100_000) -> pd.DataFrame:
+    """An SDMX-CSV 1.0 file (a path, or a seekable binary file) as an observation frame: categorical
+    code columns, float OBS_VALUE.
 
     Read in chunks of ``chunk_rows``, each turned into categoricals at once, so that the text of
     at most one chunk is in memory (a million rows peak at a fraction of their text size).
     """
     header = pd.read_csv(path, nrows=0).columns
+    if not isinstance(path, (str, Path)):
+        path.seek(0)
     cols = [c for c in header if c not in ("DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION")]
     codes = [c for c in cols if c != "OBS_VALUE"]
     # read as text: a "category" dtype would infer numbers ("004" -> 4) from codes

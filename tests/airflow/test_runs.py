@@ -29,7 +29,7 @@ def test_national_dag_publishes_a_release_and_reruns_are_idempotent(specs: Path,
     assert manifest.parts == ["kor_homicide"] and manifest.observations == 166
     assert manifest.run["airflow_run_id"] == run.run_id and manifest.run["by"] == "airflow"
     assert manifest.validation.errors == 0
-    assert (release.path / "data.ss.xml").is_file() and (release.path / "parts" / "kor_homicide.csv").is_file()
+    assert manifest.file("data.ss.xml") is not None and (release.path / "parts" / "kor_homicide.csv").is_file()
 
     # XCom holds paths and counts, never data
     published = xcom(run, "publish")

@@ -26,5 +26,5 @@ def test_a_survey_spec_is_a_dag_that_publishes_estimates(specs: Path, store: Pat
     report = json.loads((release.path / "estimation.json").read_text())
     cell = report["cells"][0]
     assert cell["n"] == 1776 and abs(cell["estimate"] - 0.467231342591213) < 1e-9
-    data = (release.path / "data.csv").read_text()
+    data = release.open("data.csv").read().decode("utf-8")
     assert "VC_PRR_PHYV" in data and "UPPER_BOUND" in data.splitlines()[0]

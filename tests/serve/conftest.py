@@ -38,7 +38,8 @@ class Published:
 
     def frame(self, release: Release | None = None) -> pd.DataFrame:
         """The release's observations as published (strings, float OBS_VALUE)."""
-        df = read_sdmx_csv((release or self.latest).path / "data.csv")
+        with (release or self.latest).open("data.csv") as f:
+            df = read_sdmx_csv(f)
         return df.astype({c: str for c in df.columns if c != "OBS_VALUE"})
 
 

@@ -26,6 +26,7 @@ from sdmx_publish import config
 from sdmx_publish.cli import main
 from sdmx_publish.serve.app import create_app
 from sdmx_publish.serve.web.numbers import format_value
+from sdmx_publish.store import open_release
 
 from .conftest import running
 
@@ -81,7 +82,8 @@ def browser(downloads):
 def release_csv(store: Path, flow: str) -> pd.DataFrame:
     """The latest release's data.csv, codes as text."""
     latest = (store / "CCJS" / flow / "LATEST").read_text().strip()
-    df = pd.read_csv(store / "CCJS" / flow / "releases" / latest / "data.csv", dtype=str, keep_default_na=False)
+    with open_release(store / "CCJS" / flow / "releases" / latest).open("data.csv") as f:
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
     df["OBS_VALUE"] = pd.to_numeric(df["OBS_VALUE"].replace("", None))
     return df
 

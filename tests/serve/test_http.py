@@ -101,7 +101,11 @@ def test_only_manifest_files_are_served(http, published):
     rel = published.latest
     base = f"/releases/CCJS/DF_SDG_16_CRIME/{rel.id}"
     r = http.get(f"{base}/data.csv")
-    assert r.status_code == 200 and r.content == (rel.path / "data.csv").read_bytes()
+    assert r.status_code == 200 and r.content == rel.open("data.csv").read()  # assembled from the parts' files
+    assert "etag" in r.headers
+    plain = http.get(f"{base}/data.csv", headers={"Accept-Encoding": "identity"})
+    assert plain.headers["content-length"] == str(rel.manifest.file("data.csv").bytes) == str(len(plain.content))
+    assert http.get(f"{base}/data.csv", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
     assert r.headers["content-type"].startswith("application/vnd.sdmx.data+csv")
     assert http.get(f"{base}/manifest.json").json()["release_id"] == rel.id
     (rel.path / "secret.txt").write_text("not listed")

@@ -102,7 +102,7 @@ def test_sweep_removes_leftovers_and_orphans_are_never_served(tmp_path, registry
 @pytest.mark.slow
 def test_sweep_removes_an_orphan_it_cannot_adopt(tmp_path, registry, sdg_flow):
     first, second, base = _orphan_after_a_kill(tmp_path, sdg_flow, registry)
-    (second.path / "data.csv").write_bytes(b"damaged")
+    (second.path / "parts" / "p.csv").write_bytes(b"damaged")
     assert not intact(second)
     third = _publish(tmp_path, sdg_flow, registry, 3)  # publishing sweeps first
     assert third.manifest.previous_release == first.id
@@ -114,6 +114,7 @@ def test_sweep_removes_an_orphan_it_cannot_adopt(tmp_path, registry, sdg_flow):
 def test_every_file_matches_its_manifest(tmp_path, registry, sdg_flow):
     rel = _publish(tmp_path, sdg_flow, registry, 1)
     assert intact(rel)
-    shutil.copyfile(rel.path / "data.csv", tmp_path / "copy.csv")
-    (rel.path / "data.csv").write_bytes((tmp_path / "copy.csv").read_bytes().replace(b"2015", b"2016", 1))
+    part = rel.path / "parts" / "p.csv"  # data.csv is assembled from it
+    shutil.copyfile(part, tmp_path / "copy.csv")
+    part.write_bytes((tmp_path / "copy.csv").read_bytes().replace(b"2015", b"2016", 1))
     assert not intact(rel)

@@ -15,6 +15,7 @@ import pycountry
 import pytest
 
 from sdmx_publish import config, pipeline
+from sdmx_publish.store import open_release
 
 from .helpers import reference_dir
 from .test_estimates import compare
@@ -45,7 +46,7 @@ def runs(tmp_path_factory) -> dict:
         result = pipeline.run(spec, store)
         folder = store / "CCJS" / result["dataflow"] / "releases" / result["release_id"]
         out[name] = {"report": json.loads((folder / "estimation.json").read_text()),
-                     "data": pd.read_csv(folder / "data.csv", dtype=str), "result": result}
+                     "data": pd.read_csv(open_release(folder).open("data.csv"), dtype=str), "result": result}
     return out
 
 

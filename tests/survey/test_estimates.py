@@ -12,6 +12,7 @@ import pytest
 from sdmx_publish import pipeline
 from sdmx_publish.errors import InputError
 from sdmx_publish.spec import load_spec
+from sdmx_publish.store import open_release
 from sdmx_publish.structure import load_registry
 from sdmx_publish.survey import read_survey, transform_survey
 
@@ -105,5 +106,5 @@ def test_the_release_carries_the_estimation_report(tmp_path):
     names = {f["path"] for f in manifest["files"]}
     assert [s["path"].endswith("toy.sav") and len(s["sha256"]) == 64 for s in manifest["sources"]] == [True]
     assert {"estimation.json", "estimation.html"} <= names
-    data = pd.read_csv(folder / "data.csv", dtype=str)
+    data = pd.read_csv(open_release(folder).open("data.csv"), dtype=str)
     assert data["LOWER_BOUND"].notna().all() and data["UPPER_BOUND"].notna().all()

@@ -14,6 +14,7 @@ import uvicorn
 
 from sdmx_publish import pipeline
 from sdmx_publish.serve.app import create_app
+from sdmx_publish.store import open_release
 
 from .helpers import toy_spec
 
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.slow
 def test_the_feed_serves_the_estimate_with_its_bounds(tmp_path):
     store = tmp_path / "store"
     result = pipeline.run(toy_spec(tmp_path), store)
-    published = pd.read_csv(store / "CCJS" / "DF_SDG_16_CRIME" / "releases" / result["release_id"] / "data.csv",
-                            dtype=str).set_index("SEX")
+    published = pd.read_csv(open_release(store / "CCJS" / "DF_SDG_16_CRIME" / "releases" / result["release_id"])
+                            .open("data.csv"), dtype=str).set_index("SEX")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
