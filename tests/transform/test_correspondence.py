@@ -167,6 +167,19 @@ def test_the_review_page_is_published_beside_the_validation_report(tmp_path):
     assert "Mapping review: PKS test" in page and "435020" in page and "half burglary" in page
     assert json.loads((release.path / "mapping.json").read_text())[0]["map"] == "offences.csv"
     assert {f.path for f in release.files} >= {"mapping.html", "mapping.json", "validation.html"}
+    # the web explorer's release page (where the Airflow "Mapping review" link goes) shows the coverage and links it
+    from lxml import html
+    from starlette.testclient import TestClient
+
+    from sdmx_publish.serve.app import create_app
+
+    with TestClient(create_app(store)) as client:
+        doc = html.fromstring(client.get(f"/ui/history/CCJS/DF_ICCS/{release.id}").text)
+        (row,) = doc.cssselect("#map-coverage tbody tr")
+        assert "offences.csv" in row.text_content() and "96.7 %" in row.text_content()  # 118 of 122
+        link = doc.get_element_by_id("mapping-page").get("href")
+        answer = client.get(link)
+        assert answer.status_code == 200 and "Mapping review: PKS test" in answer.text
 
 
 def test_the_worked_example_of_the_docs(tmp_path):

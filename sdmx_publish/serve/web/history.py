@@ -52,6 +52,9 @@ class Review:
     more_findings: int
     transform: dict
     coverage: dict | None
+    #: the mapping review of each correspondence table (coverage, excluded values), and its page in the release
+    mapping: list[dict]
+    mapping_page: str | None
     parts: dict
     #: the validation report's files that the release lists: (label, path)
     reports: list[tuple[str, str]]
@@ -92,6 +95,8 @@ def review(catalog: Catalog, agency: str, flow: str, release_id: str) -> Review:
                   revisions=m.revisions or {}, validation=m.validation, rules=rules,
                   findings=findings[:MAX_FINDINGS], more_findings=max(0, len(findings) - MAX_FINDINGS),
                   transform=m.extra.get("transform") or {}, coverage=m.extra.get("coverage"),
+                  mapping=m.extra.get("mapping") or [],
+                  mapping_page="mapping.html" if any(f.path == "mapping.html" for f in rel.files) else None,
                   parts=m.part_validation, reports=_reports(rel, report_name))
 
 
