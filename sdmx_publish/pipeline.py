@@ -76,10 +76,8 @@ def _flow(spec_path: str | Path):
 
 
 def _files_of(spec: Spec) -> list[Path]:
-    """The spec file and every table it refers to (maps, classification, areas, population)."""
+    """The spec file and every table it refers to (maps, population)."""
     names = [m.file for m in spec.maps]
-    if spec.classify:
-        names += [spec.classify.classification, spec.classify.areas]
     if spec.derive_rates and spec.derive_rates.population != "bundled":
         names.append(spec.derive_rates.population)
     return [Path(spec.path or ""), *(spec.resolve(n) for n in names)]
@@ -208,7 +206,6 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     validation = json.loads((work / SUMMARY).read_text())
     sources = json.loads((work / INPUTS).read_text())["sources"]
     transform_report = json.loads((work / TRANSFORM).read_text())
-    coverage = transform_report.pop("coverage", None)
     estimation = transform_report.pop("estimation", None)
     attachments = write_report(estimation, work) if estimation else []
     mapping = transform_report.pop("mapping", None)
@@ -223,7 +220,6 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     release, new = publish(frame, flow, registry, store=store, part=part, validation=validation,
                            report_file=work / REPORT, sources=sources, run=run,
                            extra={"transform": transform_report, "outcomes": validation.get("outcomes"),
-                                  **({"coverage": coverage} if coverage else {}),
                                   **({"mapping": mapping} if spec.maps else {})},
                            attachments=attachments, part_files=part_files)
     return {"release_id": release.id, "path": str(release.path), "new": new,

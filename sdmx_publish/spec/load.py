@@ -45,10 +45,6 @@ def check_files(spec: Spec, *, source_file: bool = True) -> None:
             raise SpecError(f"correspondence table {m.file!r} not found", where=f"{where}: {key}",
                             fix="correct the path (relative to the spec file)")
         read_map(spec, m, where=f"{where}: {key.removesuffix('.file')}")
-    for key in ("classification", "areas"):
-        if spec.classify and not spec.resolve(getattr(spec.classify, key)).is_file():
-            raise SpecError(f"{key} table {getattr(spec.classify, key)!r} not found", where=f"{where}: classify.{key}",
-                            fix="correct the path (relative to the spec file)")
     rates = spec.derive_rates
     if rates and rates.population != "bundled" and not spec.resolve(rates.population).is_file():
         raise SpecError(f"population table {spec.derive_rates.population!r} not found",

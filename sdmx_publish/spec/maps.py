@@ -22,6 +22,8 @@ from .survey import Breakdown
 SHARE_TOLERANCE = 1e-6
 #: a correspondence table's internal columns: its CSV line, the share of the row, the note, the summary parent
 ROW, SHARE, NOTE, PARENT = "__maprow", "__share", "__note", "__parent"
+#: the share of a row split in proportion to the data (``__share`` is NaN until the transform computes it)
+PRO_RATA = "pro_rata"
 
 
 def key_names(m: ValueMap) -> list[str]:
@@ -59,7 +61,7 @@ def read_map(spec: Spec, m: ValueMap, *, where: str | None = None) -> pd.DataFra
     out[PARENT] = table[m.parent_column].str.strip() if m.parent_column else ""
     out = out.drop_duplicates([*names, *m.target])
     out[SHARE] = _shares(out, table[m.share_column] if m.share_column else None, m, where)
-    _refuse_double_counting(out, m, where)
+    refuse_double_counting(out, m, where)
     return out.reset_index(drop=True)
 
 
@@ -83,6 +85,18 @@ def _shares(table: pd.DataFrame, raw: pd.Series | None, m: ValueMap, where: str)
                             "code use one row each and `aggregate: sum`")
     if raw is None:
         return pd.Series(1.0, index=table.index)
+    groups = [table[k] for k in names]
+    pro = text.eq(PRO_RATA)
+    mixed = pro.groupby(groups, sort=False).transform("any") & ~pro.groupby(groups, sort=False).transform("all")
+    if mixed.any() or (pro & n.eq(1)).any():
+        row = table[mixed | (pro & n.eq(1))].iloc[0]
+        raise SpecError(f"{m.file} row {row[ROW]}: {_key_text(row, names)} mixes `{PRO_RATA}` with fixed shares, or "
+                        f"is `{PRO_RATA}` on one row", where=where,
+                        fix=f"write {PRO_RATA} in every row of a split in proportion, or a number in every row")
+    if pro.any() and len(m.target) != 1:
+        raise SpecError(f"{m.file}: a `{PRO_RATA}` split needs a map to one component", where=where,
+                        fix="map the split column to one component (its codelist gives the proportions)")
+    text = text.where(~pro, "1")  # placeholder: the transform computes pro-rata shares from the data
     share = pd.to_numeric(text.where(text.ne("")), errors="coerce")
     share = share.where(text.ne("") | n.gt(1), 1.0)  # a value on one row needs no share
     bad = share.isna() | share.le(0) | share.gt(1 + SHARE_TOLERANCE)
@@ -91,8 +105,8 @@ def _shares(table: pd.DataFrame, raw: pd.Series | None, m: ValueMap, where: str)
         raise SpecError(f"{m.file} row {row[ROW]}: the share {text[bad].iloc[0]!r} of {_key_text(row, names)} is not "
                         "a number above 0 and at most 1", where=where,
                         fix=f"give every row of a split value a share in column {m.share_column!r} (e.g. 0.25)")
-    total = share.groupby([table[k] for k in names], sort=False).transform("sum")
-    off = (total - 1).abs().gt(SHARE_TOLERANCE)
+    total = share.groupby(groups, sort=False).transform("sum")
+    off = (total - 1).abs().gt(SHARE_TOLERANCE) & ~pro
     if off.any():
         row = table[off].iloc[0]
         rows = table.loc[(table[names] == row[names]).all(axis=1), ROW].tolist()
@@ -106,7 +120,7 @@ def _shares(table: pd.DataFrame, raw: pd.Series | None, m: ValueMap, where: str)
         raise SpecError(f"{m.file} row {row[ROW]}: a part of the split value {_key_text(row, names)} has no target",
                         where=where, fix="give every row of a split a target code (a value is excluded whole, "
                                          "on one row with empty targets)")
-    return share
+    return share.mask(pro, float("nan"))  # NaN: pro rata
 
 
 def summary_links(keys: pd.Series, m: ValueMap, parents: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -148,8 +162,10 @@ def summary_values(keys: pd.Series, m: ValueMap, table: pd.DataFrame) -> pd.Seri
     return keys.isin(set(table[PARENT]) - {""})
 
 
-def _refuse_double_counting(table: pd.DataFrame, m: ValueMap, where: str) -> None:
-    """A summary row and one of its detail rows mapped to the same target would count the detail twice."""
+def refuse_double_counting(table: pd.DataFrame, m: ValueMap, where: str, tree: pd.DataFrame | None = None) -> None:
+    """A summary row and one of its detail rows mapped to the same target would count the detail twice; so
+    would, when the target is rolled up its codelist (``tree``: ``code``, ``ancestor``), a summary and a
+    detail mapped to a code and one of its ancestors."""
     if not (m.summary_pattern or m.parent_column):
         return
     mapped = table[(table[m.target] != "").any(axis=1)]
@@ -157,16 +173,24 @@ def _refuse_double_counting(table: pd.DataFrame, m: ValueMap, where: str) -> Non
     if links.empty:
         return
     detail = links.merge(mapped.rename(columns={"__key0": "value"}), on="value")
-    both = detail.merge(mapped.rename(columns={"__key0": "summary"}), on=["summary", *m.target],
-                        suffixes=("", "_summary"))
+    summary = mapped.rename(columns={"__key0": "summary"})
+    both = detail.merge(summary, on=["summary", *m.target], suffixes=("", "_summary"))
+    if both.empty and tree is not None:  # one target, rolled up: a code and its ancestor overlap too
+        t = m.target[0]
+        pairs = detail.merge(summary, on="summary", suffixes=("", "_summary"))
+        up = pd.concat([tree.rename(columns={"code": t, "ancestor": f"{t}_summary"}),
+                        tree.rename(columns={"code": f"{t}_summary", "ancestor": t})])
+        both = pairs.merge(up, on=[t, f"{t}_summary"])
     if both.empty:
         return
     b = both.iloc[0]
     target = ", ".join(f"{t}={b[t]}" for t in m.target)
+    above = "" if f"{m.target[0]}_summary" not in both.columns else \
+        f" and {b[m.target[0] + '_summary']}, a code above or below it in the roll-up,"
     raise SpecError(f"{m.file} rows {b[ROW + '_summary']} and {b[ROW]}: summary row {b['summary']!r} and its detail "
-                    f"{b['value']!r} are both mapped to {target}: the detail would be counted twice", where=where,
-                    fix=f"leave the summary row's targets empty (it is then a check of the sum of its details), "
-                        f"or leave out the detail rows mapped to {target}")
+                    f"{b['value']!r} are both mapped to {target}{above}: the detail would be counted twice",
+                    where=where, fix="leave the summary row's targets empty (it is then a check of the sum of its "
+                                     f"details), or leave out the detail rows mapped to {target}")
 
 
 def breakdown_map(b: Breakdown) -> ValueMap:

@@ -190,7 +190,11 @@ class ValueMap(_Strict):
     aggregate: Literal["sum"] | None = Field(None, description="`sum`: observations that several source values map "
                                              "to one key are summed (many-to-one); without it they are an error")
     share_column: str | None = Field(None, description="CSV column with each row's share of its source value: a value "
-                                     "on several rows is split over their targets by these shares, which add to 1")
+                                     "on several rows is split over their targets by these shares, which add to 1, "
+                                     "or `pro_rata` in every row of the value: in proportion to the values mapped "
+                                     "whole to each target (or below it in its codelist) in the same context")
+    national_attribute: str | None = Field(None, description="attribute listing the national values of this map that "
+                                           "make up each observation (e.g. NAT_CATEGORY)")
     summary_pattern: Regex | None = Field(None, description="regex matching the source values that are summary rows "
                                           "(totals of other values); its one group is the prefix their details "
                                           "share, e.g. '^(\\d{4})00$' for German offence keys ****00")
@@ -233,21 +237,6 @@ class Rate(_Strict):
     value_column: str = "POPULATION"
 
 
-class Classify(_Strict):
-    """A national offence table (categories in rows, areas in columns) classified to ICCS with split rules.
-
-    Replaces ``columns``/``maps``/``reshape``: see :mod:`sdmx_publish.transform.national`.
-    """
-
-    categories: list[str] = Field(min_length=1, description="columns holding the national offence categories")
-    classification: str = Field(description="correspondence table CSV: categories -> ICCS, share, note")
-    areas: str = Field(description="area table CSV: region (source column) -> REF_AREA, note")
-    national_area: str = Field(description="REF_AREA code of the whole country (sum of the areas)")
-    time_period: str
-    subtotal_labels: list[str] = Field(default_factory=lambda: ["합계", "소계", "총계", "계", "Total", "Subtotal"])
-    source_detail: str | None = None
-
-
 class Metadata(_Strict):
     """National methodology notes of the table, published with each release as reference metadata
     (``attachments/<part>/metadata.json``; each key fills one attribute of the SDG metadata structure)."""
@@ -277,7 +266,9 @@ class Spec(_Strict):
     maps: list[ValueMap] = Field(default_factory=list)
     unit_multiplier: int | None = Field(None, description="power of ten the source values are expressed in")
     derive_rates: Rate | None = None
-    classify: Classify | None = None
+    roll_up: dict[str, str] = Field(default_factory=dict, description="component -> `codelist` (each code also summed "
+                                    "into every ancestor of its codelist, and into _T) or a code (an observation of "
+                                    "that code, the sum over all codes of the component, e.g. REF_AREA: '410')")
     survey: Survey | None = Field(None, description="source.format: survey: microdata, design and estimates")
     validation: dict = Field(default_factory=dict, description="rule overrides for this source")
     metadata: Metadata | None = Field(None, description="national methodology notes (reference metadata)")
@@ -297,6 +288,18 @@ class Spec(_Strict):
             raise spec_problem(e.what, e.fix or "see docs/validation.md for the rules and their parameters",
                                key=(e.where or "validation").replace(": ", ".")) from None
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_classify(cls, data: object) -> object:
+        """``classify:`` (one special shape) was replaced by the correspondence engine, which does it all."""
+        if isinstance(data, dict) and "classify" in data:
+            raise spec_problem("`classify` was replaced by the correspondence engine (maps with shares, "
+                               "`aggregate: sum`, `national_attribute`, and `roll_up`)",
+                               "reshape the area columns into REF_AREA, map areas and categories with `maps`, and "
+                               "roll up with `roll_up`: see examples/knpa/crime_by_region.yaml and docs/specs.md",
+                               key="classify")
+        return data
 
     @model_validator(mode="after")
     def _survey_block(self) -> "Spec":

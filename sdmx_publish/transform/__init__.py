@@ -11,14 +11,16 @@ from __future__ import annotations
 import difflib
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
 from ..spec.model import Spec
 from ..structure import Flow
-from .mapping import OBS, RID, SHARES, MapOutcome, apply_map, apportion, refuse_ambiguous, sum_many_to_one
+from .mapping import OBS, RID, TRACKING, MapOutcome, apply_map, refuse_ambiguous
 from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
+from .rollup import finish, roll_up
 from .values import missing_where, parse_values
 
 #: where each observation came from, for findings; ``_unparsed``: a source cell that is neither a number
@@ -39,8 +41,6 @@ class TransformReport:
     mapping: list[dict] = field(default_factory=list)
     #: declared summary rows whose details do not add up to them (rule ``map.summary_mismatch``)
     summary_checks: list[dict] = field(default_factory=list)
-    #: for a spec with a ``classify`` block: the coverage report of the national classification
-    coverage: dict | None = None
     #: for a survey spec: the estimation report (sdmx_publish.survey.report)
     estimation: dict | None = None
 
@@ -53,20 +53,27 @@ def check_spec(spec: Spec, flow: Flow) -> None:
     dsd = flow.dsd
     known = {*dsd.dimension_ids, dsd.time_dimension, dsd.primary_measure, *dsd.attribute_ids}
     named = {**{c: "columns" for c in spec.columns}, **{c: "constants" for c in spec.constants},
-             **{t: f"maps[{i}].to" for i, m in enumerate(spec.maps) for t in m.target}}
+             **{t: f"maps[{i}].to" for i, m in enumerate(spec.maps) for t in m.target},
+             **{m.national_attribute: f"maps[{i}].national_attribute" for i, m in enumerate(spec.maps)
+                if m.national_attribute}}
     if spec.reshape:
         named[spec.reshape.into] = "reshape.into"
     if spec.survey:
         named.update({c: "survey" for c in ("SERIES", dsd.time_dimension, dsd.primary_measure)})
         named.update({b.to: f"survey.breakdowns.{k}.to" for k, b in spec.survey.breakdowns.items()})
         named.update({c: f"survey.estimates[{e.id}].constants" for e in spec.survey.estimates for c in e.constants})
-    if spec.classify:
-        named.update({c: "classify" for c in ("REF_AREA", "ICCS", dsd.time_dimension, dsd.primary_measure)})
     for comp, key in named.items():
         if comp not in known:
             close = difflib.get_close_matches(comp, known, n=1)
             raise SpecError(f"`{key}` names {comp!r}, which is not a component of {dsd.ref}", where=str(spec.path),
                             fix=f"did you mean {close[0]!r}?" if close else f"use one of {sorted(known)}")
+    for comp, how in spec.roll_up.items():
+        if comp not in dsd.dimension_ids:
+            raise SpecError(f"`roll_up` names {comp!r}, which is not a dimension of {dsd.ref}", where=str(spec.path),
+                            fix=f"roll up one of {dsd.dimension_ids}")
+        if how == "codelist" and comp not in flow.codelists:
+            raise SpecError(f"`roll_up.{comp}: codelist`: {comp} has no codelist in {dsd.ref}", where=str(spec.path),
+                            fix="give the one total code instead, e.g. `REF_AREA: \"410\"`")
     for dim in (*dsd.dimension_ids, dsd.time_dimension, dsd.primary_measure):
         if dim not in named and not (dim == dsd.primary_measure and spec.reshape):
             raise SpecError(f"dimension {dim!r} of {dsd.ref} gets no value", where=str(spec.path),
@@ -76,8 +83,6 @@ def check_spec(spec: Spec, flow: Flow) -> None:
 def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:
     """Map a raw table (from :func:`~sdmx_publish.extract.extract`) onto ``flow``'s DSD."""
     check_spec(spec, flow)
-    if spec.classify:
-        return _classify(raw, spec, flow)
     if spec.survey:
         from ..survey import transform_survey
 
@@ -102,11 +107,12 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
                                               spec.constants.get(flow.dsd.time_dimension))
     frame = frame.assign(**{OBS: parsed.values.where(~is_missing), "__missing": is_missing,
                             "__unparsed": parsed.unparsed & ~is_missing, "__marker": parsed.marker,
-                            SHARES: 1.0, RID: range(len(frame))})
+                            RID: np.arange(len(frame)), **TRACKING})
     outcome = MapOutcome()
     context = _key_columns(spec, flow)
     for i, m in enumerate(spec.maps):
-        frame = apply_map(frame, spec, i, outcome, context=[c for c in context if c not in m.source], period=period)
+        frame = apply_map(frame, spec, i, outcome, context=[c for c in context if c not in m.source], period=period,
+                          flow=flow)
     report.unmapped, report.excluded = outcome.unmapped, outcome.excluded
     report.mapping, report.summary_checks = outcome.reviews, outcome.summary_checks
     out = pd.DataFrame(index=frame.index)
@@ -120,25 +126,22 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
         out[spec.reshape.into] = frame[spec.reshape.into]
     for comp, code in spec.constants.items():
         out[comp] = code
-    split = frame[SHARES].lt(1)
-    out["OBS_VALUE"] = apportion(frame[OBS], frame[RID], split)
+    out["OBS_VALUE"] = frame[OBS]
     report.missing_values = int(frame["__missing"].sum())
     if "OBS_STATUS" in flow.dsd.attribute_ids and "OBS_STATUS" not in out.columns:
         out["OBS_STATUS"] = "A"
-        out.loc[split, "OBS_STATUS"] = "E"  # a part of a split value, by declared shares
         out.loc[frame["__missing"], "OBS_STATUS"] = "M"
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = str(spec.unit_multiplier)
     out["_value_raw"] = frame[value_col].astype(str)
     out["_unparsed"], out["_marker"] = frame["__unparsed"], frame["__marker"]
-    for c in ("_source", "_row", "_column"):
+    for c in ("_source", "_row", "_column", *[c for c in frame.columns if c.startswith("__nat:")], *TRACKING):
         out[c] = frame[c]
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    if any(m.aggregate == "sum" for m in spec.maps):
-        out = sum_many_to_one(out, key)
-    else:
-        refuse_ambiguous(out.assign(**{c: frame[c] for c in frame.columns if c.startswith("__maprow")},
-                                    **{s: frame[s] for m in spec.maps for s in m.source}), spec, key)
+    refuse_ambiguous(out.assign(**{c: frame[c] for c in frame.columns if c.startswith("__maprow")},
+                                **{s: frame[s] for m in spec.maps for s in m.source if s in frame.columns}), spec, key)
+    out = finish(roll_up(out, spec, flow), spec, flow, key,
+                 aggregate=bool(spec.roll_up) or any(m.aggregate == "sum" for m in spec.maps))
     if spec.derive_rates:
         before = len(out)
         out = add_rates(out, population_table(spec))
@@ -163,15 +166,3 @@ def _key_columns(spec: Spec, flow: Flow) -> list[str]:
     if spec.reshape:
         cols.append(spec.reshape.into)
     return list(dict.fromkeys(cols))
-
-
-def _classify(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, TransformReport]:
-    """A national offence table classified to ICCS (spec ``classify`` block), with its coverage report."""
-    from .classify import classify
-    from .coverage import coverage_report
-    from .national import NationalTable
-
-    table = NationalTable(spec)
-    result = classify(table, flow, raw)
-    report = TransformReport(rows_read=len(raw), coverage=coverage_report(result, table, flow))
-    return result.frame.assign(_source=raw["_source"].iloc[0]), report

@@ -20,16 +20,32 @@ What went where is the mapping review (:mod:`.review`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
-from ..spec.maps import NOTE, PARENT, ROW, SHARE, key_names, read_map, summary_links, summary_values
+from ..spec.maps import (
+    NOTE,
+    PARENT,
+    ROW,
+    SHARE,
+    key_names,
+    read_map,
+    refuse_double_counting,
+    summary_links,
+    summary_values,
+)
 from ..spec.model import Spec, ValueMap
+from ..structure import Flow
 
 #: frame columns the engine carries: the parsed value, the product of the shares applied, the row before splits
 OBS, SHARES, RID = "__obs", "__shares", "__rid"
+#: for a part of a split: the national value split, the row it was split from, its code, the split's number of parts
+SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS = "__split_of", "__split_rid", "__split_code", "__nparts"
+#: the columns :func:`start` adds to a parsed frame
+TRACKING = {SHARES: 1.0, SPLIT_OF: "", SPLIT_RID: -1, SPLIT_CODE: "", N_PARTS: 1}
 
 
 @dataclass
@@ -49,12 +65,13 @@ def maprow(i: int) -> str:
 
 
 def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, context: list[str],
-              period: str | None) -> pd.DataFrame:
+              period: str | None, flow: Flow) -> pd.DataFrame:
     """Apply map ``i`` of ``spec`` to ``frame``: add its targets, split by shares, drop excluded, unmapped and
-    summary-check rows (recording each), and add the map's review to ``outcome``.
+    summary-check rows (recording each), and add the map's review to ``outcome``. A map with
+    ``aggregate: sum`` then sums the rows it made alike (so that a later split divides the sums).
 
-    ``context``: the frame's other key columns (a summary is checked within each of their combinations);
-    ``period``: the column of the period, for totals per period."""
+    ``context``: the frame's other key columns (a summary is checked, and a pro-rata split weighed,
+    within each of their combinations); ``period``: the column of the period, for totals per period."""
     from .review import map_review
 
     m = spec.maps[i]
@@ -64,10 +81,16 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
     left = left.drop(columns=[t for t in m.target if t in left.columns])
     is_summary = pd.Series(False, index=left.index)
     if m.summary_pattern or m.parent_column:
+        if spec.roll_up.get(m.target[0]) == "codelist" and len(m.target) == 1:
+            refuse_double_counting(table, m, f"{spec.path}: maps[{i}]", code_tree(flow, m.target[0]))
         is_summary = summary_values(left["__key0"], m, table)
         outcome.summary_checks += check_summaries(left, m, table, context)
     merged = left.merge(table, on=keys, how="left", sort=False)
     hit = merged[ROW].notna()
+    pro = hit & merged[SHARE].isna()
+    if pro.any():
+        merged.loc[pro, SHARE] = pro_rata_shares(merged, pro, hit & ~pro & merged[SHARE].eq(1), m, keys, context,
+                                                 code_tree(flow, m.target[0]))
     excluded = hit & (merged[m.target] == "").all(axis=1)
     check_only = (~hit | excluded) & merged[keys[0]].isin(set(left.loc[is_summary, keys[0]]))
     miss = ~hit & ~check_only
@@ -81,10 +104,92 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
     outcome.reviews.append(review)
     outcome.excluded += [{"map": m.file, "value": x["value"], "note": x["note"], "rows": x["rows"],
                           "total": x["total"]} for x in review["excluded_values"]]
-    out = merged.loc[hit & ~excluded].drop(columns=[*keys, NOTE, PARENT])
-    out[OBS] = out[OBS] * out[SHARE]
+    out = merged.loc[hit & ~excluded].drop(columns=[NOTE, PARENT])
+    split = out[SHARE].lt(1)
+    out[OBS] = apportion(out[OBS] * out[SHARE], out[RID], split)
     out[SHARES] = out[SHARES] * out[SHARE]
-    return out.drop(columns=[SHARE]).rename(columns={ROW: maprow(i)})
+    if split.any():  # what a published part of a split says: of which value, and how many parts it has
+        out[SPLIT_OF] = out[SPLIT_OF].mask(split, joined(out, keys))
+        out[SPLIT_RID] = out[SPLIT_RID].mask(split, out[RID])
+        out[SPLIT_CODE] = out[SPLIT_CODE].mask(split, out[m.target[0]])
+        out[N_PARTS] = out[N_PARTS].mask(split, out.groupby(RID)[m.target[0]].transform("nunique"))
+    if m.national_attribute:
+        out[nat(m.national_attribute)] = joined(out, keys)
+    out = out.drop(columns=[*keys, SHARE]).rename(columns={ROW: maprow(i)})
+    if m.aggregate == "sum":
+        out = sum_rows(out, [c for c in context if c not in m.source] + m.target)
+    return out
+
+
+def nat(attribute: str) -> str:
+    """The frame column listing a map's national values for ``attribute``."""
+    return f"__nat:{attribute}"
+
+
+def joined(frame: pd.DataFrame, cols: list[str], sep: str = "/") -> pd.Series:
+    """Each row's ``cols`` joined with ``sep``: a national value of several columns is written 강력범죄/살인기수."""
+    out = frame[cols[0]].astype(str)
+    for c in cols[1:]:
+        out = out + sep + frame[c].astype(str)
+    return out
+
+
+def sum_rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Rows alike on ``key`` (and on the national values recorded, and the split they are part of) summed into
+    one: a missing part makes the sum missing; origin and other columns are the first row's; each new row
+    can be split again."""
+    keep = [*key, *[c for c in frame.columns if c.startswith("__nat:")], SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS]
+    keep = list(dict.fromkeys(keep))
+    rest = [c for c in frame.columns if c not in keep and c not in (OBS, "__missing")]
+    grouped = frame.assign(__gap=frame[OBS].isna()).groupby(keep, sort=False, dropna=False)
+    out = grouped.agg(**{OBS: (OBS, "sum"), "__missing": ("__missing", "max"), "__gap": ("__gap", "max"),
+                         **{c: (c, "first") for c in rest}}).reset_index()
+    out.loc[out["__gap"], OBS] = np.nan
+    out = out.drop(columns="__gap")
+    out[RID] = np.arange(len(out))
+    return out
+
+
+def pro_rata_shares(merged: pd.DataFrame, pro: pd.Series, whole: pd.Series, m: ValueMap, keys: list[str],
+                    context: list[str], tree: pd.DataFrame) -> pd.Series:
+    """Shares of the rows split ``pro_rata``: in proportion, within the same ``context``, to the values mapped
+    whole to each target or below it in its codelist; where those are all zero, to the same proportions
+    over every context; where those are zero too, equal shares."""
+    target = m.target[0]
+    under = merged.loc[whole, [*context, target, OBS]].merge(tree, left_on=target, right_on="code")
+    weights = under.groupby([*context, "ancestor"], dropna=False)[OBS].sum().rename("__weight").reset_index()
+    rows = merged.loc[pro, [*context, target, *keys, RID]]
+    w = rows.merge(weights.rename(columns={"ancestor": target}), on=[*context, target], how="left")["__weight"]
+    w = w.fillna(0.0).to_numpy()
+    value = joined(rows, keys).to_numpy()
+    overall = pd.Series(w).groupby([value, rows[target].to_numpy()]).transform("sum").to_numpy()
+    parent = rows[RID].to_numpy()
+    total = pd.Series(w).groupby(parent).transform("sum").to_numpy()
+    w = np.where(total > 0, w, overall)
+    total = pd.Series(w).groupby(parent).transform("sum").to_numpy()
+    n = pd.Series(w).groupby(parent).transform("size").to_numpy()
+    return pd.Series(np.where(total > 0, w / np.where(total > 0, total, 1), 1 / n), index=rows.index)
+
+
+def code_tree(flow: Flow, component: str) -> pd.DataFrame:
+    """``code``, ``ancestor``: every code of ``component``'s codelist with itself, its ancestors and ``_T`` (the
+    total, where the codelist has it)."""
+    codes = flow.codelists[component].codes if component in flow.codelists else {}
+    return _tree(str(flow.dsd.ref), component, tuple((c.id, c.parent) for c in codes.values()))
+
+
+@lru_cache(maxsize=16)
+def _tree(_flow: str, _component: str, parents: tuple[tuple[str, str | None], ...]) -> pd.DataFrame:
+    parent = dict(parents)
+    total = ["_T"] if "_T" in parent else []
+    rows = []
+    for code in parent:
+        chain, c = [code], parent[code]
+        while c and c not in chain:
+            chain.append(c)
+            c = parent.get(c)
+        rows += [(code, a) for a in dict.fromkeys(chain + (total if code != "_T" else []))]
+    return pd.DataFrame(rows, columns=["code", "ancestor"])
 
 
 def check_summaries(left: pd.DataFrame, m: ValueMap, table: pd.DataFrame, context: list[str]) -> list[dict]:
@@ -148,20 +253,3 @@ def apportion(values: pd.Series, groups: pd.Series, split: pd.Series) -> pd.Seri
     rank = (part - floor).groupby(keys).rank(method="first", ascending=False)
     out[split] = np.where(whole, floor + (rank <= short), part)
     return out
-
-
-def sum_many_to_one(out: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """Sum the observations that share ``key`` (a map declared ``aggregate: sum``). A sum with a missing
-    part is missing (``OBS_STATUS`` M), never a silently partial total; a sum with an estimated part
-    (a split) is estimated (E); other attributes and the origin are the first row's."""
-    rest = [c for c in out.columns if c not in key and c != "OBS_VALUE"]
-    flags = out.assign(_gap=out["OBS_VALUE"].isna(),
-                       _est=out["OBS_STATUS"].eq("E") if "OBS_STATUS" in out.columns else False)
-    grouped = flags.groupby(key, sort=False, dropna=False)
-    summed = grouped.agg(OBS_VALUE=("OBS_VALUE", "sum"), _gap=("_gap", "max"), _est=("_est", "max"),
-                         **{c: (c, "first") for c in rest}).reset_index()
-    summed.loc[summed["_gap"], "OBS_VALUE"] = float("nan")
-    if "OBS_STATUS" in summed.columns:
-        summed.loc[summed["_est"], "OBS_STATUS"] = "E"
-        summed.loc[summed["_gap"], "OBS_STATUS"] = "M"
-    return summed[list(out.columns)]

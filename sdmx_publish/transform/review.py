@@ -24,13 +24,6 @@ STEM = "mapping"
 _W, _T = "__w", "__target"
 
 
-def _join(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
-    out = frame[cols[0]].astype(str)
-    for c in cols[1:]:
-        out = out + " | " + frame[c].astype(str)
-    return out
-
-
 def _coverage(part: pd.DataFrame) -> dict[str, Any]:
     total = float(part[_W].sum())
     sums = {k: float(part.loc[part["__kind"].eq(k), _W].sum()) for k in ("mapped", "excluded", "unmapped")}
@@ -40,12 +33,12 @@ def _coverage(part: pd.DataFrame) -> dict[str, Any]:
 def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Series, excluded: pd.Series,
                check_only: pd.Series, period: str | None) -> dict[str, Any]:
     """The review of one map from its merged rows (one per split part; ``__obs`` the value before the share)."""
-    from .mapping import OBS, RID
+    from .mapping import OBS, RID, joined
 
     share = merged[SHARE].fillna(1.0)
     kind = pd.Series("mapped", index=merged.index).mask(excluded, "excluded").mask(~hit, "unmapped") \
         .mask(check_only, "summary")
-    work = pd.DataFrame({"__value": _join(merged, keys), _T: _join(merged, m.target).where(hit, ""),
+    work = pd.DataFrame({"__value": joined(merged, keys), _T: joined(merged, m.target, " | ").where(hit, ""),
                          _W: merged[OBS] * share, "__kind": kind, "__share": share, "__note": merged[NOTE].fillna(""),
                          RID: merged[RID], "__period": merged[period].astype(str) if period else ""})
     per = work.groupby(["__value", "__kind", _T], sort=False).agg(

@@ -220,19 +220,19 @@ def test_keyboard_alone_reaches_the_filters_and_the_table(browser, site):
 
 
 def test_release_review_shows_revisions_validation_and_mapping(browser, site, demo):
-    """The KNPA release's page: its revisions, validation and the review of its classification to ICCS."""
+    """The KNPA release's page: its revisions, validation and the review of its mapping to areas and ICCS."""
     from selenium.webdriver.common.by import By
 
     browser.get(site + "/ui/history/CCJS/DF_ICCS_SUBNAT")
     wait(browser, "#history tbody tr td a").click()
-    coverage = wait(browser, "#coverage")
-    categories = coverage.find_elements(By.CSS_SELECTOR, "tbody tr")
+    coverage = wait(browser, "#map-coverage")
+    maps = coverage.find_elements(By.CSS_SELECTOR, "tbody tr")
     import json
 
     rid = (demo / "CCJS" / "DF_ICCS_SUBNAT" / "LATEST").read_text().strip()
     manifest = json.loads((demo / "CCJS" / "DF_ICCS_SUBNAT" / "releases" / rid / "manifest.json").read_text())
-    assert len(categories) == len(manifest["coverage"]["categories"])
-    assert categories[0].find_element(By.CSS_SELECTOR, "td").text == manifest["coverage"]["categories"][0]["category"]
+    assert len(maps) == len(manifest["mapping"]) == 2  # the areas, then the categories
+    assert maps[1].find_element(By.CSS_SELECTOR, "td").text == manifest["mapping"][1]["map"] == "maps/iccs.csv"
     text = browser.find_element(By.TAG_NAME, "main").text
     assert f"{manifest['revisions']['new']:,} new" in text
     assert f"{manifest['validation']['errors']} errors, {manifest['validation']['warnings']} warnings" in text

@@ -199,3 +199,12 @@ def test_validation_block_is_checked_when_the_spec_is_loaded(tmp_path, block, ke
         load_spec(write(tmp_path, spec))
     msg = str(e.value)
     assert "spec.yaml" in msg and f"key `{key}`" in msg and what in msg and "fix:" in msg
+
+
+def test_the_former_classify_block_says_what_replaced_it(tmp_path):
+    spec = spec_dict("table.csv")
+    spec["classify"] = {"categories": ["Sex"]}
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    assert "classify" in str(e.value) and "correspondence engine" in str(e.value)
+    assert "examples/knpa/crime_by_region.yaml" in e.value.fix
