@@ -100,7 +100,11 @@ def number_text(arr: np.ndarray) -> np.ndarray:
 
 
 def empty() -> pd.DataFrame:
-    return findings([], "", "", "")
+    """A finding frame without findings (a copy: callers may add columns)."""
+    return _EMPTY.copy()
+
+
+_EMPTY = findings([], "", "", "")
 
 
 class Context:

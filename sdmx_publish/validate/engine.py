@@ -73,13 +73,15 @@ def _groups(rule: Rule, config: RuleConfig, flow_id: str, sources: list[str]) ->
     return list(by.values())
 
 
-def _run(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run(rule: Rule, ctx: Context, st: RuleSettings,
+         subset: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     with np.errstate(all="ignore"):  # inf and NaN in the data are findings, not warnings on stderr
         return _run_rule(rule, ctx, st, subset)
 
 
-def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rule's findings, and the rows its outcome flags or holds back."""
+def _run_rule(rule: Rule, ctx: Context, st: RuleSettings,
+              subset: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The rule's findings, and the rows its outcome flags or holds back (None when it found nothing)."""
     rows = None
     if subset is None:
         found = rule.check(ctx, st.params)
@@ -97,6 +99,8 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings, subset: list[str] | No
         pos[local >= 0] = rows[local[local >= 0]]
         found["pos"] = pos
     found = found.reset_index(drop=True)
+    if found.empty:  # most rules on most frames: no message to render, no row to flag
+        return found, None
     related = None
     if st.outcome != "warn" and rule.related is not None and len(found):
         idx, rel = rule.related(where, st.params, found if rows is None else found.assign(pos=local))
@@ -170,7 +174,8 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
                 flags.check_status(flow, rule.id, st.obs_status)
             found, act = _run(rule, ctx, st, sub)
             parts.append(found)
-            acts.append(act)
+            if act is not None:
+                acts.append(act)
         st0 = active[0][0] if active else config.settings(rule.id, flow.id)
         runs.append(RuleRun(rule=rule, enabled=bool(active), severity=st0.severity, params=dict(st0.params),
                             outcome=st0.outcome, obs_status=st0.obs_status))
