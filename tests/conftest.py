@@ -33,6 +33,18 @@ os.environ.update({
 })
 
 
+#: modules of slow tests only whose import alone takes seconds (schemathesis builds the API's strategies):
+#: the quick suite (``-m "not slow"``) does not collect them at all
+SLOW_MODULES = {Path("serve", "test_fuzz.py")}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("markexpr") == "not slow" and collection_path.is_relative_to(ROOT / "tests") \
+            and collection_path.relative_to(ROOT / "tests") in SLOW_MODULES:
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
 def registry():
     return load_registry()

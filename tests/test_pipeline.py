@@ -274,6 +274,7 @@ def test_two_parts_published_alternately_twice_make_no_new_release(tmp_path, cap
         assert content_hash(read_frame(release, part), flow) == digest, part
 
 
+@pytest.mark.slow  # the demo store: every bundled example published
 def test_unodc_age_band_30_44_is_published_and_incomplete_breakdowns_are_marked(demo_store):
     """UNODC's 30-44 band has its code in the ICCS DSD's own age codelist (CL_AGE_ICCS, beside every
     SDG CL_AGE code); a total whose bands leave ages out says so in COMMENT_OBS."""

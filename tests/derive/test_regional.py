@@ -204,6 +204,7 @@ def test_regions_add_up_the_national_values_that_are_published(store, result):
         assert east.loc[year, "OBS_VALUE"] == pytest.approx(sums[year])
 
 
+@pytest.mark.slow  # the module's store: two pipeline runs and the regional derivation
 def test_no_regional_aggregate_below_the_coverage_rules(store, result):
     """Every published regional value has at least min(3, members with a population) countries and
     covers at least the threshold (0.6) of its region's population; the coverage report says so."""
@@ -225,6 +226,7 @@ def test_no_regional_aggregate_below_the_coverage_rules(store, result):
     assert "A" in set(joined.loc[full, "OBS_STATUS"])  # (E and U there come from the national values' flags)
 
 
+@pytest.mark.slow  # the module's store: two pipeline runs and the regional derivation
 def test_membership_of_every_aggregate_is_served(store, result):
     """membership.csv is a file of the release; the server serves it, and it names, for every regional
     observation, the countries whose values make it (summed, or weighted by population)."""
@@ -255,6 +257,7 @@ def test_membership_of_every_aggregate_is_served(store, result):
     assert (pairs["_merge"] == "both").all()  # every member belongs to its region (M49)
 
 
+@pytest.mark.slow  # the module's store: two pipeline runs and the regional derivation
 def test_membership_is_carried_forward_when_another_part_publishes(tmp_path, store, result):
     local = tmp_path / "store"
     shutil.copytree(store, local)

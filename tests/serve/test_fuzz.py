@@ -1,6 +1,8 @@
 """Fuzzing of the REST API from its own OpenAPI description (schemathesis): for every GET operation,
 generated paths and query parameters, valid and invalid, against the real server over the test
-store. No answer is a server error, and every error is an SDMX error message."""
+store. No answer is a server error, and every error is an SDMX error message.
+
+Slow tests only: the quick suite does not even import this module (``SLOW_MODULES`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -49,19 +51,3 @@ def sdmx_error_message(ctx, response, case) -> None:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_sdmx_errors(case, server):
     case.call_and_validate(base_url=server, checks=[no_internal_error, sdmx_error_message])
-
-
-def test_control_characters_in_an_echoed_value_are_escaped(http):
-    # found by the fuzzer: a control character echoed into the message made the error itself fail (500)
-    r = http.get("/feed/A%01B/CL%00X.atom")
-    assert r.status_code == 404
-    text = "".join(etree.fromstring(r.content).find(".//{*}ErrorMessage").itertext())
-    assert "A\\u0001B/CL\\u0000X.atom" in text
-
-
-def test_path_segments_are_not_described_as_query_parameters():
-    spec = create_app(Path("no-store")).openapi()
-    v1 = {p["name"]: p["in"] for p in spec["paths"]["/sdmx/v1/data/{flow_ref}"]["get"]["parameters"]}
-    assert v1["flow_ref"] == "path" and "key" not in v1 and "provider" not in v1 and v1["startPeriod"] == "query"
-    full = {p["name"]: p["in"] for p in spec["paths"]["/sdmx/v1/data/{flow_ref}/{key}/{provider}"]["get"]["parameters"]}
-    assert full["key"] == full["provider"] == "path"

@@ -9,6 +9,7 @@ real server.
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import timedelta
 from pathlib import Path
@@ -78,9 +79,14 @@ def _get(url: str, **params) -> httpx.Response:
     return httpx.get(f"{url}/sdmx/v1/data/CCJS,{FLOW},1.0/all", params=params, headers={"Accept": SS}, timeout=60)
 
 
+@functools.cache
+def _dsd(store: Path):
+    """The SDG DSD as sdmx1 reads it from the latest release (read once: it is large)."""
+    return sdmx.read_sdmx(latest(store, "CCJS", FLOW).path / "structure.xml").structure["SDG"]
+
+
 def _read(body: bytes, store: Path):
-    structure = sdmx.read_sdmx(latest(store, "CCJS", FLOW).path / "structure.xml")
-    return sdmx.read_sdmx(io.BytesIO(body), structure=structure.structure["SDG"])
+    return sdmx.read_sdmx(io.BytesIO(body), structure=_dsd(store))
 
 
 def _actions(body: bytes) -> list[str]:

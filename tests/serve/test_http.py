@@ -196,3 +196,11 @@ def test_naming_the_only_provider_selects_everything_and_v2_knows_dataconstraint
     assert http.get(f"{V1}/all/CCJS?format=csvfile").content == every.content
     r = http.get("/sdmx/v2/structure/dataconstraint/*/*/*")
     assert r.status_code == 200 and b"DataConstraint" in r.content
+
+
+def test_control_characters_in_an_echoed_value_are_escaped(http):
+    # found by the fuzzer: a control character echoed into the message made the error itself fail (500)
+    r = http.get("/feed/A%01B/CL%00X.atom")
+    assert r.status_code == 404
+    text = "".join(etree.fromstring(r.content).find(".//{*}ErrorMessage").itertext())
+    assert "A\\u0001B/CL\\u0000X.atom" in text

@@ -115,3 +115,11 @@ def test_docs_work_under_a_prefix(published):
             assert str(target).startswith(url + "/sdmx-publish/") and httpx.get(target).status_code == 200
         assert Path(urlparse(str(httpx.URL(url + "/sdmx-publish/docs").join("openapi.json"))).path).parts[1] == \
             "sdmx-publish"
+
+
+def test_path_segments_are_not_described_as_query_parameters():
+    spec = create_app(Path("no-store")).openapi()
+    v1 = {p["name"]: p["in"] for p in spec["paths"]["/sdmx/v1/data/{flow_ref}"]["get"]["parameters"]}
+    assert v1["flow_ref"] == "path" and "key" not in v1 and "provider" not in v1 and v1["startPeriod"] == "query"
+    full = {p["name"]: p["in"] for p in spec["paths"]["/sdmx/v1/data/{flow_ref}/{key}/{provider}"]["get"]["parameters"]}
+    assert full["key"] == full["provider"] == "path"
