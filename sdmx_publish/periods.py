@@ -1,5 +1,10 @@
-"""SDMX time periods as day intervals: the REST API's ``startPeriod``/``endPeriod`` and
-``c[TIME_PERIOD]`` filters, and the period range of a rerun.
+"""SDMX time periods: the one grammar, written once, and what is computed from it.
+
+Each frequency's form (:data:`FORMS`) gives the strict per-frequency patterns the validation checks
+observations against (:data:`FREQUENCY_PATTERNS`, :func:`ordinal`: a period's position on its
+frequency's time line) and, with the lenient spellings a query may use, the general grammar: the REST
+API's ``startPeriod``/``endPeriod`` and ``c[TIME_PERIOD]`` filters, the period range of a rerun, and the
+Airflow period params (:data:`PERIOD_PATTERN`).
 
 A period string (``2021``, ``2021-S2``, ``2021-Q3``, ``2021-M07``, ``2021-07``, ``2021-W05``,
 ``2021-D032``, ``2021-07-15``, ``2021-07-15T10:00:00``) maps to ``[start, end)`` in days. Frames
@@ -8,6 +13,7 @@ hold the time dimension as a categorical, so this runs once per distinct period,
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,21 +24,54 @@ if TYPE_CHECKING:  # imported where used: the DAG processor uses the grammar wit
     import numpy as np
     import pandas as pd
 
-_PERIOD = re.compile(
-    r"^(?P<y>\d{4})(?:"
-    r"(?:-A1)?$"
-    r"|-S(?P<s>[12])$"
-    r"|-Q(?P<q>[1-4])$"
-    r"|-M?(?P<m>0[1-9]|1[0-2])$"
-    r"|-W(?P<w>0[1-9]|[1-4]\d|5[0-3])$"
-    r"|-D(?P<d>[0-3]\d\d)$"
-    r"|-(?P<mm>0[1-9]|1[0-2])-(?P<dd>[0-3]\d)(?:T[0-9:.]+(?:Z|[+-]\d\d:\d\d)?)?$"
-    r")"
-)
+_MONTH, _WEEK, _DAY = r"0[1-9]|1[0-2]", r"0[1-9]|[1-4]\d|5[0-3]", r"0[1-9]|[12]\d|3[01]"
 
+#: each frequency's form after the year, as observations must write it (rule ``time.format``); the
+#: named group is the position within the year
+FORMS: dict[str, str] = {
+    "A": "",
+    "S": r"-S(?P<s>[12])",
+    "Q": r"-Q(?P<q>[1-4])",
+    "M": rf"-(?P<m>{_MONTH})",
+    "W": rf"-W(?P<w>{_WEEK})",
+    "D": rf"-(?P<mm>{_MONTH})-(?P<dd>{_DAY})",
+}
+#: an example of each form, for messages
+PERIOD_EXAMPLE = {"A": "YYYY", "S": "YYYY-Sn", "Q": "YYYY-Qn", "M": "YYYY-MM", "W": "YYYY-Www", "D": "YYYY-MM-DD"}
+#: what a query bound or a rerun's range may write besides: ``2021-A1``, ``2021-M07``, a date-time
+_LENIENT = {"A": "(?:-A1)?", "M": rf"-M?(?P<m>{_MONTH})",
+            "D": FORMS["D"] + r"(?:T[0-9:.]+(?:Z|[+-]\d\d:\d\d)?)?"}
+
+#: any period: every frequency's form (leniently), and a day of the year (``2021-D032``)
+_PERIOD = re.compile(r"^(?P<y>\d{4})(?:" + "|".join(f"{_LENIENT.get(f, form)}$" for f, form in FORMS.items())
+                     + r"|-D(?P<d>[0-3]\d\d)$)")
+#: each frequency's strict pattern (its form only)
+FREQUENCY_PATTERNS: dict[str, re.Pattern[str]] = {f: re.compile(rf"^(?P<y>\d{{4}}){form}$")
+                                                  for f, form in FORMS.items()}
+#: observations per year of the frequencies counted within a year (a week's year has up to 53)
+_PER_YEAR = {"A": 1, "S": 2, "Q": 4, "M": 12, "W": 53}
 
 #: the same grammar as a JSON-schema pattern (no named groups), for the Airflow period params
 PERIOD_PATTERN = re.sub(r"\?P<\w+>", "", _PERIOD.pattern)
+
+
+def ordinal(freq: str, period: object) -> float:
+    """Position of ``period`` on its frequency's time line (consecutive periods differ by 1).
+
+    NaN when the period is not written as the frequency's form (or the frequency has none).
+    """
+    pattern = FREQUENCY_PATTERNS.get(freq)
+    m = pattern.match(period) if pattern is not None and isinstance(period, str) else None
+    if m is None:
+        return math.nan
+    year = int(m["y"])
+    if freq == "D":
+        try:
+            return float(date(year, int(m["mm"]), int(m["dd"])).toordinal())
+        except ValueError:
+            return math.nan
+    within = [int(v) for k, v in m.groupdict().items() if k != "y"]  # none for a year
+    return float(year * _PER_YEAR[freq] + (within[0] - 1 if within else 0))
 
 
 def _add_months(d: date, months: int) -> date:
@@ -67,9 +106,9 @@ def parse_period(text: str) -> tuple[date, date] | None:
         if m["mm"]:
             start = date(y, int(m["mm"]), int(m["dd"]))
             return start, start + timedelta(days=1)
-    except ValueError:
+        return date(y, 1, 1), date(y + 1, 1, 1)
+    except (ValueError, OverflowError):  # no such day (2021-02-30), or beyond the calendar (0000, 9999-12-31)
         return None
-    return date(y, 1, 1), date(y + 1, 1, 1)
 
 
 def parse_bound(text: str) -> tuple[date, date] | None:

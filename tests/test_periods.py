@@ -61,3 +61,32 @@ def test_period_before_a_logical_date():
     assert period_before(date(2016, 4, 1), "quarter") == "2016-Q1"
     assert period_before(date(2016, 1, 1), "month") == "2015-12"
     assert period_before(date(2016, 3, 31), "month") == "2016-02"
+
+
+@pytest.mark.parametrize("freq,period,position", [
+    ("A", "2021", 2021), ("S", "2021-S2", 2021 * 2 + 1), ("Q", "2021-Q3", 2021 * 4 + 2), ("M", "2021-07", 2021 * 12 + 6),
+    ("W", "2021-W05", 2021 * 53 + 4), ("D", "2021-07-15", 737986),
+])
+def test_each_frequency_has_one_strict_form_that_the_grammar_accepts(freq, period, position):
+    """The strict per-frequency patterns (rule time.format) are the general grammar's forms: a period
+    written as its frequency says parses as a period, and its neighbour is one step further."""
+    from sdmx_publish.periods import FREQUENCY_PATTERNS, ordinal, parse_period
+
+    assert FREQUENCY_PATTERNS[freq].match(period) and parse_period(period) is not None
+    assert ordinal(freq, period) == position
+    assert [f for f, p in FREQUENCY_PATTERNS.items() if p.match(period)] == [freq]
+
+
+@pytest.mark.parametrize("freq,period", [("A", "2021-A1"), ("M", "2021-M07"), ("D", "2021-07-15T10:00:00"),
+                                         ("D", "2021-D196"), ("M", "2021-13"), ("D", "2021-02-30"), ("Q", "2021"),
+                                         ("D", "0000-07-15"), ("X", "2021"), ("A", None)])
+def test_lenient_or_wrong_forms_have_no_position(freq, period):
+    from sdmx_publish.periods import ordinal
+
+    assert ordinal(freq, period) != ordinal(freq, period)  # NaN
+
+
+@pytest.mark.parametrize("bound", ["0000", "9999-12-31"])
+def test_a_bound_beyond_the_calendar_is_an_error_not_a_crash(bound):
+    with pytest.raises(PublishError, match="is not an SDMX time period"):
+        in_range(pd.Series(["2018"]), bound, None)

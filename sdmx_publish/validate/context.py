@@ -7,51 +7,17 @@ period ordinals; each is computed once per run and shared by all rules.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from ..periods import ordinal
 from ..structure.model import Flow
 
 #: Columns every finding frame returned by a rule has (``pos`` is the 0-based row position in the
 #: frame, -1 for a finding about the whole frame).
 FINDING_COLUMNS = ["pos", "component", "value", "expected"]
-
-_PERIOD = {
-    "A": (re.compile(r"^(\d{4})$"), 1),
-    "S": (re.compile(r"^(\d{4})-S([12])$"), 2),
-    "Q": (re.compile(r"^(\d{4})-Q([1-4])$"), 4),
-    "M": (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), 12),
-    "W": (re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$"), 53),
-    "D": (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"), 0),
-}
-#: Example of a valid period per frequency, for messages.
-PERIOD_EXAMPLE = {"A": "YYYY", "S": "YYYY-Sn", "Q": "YYYY-Qn", "M": "YYYY-MM", "W": "YYYY-Www", "D": "YYYY-MM-DD"}
-
-
-def period_ordinal(freq: str, period: str) -> float:
-    """Position of ``period`` on its frequency's time line (consecutive periods differ by 1).
-
-    NaN when the period does not match the frequency (or the frequency has no fixed pattern).
-    """
-    spec = _PERIOD.get(freq)
-    if spec is None or not isinstance(period, str):
-        return np.nan
-    m = spec[0].match(period)
-    if m is None:
-        return np.nan
-    year = int(m.group(1))
-    if freq == "A":
-        return float(year)
-    if freq == "D":
-        try:
-            return float(pd.Timestamp(period).toordinal())
-        except ValueError:
-            return np.nan
-    return float(year * spec[1] + int(m.group(2)) - 1)
-
 
 def constant(col: pd.Series) -> bool:
     """True if every cell equals the first (and it is not missing): a sample first, then one comparison."""
@@ -197,7 +163,7 @@ class Context:
             return np.full(1, np.nan), np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64)
         codes, first = self.distinct(["FREQ", self.time])
         freq, time = self.column("FREQ"), self.frame[self.time]
-        ords = np.array([period_ordinal(str(freq.iat[i]) if freq is not None else "A", time.iat[i]) for i in first])
+        ords = np.array([ordinal(str(freq.iat[i]) if freq is not None else "A", time.iat[i]) for i in first])
         rank = np.empty(len(ords), dtype=np.int64)
         rank[np.argsort(ords, kind="stable")] = np.arange(len(ords))
         return ords, rank, codes

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import PERIOD_EXAMPLE, Context, as_text, empty, findings
+from ..periods import PERIOD_EXAMPLE
+from .context import Context, as_text, empty, findings
 
 
 def _code_text(v: object) -> str | None:
