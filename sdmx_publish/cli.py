@@ -28,8 +28,8 @@ SDMX_PUBLISH_DSD_DIR (default the bundled dsd/), SDMX_PUBLISH_POPULATION (defaul
 World Bank population); serve: SDMX_PUBLISH_BASE_URL, SDMX_PUBLISH_MAX_* limits (docs/feed.md)."""
 
 
-ALLOW_DELETIONS = ("publish even if the part loses more observations or source rows than the thresholds allow "
-                   "(default 5%%; a cut source file would); recorded in the release manifest")
+ALLOW_DELETIONS = ("publish even if the part loses published observations (by default any is an error) or more "
+                   "source rows than source.max_row_drop (a cut source file would); recorded in the release manifest")
 
 
 def _progress(spec: str):

@@ -168,13 +168,32 @@ def _carry_forward(frame: pd.DataFrame, flow: Flow, spec_path: str | Path, store
     return pd.concat([frame, kept], ignore_index=True), len(kept)
 
 
+#: the rule that holds back a part losing observations
+DELETIONS_RULE = "revision.deleted_share"
+
+
+def deletion_consent(spec: Spec, *, allow_deletions: bool = False) -> str | None:
+    """Who allowed this run to delete published observations, as the manifest records it: the run
+    (``--allow-deletions``, the DAG param), the spec's ``allow_deletions: true``, or the spec's own
+    settings of ``revision.deleted_share`` (e.g. ``max_share: 0.05``); None: any deletion is an error."""
+    if allow_deletions:
+        return "run: --allow-deletions"
+    if spec.allow_deletions:
+        return "spec: allow_deletions: true"
+    declared = (spec.validation.get("rules") or {}).get(DELETIONS_RULE)
+    if declared:
+        settings = ", ".join(f"{k}: {v}" for k, v in declared.items())
+        return f"spec: validation.rules.{DELETIONS_RULE}: {{{settings}}}"
+    return None
+
+
 def rule_config(spec: Spec, *, allow_deletions: bool = False) -> RuleConfig:
     """The spec's rule overrides; allowed deletions (``--allow-deletions`` or the spec's
     ``allow_deletions``) turn the ``revision.deleted_share`` error into a warning."""
     settings = dict(spec.validation)
     if allow_deletions or spec.allow_deletions:
         rules = dict(settings.get("rules") or {})
-        rules["revision.deleted_share"] = {**rules.get("revision.deleted_share", {}), "severity": "warning"}
+        rules[DELETIONS_RULE] = {**rules.get(DELETIONS_RULE, {}), "severity": "warning"}
         settings["rules"] = rules
     return RuleConfig.from_dict(settings, where=f"{spec.path}: validation")
 
@@ -182,7 +201,7 @@ def rule_config(spec: Spec, *, allow_deletions: bool = False) -> RuleConfig:
 def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_deletions: bool = False) -> dict[str, Any]:
     """Validate ``frame.parquet`` (rules tuned by the spec's ``validation`` block; the previous release of
     this part for revisions and deletions, its other parts for observations claimed twice; unmapped
-    values as errors) and write the reports. The summary records whether deletions were allowed."""
+    values as errors) and write the reports. The summary records who allowed deletions, if anyone."""
     spec, _, flow = _checked_flow(spec_path, work)
     previous = latest(store, flow.dataflow.ref.agency, flow.id)
     part = part_id(spec_path)
@@ -194,7 +213,9 @@ def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_delet
         previous=read_frame(previous, part) if previous else None, others=claimed(previous, part, frame, flow),
         population=population_for(flow), unmapped=transformed.get("unmapped"),
         summary_checks=transformed.get("summary_checks"), where=str(spec.path))
-    summary["allow_deletions"] = allowed  # read by the publish step, recorded in the manifest
+    # read by the publish step, recorded in the manifest's run
+    summary["allow_deletions"] = allowed
+    summary["deletions_allowed_by"] = deletion_consent(spec, allow_deletions=allow_deletions)
     (work / SUMMARY).write_text(json.dumps(summary, default=str))
     return summary
 
@@ -211,7 +232,8 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     mapping = transform_report.pop("mapping", None)
     if spec.maps:
         attachments += write_review(mapping or [], work, title=spec.name or part_id(spec_path))
-    run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions"))}
+    run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions")),
+           "deletions_allowed_by": validation.get("deletions_allowed_by")}
     part = part_id(spec_path)
     part_files = {}
     if spec.metadata is not None:

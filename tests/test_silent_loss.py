@@ -94,6 +94,8 @@ def test_deletions_pass_only_when_allowed_and_the_manifest_says_so(published, ca
     second = latest(store, "CCJS", "DF_ICCS")
     assert second.id != first.id
     assert second.manifest.run["allow_deletions"] is True and first.manifest.run["allow_deletions"] is False
+    assert second.manifest.run["deletions_allowed_by"] == "run: --allow-deletions"
+    assert first.manifest.run["deletions_allowed_by"] is None
     assert second.manifest.revisions["deleted"] > 0.05 * first.manifest.observations
     report = json.loads((second.path / "validation.json").read_text())
     assert [f["severity"] for f in report["findings"] if f["rule"] == "revision.deleted_share"] == ["warning"]
@@ -107,7 +109,31 @@ def test_the_spec_may_allow_deletions(published, capsys):
     data["allow_deletions"] = True
     spec.write_text(yaml.safe_dump(data, allow_unicode=True))
     assert main(["run", str(spec), "--store", str(store)]) == 0
-    assert latest(store, "CCJS", "DF_ICCS").manifest.run["allow_deletions"] is True
+    run = latest(store, "CCJS", "DF_ICCS").manifest.run
+    assert run["allow_deletions"] is True and run["deletions_allowed_by"] == "spec: allow_deletions: true"
+
+
+def test_any_deleted_observation_is_held_back_until_the_spec_declares_what_the_part_may_lose(tmp_path, capsys):
+    """One observation of thirteen gone (a filter, not a cut file: the row count is unchanged) is an error
+    naming how many, which keys and how to allow it; the spec's own max_share is consent, recorded."""
+    shutil.copytree(EXAMPLES / "kostat", tmp_path / "kostat")
+    spec, store = tmp_path / "kostat" / "unsentenced.yaml", tmp_path / "store"
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    first = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    data = yaml.safe_load(spec.read_text())
+    data["filter"] = {"drop": {"Year": ["2010"]}}
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, err = _refused(spec, store, capsys)
+    assert code == 1 and "revision.deleted_share" in err
+    assert f"1 of {first.manifest.observations} observations" in err and "deleted, e.g. " in err and "@2010" in err
+    assert "--allow-deletions" in err and "max_share" in err
+    data["validation"] = {"rules": {"revision.deleted_share": {"max_share": 0.1}}}
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    second = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    assert second.id != first.id and second.manifest.revisions["deleted"] == 1
+    assert second.manifest.run["deletions_allowed_by"] == "spec: validation.rules.revision.deleted_share: {max_share: 0.1}"
+    assert first.manifest.run["deletions_allowed_by"] is None
 
 
 def test_many_large_revisions_are_held_back_with_the_right_sign(tmp_path, capsys):

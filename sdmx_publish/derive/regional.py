@@ -22,6 +22,7 @@ from ..publish import other_parts, publish
 from ..store import latest, read_frame
 from ..structure import load_registry
 from ..transform.rates import population_for
+from ..validate import RuleConfig
 from ..validate.outcome import REPORT, validate_into
 from .aggregate import aggregate_membership
 from .ids import DEFAULT_MIN_COUNTRIES, DEFAULT_THRESHOLD, ICCS_FLOW, PART, SDG_FLOW
@@ -29,6 +30,10 @@ from .population import population as population_table
 from .sdg import derive_sdg, lineage
 
 MEMBERSHIP = "membership.csv"
+#: derived observations follow the national releases (whose deletions had their own consent), and an
+#: aggregate comes and goes with its coverage: the derivation may lose up to 5% of its observations
+#: (``revision.deleted_share``, recorded in the manifest's run); more is held back
+DELETIONS = {"revision.deleted_share": {"max_share": 0.05}}
 
 
 def _others(store: Path, agency: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -86,6 +91,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD,
     work = store / ".work" / PART
     work.mkdir(parents=True, exist_ok=True)
     report, summary = validate_into(work, frame, sdg_flow, previous=previous, population=population_for(sdg_flow),
+                                    config=RuleConfig.from_dict({"rules": DELETIONS}),
                                     where=f"SDG series derived from {lineage_text}")
     published = coverage[coverage["published"]]
     derivation = {"source_release": {"dataflow": str(iccs_flow.dataflow.ref), "release_id": source.id},
@@ -97,7 +103,7 @@ def publish_regional(store: Path, *, threshold: float = DEFAULT_THRESHOLD,
     members.to_csv(work / MEMBERSHIP, index=False, float_format="%.15g")
     release, new = publish(report.data, sdg_flow, registry, store=store, part=PART, validation=summary,
                            part_files={MEMBERSHIP: (work / MEMBERSHIP, "aggregate-membership-csv", "text/csv")},
-                           report_file=work / REPORT, run={"by": "derive.regional"},
+                           report_file=work / REPORT, run={"by": "derive.regional", "deletions_allowed_by": f"derivation: {DELETIONS}"},
                            sources=[{"release": source.id, "dataflow": str(iccs_flow.dataflow.ref)}],
                            extra={"derivation": derivation, "outcomes": summary["outcomes"]})
     return {"release_id": release.id, "new": new, "dataflow": sdg_flow.id, "source_release": source.id,

@@ -81,8 +81,9 @@ def period_params() -> dict[str, Param]:
                            description="SDMX time period, e.g. 2015, 2015-Q1, 2015-07 or 2015-07-15; empty for no bound")
                for name, title in (("start_period", "First period to publish"), ("end_period", "Last period to publish"))},
             "allow_deletions": Param(False, type="boolean", title="Allow deletions",
-                                     description="publish even if the part loses more observations or source rows "
-                                     "than the thresholds allow (recorded in the release manifest)")}
+                                     description="publish even if the part loses published observations (by "
+                                     "default any is an error) or more source rows than source.max_row_drop "
+                                     "(recorded in the release manifest)")}
 
 
 def run_periods(context: Any, run_period: str | None) -> tuple[str | None, str | None]:

@@ -272,8 +272,9 @@ class Spec(_Strict):
     survey: Survey | None = Field(None, description="source.format: survey: microdata, design and estimates")
     validation: dict = Field(default_factory=dict, description="rule overrides for this source")
     metadata: Metadata | None = Field(None, description="national methodology notes (reference metadata)")
-    allow_deletions: bool = Field(False, description="publish even when the part loses more observations (or source "
-                                  "rows) than the thresholds allow; recorded in the manifest")
+    allow_deletions: bool = Field(False, description="publish even when the part loses published observations (by "
+                                  "default any is an error) or more source rows than source.max_row_drop; recorded "
+                                  "in the manifest")
     #: file the spec was read from (set by load_spec)
     path: Path | None = None
 

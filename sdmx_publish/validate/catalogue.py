@@ -177,12 +177,12 @@ _RULES += [
          description="Observation of the previous release missing from this one.",
          message="observation {value} of the previous release is gone", check=revisions.check_deleted,
          fix="if the deletion is intended, nothing; otherwise check the extraction (a source file left out?)"),
-    Rule(id="revision.deleted_share", family="revision", severity="error", title="Many observations deleted",
-         description="More than `max_share` (5%) of the part's observations in the previous release are gone: "
-                     "held back unless deletions are allowed (`--allow-deletions`, spec `allow_deletions`).",
-         message="{value}", check=revisions.check_deleted_share, params={"max_share": 0.05},
-         fix="check the source is complete (a truncated or cut file?); if the deletions are intended, "
-             "run with --allow-deletions"),
+    Rule(id="revision.deleted_share", family="revision", severity="error", title="Observations deleted",
+         description="The part lost more than `max_share` of its observations in the previous release (by "
+                     "default any, `max_share: 0`): held back unless deletions are allowed (`--allow-deletions`, "
+                     "the spec's `allow_deletions` or its own `max_share`); the manifest records which.",
+         message="{value}", check=revisions.check_deleted_share, params={"max_share": 0.0},
+         fix=revisions.DELETION_FIX),
     Rule(id="revision.revised_share", family="revision", severity="error", title="Many large revisions",
          description="More than `max_share` (5%) of the part's observations revised by more than `threshold` "
                      "(50%, relative): a wrong unit, a shifted column or a cut number.",

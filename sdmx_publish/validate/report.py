@@ -149,7 +149,8 @@ class Report:
 
     def raise_for_errors(self, *, where: str | None = None, fix: str | None = None, examples: int = 3) -> None:
         """Raise :class:`ValidationFailed` (exit code 1) if the report has errors: the count per error
-        rule and the first ``examples`` findings (file, row, key, message), so a terminal says what failed."""
+        rule and the first ``examples`` findings (file, row, key, message), so a terminal says what failed,
+        and the fix of (up to ``examples``) failed rules before ``fix``."""
         if self.ok:
             return
         top = self.by_rule()
@@ -157,9 +158,12 @@ class Report:
         what = ", ".join(f"{r} ({c})" for r, c in zip(top["rule"], top["count"]))
         errors = self.findings[self.findings["severity"] == "error"].head(examples)
         lines = [f"\n  e.g. {_where(f)}: {f['message']}" for f in errors.to_dict("records")]
+        failed = set(top["rule"][:examples])
+        fixes = dict.fromkeys(r.rule.fix for r in self.rules if r.rule.id in failed and r.rule.fix)
         raise ValidationFailed(f"{self.errors} validation error(s), nothing was published: {what}" + "".join(lines),
                                where=where or str(self.flow.dataflow.ref),
-                               fix=fix or "see the validation report; fix the source or the mapping, or tune the rules")
+                               fix="; ".join([*fixes, fix or "see the validation report; fix the source or the "
+                                              "mapping, or tune the rules"]))
 
     def manifest_entry(self, report_path: str = "validation.json") -> dict[str, Any]:
         """The ``validation`` block of a release manifest (the ``revisions`` block is ``self.revisions``)."""

@@ -148,25 +148,40 @@ def check_deleted(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     return out
 
 
-def _part_share(ctx: Context, chosen: pd.Series, max_share: float, what: str, fix: str) -> pd.DataFrame:
+def _part_share(ctx: Context, chosen: pd.Series, max_share: float, what: str, fix: str, *,
+                sample: str = "") -> pd.DataFrame:
     """One finding about the whole part when the ``chosen`` observations are more than ``max_share``
-    of the previous release's observations of the part."""
+    of the previous release's observations of the part (``sample``: some of their keys, for the message)."""
     prev = ctx.previous
     n, total = int(chosen.sum()), len(prev) if prev is not None else 0
     if not n or not total or n / total <= max_share:
         return empty()
-    return findings([-1], ctx.measure, f"{n} of {total} observations ({n / total:.1%}) {what}",
-                    f"at most {max_share:.0%} of the previous release's observations of this part; {fix}")
+    allowed = f"at most {max_share:.0%}" if max_share else "none"
+    return findings([-1], ctx.measure, f"{n} of {total} observations ({n / total:.1%}) {what}{sample}",
+                    f"{allowed} of the previous release's observations of this part; {fix}")
+
+
+#: how to allow deletions, in the rule's finding and in the docs
+DELETION_FIX = ("check the source is complete (a cut or truncated file, a filter?); if the deletions are intended, "
+                "run again with --allow-deletions (DAG param allow_deletions), or declare it in the spec: "
+                "allow_deletions: true, or the share this part may lose, validation: {rules: "
+                "{revision.deleted_share: {max_share: 0.05}}}")
+
+#: keys of deleted observations named in the ``revision.deleted_share`` message
+SAMPLE_KEYS = 3
 
 
 def check_deleted_share(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    """The part loses more than ``max_share`` of its observations: a cut or truncated source?"""
+    """The part loses more than ``max_share`` of its observations (by default any): a cut or truncated
+    source? Deletions pass only with the run's or the spec's consent (``pipeline.deletion_consent``)."""
     table = compare(ctx)
     if table is None:
         return empty()
-    return _part_share(ctx, table["state"] == STATES.index("deleted"), params["max_share"], "deleted",
-                       "if the deletions are intended, run again with --allow-deletions (or the spec's "
-                       "allow_deletions: true)")
+    gone = table["state"] == STATES.index("deleted")
+    ppos = table.loc[gone, "ppos"].to_numpy()[:SAMPLE_KEYS]
+    keys = list(sdmx_key(ctx.previous, ctx.flow.dsd.dimension_ids, ctx.time, ppos))
+    sample = f", e.g. {', '.join(keys)}" if keys else ""
+    return _part_share(ctx, gone, params["max_share"], "deleted", sample=sample, fix=DELETION_FIX)
 
 
 def check_revised_share(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -106,8 +106,8 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
                        {"previous": iccs_frame([{}])}),
     "revision.deleted": ("iccs_flow", lambda: iccs_frame([{}]), lambda: iccs_frame([{}, {"TIME_PERIOD": "2021"}]),
                          {"previous": iccs_frame([{}, {"TIME_PERIOD": "2021"}])}),
-    # 1 of 20 observations deleted is within 5%; 2 of 20 is not
-    "revision.deleted_share": ("iccs_flow", lambda: years([1] * 18), lambda: years([1] * 19),
+    # any deletion is held back (max_share 0); none is quiet
+    "revision.deleted_share": ("iccs_flow", lambda: years([1] * 19), lambda: years([1] * 20),
                                {"previous": years([1] * 20)}),
     # 2 of 20 observations fall by 90%; 1 of 20 is within 5%, and a 40% change is below the threshold
     "revision.revised_share": ("iccs_flow", lambda: years([1] * 18 + [0.1] * 2), lambda: years([1] * 18 + [0.6, 0.1]),
