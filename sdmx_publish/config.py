@@ -6,6 +6,10 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .yamlmodel import load_yaml_model
+
 #: Package data, shipped in the wheel: ``dsd/`` (structure messages), ``reference/`` (M49, ICCS,
 #: population, SDG tables, the official SDMX-ML schemas) and the validation report's JSON schema.
 #: In a checkout these are links to the repository's folders of the same names.
@@ -76,3 +80,51 @@ def schema_dir(version: str = "2.1") -> Path:
 def report_schema() -> Path:
     """JSON schema of ``validation.json`` (package data; ``docs/validation-report.schema.json`` in a checkout)."""
     return DATA / "validation-report.schema.json"
+
+
+#: a specs folder's own file: its owner (a country, :class:`sdmx_publish.orchestrate.sources.Country`) and
+#: the settings the pipeline reads (:class:`FolderSettings`)
+FOLDER_FILE = "country.yaml"
+#: environment variable naming the source roots (folders separated by ``os.pathsep``)
+SOURCE_ROOTS_ENV = "SDMX_PUBLISH_SOURCE_ROOTS"
+
+
+class FolderSettings(BaseModel):
+    """What a specs folder's ``country.yaml`` says to the pipeline (the other keys are the DAGs')."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    source_roots: list[str] = Field(default_factory=list, description="folders the folder's specs may read "
+                                    "source files from, besides the configured source roots: absolute, or "
+                                    "relative to the folder (without '..')")
+
+    @field_validator("source_roots")
+    @classmethod
+    def _no_climbing(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            if not Path(entry).is_absolute() and ".." in Path(entry).parts:
+                raise ValueError(f"the source root {entry!r} climbs out of the folder with '..': write the absolute "
+                                 "path of a folder outside it, so that the escape is explicit")
+        return v
+
+    def roots(self, folder: Path) -> list[Path]:
+        """The declared roots as resolved folders (a relative one against ``folder``)."""
+        return [(folder / entry).resolve() for entry in self.source_roots]
+
+
+def folder_settings(folder: Path) -> FolderSettings:
+    """The settings of a specs folder (its ``country.yaml``; defaults without one)."""
+    path = folder / FOLDER_FILE
+    if not path.is_file():
+        return FolderSettings()
+    return load_yaml_model(path, FolderSettings, example="countries/kor/country.yaml")
+
+
+def source_roots(spec_folder: Path) -> list[Path]:
+    """The folders a spec in ``spec_folder`` may read source files from: ``SDMX_PUBLISH_SOURCE_ROOTS`` (by
+    default the folder above the spec's folder, e.g. ``countries/``, and the checkout or installed tree),
+    plus the ``source_roots`` its folder's ``country.yaml`` allows."""
+    env = os.environ.get(SOURCE_ROOTS_ENV)
+    configured = ([Path(p).resolve() for p in env.split(os.pathsep) if p] if env
+                  else [spec_folder.resolve().parent, ROOT])
+    return configured + folder_settings(spec_folder).roots(spec_folder)

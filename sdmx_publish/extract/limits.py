@@ -1,14 +1,14 @@
 """Limits on what a source may be: a regular file under a source root, no larger than declared, an
 xlsx that does not unpack to more than declared (a zip bomb), a URL answer no larger than declared.
 
-Source roots: ``SDMX_PUBLISH_SOURCE_ROOTS`` (folders separated by ``os.pathsep``); when unset, the
-folder above the spec's folder (e.g. ``countries/``) and the installed tree (its ``examples/``).
+Source roots (:func:`sdmx_publish.config.source_roots`): ``SDMX_PUBLISH_SOURCE_ROOTS`` (folders separated
+by ``os.pathsep``), when unset the folder above the spec's folder (e.g. ``countries/``) and the installed
+tree (its ``examples/``); plus the folders the spec's folder allows (``source_roots`` in its ``country.yaml``).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import stat
 import zipfile
 from pathlib import Path
@@ -19,21 +19,14 @@ from ..errors import InputError
 from ..spec import Spec
 
 
-def source_roots(spec: Spec) -> list[Path]:
-    """The folders a source file must be inside."""
-    env = os.environ.get("SDMX_PUBLISH_SOURCE_ROOTS")
-    if env:
-        return [Path(p).resolve() for p in env.split(os.pathsep) if p]
-    return [Path(spec.path or ".").resolve().parent.parent, config.ROOT]
-
-
 def open_source_file(spec: Spec, path: Path, where: str) -> bytes:
     """The bytes of a source file: inside a source root (for a spec read from a file), a regular file,
     at most ``source.max_bytes``."""
     real = path.resolve()
-    if spec.path is not None and not any(real.is_relative_to(r) for r in source_roots(spec)):
+    if spec.path is not None and not any(real.is_relative_to(r) for r in config.source_roots(Path(spec.path).parent)):
         raise InputError("the source file is outside the source roots", where=f"{spec.path}: source.path",
-                         fix="put the table next to its spec, or add its folder to SDMX_PUBLISH_SOURCE_ROOTS")
+                         fix=f"put the table next to its spec, add its folder to {config.SOURCE_ROOTS_ENV}, or allow "
+                             f"it for this folder: source_roots: [FOLDER] in its {config.FOLDER_FILE}")
     try:
         mode = real.stat().st_mode
         if not stat.S_ISREG(mode):

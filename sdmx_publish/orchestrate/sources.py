@@ -25,7 +25,7 @@ from ..errors import NotFound, PublishError
 from ..names import part_id
 from ..yamlmodel import load_yaml_model
 
-COUNTRY_FILE = "country.yaml"
+COUNTRY_FILE = config.FOLDER_FILE
 #: environment variable naming the specs folders (separated by ``os.pathsep``)
 SPECS_ENV = "SDMX_PUBLISH_SPECS_DIR"
 
@@ -74,8 +74,8 @@ class SpecHeader(BaseModel):
     run_period: Literal["year", "quarter", "month"] | None = None
 
 
-class Country(BaseModel):
-    """``country.yaml``: who owns a folder of specs."""
+class Country(config.FolderSettings):
+    """``country.yaml``: who owns a folder of specs (and the settings its runs read, e.g. ``source_roots``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from sdmx_publish.cli import main
-from sdmx_publish.errors import InputError
+from sdmx_publish.errors import InputError, SpecError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
 
@@ -45,6 +45,53 @@ def test_the_source_roots_are_configurable(tmp_path, monkeypatch):
         extract(load_spec(spec))
     monkeypatch.setenv("SDMX_PUBLISH_SOURCE_ROOTS", f"{tmp_path / 'nowhere'}{os.pathsep}{tmp_path / 'specs'}")
     assert len(extract(load_spec(spec))) == 4
+
+
+def test_a_specs_folder_may_allow_its_own_source_roots_but_no_escape(tmp_path, monkeypatch, capsys):
+    """``source_roots`` in the folder's country.yaml: a relative root is resolved against the folder, an
+    absolute one allows a folder elsewhere; a path climbing out of every allowed root is still refused."""
+    spec = _spec(tmp_path)
+    folder = spec.parent
+    (folder / "data").mkdir()
+    (folder / "table.csv").rename(folder / "data" / "table.csv")
+    shared = tmp_path / "share" / "kor"
+    shared.mkdir(parents=True)
+    (shared / "table.csv").write_text((folder / "data" / "table.csv").read_text())
+    (folder / "table.csv").write_text((folder / "data" / "table.csv").read_text())  # beside the spec: not allowed
+    secret = tmp_path / "elsewhere" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:PLANTED-LINE:/root:/bin/bash\n")
+    monkeypatch.setenv("SDMX_PUBLISH_SOURCE_ROOTS", str(tmp_path / "nowhere"))  # production: a root elsewhere
+
+    def read(path: str) -> int:
+        loaded = load_spec(spec)
+        return len(extract(loaded.model_copy(update={"source": loaded.source.model_copy(update={"path": path})})))
+
+    with pytest.raises(InputError, match="outside the source roots") as refused:
+        read("data/table.csv")
+    assert "source_roots" in refused.value.message() and "country.yaml" in refused.value.message()
+    (folder / "country.yaml").write_text(f"name: Korea\nsource_roots: [data, {shared}]\n")
+    assert read("data/table.csv") == 4 and read(str(shared / "table.csv")) == 4
+    assert read("../../share/kor/table.csv") == 4  # a relative path resolving inside an allowed root
+    for escape in ("data/../../../elsewhere/passwd", str(secret), "table.csv"):
+        with pytest.raises(InputError, match="outside the source roots") as refused:
+            read(escape)
+        assert "PLANTED-LINE" not in refused.value.message()
+    # a declared root may not climb out of the folder: the escape must be an explicit absolute path
+    (folder / "country.yaml").write_text("name: Korea\nsource_roots: [data/../..]\n")
+    with pytest.raises(SpecError, match="climbs out of the folder") as bad:
+        read("data/table.csv")
+    assert str(folder / "country.yaml") in bad.value.message() and "source_roots" in bad.value.message()
+
+
+def test_the_dag_processor_accepts_source_roots_in_country_yaml(tmp_path):
+    from sdmx_publish.orchestrate.sources import load_country
+
+    (tmp_path / "country.yaml").write_text("name: Korea\nm49: '410'\nsource_roots: [data, /srv/tables]\n")
+    assert load_country(tmp_path).source_roots == ["data", "/srv/tables"]
+    (tmp_path / "country.yaml").write_text("name: Korea\nsource_roots: [../other]\n")
+    with pytest.raises(SpecError, match="climbs out of the folder"):
+        load_country(tmp_path)
 
 
 def test_a_fifo_is_refused_at_once(tmp_path):
