@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -128,3 +130,16 @@ def source_roots(spec_folder: Path) -> list[Path]:
     configured = ([Path(p).resolve() for p in env.split(os.pathsep) if p] if env
                   else [spec_folder.resolve().parent, ROOT])
     return configured + folder_settings(spec_folder).roots(spec_folder)
+
+
+def http_request(conn: Any) -> tuple[str, dict[str, str]]:
+    """The URL and headers of an Airflow HTTP Connection, as the HTTP provider reads it: the host is a URL,
+    or host and port with ``schema`` the scheme (default https); login and password are basic auth; the
+    extra's entries are headers. Used for notification webhooks and ``airflow:CONN_ID`` source URLs."""
+    host = conn.host or ""
+    url = host if "://" in host else f"{conn.schema or 'https'}://{host}{f':{conn.port}' if conn.port else ''}"
+    headers = {str(k): str(v) for k, v in conn.extra_dejson.items() if isinstance(v, (str, int, float))}
+    if conn.login or conn.password:
+        token = base64.b64encode(f"{conn.login or ''}:{conn.password or ''}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    return url, headers

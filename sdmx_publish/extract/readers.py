@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import xmlsafe
-from ..errors import InputError, PublishError, SpecError, TransientError
+from ..errors import InputError, PublishError, TransientError
 from ..redact import redact_url
 from ..spec import Spec
 from . import limits, sanity, sql
-from .credentials import resolve
+from .credentials import resolve_sql, resolve_url
 from .layout import layout_header
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
@@ -40,10 +40,11 @@ def read_bytes(spec: Spec) -> tuple[bytes, str]:
     """The raw bytes of the source and a name for it (file path or URL)."""
     src = spec.source
     if src.url:
-        url = resolve(src.url, f"{spec.path}: source.url")
+        url, headers = resolve_url(src.url, f"{spec.path}: source.url")
         where = redact_url(url)  # the name reports and manifests show: no password, token or key
         try:
-            with urllib.request.urlopen(url, timeout=src.timeout) as r:  # noqa: S310 (URL comes from a reviewed spec)
+            request = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(request, timeout=src.timeout) as r:  # noqa: S310 (URL from a reviewed spec)
                 return limits.read_at_most(r, src.max_bytes, where), where
         except OSError as e:
             raise _download_error(e, where) from None
@@ -209,11 +210,7 @@ def _merged_ranges(raw: bytes, sheet: str | int) -> list[tuple[int, int, int, in
 def read_sql(spec: Spec) -> pd.DataFrame:
     import sqlalchemy as sa
 
-    try:
-        url = sa.engine.make_url(resolve(spec.source.connection or "", f"{spec.path}: source.connection"))
-    except sa.exc.ArgumentError:
-        raise SpecError("source.connection is not an SQLAlchemy URL", where=f"{spec.path}: source.connection",
-                        fix="e.g. postgresql://host/db (credentials as ${NAME} or airflow:CONN_ID)") from None
+    url = resolve_sql(spec.source.connection or "", f"{spec.path}: source.connection")
     where = redact_url(url.render_as_string(hide_password=False))
     backend = url.get_backend_name()
     sql.check_select(spec.source.query or "", backend, f"{spec.path}: source.query")

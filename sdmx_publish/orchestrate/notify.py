@@ -16,7 +16,6 @@ release and its Asset event) stands.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import urllib.request
@@ -47,17 +46,13 @@ def write_log(note: dict[str, Any], path: str, store: Path) -> Path:
 
 
 def post_webhook(note: dict[str, Any], channel: Channel) -> None:
-    """POST ``note`` as JSON to the URL of the channel's Connection (host: a URL, or host, port and schema)."""
+    """POST ``note`` as JSON to the URL of the channel's Connection (:func:`sdmx_publish.config.http_request`:
+    host a URL, or host, port and schema; basic auth; the extra's entries as headers)."""
     from airflow.sdk import BaseHook
 
-    conn = BaseHook.get_connection(channel.conn_id)
-    host = conn.host or ""
-    url = host if "://" in host else f"{conn.schema or 'https'}://{host}{f':{conn.port}' if conn.port else ''}"
-    headers = {"Content-Type": "application/json"}
-    if conn.login or conn.password:
-        token = base64.b64encode(f"{conn.login or ''}:{conn.password or ''}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    request = urllib.request.Request(url, data=json.dumps(note, default=str).encode(), headers=headers, method="POST")
+    url, headers = config.http_request(BaseHook.get_connection(channel.conn_id))
+    request = urllib.request.Request(url, data=json.dumps(note, default=str).encode(),
+                                     headers={**headers, "Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         response.read()
 

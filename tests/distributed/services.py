@@ -87,21 +87,30 @@ class Processes:
 class Postgres:
     """A throwaway PostgreSQL cluster owned by the ``postgres`` system user, trust auth on 127.0.0.1."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, password: str | None = None) -> None:
         # its own folder under the system temp folder: the postgres user cannot enter pytest's (0700, root's)
         self.folder, self.bin, self.port = Path(tempfile.mkdtemp(prefix="sdmx-publish-pg-")), bin_dir, free_port()
         self.data = self.folder / "data"
+        #: with a password, the server checks it (scram-sha-256) instead of trusting every local connection
+        self.password = password
 
     def _as_postgres(self, *args: str) -> None:
         run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        out = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=300, check=False)
+        env = {**os.environ, **({"PGPASSWORD": self.password} if self.password else {})}
+        out = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=300, check=False, env=env)
         if out.returncode:
             raise RuntimeError(f"{args[0]} failed: {out.stdout[-2000:]}{out.stderr[-2000:]}")
 
     def start(self) -> str:
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+        auth = ["--auth=trust"]
+        if self.password:
+            (self.folder / "pw").write_text(self.password)
+            if os.geteuid() == 0:
+                shutil.chown(self.folder / "pw", "postgres")
+            auth = ["--auth=scram-sha-256", f"--pwfile={self.folder / 'pw'}"]
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", *auth,
                           "--encoding=UTF8", "--no-sync")
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"),
                           "-w", "-t", "120", "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
