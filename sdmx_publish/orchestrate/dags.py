@@ -34,6 +34,7 @@ from ..errors import NotFound, PublishError
 from ..names import STEPS, Step
 from ..periods import PERIOD_PATTERN, period_before
 from . import status
+from .notes import set_note
 from .notify import FAILURE, WARNINGS, CountryNotifier, entry, send
 from .sources import Catalog, Problem, Source, discover, pool_name
 
@@ -99,13 +100,16 @@ def run_periods(context: Any, run_period: str | None) -> tuple[str | None, str |
     return period, period
 
 
-def failed(e: PublishError) -> AirflowException:
-    """The Airflow exception of an expected failure, its reason and fix first in the task log.
+def failed(e: PublishError, context: Any = None) -> AirflowException:
+    """The Airflow exception of an expected failure, its reason and fix first in the task log and, given
+    the task's ``context``, as the task instance's note (:mod:`.notes`).
 
     A :class:`~sdmx_publish.errors.TransientError` (``retriable``) is retried with exponential back-off;
     any other fails the task at once: only a changed input, spec or setting can fix it."""
     message = e.message()
     log.error("%s", message)
+    if context is not None:
+        set_note(context, message)
     return AirflowException(message) if getattr(e, "retriable", False) else AirflowFailException(message)
 
 
@@ -119,7 +123,7 @@ def _step(step: str, spec: str, *, run_period: str | None = None, run: dict | No
         return steps.run_step(step, spec, str(store), context["run_id"], periods=run_periods(context, run_period),
                               run=run, allow_deletions=bool(context["params"].get("allow_deletions")))
     except PublishError as e:
-        raise failed(e) from None
+        raise failed(e, context) from None
 
 
 def _step_task(step: str, spec: str, run_period: str | None) -> Any:
@@ -178,6 +182,7 @@ def problem_dag(problem: Problem) -> DAG:
 
         @task(task_id="report_config_error", retries=0)
         def report_config_error() -> None:
+            set_note(get_current_context(), problem.message)
             raise AirflowFailException(problem.message)
 
         report_config_error()
@@ -223,7 +228,7 @@ def regional_dag(catalog: Catalog) -> DAG:
             except NotFound as e:  # nothing national published yet (a first scheduled run): not a failure
                 raise AirflowSkipException(e.message()) from None
             except PublishError as e:
-                raise failed(e) from None
+                raise failed(e, context) from None
             emit_release(context, agency, SDG_FLOW, PART, result)
             log.info("release %s (%s) of %s:%s, validation report %s/validation.html", result["release_id"],
                      "new" if result["new"] else "unchanged", agency, SDG_FLOW, result["path"])
