@@ -113,6 +113,7 @@ def test_the_spec_may_allow_deletions(published, capsys):
     assert run["allow_deletions"] is True and run["deletions_allowed_by"] == "spec: allow_deletions: true"
 
 
+@pytest.mark.slow
 def test_any_deleted_observation_is_held_back_until_the_spec_declares_what_the_part_may_lose(tmp_path, capsys):
     """One observation of thirteen gone (a filter, not a cut file: the row count is unchanged) is an error
     naming how many, which keys and how to allow it; the spec's own max_share is consent, recorded."""

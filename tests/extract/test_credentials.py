@@ -57,6 +57,7 @@ def guarded(tmp_path):
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_a_url_source_reads_its_credentials_from_an_airflow_connection(guarded, tmp_path, monkeypatch, capsys,
                                                                        caplog):
     folder, base = guarded
