@@ -32,9 +32,18 @@ DEFAULT_STORE = "releases"
 STORE_ENV = "SDMX_PUBLISH_STORE"
 
 
+#: Name of the agency in the agency scheme of our structures (``SDMX_PUBLISH_AGENCY_NAME`` to change it).
+DEFAULT_AGENCY_NAME = "Crime and Criminal Justice Statistics"
+
+
 def agency() -> str:
     """The maintenance agency of our own structures."""
     return os.environ.get("SDMX_PUBLISH_AGENCY", DEFAULT_AGENCY)
+
+
+def agency_name() -> str:
+    """The name of the maintenance agency, as our agency scheme gives it."""
+    return os.environ.get("SDMX_PUBLISH_AGENCY_NAME", DEFAULT_AGENCY_NAME)
 
 
 def store_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

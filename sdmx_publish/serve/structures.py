@@ -23,11 +23,14 @@ from .query import ID, QueryError
 
 #: REST resource name -> artefact element name
 KINDS = {"dataflow": "Dataflow", "datastructure": "DataStructure", "codelist": "Codelist",
-         "conceptscheme": "ConceptScheme", "contentconstraint": "ContentConstraint", "agencyscheme": "AgencyScheme"}
+         "conceptscheme": "ConceptScheme", "contentconstraint": "ContentConstraint", "agencyscheme": "AgencyScheme",
+         "categoryscheme": "CategoryScheme", "categorisation": "Categorisation"}
 _ELEMENT_KIND = {v: k for k, v in KINDS.items()}
 #: ``class`` of a ``Ref`` -> kind of the maintainable it points into
 _REF_CLASS = {"Dataflow": "dataflow", "DataStructure": "datastructure", "Codelist": "codelist",
-              "Concept": "conceptscheme", "ContentConstraint": "contentconstraint"}
+              "Concept": "conceptscheme", "ContentConstraint": "contentconstraint", "Category": "categoryscheme"}
+#: kinds whose references name an item (a concept, a category) inside the scheme
+_ITEM_KINDS = ("conceptscheme", "categoryscheme")
 REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all")
 DETAILS = ("full", "allstubs", "referencestubs", "allcompletestubs", "referencecompletestubs")
 _NOT_IMPLEMENTED_DETAILS = ("referencepartial", "raw")
@@ -58,7 +61,10 @@ class StructureIndex:
                 kind = _ELEMENT_KIND.get(etree.QName(el).localname)
                 if kind and el.get("id"):
                     key = Key(kind, el.get("agencyID", ""), el.get("id", ""), el.get("version", "1.0"))
-                    self.elements.setdefault(key, el)
+                    # the same artefact in several files (each self-contained): keep the fullest copy (an
+                    # agency scheme with our agency added, a complete rather than a partial scheme)
+                    if key not in self.elements or len(el) > len(self.elements[key]):
+                        self.elements[key] = el
         self.children: dict[Key, set[Key]] = {k: self._refs(k, el) for k, el in self.elements.items()}
         self.parents: dict[Key, set[Key]] = {k: set() for k in self.elements}
         for k, kids in self.children.items():
@@ -71,7 +77,7 @@ class StructureIndex:
             kind = _REF_CLASS.get(r.get("class", ""))
             if kind is None:
                 continue
-            if kind == "conceptscheme":
+            if kind in _ITEM_KINDS:
                 key = Key(kind, r.get("agencyID", ""), r.get("maintainableParentID", ""),
                           r.get("maintainableParentVersion", "1.0"))
             else:

@@ -1,8 +1,11 @@
 """Build our own structures into ``dsd/``: the ICCS crime and criminal justice DSD and the SDG 16 dataflow.
 
 Every code comes from a bundled source (see ``dsd/sources/README.md``). The maintenance agency is
-:func:`sdmx_publish.config.agency`. Order: element helpers; codelists; concept scheme; the ICCS
-DSD and dataflow; the SDG 16 dataflow and constraint; :func:`build_all`.
+:func:`sdmx_publish.config.agency`. Each file written loads alone into a registry: it holds the agency
+scheme, and a copy of every artefact it references (:mod:`.reuse`), the category scheme and the
+categorisations of its dataflows (:mod:`.categories`); the dataflows carry the .Stat Suite's annotations
+(:mod:`.presentation`). Order: element helpers; codelists; concept scheme; the ICCS DSD and dataflow;
+the SDG 16 dataflow and constraint; :func:`build_all`.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from pathlib import Path
 from lxml import etree
 
 from .. import config
-from .message import C, S, structure_message
+from ..errors import StructureError
+from . import categories, reuse
+from .message import C, S, names, structure_message
 from .model import Ref
+from .presentation import annotate
 from .read import load_registry
+from .references import unresolved
 
 VERSION = "1.0"
 SDG = ("IAEG-SDGs", "SDG", "1.14")
@@ -38,13 +45,18 @@ DISAGGREGATIONS = {
     "VIC_PERP_REL": ("ViP", "CL_VIC_PERP_REL", "Victim-perpetrator relationship"),
     "SIT_CONTEXT": ("SiC", "CL_SIT_CONTEXT", "Situational context"),
 }
+#: our own concepts (the others are reused: REUSED_CONCEPTS)
 CONCEPTS = {
-    "FREQ": "Frequency of observation", "REF_AREA": "Reference area", "ICCS": "Offence category (ICCS)",
-    "INDICATOR": "What is counted", "SEX": "Sex", "AGE": "Age",
+    "ICCS": "Offence category (ICCS)", "INDICATOR": "What is counted",
     **{d: v[2] for d, v in DISAGGREGATIONS.items()},
-    "UNIT_MEASURE": "Unit of measure", "TIME_PERIOD": "Time period", "OBS_VALUE": "Observation value",
-    "OBS_STATUS": "Observation status", "UNIT_MULT": "Unit multiplier", "SOURCE_DETAIL": "Source",
-    "NAT_CATEGORY": "Original national category", "COMMENT_OBS": "Comment",
+    "NAT_CATEGORY": "Original national category",
+}
+#: concepts reused, not redefined: SDMX cross-domain concepts where the SDMX scheme in our sources has
+#: them, else the concept the global SDG DSD uses (IAEG-SDGs:SDG_CONCEPTS, after the SDMX guidelines)
+SDG_CONCEPTS = ("IAEG-SDGs", "SDG_CONCEPTS", "1.0")
+REUSED_CONCEPTS = {
+    **dict.fromkeys(("FREQ", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "UNIT_MULT", "UNIT_MEASURE"), reuse.CROSS_DOMAIN),
+    **dict.fromkeys(("REF_AREA", "SEX", "AGE", "COMMENT_OBS", "SOURCE_DETAIL"), SDG_CONCEPTS),
 }
 #: attributes of the ICCS DSD: id -> mandatory
 ATTRIBUTES = {"OBS_STATUS": True, "UNIT_MULT": False, "SOURCE_DETAIL": False, "NAT_CATEGORY": False,
@@ -55,23 +67,20 @@ SUBDIVISIONS = ("ISO_3166-2_KR.csv", "ISO_3166-2_CL.csv", "ISO_3166-2_US.csv", "
                 "ISO_3166-2_DE.csv")
 
 
-def _name(parent: etree._Element, text: str, tag: str = "Name") -> None:
-    etree.SubElement(parent, C + tag, {"{http://www.w3.org/XML/1998/namespace}lang": "en"}).text = text
-
-
-def _maintainable(kind: str, cls: str, agency: str, aid: str, name: str) -> etree._Element:
+def _maintainable(kind: str, cls: str, agency: str, aid: str, name: str, ko: str = "") -> etree._Element:
     el = etree.Element(S + kind, urn=f"{URN}{cls}={agency}:{aid}({VERSION})", agencyID=agency, id=aid,
                        version=VERSION, isFinal="true")
-    _name(el, name)
+    names(el, name, ko)
     return el
 
 
-def codelist(agency: str, cid: str, name: str, codes: list[tuple[str, str, str | None]]) -> etree._Element:
-    """A codelist; ``codes`` are (id, name, parent id or None)."""
+def codelist(agency: str, cid: str, name: str, codes: list[tuple[str, str, str | None]],
+             korean: dict[str, str] | None = None) -> etree._Element:
+    """A codelist; ``codes`` are (id, name, parent id or None); ``korean`` Korean names of some codes."""
     cl = _maintainable("Codelist", "codelist.Codelist", agency, cid, name)
     for code, label, parent in codes:
         el = etree.SubElement(cl, S + "Code", urn=f"{URN}codelist.Code={agency}:{cid}({VERSION}).{code}", id=code)
-        _name(el, label)
+        names(el, label, (korean or {}).get(code, ""))
         if parent:
             etree.SubElement(etree.SubElement(el, S + "Parent"), "Ref", id=parent)
     return cl
@@ -110,7 +119,7 @@ def concept_scheme(agency: str) -> etree._Element:
     for cid, label in CONCEPTS.items():
         el = etree.SubElement(cs, S + "Concept", urn=f"{URN}conceptscheme.Concept={agency}:CCJS_CONCEPTS({VERSION}).{cid}",
                               id=cid)
-        _name(el, label)
+        names(el, label)
     return cs
 
 
@@ -120,8 +129,9 @@ def _component(parent: etree._Element, kind: str, cid: str, agency: str, dsd_id:
            "PrimaryMeasure": "PrimaryMeasure"}[kind]
     el = etree.SubElement(parent, S + kind, urn=f"{URN}datastructure.{cls}={agency}:{dsd_id}({VERSION}).{cid}",
                           id=cid, **attrs)
-    etree.SubElement(etree.SubElement(el, S + "ConceptIdentity"), "Ref", maintainableParentID="CCJS_CONCEPTS",
-                     maintainableParentVersion=VERSION, agencyID=agency, id=cid, **{"class": "Concept"},
+    scheme = REUSED_CONCEPTS.get(cid, (agency, "CCJS_CONCEPTS", VERSION))
+    etree.SubElement(etree.SubElement(el, S + "ConceptIdentity"), "Ref", maintainableParentID=scheme[1],
+                     maintainableParentVersion=scheme[2], agencyID=scheme[0], id=cid, **{"class": "Concept"},
                      package="conceptscheme")
     rep = etree.SubElement(el, S + "LocalRepresentation")
     if kind == "TimeDimension":
@@ -152,9 +162,13 @@ def subnational_area_codelist(agency: str) -> etree._Element:
     agency_, cid, version = REUSED["REF_AREA"]
     area = load_registry(config.dsd_dir()).codelists[Ref(agency=agency_, id=cid, version=version)]
     codes = [(c.id, c.name, c.parent) for c in area.codes.values()]
+    korean = {}
     for name in SUBDIVISIONS:
-        codes += [(r["code"], r["name"], r["parent"]) for r in _read_csv(config.DATA / "dsd" / "sources" / name)]
-    return codelist(agency, "CL_AREA_SUBNAT", "Areas: IAEG-SDGs CL_AREA 1.14 and ISO 3166-2 subdivisions", codes)
+        rows = _read_csv(config.DATA / "dsd" / "sources" / name)
+        codes += [(r["code"], r["name"], r["parent"]) for r in rows]
+        korean |= {r["code"]: r["name_ko"] for r in rows if r.get("name_ko")}
+    return codelist(agency, "CL_AREA_SUBNAT", "Areas: IAEG-SDGs CL_AREA 1.14 and ISO 3166-2 subdivisions", codes,
+                    korean)
 
 
 def iccs_dsd(agency: str, dsd_id: str = "ICCS_CJ", area: tuple[str, str, str] = REUSED["REF_AREA"],
@@ -187,8 +201,12 @@ def iccs_dsd(agency: str, dsd_id: str = "ICCS_CJ", area: tuple[str, str, str] = 
     return dsd
 
 
-def dataflow(agency: str, flow_id: str, name: str, structure: tuple[str, str, str]) -> etree._Element:
-    df = _maintainable("Dataflow", "datastructure.Dataflow", agency, flow_id, name)
+def dataflow(agency: str, flow_id: str, structure: tuple[str, str, str]) -> etree._Element:
+    """A dataflow with its names and descriptions (``DATAFLOWS``) and its .Stat Suite annotations."""
+    text = DATAFLOWS[flow_id]
+    df = _maintainable("Dataflow", "datastructure.Dataflow", agency, flow_id, text["name"], text.get("name_ko", ""))
+    names(df, text["description"], text.get("description_ko", ""), tag="Description")
+    annotate(df, flow_id)
     etree.SubElement(etree.SubElement(df, S + "Structure"), "Ref", agencyID=structure[0], id=structure[1],
                      version=structure[2], package="datastructure", **{"class": "DataStructure"})
     return df
@@ -208,7 +226,7 @@ def sdg_subnational_dsd(agency: str) -> etree._Element:
     dsd.attrib.update({"agencyID": agency, "id": "SDG_SUBNAT", "version": VERSION})
     for el in dsd.findall(f"{C}Name") + dsd.findall(f"{C}Description"):
         dsd.remove(el)
-    _name(dsd, "SDG DSD 1.14 with subnational areas (REF_AREA: CL_AREA_SUBNAT)")
+    names(dsd, "SDG DSD 1.14 with subnational areas (REF_AREA: CL_AREA_SUBNAT)")
     dsd.insert(0, dsd[-1])  # the name comes first
     ref = dsd.find(f".//{S}Dimension[@id='REF_AREA']/{S}LocalRepresentation/{S}Enumeration/Ref")
     assert ref is not None
@@ -216,11 +234,16 @@ def sdg_subnational_dsd(agency: str) -> etree._Element:
     return dsd
 
 
-def sdg16_series() -> list[str]:
+def _sdg16_rows() -> list[dict[str, str]]:
     """SDG 16 crime and justice series (indicators 16.1-16.5, 16.10.1) of CL_SERIES 1.14, not retired."""
     rows = _read_csv(config.reference_dir() / "sdg" / "sdg16_series_from_CL_SERIES_1.14.csv")
     wanted = ("16.1.", "16.2.", "16.3.", "16.4.", "16.5.", "16.10.1")
-    return [r["series"] for r in rows if r["indicator"].startswith(wanted) and not r["retired_note"]]
+    return [r for r in rows if r["indicator"].startswith(wanted) and not r["retired_note"]]
+
+
+def sdg16_series() -> list[str]:
+    """The series of the SDG 16 dataflows."""
+    return [r["series"] for r in _sdg16_rows()]
 
 
 def allowed_constraint(agency: str, cid: str, name: str, flow_id: str, include: dict[str, list[str]]) -> etree._Element:
@@ -237,29 +260,76 @@ def allowed_constraint(agency: str, cid: str, name: str, flow_id: str, include: 
 
 
 def build_all(out_dir: Path | None = None, agency: str | None = None) -> list[Path]:
-    """Write ``<AGENCY>_ICCS_1.0.xml`` (with the subnational variant) and ``<AGENCY>_SDG16_1.0.xml``."""
+    """Write ``<AGENCY>_ICCS_1.0.xml`` (with the subnational variant) and ``<AGENCY>_SDG16_1.0.xml``,
+    each loading alone (:func:`.references.unresolved` finds nothing, else nothing is written)."""
     agency = agency or config.agency()
     out_dir = Path(out_dir or config.dsd_dir())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    iccs = [dataflow(agency, "DF_ICCS", "Crime and criminal justice statistics by ICCS", (agency, "ICCS_CJ", VERSION)),
+    common = [reuse.agency_scheme(agency, config.agency_name()), categories.category_scheme(agency, VERSION)]
+    subnational = subnational_area_codelist(agency)
+    iccs = [dataflow(agency, "DF_ICCS", (agency, "ICCS_CJ", VERSION)),
+            dataflow(agency, "DF_ICCS_SUBNAT", (agency, "ICCS_CJ_SUBNAT", VERSION)),
+            *categories.iccs_categorisations(agency, VERSION, "DF_ICCS"),
+            *categories.iccs_categorisations(agency, VERSION, "DF_ICCS_SUBNAT"),
             iccs_codelist(agency), indicator_codelist(agency), age_codelist(agency), *disaggregation_codelists(agency),
-            concept_scheme(agency), iccs_dsd(agency),
-            dataflow(agency, "DF_ICCS_SUBNAT", "Crime and criminal justice statistics by ICCS, subnational areas",
-                     (agency, "ICCS_CJ_SUBNAT", VERSION)),
-            subnational_area_codelist(agency),
+            subnational, concept_scheme(agency), reuse.cross_domain_concepts(k for k, v in REUSED_CONCEPTS.items()
+                                                               if v == reuse.CROSS_DOMAIN),
+            iccs_dsd(agency),
             iccs_dsd(agency, "ICCS_CJ_SUBNAT", (agency, "CL_AREA_SUBNAT", VERSION),
                      "Crime and criminal justice statistics by ICCS offence category and subnational area")]
-    sdg = [dataflow(agency, "DF_SDG_16_CRIME", "SDG 16 crime and criminal justice series", SDG),
+    indicators = sorted({r["indicator"] for r in _sdg16_rows()})
+    sdg = [dataflow(agency, "DF_SDG_16_CRIME", SDG),
+           dataflow(agency, "DF_SDG_16_CRIME_SUBNAT", (agency, "SDG_SUBNAT", VERSION)),
+           *categories.sdg_categorisations(agency, VERSION, "DF_SDG_16_CRIME", indicators),
+           *categories.sdg_categorisations(agency, VERSION, "DF_SDG_16_CRIME_SUBNAT", indicators),
            allowed_constraint(agency, "CC_SDG_16_CRIME", "SDG 16 crime and criminal justice series only",
                               "DF_SDG_16_CRIME", {"SERIES": sdg16_series()}),
-           dataflow(agency, "DF_SDG_16_CRIME_SUBNAT", "SDG 16 crime and criminal justice series, subnational areas",
-                    (agency, "SDG_SUBNAT", VERSION)),
-           sdg_subnational_dsd(agency),
            allowed_constraint(agency, "CC_SDG_16_CRIME_SUBNAT", "SDG 16 crime and criminal justice series only",
-                              "DF_SDG_16_CRIME_SUBNAT", {"SERIES": sdg16_series()})]
-    paths = []
+                              "DF_SDG_16_CRIME_SUBNAT", {"SERIES": sdg16_series()}),
+           subnational, sdg_subnational_dsd(agency)]
+    messages = {}
     for name, artefacts in (("ICCS", iccs), ("SDG16", sdg)):
         path = out_dir / f"{agency}_{name}_{VERSION}.xml"
-        path.write_bytes(structure_message(artefacts, message_id=f"{agency}_{name}", sender=agency))
-        paths.append(path)
-    return paths
+        complete = reuse.complete([*common, *artefacts])
+        missing = unresolved(complete)
+        if missing:
+            raise StructureError(f"{path.name} would reference {len(missing)} artefact(s) it does not hold: "
+                                 + "; ".join(missing[:5]), fix="add their sources to dsd/sources (README.md there)")
+        messages[path] = structure_message(complete, message_id=f"{agency}_{name}", sender=agency)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, data in messages.items():
+        path.write_bytes(data)
+    return list(messages)
+
+
+#: names and descriptions of our dataflows, in Korean too where the data come from Korean sources
+DATAFLOWS: dict[str, dict[str, str]] = {
+    "DF_ICCS": {
+        "name": "Crime and criminal justice statistics by ICCS",
+        "description": "Offences, victims, persons suspected, prosecuted and convicted, and prisoners, by offence "
+                       "category of the International Classification of Crime for Statistical Purposes (ICCS) v1.0, "
+                       "by country: counts and rates per 100,000 population.",
+    },
+    "DF_ICCS_SUBNAT": {
+        "name": "Crime and criminal justice statistics by ICCS, subnational areas",
+        "name_ko": "ICCS 범죄분류별 범죄 및 형사사법 통계, 지역별",
+        "description": "Crime and criminal justice statistics by ICCS offence category and first-level subnational "
+                       "area (ISO 3166-2), such as the Korean National Police Agency's crime statistics by region "
+                       "classified to ICCS.",
+        "description_ko": "ICCS 범죄분류 및 시도(ISO 3166-2)별 범죄 및 형사사법 통계: 경찰청_범죄 발생 지역별 통계를 "
+                          "ICCS로 분류한 자료 등.",
+    },
+    "DF_SDG_16_CRIME": {
+        "name": "SDG 16 crime and criminal justice series",
+        "name_ko": "SDG 16 범죄 및 형사사법 지표",
+        "description": "Series of the SDG 16 crime and criminal justice indicators (16.1 to 16.5 and 16.10.1) on the "
+                       "global SDG DSD 1.14, unchanged: national data such as Statistics Korea's SDG 16 indicators, "
+                       "and regional aggregates derived from DF_ICCS.",
+        "description_ko": "전 지구 SDG DSD 1.14에 따른 SDG 16 범죄 및 형사사법 지표(16.1~16.5, 16.10.1)의 시리즈: "
+                          "통계청 SDG 16 국가 지표 등 국가 데이터와 DF_ICCS에서 산출한 지역 집계.",
+    },
+    "DF_SDG_16_CRIME_SUBNAT": {
+        "name": "SDG 16 crime and criminal justice series, subnational areas",
+        "description": "SDG 16 crime and criminal justice series by first-level subnational area (ISO 3166-2), such "
+                       "as survey estimates by region, on the global SDG DSD 1.14 with subnational areas.",
+    },
+}

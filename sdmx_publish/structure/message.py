@@ -18,16 +18,26 @@ from .model import Flow, Ref
 from .read import NS, Registry
 
 M, S, C = (f"{{{NS[p]}}}" for p in ("mes", "str", "com"))
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 #: artefact element name -> container element name, in schema order
 CONTAINERS = {
     "AgencyScheme": "OrganisationSchemes",
     "Dataflow": "Dataflows",
+    "CategoryScheme": "CategorySchemes",
+    "Categorisation": "Categorisations",
     "Codelist": "Codelists",
     "ConceptScheme": "Concepts",
     "DataStructure": "DataStructures",
     "ContentConstraint": "Constraints",
 }
+
+
+def names(parent: etree._Element, en: str, ko: str = "", tag: str = "Name") -> None:
+    """``com:Name`` (or ``Description``) of an artefact in English, and in Korean if given."""
+    for lang, text in (("en", en), ("ko", ko)):
+        if text:
+            etree.SubElement(parent, C + tag, {XML_LANG: lang}).text = text
 
 
 def header(message_id: str = "STRUCTURE", sender: str | None = None) -> etree._Element:
@@ -66,10 +76,16 @@ def artefact_elements(registry: Registry, refs: Iterable[Ref]) -> list[etree._El
 
 
 def flow_artefacts(registry: Registry, flow: Flow) -> list[Ref]:
-    """The dataflow and everything it references: DSD, codelists, concept schemes, constraints."""
+    """The dataflow and everything it references: DSD, codelists, concept schemes, constraints; the
+    categorisations of the dataflow with their category schemes; the agency schemes of the agencies."""
     refs = [flow.dataflow.ref, flow.dsd.ref, *{cl.ref for cl in flow.codelists.values()}]
     refs += [c.ref for c in flow.constraints]
     refs += concept_schemes(registry, flow.dsd.ref)
+    filed = sorted(((r, scheme) for r, (df, scheme, _) in registry.categorisations.items() if df == flow.dataflow.ref),
+                   key=lambda pair: str(pair[0]))
+    refs += [scheme for _, scheme in filed if scheme in registry.files] + [r for r, _ in filed]
+    used = {r.agency for r in refs}
+    refs += [r for r, ids in registry.agencies.items() if used & ids]
     return list(dict.fromkeys(refs))
 
 

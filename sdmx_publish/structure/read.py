@@ -155,6 +155,10 @@ class Registry:
     concepts: dict[Ref, dict[str, str]] = field(default_factory=dict)
     #: artefact ref -> file that defines it (the server serves structures from these)
     files: dict[Ref, Path] = field(default_factory=dict)
+    #: agency scheme -> ids of its agencies (the fullest copy where several files hold one)
+    agencies: dict[Ref, frozenset[str]] = field(default_factory=dict)
+    #: categorisation -> (the dataflow, the category scheme, the category's dotted id path)
+    categorisations: dict[Ref, tuple[Ref, Ref, str]] = field(default_factory=dict)
 
     def add_file(self, path: Path) -> None:
         root = xmlsafe.parse(path).getroot()
@@ -176,7 +180,23 @@ class Registry:
             self.files[df.ref] = path
         for el in structures.iterfind("str:Concepts/str:ConceptScheme", NS):
             self.files[_maint_ref(el)] = path
-            self.concepts[_maint_ref(el)] = {c.get("id"): _name(c) for c in el.findall("str:Concept", NS)}
+            # a scheme may come whole in one file and partial in another: the union
+            self.concepts.setdefault(_maint_ref(el), {}).update({c.get("id"): _name(c) for c in el.findall("str:Concept", NS)})
+        for el in structures.iterfind("str:OrganisationSchemes/str:AgencyScheme", NS):
+            ref, ids = _maint_ref(el), frozenset(a.get("id") for a in el.findall("str:Agency", NS))
+            if len(ids) >= len(self.agencies.get(ref, ())):
+                self.agencies[ref] = ids
+                self.files[ref] = path
+        for el in structures.iterfind("str:CategorySchemes/str:CategoryScheme", NS):
+            self.files[_maint_ref(el)] = path
+        for el in structures.iterfind("str:Categorisations/str:Categorisation", NS):
+            src, tgt = el.find("str:Source/Ref", NS), el.find("str:Target/Ref", NS)
+            if src is None or tgt is None:
+                raise StructureError("Categorisation without a Source and Target reference", where=str(_maint_ref(el)))
+            scheme = Ref(agency=tgt.get("agencyID", ""), id=tgt.get("maintainableParentID", ""),
+                         version=tgt.get("maintainableParentVersion", "1.0"))
+            self.categorisations[_maint_ref(el)] = (_ref(src), scheme, tgt.get("id", ""))
+            self.files[_maint_ref(el)] = path
         for el in structures.iterfind("str:Constraints/str:ContentConstraint", NS):
             cc = read_constraint(el)
             if cc is not None:

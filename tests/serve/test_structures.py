@@ -39,6 +39,20 @@ def ids(content: bytes) -> set[str]:
     ("/sdmx/v2/structure/dataflow/*/*/~", {"DF_SDG_16_CRIME", "DF_ICCS"}, set()),
     ("/sdmx/v2/structure/dataflow/CCJS/DF_ICCS/1.0?references=descendants", {"DF_ICCS", "ICCS_CJ"}, set()),
     ("/sdmx/v2/structure/codelist/IAEG-SDGs/CL_AREA/*", {"CL_AREA"}, set()),
+    # agency scheme, category scheme and categorisations (docs/structures.md)
+    ("/sdmx/v1/agencyscheme/SDMX/AGENCIES/1.0", {"AGENCIES"}, {"CAT_CCJS"}),
+    ("/sdmx/v2/structure/agencyscheme/SDMX/AGENCIES/~", {"AGENCIES"}, set()),
+    ("/sdmx/v1/categoryscheme/CCJS/CAT_CCJS/latest", {"CAT_CCJS"}, {"DF_ICCS"}),
+    ("/sdmx/v1/categoryscheme/CCJS/CAT_CCJS?references=parentsandsiblings",
+     {"CAT_CCJS", "CAT_DF_ICCS_ICCS_01", "CAT_DF_SDG_16_CRIME_SDG_16_SDG_16_1", "DF_ICCS", "DF_SDG_16_CRIME"}, {"ICCS_CJ"}),
+    ("/sdmx/v2/structure/categoryscheme/CCJS/CAT_CCJS/~?references=parentsandsiblings",
+     {"CAT_CCJS", "CAT_DF_ICCS_ICCS_11", "DF_ICCS_SUBNAT"}, {"ICCS_CJ"}),
+    ("/sdmx/v1/categorisation/CCJS/all/latest", {"CAT_DF_ICCS_ICCS_01", "CAT_DF_SDG_16_CRIME_SDG_16_SDG_16_10"},
+     {"DF_ICCS", "CAT_CCJS"}),
+    ("/sdmx/v2/structure/categorisation/CCJS/CAT_DF_ICCS_ICCS_01/1.0?references=children",
+     {"CAT_DF_ICCS_ICCS_01", "DF_ICCS", "CAT_CCJS"}, {"ICCS_CJ"}),
+    ("/sdmx/v1/dataflow/CCJS/DF_ICCS?references=categorisation", {"DF_ICCS", "CAT_DF_ICCS_ICCS_01"},
+     {"CAT_CCJS", "ICCS_CJ", "CAT_DF_SDG_16_CRIME_SDG_16_SDG_16_1"}),
 ])
 def test_matching_and_references(http, path, want, not_want):
     r = http.get(path)
@@ -92,6 +106,26 @@ def test_v2_availability(http, published):
     validate_xml(r.content)
     cc = etree.fromstring(r.content).find(".//{*}ContentConstraint")  # SDMX-ML 2.1 on v1
     assert cc.get("type") == "Actual"
+
+
+def test_agency_scheme_served_names_our_agency(http):
+    r = http.get("/sdmx/v1/agencyscheme/SDMX/AGENCIES/latest")
+    agencies = {a.get("id"): a.findtext("{*}Name") for a in etree.fromstring(r.content).iterfind(f".//{S}Agency")}
+    assert agencies["CCJS"] == "Crime and Criminal Justice Statistics" and "IAEG-SDGs" in agencies
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["categoryscheme/CCJS/CAT_CCJS", "categorisation/CCJS/*", "agencyscheme/SDMX/AGENCIES"])
+def test_category_and_agency_schemes_in_sdmx_ml_30_and_json(http, kind):
+    path = f"/sdmx/v2/structure/{kind}/~"
+    ml30 = http.get(path)
+    assert ml30.headers["content-type"].endswith("version=3.0.0")
+    validate_xml(ml30.content)  # the official SDMX-ML 3.0 schemas
+    ml21 = http.get(path, headers={"Accept": "application/vnd.sdmx.structure+xml;version=2.1"})
+    assert ids(ml30.content) == ids(ml21.content)
+    data = http.get(path + "?format=sdmx-json").json()["data"]
+    key = {"categoryscheme": "categorySchemes", "categorisation": "categorisations", "agencyscheme": "agencySchemes"}
+    assert {a["id"] for a in data[key[kind.split("/")[0]]]} == ids(ml21.content)
 
 
 @pytest.mark.slow

@@ -92,7 +92,7 @@ def test_dataonly_drops_attributes_and_keysonly_is_refused(sdg_flow: Flow) -> No
 def test_iccs_labels(iccs_flow: Flow) -> None:
     from .conftest import iccs_frame
     text = _write(iccs_frame(iccs_flow), iccs_flow, Format.CSV20, labels="both")
-    assert text.startswith("STRUCTURE,STRUCTURE_ID,ACTION,FREQ: Frequency of observation,")
+    assert text.startswith("STRUCTURE,STRUCTURE_ID,ACTION,FREQ: Frequency,")  # SDMX:CROSS_DOMAIN_CONCEPTS
     rows = [{k.split(": ")[0]: v for k, v in r.items()} for r in csv.DictReader(io.StringIO(text, newline=""))]
     names = iccs_flow.codelists["ICCS"].codes
     for r in rows:
