@@ -9,6 +9,7 @@ tree (its ``examples/``); plus the folders the spec's folder allows (``source_ro
 from __future__ import annotations
 
 import io
+import os
 import stat
 import zipfile
 from pathlib import Path
@@ -28,14 +29,32 @@ def open_source_file(spec: Spec, path: Path, where: str) -> bytes:
                          fix=f"put the table next to its spec, add its folder to {config.SOURCE_ROOTS_ENV}, or allow "
                              f"it for this folder: source_roots: [FOLDER] in its {config.FOLDER_FILE}")
     try:
-        mode = real.stat().st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError("the source is not a regular file (a device, pipe or folder)", where=where,
-                             fix="point source.path at the table's file")
+        _regular(real, where)
         with open(real, "rb") as f:
             return read_at_most(f, spec.source.max_bytes, where)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", where=where, fix="check the path") from None
+
+
+def check_file(path: Path, limit: int, where: str) -> None:
+    """A file that a reader opens by its path (pyreadstat, pyreadr: survey microdata): a regular file of
+    at most ``limit`` bytes (``source.max_bytes``), by its size, before it is opened."""
+    try:
+        size = _regular(path.resolve(), where).st_size
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", where=where, fix="check the path") from None
+    if size > limit:
+        raise InputError(f"the source is {size:,} bytes, larger than source.max_bytes ({limit:,} bytes)", where=where,
+                         fix="check that this is the right file; if it is, raise source.max_bytes in the spec")
+
+
+def _regular(real: Path, where: str) -> os.stat_result:
+    """The status of a regular file; a device, pipe or folder is refused without opening it."""
+    st = real.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("the source is not a regular file (a device, pipe or folder)", where=where,
+                         fix="point source.path at the table's file")
+    return st
 
 
 def read_at_most(stream: BinaryIO, limit: int, where: str) -> bytes:

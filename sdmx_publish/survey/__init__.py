@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..spec import Spec
     from ..structure import Flow
 
-__all__ = ["read_survey", "transform_survey"]
+__all__ = ["microdata_files", "read_survey", "transform_survey"]
 
 
 def _variables(spec: Spec) -> list[str]:
@@ -52,6 +52,13 @@ def _replicates(frame: pd.DataFrame, spec: Spec, weight: np.ndarray, where: str)
     return replicates(frame, rw, weight, taken, where)
 
 
+def microdata_files(spec: Spec) -> list[Path]:
+    """The files a survey spec reads: ``source.path`` and the joined file."""
+    s = spec.survey
+    assert s is not None and spec.source.path
+    return [spec.resolve(spec.source.path), *([spec.resolve(s.join.path)] if s.join else [])]
+
+
 def read_survey(spec: Spec) -> pd.DataFrame:
     """The microdata a survey spec needs (its join applied), checked; ``attrs``: labels and source."""
     s = spec.survey
@@ -68,8 +75,7 @@ def read_survey(spec: Spec) -> pd.DataFrame:
     _replicates(frame, spec, check.weights(frame, s.design.weight, where).to_numpy(), where)
     check.design_variables(frame, s, where)
     check.codes_known(frame, labels, s, where)
-    files = [path, *([spec.resolve(s.join.path)] if s.join else [])]
-    frame.attrs = {"labels": labels, "source": where, "sources": [_fingerprint(p) for p in files]}
+    frame.attrs = {"labels": labels, "source": where, "sources": [_fingerprint(p) for p in microdata_files(spec)]}
     return frame
 
 

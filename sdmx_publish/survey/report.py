@@ -67,7 +67,7 @@ def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: 
                    "deff": "Kish: design variance / SRS-without-replacement variance of the domain's size",
                    "scale": s.scale},
         "design": {"weight": s.design.weight, "strata": s.design.strata, "psu": s.design.psu,
-                   "single_psu": s.design.single_psu, "rows": len(raw),
+                   "single_psu": None if design.replicates else s.design.single_psu, "rows": len(raw),
                    "strata_count": None if design.strata is None else int(pd.unique(design.strata).size),
                    "psu_count": None if design.psu is None else int(pd.unique(design.psu).size),
                    "single_psu_strata": design.single_psu_strata(),

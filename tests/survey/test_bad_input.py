@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyreadstat
 import pytest
+import yaml
 
 from sdmx_publish.cli import main
 
@@ -66,3 +68,22 @@ def test_a_source_path_may_name_an_environment_variable(tmp_path, monkeypatch):
     with pytest.raises(SpecError) as e:
         load_spec(path)
     assert "${SURVEY_DATA}/toy.sav" in e.value.what and e.value.where.endswith("source.path")
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_a_microdata_file_over_max_bytes_is_refused_before_it_is_read(tmp_path, capsys, joined):
+    path = toy_spec(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["source"]["max_bytes"] = 3000
+    if joined:  # the joined file is the large one
+        big = pd.read_csv(TOY)[["id"]].assign(extra=range(48), pad="x" * 200)
+        pyreadstat.write_sav(big, str(tmp_path / "more.sav"))
+        spec["survey"]["join"] = {"path": "more.sav", "keys": ["id"], "variables": ["extra"]}
+        pyreadstat.write_sav(pd.read_csv(TOY), str(tmp_path / "toy.sav"))  # without labels: under 3000 bytes
+    path.write_text(yaml.safe_dump(spec))
+    size = (tmp_path / ("more.sav" if joined else "toy.sav")).stat().st_size
+    assert size > 3000
+    err = run(path, tmp_path / "store", capsys)
+    assert f"{'more' if joined else 'toy'}.sav: the source is {size:,} bytes, larger than source.max_bytes (3,000" in err
+    assert "raise source.max_bytes" in err
+

@@ -92,7 +92,8 @@ def test_replicate_weights_agree_with_r(tmp_path, kind, mse):
         SCALES[SCALES["kind"] == kind])
     assert report["method"]["variance"].startswith(f"replicate weights, {KINDS[kind]['type']}")
     assert report["method"]["library"].startswith("svy ")
-    assert report["design"]["strata"] is None and frame["OBS_STATUS"].eq("A").all()
+    assert report["design"]["strata"] is None and report["design"]["single_psu"] is None
+    assert frame["OBS_STATUS"].eq("A").all()
 
 
 def fixture(kind: str) -> pd.DataFrame:
