@@ -324,8 +324,8 @@ DATAFLOWS: dict[str, dict[str, str]] = {
         "description": "Series of the SDG 16 crime and criminal justice indicators (16.1 to 16.5 and 16.10.1) on the "
                        "global SDG DSD 1.14, unchanged: national data such as Statistics Korea's SDG 16 indicators, "
                        "and regional aggregates derived from DF_ICCS.",
-        "description_ko": "전 지구 SDG DSD 1.14에 따른 SDG 16 범죄 및 형사사법 지표(16.1~16.5, 16.10.1)의 시리즈: "
-                          "통계청 SDG 16 국가 지표 등 국가 데이터와 DF_ICCS에서 산출한 지역 집계.",
+        "description_ko": "글로벌 SDG DSD 1.14를 그대로 따르는 SDG 16 범죄 및 형사사법 지표(16.1~16.5, 16.10.1)의 "
+                          "시리즈: 통계청 SDG 16 국가 지표 등 국가 자료와 DF_ICCS에서 산출한 지역 집계.",
     },
     "DF_SDG_16_CRIME_SUBNAT": {
         "name": "SDG 16 crime and criminal justice series, subnational areas",
