@@ -132,6 +132,7 @@ def _origin(frame: pd.DataFrame, raw: bytes, where: str) -> pd.DataFrame:
 def read_csv(spec: Spec) -> pd.DataFrame:
     raw, where = read_bytes(spec)
     text = decode(raw, spec.source.encoding, where)
+    sanity.check_conflict_markers(text, where)
     sanity.check_text_end(text, spec, where)
     sanity.check_last_row(text, spec, where)
     try:

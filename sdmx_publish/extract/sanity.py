@@ -47,6 +47,23 @@ def check_last_row(text: str, spec: Spec, where: str, *, sample: int = 200) -> N
                          "line is a note, declare it with source.footer (a regular expression it matches)")
 
 
+#: the lines git writes around an unresolved merge conflict
+_CONFLICT = re.compile(r"^(<{7} |={7}$|>{7} )", re.M)
+
+
+def check_conflict_markers(text: str, where: str) -> None:
+    """A CSV committed with an unresolved git merge conflict (``<<<<<<< HEAD`` ... ``=======`` ... ``>>>>>>>``)
+    holds two versions of the table: refused, naming the line, rather than read as one table."""
+    m = _CONFLICT.search(text)
+    if m:
+        line = text.count("\n", 0, m.start()) + 1
+        marker = text[m.start():].split("\n", 1)[0]
+        raise InputError(f"line {line} is a git merge-conflict marker ({marker[:40]!r}): the file was committed with "
+                         "an unresolved merge conflict, so it holds two versions of the table", where=where,
+                         fix="resolve the conflict where the file comes from (keep one version, remove the <<<<<<<, "
+                             "======= and >>>>>>> lines), or take the file from a commit without the conflict")
+
+
 def check_footer(grid: pd.DataFrame, spec: Spec, where: str) -> None:
     """The last non-blank line (or sheet row) matches the declared ``source.footer``."""
     pattern = spec.source.footer

@@ -1,0 +1,95 @@
+"""The Open SDG example: Kazakhstan's and Canada's national SDG platform CSVs into DF_SDG_16_CRIME by spec
+and maps only, checked against cells picked by hand; what cannot be published honestly is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sdmx_publish import pipeline
+from sdmx_publish.cli import main
+from sdmx_publish.errors import InputError
+from sdmx_publish.extract import extract
+from sdmx_publish.spec import load_spec
+from sdmx_publish.store import latest, read_frame
+from tests.conftest import EXAMPLES
+
+OPENSDG = EXAMPLES / "opensdg_kz_ua_ca"
+PUBLISHED = ["kz_feel_safe", "ca_feel_safe", "ca_reporting"]
+KEY = ["SERIES", "SEX", "AGE", "URBANISATION", "DISABILITY_STATUS", "TIME_PERIOD"]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    store = tmp_path_factory.mktemp("store")
+    reviews = {}
+    for name in PUBLISHED:
+        result = pipeline.run(OPENSDG / f"{name}.yaml", store)
+        assert result["validation"]["errors"] == 0
+        reviews[name] = json.loads((Path(result["path"]) / "manifest.json").read_text())["mapping"]
+    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    return {name: read_frame(release, pipeline.part_id(OPENSDG / f"{name}.yaml")).set_index(KEY)["OBS_VALUE"]
+            for name in PUBLISHED} | {"reviews": reviews}
+
+
+@pytest.mark.slow
+def test_kazakhstan_feels_safe_is_answers_1a_plus_1b(published):
+    kz = published["kz_feel_safe"]
+    # kz/indicator_16-1-4.csv lines 3+4 (total 2016), 265+266 (women 2021), 415+416 (60 and over 2022)
+    assert kz[("VC_SNS_WALN_DRK", "_T", "_T", "_T", "_T", "2016")] == 91.1            # 42.4 + 48.7
+    assert kz[("VC_SNS_WALN_DRK", "F", "_T", "_T", "_T", "2021")] == 96.1             # 55.7 + 40.4
+    assert kz[("VC_SNS_WALN_DRK", "_T", "Y_GE60", "_T", "_T", "2022")] == 93.2        # 50.8 + 42.4
+    assert len(kz) == 5 * 15  # 5 years x (total, 2 areas, 2 sexes, 10 age groups)
+    # the mapping review says what the answers map summed and what it left out on purpose, per value
+    review = next(r for r in published["reviews"]["kz_feel_safe"] if r["map"] == "maps/kz_answers.csv")
+    how = {v["value"]: v["mapping"] for v in review["values"]}
+    assert how == {"_L_KZ_160104_1A": "mapped", "_L_KZ_160104_1B": "mapped", "_L_KZ_160104_1C": "excluded",
+                   "_L_KZ_160104_1D": "excluded", "_L_KZ_160104_1E": "excluded", "": "excluded"}
+
+
+@pytest.mark.slow
+def test_canada_feels_safe_by_sex_and_age(published):
+    ca = published["ca_feel_safe"]
+    # ca/indicator_16-1-4.csv line 2 ("2021",,,79), line 3 (Men+ 81.5), line 87 (2022, 65 years and over, 76)
+    assert ca[("VC_SNS_WALN_DRK", "_T", "_T", "_T", "_T", "2021")] == 79
+    assert ca[("VC_SNS_WALN_DRK", "M", "_T", "_T", "_T", "2021")] == 81.5
+    assert ca[("VC_SNS_WALN_DRK", "_T", "Y_GE65", "_T", "_T", "2022")] == 76
+    assert len(ca) == 2 * 6  # 2 years x (total, 2 sexes, 3 age groups); immigrant status and minorities left out
+
+
+@pytest.mark.slow
+def test_canada_reporting_to_police_by_type(published):
+    ca = published["ca_reporting"]
+    # ca/indicator_16-3-1.csv: 2019 robbery 47, 2004 sexual assault 8, 1999 sexual assault suppressed (empty)
+    assert ca[("VC_PRR_ROBB", "_T", "_T", "_T", "_T", "2019")] == 47
+    assert ca[("VC_PRR_SEXV", "_T", "_T", "_T", "_T", "2004")] == 8
+    assert pd.isna(ca[("VC_PRR_SEXV", "_T", "_T", "_T", "_T", "1999")])
+    assert ca[("VC_PRR_PHYV", "_T", "_T", "_T", "_T", "1999")] == 37
+    assert len(ca) == 15
+
+
+@pytest.mark.slow
+def test_canada_violence_rates_are_held_back_by_the_sdg_unit_rule(tmp_path, capsys):
+    """Statistics Canada's 16.1.3 are incidents per 1,000 population, not the SDG series' percent of persons:
+    published honestly (PER_1000_POP) they break the SDG series' unit, so validation refuses them."""
+    store = tmp_path / "store"
+    assert main(["run", str(OPENSDG / "held_back" / "ca_violence.yaml"), "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was published" in err and "sdg.constraint" in err and "'PER_1000_POP' is not allowed" in err
+    assert latest(store, "CCJS", "DF_SDG_16_CRIME") is None
+
+
+def test_the_merge_conflict_file_is_refused_naming_the_line(tmp_path):
+    spec = yaml.safe_load((OPENSDG / "ca_feel_safe.yaml").read_text(encoding="utf-8"))
+    spec["source"]["path"] = str(OPENSDG / "ca" / "indicator_16-1-4__commit03bb6858_merge_conflict.csv")
+    spec["maps"] = [{**m, "file": str(OPENSDG / m["file"])} for m in spec["maps"]]
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        extract(load_spec(tmp_path / "spec.yaml"))
+    message = str(e.value)
+    assert "indicator_16-1-4__commit03bb6858_merge_conflict.csv: line 3 is a git merge-conflict marker " \
+           "('<<<<<<< HEAD')" in message and "fix: resolve the conflict" in message
