@@ -41,6 +41,7 @@ from ..store.layout import PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_T
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message
 from ..write import WriteOptions
+from .changed import ATTACHMENTS, FORMAT, write_last_changed
 from .content import content_hash, data_columns, release_hash
 from .parts import assemble, carried, claimed, render, share
 
@@ -120,6 +121,9 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
                 files += _copy_reports(report_file, tmp)
             files += [_attach(path, tmp) for path in attachments or []]
             files += _part_files(part_files or {}, part, list(part_hashes), previous, tmp)
+            files += [_entry(tmp, path.relative_to(tmp).as_posix(), FORMAT, "text/csv", 0)
+                      for path in write_last_changed(tmp, list(part_hashes), part, flow, release_id, previous,
+                                                     lambda: releases(store, agency, flow_id))]
             manifest = Manifest(
                 release_id=release_id,
                 dataflow=ArtefactRef.of(flow.dataflow.ref),
@@ -183,9 +187,6 @@ def _attach(path: Path, tmp: Path) -> FileEntry:
     kind = path.suffix.lstrip(".")
     return _entry(tmp, path.name, f"{path.stem}-report-{kind}",
                   {"json": "application/json", "html": "text/html"}.get(kind, "text/plain"), 0)
-
-
-ATTACHMENTS = "attachments"
 
 
 def _part_files(files: dict[str, tuple[Path, str, str]], part: str, parts: list[str], previous: Release | None,

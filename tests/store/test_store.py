@@ -74,8 +74,10 @@ def test_release_files_are_world_readable(tmp_path, registry, sdg_flow):
     finally:
         os.umask(old)
     modes = {p.relative_to(rel.path).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in rel.path.rglob("*")}
-    assert modes["parts"] == 0o755 and stat.S_IMODE(rel.path.stat().st_mode) == 0o755
-    assert {m for p, m in modes.items() if p != "parts"} == {0o644}, modes
+    folders = {p for p in modes if (rel.path / p).is_dir()}
+    assert {"parts", "attachments"} <= folders and stat.S_IMODE(rel.path.stat().st_mode) == 0o755
+    assert {modes[p] for p in folders} == {0o755}, modes
+    assert {m for p, m in modes.items() if p not in folders} == {0o644}, modes
     assert stat.S_IMODE((rel.path.parent.parent / "LATEST").stat().st_mode) == 0o644
 
 
