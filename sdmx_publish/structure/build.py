@@ -67,10 +67,34 @@ SUBDIVISIONS = ("ISO_3166-2_KR.csv", "ISO_3166-2_CL.csv", "ISO_3166-2_US.csv", "
                 "ISO_3166-2_DE.csv")
 
 
+#: English descriptions of our own artefacts (dataflows: DATAFLOWS)
+_SERIES_ONLY = ("SERIES restricted to the SDG 16 crime and criminal justice series of CL_SERIES 1.14 (indicators "
+                "16.1 to 16.5 and 16.10.1), retired series left out.")
+DESCRIPTIONS = {
+    "CL_ICCS": "The 320 categories of ICCS v1.0 (UNODC, March 2015), levels 1 to 4 with their parents, and _T for "
+               "all offences.",
+    "CL_INDICATOR": "What an observation counts: offences, victims, persons suspected, prosecuted and convicted, "
+                    "prisoners (UNODC crime and criminal justice statistics).",
+    "CL_AGE_ICCS": "Every code of IAEG-SDGs CL_AGE 1.12 unchanged, plus the age bands of UNODC's data that CL_AGE "
+                   "lacks (30-44), each with its SDG CL_AGE correspondence in the builder's sources.",
+    "CL_AREA_SUBNAT": "Every code of IAEG-SDGs CL_AREA 1.14 (M49) unchanged, plus the ISO 3166-2 first-level "
+                      "subdivisions of the countries whose tables are published by region, each under its country.",
+    **{v[1]: f"ICCS disaggregating variable {v[0]} (ICCS v1.0, Table II), value codes unchanged, plus _T for the total."
+       for v in DISAGGREGATIONS.values()},
+    "CCJS_CONCEPTS": "The concepts of our DSDs that neither the SDMX cross-domain concepts nor the global SDG DSD "
+                     "define.",
+    "ICCS_CJ": "Counts and rates by ICCS offence category, country, what is counted, sex, age and the ICCS "
+               "disaggregations; concepts reused from SDMX:CROSS_DOMAIN_CONCEPTS and IAEG-SDGs:SDG_CONCEPTS.",
+    "ICCS_CJ_SUBNAT": "ICCS_CJ with REF_AREA coded by CL_AREA_SUBNAT (ISO 3166-2 subdivisions).",
+    "CC_SDG_16_CRIME": _SERIES_ONLY, "CC_SDG_16_CRIME_SUBNAT": _SERIES_ONLY,
+}
+
+
 def _maintainable(kind: str, cls: str, agency: str, aid: str, name: str, ko: str = "") -> etree._Element:
     el = etree.Element(S + kind, urn=f"{URN}{cls}={agency}:{aid}({VERSION})", agencyID=agency, id=aid,
                        version=VERSION, isFinal="true")
     names(el, name, ko)
+    names(el, DESCRIPTIONS.get(aid, ""), tag="Description")
     return el
 
 
@@ -227,7 +251,10 @@ def sdg_subnational_dsd(agency: str) -> etree._Element:
     for el in dsd.findall(f"{C}Name") + dsd.findall(f"{C}Description"):
         dsd.remove(el)
     names(dsd, "SDG DSD 1.14 with subnational areas (REF_AREA: CL_AREA_SUBNAT)")
-    dsd.insert(0, dsd[-1])  # the name comes first
+    names(dsd, "The global SDG DSD 1.14 unchanged but for REF_AREA, coded by CL_AREA_SUBNAT (M49 areas and ISO "
+               "3166-2 subdivisions), for SDG series estimated by subnational region.", tag="Description")
+    dsd.insert(0, dsd[-1])  # the name and description come first
+    dsd.insert(0, dsd[-1])
     ref = dsd.find(f".//{S}Dimension[@id='REF_AREA']/{S}LocalRepresentation/{S}Enumeration/Ref")
     assert ref is not None
     ref.attrib.update({"agencyID": agency, "id": "CL_AREA_SUBNAT", "version": VERSION})

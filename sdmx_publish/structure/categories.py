@@ -51,6 +51,8 @@ def category_scheme(agency: str, version: str) -> etree._Element:
                            agencyID=agency, id=SCHEME, version=version, isFinal="true")
     names(scheme, "Crime and criminal justice statistics by SDG target and ICCS section",
           "SDG 세부목표 및 ICCS 대분류별 범죄 및 형사사법 통계")
+    names(scheme, "Our dataflows filed under SDG goal 16 and the targets their series serve, and under the ICCS "
+                  "sections they cover.", tag="Description")
 
     def category(parent: etree._Element, path: list[str], en: str, ko: str = "", description: str = "") -> etree._Element:
         el = etree.SubElement(parent, S + "Category", id=path[-1],

@@ -103,6 +103,14 @@ def test_every_name_and_description_says_its_language(path):
     assert len(texts) > 1000 and all(t.get(LANG) for t in texts)
 
 
+@pytest.mark.parametrize("path", OURS, ids=lambda p: p.name)
+def test_our_artefacts_have_an_english_name_and_description(path):
+    for el in root(path.name).iterfind("mes:Structures/*/*", NS):
+        if el.get("agencyID") == config.agency() and etree.QName(el).localname != "Categorisation":
+            for tag in ("Name", "Description"):
+                assert el.xpath(f"com:{tag}[@xml:lang='en']/text()", namespaces=NS), (el.get("id"), tag)
+
+
 def test_korean_names_where_the_source_is_korean(registry):
     subnat = registry.flow("DF_ICCS_SUBNAT").codelists["REF_AREA"]
     assert subnat.codes["KR-11"].names["ko"] == "서울" and subnat.codes["KR-50"].names["ko"] == "세종시"
