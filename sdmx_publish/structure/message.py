@@ -78,7 +78,7 @@ def artefact_elements(registry: Registry, refs: Iterable[Ref]) -> list[etree._El
 def flow_artefacts(registry: Registry, flow: Flow) -> list[Ref]:
     """The dataflow and everything it references: DSD, codelists, concept schemes, constraints; the
     categorisations of the dataflow with their category schemes; the agency schemes of the agencies."""
-    refs = [flow.dataflow.ref, flow.dsd.ref, *{cl.ref for cl in flow.codelists.values()}]
+    refs = [flow.dataflow.ref, flow.dsd.ref, *dict.fromkeys(cl.ref for cl in flow.codelists.values())]
     refs += [c.ref for c in flow.constraints]
     refs += concept_schemes(registry, flow.dsd.ref)
     filed = sorted(((r, scheme) for r, (df, scheme, _) in registry.categorisations.items() if df == flow.dataflow.ref),
