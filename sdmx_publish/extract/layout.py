@@ -17,13 +17,17 @@ row), into the frame every reader returns, and says what it did (``attrs["layout
 - ``drop``/``keep``/``rename`` choose and name columns by position or by a pattern on the key;
 - ``footnotes`` patterns remove markers at the end of header cells and labels; every removal is
   listed (line, column, text, marker);
+- ``cell_fills`` (XLSX) adds ``<key> (fill)`` beside each value column, the cell's fill colour, for
+  tables that mark the precision of an estimate by colour (a value map turns it into a flag or note);
 - a header that does not look like the declared ``header_rows`` (a blank header row, numbers in
   the header, a first data row of header words) is an :class:`InputError` naming the line.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -34,6 +38,32 @@ from ..spec.model import Layout
 #: (a year such as 2017 is a header word in a table with years as columns)
 _DATA_NUMBER = re.compile(r"\s*-?(\d{1,3}(,\d{3})+(\.\d+)?|\d*\.\d+)\s*%?\s*")
 _SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class SheetFacts:
+    """What an XLSX sheet says beyond its values: merged ranges, 0-based (first row, first column, last row,
+    last column), and the fill colour of each cell of the grid (ARGB text, "" for none) when asked for."""
+
+    merged: list[tuple[int, int, int, int]]
+    fills: pd.DataFrame | None = None
+
+
+def sheet_facts(raw: bytes, sheet: str | int, grid: pd.DataFrame, *, fills: bool) -> SheetFacts:
+    """The merged ranges of ``sheet`` and, with ``fills``, the fill colours of the cells of ``grid`` (its index
+    and columns the 0-based sheet rows and columns)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(raw))
+    ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+    merged = [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges]
+    if not fills or grid.empty:
+        return SheetFacts(merged)
+    rows = ws.iter_rows(min_row=1, max_row=int(grid.index.max()) + 1, max_col=grid.shape[1])
+    colours = [[c.fill.fgColor.rgb if c.fill is not None and c.fill.fill_type == "solid" else "" for c in row]
+               for row in rows]
+    table = pd.DataFrame(colours).reindex(index=grid.index, columns=range(grid.shape[1])).fillna("")
+    return SheetFacts(merged, table.astype(str).set_axis(grid.columns, axis=1))
 
 
 def column_name(i: int) -> str:
@@ -145,11 +175,13 @@ def _positions(selector: list[int | str], keys: list[str], key: str, where: str,
 
 
 def layout_header(grid: pd.DataFrame, layout: Layout, first: int, header_rows: int, where: str,
-                  merged: list[tuple[int, int, int, int]] | None = None) -> pd.DataFrame:
+                  sheet: SheetFacts | None = None) -> pd.DataFrame:
     """The body of a report table with its columns keyed (see the module doc); ``first``: the index in
-    ``grid`` of the first header row. ``attrs["layout"]``: the keys, what was dropped, what was removed."""
+    ``grid`` of the first header row; ``sheet``: what an XLSX sheet adds (merged ranges, fill colours, which
+    with ``layout.cell_fills`` become a column ``<key> (fill)`` beside each value column).
+    ``attrs["layout"]``: the keys, what was dropped, what was removed."""
     removed: list[dict] = []
-    keys = header_keys(grid.iloc[first:first + header_rows], layout, merged or [], where, removed)
+    keys = header_keys(grid.iloc[first:first + header_rows], layout, sheet.merged if sheet else [], where, removed)
     body = _clean(grid.iloc[first + header_rows:])
     body.columns = range(body.shape[1])
     label_cols = [c - 1 for c in (layout.labels.columns if layout.labels else [])]
@@ -168,6 +200,10 @@ def layout_header(grid: pd.DataFrame, layout: Layout, first: int, header_rows: i
         names.update({i: new for i in hit})
     value_cols = [c for c in range(len(keys)) if c not in dropped and c not in label_cols]
     out = body[value_cols].set_axis([names[c] for c in value_cols], axis=1)
+    if layout.cell_fills and sheet is not None and sheet.fills is not None:
+        fills = sheet.fills.iloc[first + header_rows:, value_cols]
+        for c in value_cols:
+            out.insert(out.columns.get_loc(names[c]) + 1, f"{names[c]} (fill)", fills.iloc[:, value_cols.index(c)])
     if layout.labels:
         levels = body[label_cols].copy()
         for c in label_cols:

@@ -22,7 +22,7 @@ from ..redact import redact_url
 from ..spec import Spec
 from . import limits, sanity, sql
 from .credentials import resolve_sql, resolve_url
-from .layout import layout_header
+from .layout import SheetFacts, layout_header, sheet_facts
 
 SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
            "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
@@ -80,10 +80,9 @@ def decode(raw: bytes, encoding: str, where: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int,
-                 merged: list[tuple[int, int, int, int]] | None = None) -> pd.DataFrame:
+def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int, sheet: SheetFacts | None = None) -> pd.DataFrame:
     """Cut ``skip`` rows and the header rows off a grid of strings and name the columns after the header
-    (a report table's by its ``source.layout``: :mod:`.layout`; ``merged``: its XLSX merged ranges).
+    (a report table's by its ``source.layout``: :mod:`.layout`; ``sheet``: its XLSX merged ranges and fills).
 
     The grid's index is the 0-based line (or sheet row) number in the source.
     """
@@ -94,8 +93,7 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int,
         raise InputError("no header row: the file has fewer lines than source.skip_rows", where=where,
                          fix="check source.skip_rows")
     if src.layout is not None:
-        return _body(layout_header(grid, src.layout, skip, src.header_rows, where,
-                                   merged), where)
+        return _body(layout_header(grid, src.layout, skip, src.header_rows, where, sheet), where)
     head = grid.iloc[skip:first].fillna("").astype(str)
     head = head.replace("", pd.NA).ffill(axis=1).fillna("") if src.header_rows > 1 else head
     names = [" ".join(p.strip() for p in head[c] if p.strip()) for c in head.columns]
@@ -193,19 +191,11 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
         raise InputError(f"not a readable Excel workbook: {e}", where=where,
                          fix="open and save the workbook again in Excel (.xlsx), or check source.sheet") from None
-    merged = _merged_ranges(raw, sheet) if spec.source.layout is not None else None
-    frame = _with_header(grid, spec, where, skip=spec.source.skip_rows, merged=merged)
+    layout = spec.source.layout
+    facts = sheet_facts(raw, sheet, grid, fills=layout.cell_fills) if layout is not None else None
+    frame = _with_header(grid, spec, where, skip=spec.source.skip_rows, sheet=facts)
     frame["_source"] = f"{where} [{sheet}]"
     return _origin(frame, raw, where)
-
-
-def _merged_ranges(raw: bytes, sheet: str | int) -> list[tuple[int, int, int, int]]:
-    """The sheet's merged cell ranges, 0-based (first row, first column, last row, last column)."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(io.BytesIO(raw))
-    ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
-    return [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges]
 
 
 def read_sql(spec: Spec) -> pd.DataFrame:

@@ -82,6 +82,9 @@ class Layout(_Strict):
     rename: dict[int | str, str] = Field(default_factory=dict, description="column (position or pattern) -> name")
     footnotes: list[Regex] = Field(default_factory=list, description="markers removed from the end of header "
                                    "cells and labels, e.g. '(?<=[^\\W\\d])\\d+(, ?\\d+)*' for 'ocurridos1, 2'")
+    cell_fills: bool = Field(False, description="xlsx: a column '<key> (fill)' beside each value column with the "
+                             "cell's fill colour (ARGB, e.g. FFFFEA00; empty: none), for tables that mark precision "
+                             "by colour")
 
 
 class Source(_Strict):
@@ -135,6 +138,9 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _where(self) -> "Source":
+        if self.layout is not None and self.layout.cell_fills and self.format != "xlsx":
+            raise spec_problem("`layout.cell_fills` reads the cell colours of an xlsx sheet; a csv file has none",
+                               "remove source.layout.cell_fills", key="layout.cell_fills")
         if self.layout is not None and self.format not in ("csv", "xlsx"):
             raise spec_problem(f"`layout` reads report tables in csv or xlsx files, not format: {self.format}",
                                "remove source.layout, or set source.format to csv or xlsx", key="layout")

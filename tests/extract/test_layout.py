@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import openpyxl.styles
 import pytest
 import yaml
 
@@ -79,6 +80,7 @@ def test_xlsx_merged_three_level_header_with_spacers(tmp_path):
         ws.merge_cells(cells)
     ws.append(["Estados Unidos Mexicanos", 31283689, None, 3261194, 10.42, None, 222513, 6.82])
     ws.append(["Durango", 240624, None, 32520, 13.51, None, "0*", "0.0*"])
+    ws["E7"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFFEA00")  # precision marked by colour
     buf = io.BytesIO()
     wb.save(buf)
     layout = {"labels": {"columns": [1], "name": "Entidad"}, "footnotes": [r"(?<=[^\W\d])\d+(, ?\d+)*"]}
@@ -91,6 +93,10 @@ def test_xlsx_merged_three_level_header_with_spacers(tmp_path):
     assert durango["Denuncia / No especificado / Relativos"] == "0.0*" and durango["_row"] == 7
     removed = frame.attrs["sources"][0]["layout"]["footnotes_removed"]
     assert [(f["line"], f["column"], f["marker"]) for f in removed] == [(3, "2 (B)", "1, 2"), (4, "7 (G)", "3")]
+    coloured = read(tmp_path, buf.getvalue(), name="t.xlsx", format="xlsx", sheet="3.1", skip_rows=2, header_rows=3,
+                    layout={**layout, "keep": ["Denuncia / Sí / Relativos"], "cell_fills": True})
+    assert list(coloured.columns[:3]) == ["Entidad", "Denuncia / Sí / Relativos", "Denuncia / Sí / Relativos (fill)"]
+    assert coloured["Denuncia / Sí / Relativos (fill)"].tolist() == ["", "FFFFEA00"]
 
 
 def test_a_header_with_fewer_rows_than_declared_names_the_number_in_it(tmp_path):
@@ -122,6 +128,11 @@ def test_two_columns_with_one_key_are_named_with_the_fix(tmp_path):
     assert "source.layout.drop: [3]" in str(e.value)
     frame = read(tmp_path, text, layout={"labels": {"columns": [1]}, "rename": {3: "Number 2"}})
     assert list(frame.columns[:3]) == ["label", "Number", "Number 2"]
+
+
+def test_cell_fills_are_refused_for_csv(tmp_path):
+    with pytest.raises(SpecError, match="`layout.cell_fills` reads the cell colours of an xlsx sheet"):
+        read(tmp_path, REPORT, skip_rows=1, header_rows=2, layout={**LAYOUT, "cell_fills": True})
 
 
 def test_layout_is_refused_for_sources_that_are_not_tables(tmp_path):
