@@ -13,6 +13,7 @@ import yaml
 from sdmx_publish.errors import InputError, SpecError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
+from sdmx_publish.transform import transform
 
 #: a report table: a title, two header rows with a group repeated (2022, 2023) and a marker column,
 #: labels over two indent columns, footnote markers glued to labels and header cells
@@ -141,3 +142,23 @@ def test_layout_is_refused_for_sources_that_are_not_tables(tmp_path):
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     with pytest.raises(SpecError, match="`layout` reads report tables in csv or xlsx files"):
         load_spec(tmp_path / "spec.yaml")
+
+
+def test_measures_in_columns_become_series_by_reshape_and_map(tmp_path, sdg_flow):
+    """A report table with one column per measure (here Statistics Canada's 16.3.1, 2014 and 2019): the
+    columns become rows of SERIES (``reshape.into``), whose labels a map turns into the series' codes."""
+    (tmp_path / "table.csv").write_text("Year,Physical assault,Robbery,Sexual assault\n2014,38,45,5\n2019,36,47,6\n")
+    (tmp_path / "series.csv").write_text("measure,SERIES,note\nPhysical assault,VC_PRR_PHYV,\nRobbery,VC_PRR_ROBB,\n"
+                                         "Sexual assault,VC_PRR_SEXV,\n")
+    dims = {d: "_T" for d in ("SEX", "AGE", "URBANISATION", "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV", "OCCUPATION",
+                              "CUST_BREAKDOWN", "COMPOSITE_BREAKDOWN", "DISABILITY_STATUS", "ACTIVITY", "PRODUCT")}
+    spec = {"dataflow": "DF_SDG_16_CRIME", "source": {"path": "table.csv"},
+            "reshape": {"id_columns": ["Year"], "into": "SERIES", "value_columns_matching": "[A-Z].*"},
+            "columns": {"TIME_PERIOD": "Year"},
+            "constants": {"FREQ": "A", "REPORTING_TYPE": "N", "REF_AREA": "124", "UNIT_MEASURE": "PT", **dims},
+            "maps": [{"file": "series.csv", "from": "SERIES", "to": "SERIES", "key_columns": ["measure"]}]}
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    loaded = load_spec(tmp_path / "spec.yaml")
+    frame, _ = transform(extract(loaded), loaded, sdg_flow)
+    got = frame.set_index(["SERIES", "TIME_PERIOD"])["OBS_VALUE"]
+    assert got[("VC_PRR_ROBB", "2019")] == 47 and got[("VC_PRR_SEXV", "2014")] == 5 and len(got) == 6
