@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import SpecError
+from ..periods import parse_period
 from ..validate.config import RuleConfig
 from .survey import Survey
 
@@ -58,7 +59,14 @@ class MissingMarkers(_Strict):
                                       "headers) where they apply; default every one")
     start: str | None = Field(None, description="first period (TIME_PERIOD) where they apply, e.g. '2011'")
     end: str | None = Field(None, description="last period where they apply, e.g. '2012'")
-    note: str = Field("", description="why: shown in the mapping review")
+    note: str = Field("", description="why, for the people who read the spec")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _a_period(cls, v: str | None) -> str | None:
+        if v is not None and parse_period(v) is None:
+            raise spec_problem(f"{v!r} is not an SDMX time period", "use e.g. 2011, 2011-Q3 or 2011-07")
+        return v
 
 
 class Labels(_Strict):

@@ -208,3 +208,10 @@ def test_the_former_classify_block_says_what_replaced_it(tmp_path):
         load_spec(write(tmp_path, spec))
     assert "classify" in str(e.value) and "correspondence engine" in str(e.value)
     assert "examples/knpa/crime_by_region.yaml" in e.value.fix
+
+
+def test_missing_where_periods_are_checked_when_the_spec_is_loaded(tmp_path):
+    spec = spec_dict("table.csv")
+    spec["source"]["missing_where"] = [{"values": ["0"], "start": "twenty-eleven"}]
+    with pytest.raises(SpecError, match=r"source.missing_where.0.start.*'twenty-eleven' is not an SDMX time period"):
+        load_spec(write(tmp_path, spec))

@@ -204,3 +204,25 @@ def test_the_worked_example_of_the_docs(tmp_path):
     (review,) = release.manifest.extra["mapping"]
     assert (review["excluded"], review["mapped"], review["total"]) == (2, 82, 84)
     assert f"{review['coverage']:.1%}" == "97.6%" and review["summary_rows"] == 2
+
+
+def test_the_worked_example_of_missing_where(tmp_path):
+    from sdmx_publish import config
+    from sdmx_publish.store import read_frame
+
+    from ..extract.test_docs_example import BLOCK
+
+    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
+    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith("missing/")]
+    assert [b["name"] for b in blocks] == ["missing/table.csv", "missing/sex.csv", "missing/victims.yaml"]
+    (tmp_path / "missing").mkdir()
+    for b in blocks:
+        (tmp_path / b["name"]).write_text(b["text"], encoding="utf-8")
+    store = tmp_path / "store"
+    assert pipeline.run(tmp_path / "missing" / "victims.yaml", store)["new"]
+    frame = read_frame(latest(store, "CCJS", "DF_ICCS"), pipeline.part_id(tmp_path / "missing" / "victims.yaml"))
+    got = frame.set_index(["SEX", "TIME_PERIOD"])
+    assert got.loc[("M", "2013"), "OBS_VALUE"] == 0 and got.loc[("M", "2013"), "OBS_STATUS"] == "A"
+    assert got.loc[("F", "2011"), "OBS_STATUS"] == "M" and got.loc[("F", "2011"), "OBS_VALUE"] != 0
+    assert got.loc[("F", "2013"), "OBS_VALUE"] == 11
+    assert (got.xs("2012", level="TIME_PERIOD")["OBS_STATUS"] == "M").all()
