@@ -18,6 +18,7 @@ EPILOG = """examples:
   sdmx-publish run examples/unodc/homicide.yaml --store releases
   sdmx-publish run countries/kor/homicide.yaml --start-period 2018 --end-period 2019   rerun two years
   sdmx-publish validate examples/unodc/homicide.yaml --report-dir report
+  sdmx-publish retire DF_ICCS unodc_homicide --reason "replaced by countries/kor/homicide.yaml"
   sdmx-publish regional --store releases      SDG 16 series and regional aggregates from DF_ICCS
   sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
   sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
@@ -52,6 +53,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{result['dataflow']}: release {result['release_id']} ({result['observations']} observations, {state})"
               f"\n  {result['path']}\n  validation: {result['validation']['errors']} errors, "
               f"{result['validation']['warnings']} warnings{carried}")
+    return 0
+
+
+def cmd_retire(args: argparse.Namespace) -> int:
+    from .pipeline import retire_part
+
+    release = retire_part(args.dataflow, args.part, args.store, reason=args.reason, agency=args.agency)
+    print(f"{args.dataflow}: release {release.id} retires part {args.part} "
+          f"({release.manifest.extra['retired']['observations']} observations deleted; "
+          f"{release.manifest.observations} observations of {len(release.manifest.parts)} part(s) remain)\n  {release.path}")
     return 0
 
 
@@ -179,6 +190,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--end-period", help="rerun up to this period (inclusive); see --start-period")
     r.add_argument("--allow-deletions", action="store_true", help=ALLOW_DELETIONS)
     r.set_defaults(func=cmd_run)
+
+    rt = sub.add_parser("retire", help="retire a part (the data of one source spec) from a dataflow, as a new "
+                        "release that says so")
+    rt.add_argument("dataflow", help="dataflow id, e.g. DF_ICCS")
+    rt.add_argument("part", help="the part, as the manifest's `parts` name it (e.g. unodc_homicide)")
+    rt.add_argument("--reason", required=True, help="why, for the users: in the manifest and the Atom feed")
+    rt.add_argument("--agency", help="the dataflow's agency, when two agencies have a dataflow of that id")
+    rt.add_argument("--store", help=store_help)
+    rt.set_defaults(func=cmd_retire)
 
     v = sub.add_parser("validate", help="validate a source spec's data without publishing; exit 1 on errors")
     v.add_argument("spec", help="source spec YAML file")

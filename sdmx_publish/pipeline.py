@@ -30,7 +30,7 @@ from .extract.sanity import check_row_count
 from .metadata import NOTES_FILE, NOTES_FORMAT, write_notes
 from .names import STEPS, Step, part_id  # declared there, without pandas, for the DAG processor
 from .periods import in_range
-from .publish import publish
+from .publish import publish, retire
 from .publish.parts import claimed
 from .spec import Spec, load_spec
 from .store import Release, latest, open_release, read_frame
@@ -247,6 +247,14 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}
+
+
+def retire_part(dataflow: str, part: str, store: str | Path | None = None, *, reason: str,
+                agency: str | None = None, by: str = "cli") -> Release:
+    """Retire ``part`` from ``dataflow``: a new release without its observations, saying so."""
+    flow = load_registry().flow(dataflow, agency)
+    return retire(flow, load_registry(), store=config.store_dir(store), part=part, reason=reason,
+                  run={"by": by, "retire": part, "reason": reason})
 
 
 #: how each step is called, from the arguments every step may need (spec, work folder, store, periods, run)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ValidationFailed
+from ..errors import NotFound, PublishError, ValidationFailed
 from ..store import (
     DATA_CSV,
     MANIFEST,
@@ -45,7 +45,7 @@ from .changed import ATTACHMENTS, FORMAT, write_last_changed
 from .content import content_hash, data_columns, release_hash
 from .parts import assemble, carried, claimed, render, share
 
-__all__ = ["Release", "content_hash", "latest", "publish", "read_frame", "releases"]
+__all__ = ["Release", "content_hash", "latest", "publish", "read_frame", "releases", "retire"]
 
 
 def other_parts(release: Release | None, part: str) -> pd.DataFrame:
@@ -147,6 +147,52 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
             with create(tmp / MANIFEST) as f:
                 f.write(manifest.to_json().encode("utf-8"))
             return commit(tmp, release_id), True
+        except BaseException:
+            discard(tmp)
+            raise
+
+
+def retire(flow: Flow, registry: Registry, *, store: Path, part: str, reason: str, run: dict | None = None,
+           clock: Clock = utc_now) -> Release:
+    """A new release of ``flow`` without ``part``: its observations are deleted (``updatedAfter`` shows them),
+    the other parts carried forward; the manifest's ``retired`` says which part, how many observations
+    and why. The last part of a dataflow cannot be retired (there would be nothing to serve)."""
+    agency, flow_id = flow.dataflow.ref.agency, flow.id
+    with locked(store, agency, flow_id):
+        sweep(store, agency, flow_id)
+        previous = latest(store, agency, flow_id)
+        parts = previous.manifest.parts if previous else []
+        if previous is None or part not in parts:
+            raise NotFound(f"dataflow {agency}:{flow_id} has no part {part!r}" + (f" (its parts: {', '.join(parts)})"
+                                                                                  if parts else " (no release)"),
+                           fix="name a part of the latest release (sdmx-publish parts are <folder>_<file stem> "
+                               "of the spec, or its `part:` key)")
+        remaining = [p for p in parts if p != part]
+        if not remaining:
+            raise PublishError(f"{part!r} is the only part of {agency}:{flow_id}: retiring it would leave the "
+                               "dataflow with no data", fix="publish the source that replaces it first, then retire")
+        gone = len(read_frame(previous, part))
+        known = previous.manifest.part_sha256
+        hashes = {p: known.get(p) or content_hash(read_frame(previous, p), flow) for p in remaining}
+        now = release_time(clock, previous.created)
+        digest = release_hash(flow, hashes)
+        release_id = make_release_id(now, digest)
+        tmp = staging(store, agency, flow_id)
+        try:  # the first remaining part is rendered again (the release's own message header), the rest shared
+            lead = remaining[0]
+            files = _write_files(read_frame(previous, lead), lead, remaining, previous, flow, registry, tmp,
+                                 WriteOptions(message_id=f"{flow.id}-{release_id}", prepared=now, sender=agency))
+            files += _part_files({}, part, remaining, previous, tmp)
+            manifest = Manifest(
+                release_id=release_id, dataflow=ArtefactRef.of(flow.dataflow.ref), structure=ArtefactRef.of(flow.dsd.ref),
+                created=now, content_sha256=digest, observations=next(f.observations for f in files if f.path == DATA_CSV),
+                previous_release=previous.id, part=part, parts=remaining, run=run or {}, files=files,
+                part_validation={p: v for p, v in previous.manifest.part_validation.items() if p != part},
+                revisions={"new": 0, "revised": 0, "deleted": gone, "unchanged": 0, "previous_release": previous.id},
+                part_sha256=hashes, retired={"part": part, "observations": gone, "reason": reason})
+            with create(tmp / MANIFEST) as f:
+                f.write(manifest.to_json().encode("utf-8"))
+            return commit(tmp, release_id)
         except BaseException:
             discard(tmp)
             raise

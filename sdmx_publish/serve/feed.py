@@ -48,6 +48,9 @@ def entry(release: Release, base: str) -> etree._Element:
         counts = ", ".join(f"{k} {v}" for k, v in rev.items() if k in ("new", "revised", "deleted", "unchanged"))
         since = "" if rev.get("previous_release") else " (its first publication)"
         summary += f"; part {m.part or '?'}{since}: {counts}"
+    retired = m.extra.get("retired")
+    if retired:
+        summary += f"; retires part {retired['part']} ({retired['observations']} observations deleted): {retired['reason']}"
     if m.previous_release:
         summary += f"; replaces release {m.previous_release}"
     _text(e, "summary", summary)

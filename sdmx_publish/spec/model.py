@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import SpecError
+from ..names import PART_NAME
 from ..periods import parse_period
 from ..validate.config import RuleConfig
 from .survey import Survey
@@ -44,6 +45,14 @@ def _regex(v: str) -> str:
         raise spec_problem(f"invalid regular expression `{v}`: {e}",
                            "correct the regular expression (Python `re` syntax; quote it in YAML with single "
                            "quotes so that backslashes stay as they are)") from None
+    return v
+
+
+def _part_name(v: str) -> str:
+    """A part name: it names files of the release."""
+    if not PART_NAME.fullmatch(v):
+        raise spec_problem(f"part {v!r} is not a part name", "use letters, digits, '_' and '-' (at most 100), "
+                           "starting with a letter or digit")
     return v
 
 
@@ -268,6 +277,8 @@ class Spec(_Strict):
     dataflow: str
     agency: str | None = None
     name: str | None = None
+    part: Annotated[str, AfterValidator(_part_name)] | None = Field(
+        None, description="the spec's part of its dataflow (default: <folder>_<file stem>)")
     schedule: str | None = Field("@yearly", description="Airflow schedule of the generated DAG")
     run_period: Literal["year", "quarter", "month"] | None = Field(
         None, description="a scheduled or backfill run publishes only the last complete year (quarter, month) "

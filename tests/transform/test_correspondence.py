@@ -138,6 +138,7 @@ def test_a_value_on_two_rows_without_shares_is_ambiguous(tmp_path):
     assert "share_column" in e.value.fix
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["shares", "summary", "ambiguous"])
 def test_a_bad_map_publishes_nothing_and_keeps_the_last_release(tmp_path, bad, capsys):
     store = tmp_path / "store"
@@ -158,6 +159,7 @@ def test_a_bad_map_publishes_nothing_and_keeps_the_last_release(tmp_path, bad, c
     assert latest(store, "CCJS", "DF_ICCS").id == before.id
 
 
+@pytest.mark.slow
 def test_the_review_page_is_published_beside_the_validation_report(tmp_path):
     store = tmp_path / "store"
     result = pipeline.run(write(tmp_path), store)
@@ -182,6 +184,7 @@ def test_the_review_page_is_published_beside_the_validation_report(tmp_path):
         assert answer.status_code == 200 and "Mapping review: PKS test" in answer.text
 
 
+@pytest.mark.slow
 def test_the_worked_example_of_the_docs(tmp_path):
     from sdmx_publish import config
     from sdmx_publish.store import read_frame
@@ -206,6 +209,7 @@ def test_the_worked_example_of_the_docs(tmp_path):
     assert f"{review['coverage']:.1%}" == "97.6%" and review["summary_rows"] == 2
 
 
+@pytest.mark.slow
 def test_the_worked_example_of_missing_where(tmp_path):
     from sdmx_publish import config
     from sdmx_publish.store import read_frame

@@ -125,6 +125,7 @@ def test_a_column_not_in_the_area_table_is_unmapped(tmp_path, registry):
     assert [(u["map"], u["value"], u["count"]) for u in report.unmapped] == [("areas.csv", ["Busan A"], 5)]
 
 
+@pytest.mark.slow
 def test_command_line(tmp_path, capsys):
     from sdmx_publish.cli import main
     from sdmx_publish.store import latest
