@@ -19,6 +19,8 @@ EPILOG = """examples:
   sdmx-publish run countries/kor/homicide.yaml --start-period 2018 --end-period 2019   rerun two years
   sdmx-publish validate examples/unodc/homicide.yaml --report-dir report
   sdmx-publish retire DF_ICCS unodc_homicide --reason "replaced by countries/kor/homicide.yaml"
+  sdmx-publish codes DF_SDG_16_CRIME AGE --search 14   browse a codelist
+  sdmx-publish preview examples/knpa/crime_by_region.yaml   the mapped table, before validating
   sdmx-publish regional --store releases      SDG 16 series and regional aggregates from DF_ICCS
   sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
   sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
@@ -53,6 +55,59 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{result['dataflow']}: release {result['release_id']} ({result['observations']} observations, {state})"
               f"\n  {result['path']}\n  validation: {result['validation']['errors']} errors, "
               f"{result['validation']['warnings']} warnings{carried}")
+    return 0
+
+
+def cmd_codes(args: argparse.Namespace) -> int:
+    from .structure import load_registry
+    from .validate.structural import nearest_codes
+
+    flow = load_registry().flow(args.dataflow, args.agency)
+    coded = {c: flow.codelists[c] for c in (*flow.dsd.dimension_ids, *flow.dsd.attribute_ids) if c in flow.codelists}
+    if args.dimension is None:
+        print(f"{flow.dataflow.ref}: {flow.dataflow.name}")
+        for comp, cl in coded.items():
+            print(f"  {comp:<24} {cl.ref}  {len(cl.codes)} codes  {cl.name}")
+        return 0
+    if args.dimension not in coded:
+        near = nearest_codes(args.dimension.upper(), coded)
+        raise PublishError(f"{args.dimension!r} is not a coded component of {flow.dataflow.ref}",
+                           fix=f"did you mean {' or '.join(near)}?" if near else f"one of {', '.join(coded)}")
+    cl = coded[args.dimension]
+    text = (args.search or "").casefold()
+    codes = [c for c in cl.codes.values()
+             if not text or text in c.id.casefold() or text in c.name.casefold()
+             or any(text in n.casefold() for n in c.names.values())]
+    print(f"{args.dimension}: {cl.ref} {cl.name}, {len(codes)} of {len(cl.codes)} codes"
+          + (f" matching {args.search!r}" if text else ""))
+    for c in codes:
+        print(f"  {c.id:<12} {c.name}" + (f"  (in {c.parent})" if c.parent else ""))
+    if text and not codes:
+        near = nearest_codes(args.search, cl.codes)
+        print(f"  no code or name contains {args.search!r}" + (f"; nearest codes: {', '.join(near)}" if near else ""))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .pipeline import preview
+
+    frame, report, flow = preview(args.spec)
+    shown = frame[[c for c in frame.columns if not c.startswith("_")]]
+    print(f"{args.spec}: {report['rows_read']} source rows read, {report['rows_filtered']} filtered out; "
+          f"{len(frame)} observations of {flow.dataflow.ref} (not validated, not published)")
+    with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 40):
+        print(shown.head(args.rows).to_string(index=False))
+    if len(frame) > args.rows:
+        print(f"... {len(frame) - args.rows} more (--rows N shows more)")
+    for u in report["unmapped"]:
+        print(f"unmapped: {u['count']} row(s) with {dict(zip(u['columns'], u['value']))} match no row of {u['map']} "
+              f"(first at row {u['first_row']})")
+    for r in report["mapping"]:
+        cov = "" if r["coverage"] is None else f"{r['coverage']:.1%}"
+        print(f"map {r['map']}: {cov} of {r['total']:,.15g} mapped, {r['excluded']:,.15g} excluded on purpose, "
+              f"{r['unmapped']:,.15g} unmapped")
     return 0
 
 
@@ -190,6 +245,19 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--end-period", help="rerun up to this period (inclusive); see --start-period")
     r.add_argument("--allow-deletions", action="store_true", help=ALLOW_DELETIONS)
     r.set_defaults(func=cmd_run)
+
+    cd = sub.add_parser("codes", help="browse a dataflow's codelists: its coded components, or one component's "
+                        "codes (--search TEXT in codes and names)")
+    cd.add_argument("dataflow", help="dataflow id, e.g. DF_SDG_16_CRIME")
+    cd.add_argument("dimension", nargs="?", help="a dimension or coded attribute, e.g. AGE")
+    cd.add_argument("--search", help="only the codes whose id or name contains this text (any case)")
+    cd.add_argument("--agency", help="the dataflow's agency, when two agencies have a dataflow of that id")
+    cd.set_defaults(func=cmd_codes)
+
+    pv = sub.add_parser("preview", help="print a spec's table read, reshaped and mapped, before validating")
+    pv.add_argument("spec", help="source spec YAML file")
+    pv.add_argument("--rows", type=int, default=20, help="observations to print (default: %(default)s)")
+    pv.set_defaults(func=cmd_preview)
 
     rt = sub.add_parser("retire", help="retire a part (the data of one source spec) from a dataflow, as a new "
                         "release that says so")

@@ -249,6 +249,14 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}
 
 
+def preview(spec_path: str | Path) -> tuple[pd.DataFrame, dict[str, Any], Flow]:
+    """The spec's table read, reshaped and mapped (the transform step's frame and report), nothing validated
+    or published: what ``sdmx-publish preview`` prints."""
+    spec, _, flow = _flow(spec_path)
+    frame, report = transform(extract(spec), spec, flow)
+    return frame, report.as_dict(), flow
+
+
 def retire_part(dataflow: str, part: str, store: str | Path | None = None, *, reason: str,
                 agency: str | None = None, by: str = "cli") -> Release:
     """Retire ``part`` from ``dataflow``: a new release without its observations, saying so."""

@@ -31,7 +31,7 @@ _RULES = [
          fix="fill the cell or map the source's total/blank to the codelist's total code (_T)"),
     Rule(id="code.unknown", family=_S, severity="error", title="Unknown code",
          description="Codes of coded dimensions and attributes must exist in the component's codelist.",
-         message="{component} code '{value}' is not in the codelist", check=structural.check_unknown_code,
+         message="{component} code '{value}' is not in the codelist: {expected}", check=structural.check_unknown_code,
          fix="correct the value map (CSV correspondence table) for this source value"),
     Rule(id="code.not_allowed", family=_S, severity="error", title="Code not allowed by the dataflow",
          description="The code exists in the codelist but the dataflow's content constraint does not allow it.",

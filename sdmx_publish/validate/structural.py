@@ -7,8 +7,9 @@ values of a column (a handful) and maps the verdict back to the rows with intege
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -77,8 +78,24 @@ def check_unknown_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
 
     def verdict(comp: str, code: str) -> str | None:
         cl = cls[comp]
-        return None if code in cl.codes else f"a code of {cl.ref}"
+        if code in cl.codes:
+            return None
+        near = nearest_codes(code, cl.codes)
+        return (f"did you mean {' or '.join(near)}? " if near else "") + f"(a code of {cl.ref})"
     return _bad_codes(ctx, verdict)
+
+
+def nearest_codes(code: str, codes: Iterable[str], n: int = 3) -> list[str]:
+    """The codes most like ``code`` (a typing slip, another edition's code), the nearest numbers first among
+    equally similar ones: ``Y5T15`` -> ``Y5T14``, ``Y5T17``, ``Y5T12``."""
+    near = difflib.get_close_matches(code, list(codes), n=10, cutoff=0.6)
+    mine = [int(d) for d in re.findall(r"\d+", code)]
+
+    def distance(c: str) -> tuple[float, int]:
+        theirs = [int(d) for d in re.findall(r"\d+", c)]
+        gap = sum(abs(a - b) for a, b in zip(mine, theirs)) if len(theirs) == len(mine) else 10**9
+        return -round(difflib.SequenceMatcher(None, code, c).ratio(), 6), gap
+    return sorted(near, key=distance)[:n]
 
 
 def check_not_allowed_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -1,0 +1,29 @@
+"""`sdmx-publish codes` browses a dataflow's codelists; `sdmx-publish preview` prints a spec's mapped table
+before anything is validated or published."""
+
+from __future__ import annotations
+
+from sdmx_publish.cli import main
+
+from .conftest import EXAMPLES
+
+
+def test_codes_lists_the_coded_components_then_searches_one(capsys):
+    assert main(["codes", "DF_SDG_16_CRIME"]) == 0
+    out = capsys.readouterr().out
+    assert "AGE " in out and "IAEG-SDGs:CL_AGE" in out and "SERIES" in out
+    assert main(["codes", "DF_SDG_16_CRIME", "AGE", "--search", "5 to 1"]) == 0
+    out = capsys.readouterr().out
+    assert "Y5T14        5 to 14 years old" in out and "Y0T4" not in out
+    assert main(["codes", "DF_SDG_16_CRIME", "AGE", "--search", "Y5T15"]) == 0
+    assert "nearest codes: Y5T14" in capsys.readouterr().out
+    assert main(["codes", "DF_SDG_16_CRIME", "AGEE"]) == 2
+    assert "did you mean AGE?" in capsys.readouterr().err
+
+
+def test_preview_prints_the_mapped_table(capsys):
+    assert main(["preview", str(EXAMPLES / "knpa" / "crime_by_region.yaml"), "--rows", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "738 observations of CCJS:DF_ICCS_SUBNAT(1.0) (not validated, not published)" in out
+    assert "KR-11" in out and "강력범죄/살인기수" in out and "... 735 more" in out
+    assert "map maps/region.csv: 99.9% of 1,520,200 mapped, 1,484 excluded on purpose" in out
