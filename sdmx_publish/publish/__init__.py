@@ -183,6 +183,9 @@ def retire(flow: Flow, registry: Registry, *, store: Path, part: str, reason: st
             files = _write_files(read_frame(previous, lead), lead, remaining, previous, flow, registry, tmp,
                                  WriteOptions(message_id=f"{flow.id}-{release_id}", prepared=now, sender=agency))
             files += _part_files({}, part, remaining, previous, tmp)
+            files += [_entry(tmp, path.relative_to(tmp).as_posix(), FORMAT, "text/csv", 0)
+                      for path in write_last_changed(tmp, remaining, part, flow, release_id, previous,
+                                                     lambda: releases(store, agency, flow_id))]
             manifest = Manifest(
                 release_id=release_id, dataflow=ArtefactRef.of(flow.dataflow.ref), structure=ArtefactRef.of(flow.dsd.ref),
                 created=now, content_sha256=digest, observations=next(f.observations for f in files if f.path == DATA_CSV),

@@ -48,6 +48,9 @@ def test_a_part_is_named_then_retired(tmp_path, capsys):
     assert m.extra["retired"] == {"part": "at_offences", "observations": 8,
                                   "reason": "Austria now publishes its own dataflow"}
     pd.testing.assert_frame_equal(read_frame(after, "de_offences"), kept)
+    # the remaining part's files come with it; the retired part's do not
+    assert (after.path / "attachments" / "de_offences" / "last_changed.csv").is_file()
+    assert not (after.path / "attachments" / "at_offences").exists()
     assert (after.path / "mapping.html").is_file() is False  # a retirement publishes no part of its own
     with TestClient(create_app(store)) as client:
         feed = client.get("/feed/CCJS/DF_ICCS.atom").text
