@@ -5,8 +5,8 @@ children) is flagged with OBS_STATUS ``U`` (low reliability) together with its p
 decimals with ``E`` (estimated); an incomplete breakdown gets a COMMENT_OBS note on its total and
 parts; every other rule warns only. Specs may declare another outcome.
 
-Order: structural rules (the data fit the DSD), value rules, totals and hierarchy, time series,
-revisions. Severities and parameters here are defaults; a :class:`RuleConfig` changes them per
+Order: what the transform found in the correspondence tables, structural rules (the data fit the
+DSD), value rules, totals and hierarchy, time series, revisions. Severities and parameters here are defaults; a :class:`RuleConfig` changes them per
 dataflow or per source. ``docs/validation.md`` lists the same table for people.
 """
 
@@ -14,13 +14,25 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import aggregates, revisions, series, structural, values
+from . import aggregates, correspondence, revisions, series, structural, values
 from .rules import Rule
 
 COUNT_UNITS = ["NUMBER"]
 _S = "structural"
 
 _RULES = [
+    Rule(id="map.unmapped", family=_S, severity="error", title="Source value with no row in its correspondence table",
+         description="Every source value a map reads has a row in the map's CSV table (a row with empty targets "
+                     "excludes it on purpose); the transform drops the rows of a value no row matches and counts them.",
+         message="{count} row(s) with {values} match no row of {map}", check=correspondence.check_unmapped,
+         fix="add a row for the value to the map's table (or a row with empty targets to exclude it)"),
+    Rule(id="map.summary_mismatch", severity="warning",
+         title="Summary row of the source that its details do not add up to",
+         description="A summary row the map declares (a national total or subtotal, not published twice) is "
+                     "within the map's `summary_tolerance` of the sum of its direct details.",
+         message="summary row {summary} of {map} is {total} but its {details} detail value(s) add up to "
+                 "{details_sum}{where}", check=correspondence.check_summary_rows,
+         fix="check the source table for a missing or misread detail row, or the map's summary/detail declaration"),
     Rule(id="dim.missing", family=_S, severity="error", title="Component column missing",
          description="Every DSD dimension, the time dimension and the primary measure must be a column.",
          message="no column for {component}", check=structural.check_missing_components,
@@ -194,11 +206,3 @@ _RULES += [
 #: Every shipped rule by id, in report order.
 RULES: MappingProxyType[str, Rule] = MappingProxyType({r.id: r for r in _RULES})
 
-#: Rules whose findings the caller adds to a report (they are found before the frame exists), with their
-#: titles: ``map.unmapped``, a source value no row of its correspondence table maps (found by the
-#: transform, reported by :func:`sdmx_publish.validate.unmapped.with_unmapped`), and ``map.summary_mismatch``, a
-#: declared summary row of a national classification that its details do not add up to (a warning, from
-#: :func:`sdmx_publish.validate.unmapped.with_summary_checks`).
-CALLER_RULES: MappingProxyType[str, str] = MappingProxyType(
-    {"map.unmapped": "source value with no row in its correspondence table",
-     "map.summary_mismatch": "summary row of the source that its details do not add up to"})

@@ -77,13 +77,18 @@ class Context:
     """One validation run's inputs and shared, lazily computed column arrays."""
 
     def __init__(self, frame: pd.DataFrame, flow: Flow, *, previous: pd.DataFrame | None = None,
-                 population: pd.DataFrame | None = None, others: pd.DataFrame | None = None) -> None:
+                 population: pd.DataFrame | None = None, others: pd.DataFrame | None = None,
+                 unmapped: list[dict] | None = None, summary_checks: list[dict] | None = None) -> None:
         self.frame = frame
         self.flow = flow
         self.previous = previous
         self.population = population
         #: the keys other sources (parts) of the dataflow already publish, with their ``_part``
         self.others = others
+        #: what the transform found in the correspondence tables (its report's ``unmapped`` and
+        #: ``summary_checks`` records), for the rules of :mod:`.correspondence`
+        self.unmapped = unmapped or []
+        self.summary_checks = summary_checks or []
         self.time = flow.dsd.time_dimension
         self.measure = flow.dsd.primary_measure
         self.dims = [d for d in flow.dsd.dimension_ids if d in frame.columns]

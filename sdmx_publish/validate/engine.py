@@ -92,7 +92,9 @@ def _run_rule(rule: Rule, ctx: Context, st: RuleSettings,
         if prev is not None:  # compare each source with its own past
             prev = prev[_source_of(prev).isin(subset).to_numpy()].reset_index(drop=True)
         where = Context(ctx.frame.iloc[rows].reset_index(drop=True), ctx.flow, previous=prev,
-                        population=ctx.population, others=ctx.others)
+                        population=ctx.population, others=ctx.others,
+                        unmapped=[u for u in ctx.unmapped if str(u["source"]) in subset],
+                        summary_checks=[c for c in ctx.summary_checks if str(c["source"]) in subset])
         found = rule.check(where, st.params)
         local = found["pos"].to_numpy(dtype=np.int64)
         pos = np.full(len(local), -1, dtype=np.int64)
@@ -118,10 +120,10 @@ def _locate(found: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     f = ctx.frame
     for name in ("source", "row", "column"):
         col = f"_{name}"
-        given = found[name] if name in found.columns else pd.Series([None] * len(found), dtype=object)
+        given = found[name].astype(object) if name in found.columns else pd.Series([None] * len(found), dtype=object)
+        given = given.where(given.notna(), None)  # as a rule gave it for a finding without a row (or none)
         if col in f.columns and at.any():
             vals = f[col].iloc[pos[at]].astype(object).where(f[col].iloc[pos[at]].notna(), None).to_numpy()
-            given = given.astype(object).copy()
             given.iloc[np.flatnonzero(at)] = vals
         found[name] = given.to_numpy()
     key = found["key"] if "key" in found.columns else pd.Series([""] * len(found), dtype=object)
@@ -145,26 +147,30 @@ def _quarantine(ctx: Context, found: pd.DataFrame) -> pd.DataFrame:
 
 def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
              previous: pd.DataFrame | None = None, population: pd.DataFrame | None = None,
-             others: pd.DataFrame | None = None,
+             others: pd.DataFrame | None = None, unmapped: list[dict] | None = None,
+             summary_checks: list[dict] | None = None,
              rules: Iterable[str] | None = None) -> Report:
     """Check an observation frame against its dataflow and the statistical rules; never raises on bad data.
 
     ``previous``: the previous release's frame (revision rules); ``population``: columns
     ``REF_AREA``, ``TIME_PERIOD``, ``POPULATION`` (rate consistency); ``others``: the dimensions and
     time period of what other sources of the dataflow publish, with ``_part`` naming the source
-    (observations claimed twice); ``rules``: only these rule ids
-    (e.g. the structural ones), default all.
+    (observations claimed twice); ``unmapped``, ``summary_checks``: what the transform found in the
+    correspondence tables (:class:`~sdmx_publish.transform.TransformReport`); ``rules``: only these rule
+    ids (e.g. the structural ones), default all.
     """
     config = config or RuleConfig()
     frame = _prepare(frame)
     if previous is not None:
         previous = _prepare(previous)
-    ctx = Context(frame, flow, previous=previous, population=population, others=others)
+    ctx = Context(frame, flow, previous=previous, population=population, others=others, unmapped=unmapped,
+                  summary_checks=summary_checks)
     chosen = set(rules) if rules is not None else set(RULES)
     unknown = chosen - set(RULES)
     if unknown:
         raise InputError(f"unknown rules {sorted(unknown)}", fix=f"use ids from: {', '.join(RULES)}")
-    sources = _sources(frame, previous)
+    sources = list(dict.fromkeys([*_sources(frame, previous),  # and a source none of whose rows was mapped
+                                  *(str(r["source"]) for r in (*ctx.unmapped, *ctx.summary_checks))]))
     parts, acts, runs = [], [], []
     for rule in RULES.values():
         groups = _groups(rule, config, flow.id, sources) if rule.id in chosen else []

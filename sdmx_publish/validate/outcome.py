@@ -17,7 +17,6 @@ from ..structure import Flow
 from .config import RuleConfig
 from .engine import validate
 from .report import Report
-from .unmapped import with_summary_checks, with_unmapped
 
 #: the JSON report, the rows that passed (to publish) and the summary the publish step reads
 REPORT, VALIDATED, SUMMARY = "validation.json", "validated.parquet", "validation-summary.json"
@@ -33,8 +32,7 @@ def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleCo
     Raises :class:`~sdmx_publish.errors.ValidationFailed`, after writing the reports, when there are errors.
     """
     report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
-                      population=population, others=others)
-    report = with_summary_checks(with_unmapped(report, unmapped or []), summary_checks or [])
+                      population=population, others=others, unmapped=unmapped, summary_checks=summary_checks)
     paths = report.write(work)
     frames.save(report.data, work / VALIDATED)
     summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,

@@ -21,7 +21,6 @@ import pandas as pd
 from ..errors import ValidationFailed
 from ..structure.model import Flow
 from . import flags
-from .catalogue import CALLER_RULES
 from .context import sdmx_key
 from .rules import Rule
 
@@ -106,16 +105,10 @@ class Report:
         return self.errors == 0
 
     def by_rule(self) -> pd.DataFrame:
-        """One row per rule that ran or found something: id, title, severity, count."""
+        """One row per rule of the catalogue (run or turned off): id, title, severity, count."""
         counts = self.findings.groupby("rule", sort=False).size()
         rows = [{"rule": r.rule.id, "title": r.rule.title, "severity": r.severity, "enabled": r.enabled,
                  "count": int(counts.get(r.rule.id, 0))} for r in self.rules]
-        known = {r.rule.id for r in self.rules}
-        for rid, n in counts.items():  # findings added by the caller (e.g. the transform's unmapped values)
-            if rid not in known:
-                sev = self.findings.loc[self.findings["rule"] == rid, "severity"].iat[0]
-                rows.append({"rule": rid, "title": CALLER_RULES.get(rid, rid), "severity": sev, "enabled": True,
-                             "count": int(n)})
         return pd.DataFrame(rows, columns=["rule", "title", "severity", "enabled", "count"])
 
     def summary(self, examples: int = 1) -> str:

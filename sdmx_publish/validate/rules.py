@@ -2,7 +2,7 @@
 
 The catalogue of shipped rules is :data:`sdmx_publish.validate.catalogue.RULES`; the check
 functions live in the modules named after their family (``structural``, ``values``,
-``aggregates``, ``series``, ``revisions``).
+``aggregates``, ``series``, ``revisions``, ``correspondence``).
 """
 
 from __future__ import annotations

@@ -203,3 +203,28 @@ def test_rows_without_a_source_keep_the_default_settings(iccs_flow) -> None:
     f = validate(frame, iccs_flow, config=cfg).findings
     hit = f[f["rule"] == "value.negative_count"].sort_values("row")
     assert hit["severity"].tolist() == ["warning", "error"]
+
+
+def test_unmapped_values_follow_the_source_configuration(iccs_flow) -> None:
+    """map.unmapped runs per source like any rule, also for a source none of whose rows was mapped."""
+    unmapped = [{"map": "sex.csv", "columns": ["Sex"], "value": [v], "count": 1, "first_row": 2, "source": src}
+                for v, src in (("X", "data/a.csv"), ("Y", "data/gone.csv"))]
+    cfg = RuleConfig.from_dict({"sources": {"gone.csv": {"map.unmapped": {"severity": "warning"}}}})
+    f = validate(iccs_frame([{}], _source="data/a.csv"), iccs_flow, config=cfg, unmapped=unmapped).findings
+    hit = f[f["rule"] == "map.unmapped"]
+    assert dict(zip(hit["source"], hit["severity"])) == {"data/a.csv": "error", "data/gone.csv": "warning"}
+    assert f.loc[f["rule"] != "map.unmapped", "column"].map(lambda c: c is None or isinstance(c, str)).all()
+
+
+def test_a_value_no_map_row_matches_publishes_nothing(tmp_path, capsys) -> None:
+    """Through the command line: the transform drops the rows, the validation's map.unmapped error stops
+    the release and names the map, the value and the source row."""
+    from sdmx_publish.cli import main
+    from tests.transform.test_national import AREAS, _config
+
+    store = tmp_path / "store"
+    code = main(["run", str(_config(tmp_path, areas=AREAS.replace("Busan A,KR-26,district\n", ""))),
+                 "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 1 and not (store / "CCJS").exists()
+    assert "map.unmapped" in err and "{'REF_AREA': 'Busan A'} match no row of areas.csv" in err

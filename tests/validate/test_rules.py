@@ -115,8 +115,39 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
 }
 
 
+#: the rules on what the transform found in the correspondence tables: rule id -> (firing, quiet) arguments
+#: (records as the transform's report holds them), and the source row the finding names
+UNMAPPED = {"map": "maps/sex.csv", "columns": ["Sex"], "value": ["Unknown"], "count": 3, "first_row": 7,
+            "source": "test.csv"}
+SUMMARY = {"map": "maps/iccs.csv", "summary": "Violence", "context": {"REF_AREA": "KR-11"}, "value": 46.0,
+           "details_sum": 47.0, "details": 2, "row": 4, "source": "test.csv", "tolerance": 0.0}
+FOUND_BY_TRANSFORM: dict[str, tuple[dict, dict, int]] = {
+    "map.unmapped": ({"unmapped": [UNMAPPED]}, {"unmapped": []}, 7),
+    "map.summary_mismatch": ({"summary_checks": [SUMMARY]}, {"summary_checks": []}, 4),
+}
+
+
 def test_every_rule_has_a_case() -> None:
-    assert set(CASES) == set(RULES)
+    assert set(CASES) | set(FOUND_BY_TRANSFORM) == set(RULES) and not set(CASES) & set(FOUND_BY_TRANSFORM)
+
+
+@pytest.mark.parametrize("rule_id", list(FOUND_BY_TRANSFORM))
+def test_rules_on_the_correspondence_tables(rule_id: str, iccs_flow) -> None:
+    fire, quiet, row = FOUND_BY_TRANSFORM[rule_id]
+    report = validate(iccs_frame([{}]), iccs_flow, **fire)
+    (hit,) = report.findings[report.findings["rule"] == rule_id].to_dict("records")
+    assert hit["severity"] == RULES[rule_id].severity and report.ok == (hit["severity"] != "error")
+    assert (hit["source"], hit["row"], hit["key"]) == ("test.csv", row, "")
+    assert rule_id not in set(validate(iccs_frame([{}]), iccs_flow, **quiet).findings["rule"])
+
+
+def test_finding_messages_of_the_correspondence_rules(iccs_flow) -> None:
+    f = validate(iccs_frame([{}]), iccs_flow, unmapped=[UNMAPPED], summary_checks=[SUMMARY]).findings.set_index("rule")
+    assert f.loc["map.unmapped", "message"] == "3 row(s) with {'Sex': 'Unknown'} match no row of maps/sex.csv"
+    assert (f.loc["map.unmapped", "column"], f.loc["map.unmapped", "value"]) == ("Sex", "Unknown")
+    assert f.loc["map.summary_mismatch", "message"] == ("summary row 'Violence' of maps/iccs.csv is 46 but its 2 "
+                                                        "detail value(s) add up to 47 (REF_AREA=KR-11)")
+    assert f.loc["map.summary_mismatch", "expected"].startswith("47 (tolerance 0;")
 
 
 @pytest.mark.parametrize("rule_id", list(CASES))
