@@ -44,11 +44,15 @@ def _unit(path: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else rel.stem
 
 
+#: every module of the package, parsed once for all the tests here
+TREES = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
 def _imports(path: Path) -> set[str]:
     """The units of ``sdmx_publish`` that a module imports (absolute or relative)."""
     package = list(path.relative_to(PACKAGE.parent).parts[:-1])
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(TREES[path]):
         if isinstance(node, ast.ImportFrom):
             parts = (package[: len(package) - node.level + 1] if node.level else []) + (node.module or "").split(".")
             parts = [p for p in parts if p]
@@ -61,7 +65,7 @@ def _imports(path: Path) -> set[str]:
 
 def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in TREES:
         unit = _unit(path)
         graph.setdefault(unit, set()).update(_imports(path) - {unit})
     return graph
@@ -81,6 +85,22 @@ def test_imports_follow_the_map(unit):
     forbidden = sorted(GRAPH[unit] - ALLOWED.get(unit, set()) - FOUNDATIONS)
     assert not forbidden, (f"sdmx_publish.{unit} imports {forbidden}, which the map does not allow "
                            "(docs/contributing.md): move the code down a layer, or change the map with a reason")
+
+
+def test_the_map_in_the_docs_is_this_map():
+    """docs/contributing.md's table names, per unit, exactly the imports ALLOWED here."""
+    import re
+
+    doc = (PACKAGE.parent / "docs" / "contributing.md").read_text(encoding="utf-8")
+    rows = [r.split(" | ") for r in doc.splitlines() if r.startswith("| ") and r.count(" | ") == 2]
+    table = {}
+    for first, _holds, may in rows:
+        units = [u for u in re.findall(r"`(\w+)/?`", first) if u in ALLOWED]
+        for u in units:
+            table[u] = {m for m in re.findall(r"`(\w+)`", may) if m in ALLOWED}
+    assert {u for u, m in table.items() if m == set() and u in FOUNDATIONS} == FOUNDATIONS
+    assert {u: m for u, m in table.items() if u not in FOUNDATIONS} == \
+        {u: m for u, m in ALLOWED.items() if u not in FOUNDATIONS and u != "__init__"}
 
 
 def test_foundations_import_only_foundations():
@@ -123,9 +143,8 @@ def test_the_cycle_finder_finds_a_cycle():
 STEP_NAMES = {"extract", "transform", "validate", "publish"}
 
 
-def _step_sequences(source: str) -> list[tuple[int, list[str]]]:
+def _step_sequences(tree: ast.Module) -> list[tuple[int, list[str]]]:
     """Literal tuples, lists, sets and dict keys naming two or more steps (``__all__`` excepted)."""
-    tree = ast.parse(source)
     exports = {id(a.value) for a in ast.walk(tree) if isinstance(a, ast.Assign)
                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in a.targets)}
     found = []
@@ -140,13 +159,13 @@ def _step_sequences(source: str) -> list[tuple[int, list[str]]]:
 
 def test_the_step_order_is_declared_once():
     """No literal sequence of step names outside the declaration (``pipeline.Step``)."""
-    sequences = [f"{path.relative_to(PACKAGE)}:{line} {names}" for path in sorted(PACKAGE.rglob("*.py"))
-                 for line, names in _step_sequences(path.read_text(encoding="utf-8"))]
+    sequences = [f"{path.relative_to(PACKAGE)}:{line} {names}" for path, tree in TREES.items()
+                 for line, names in _step_sequences(tree)]
     assert not sequences, "step names listed outside pipeline.Step: " + "; ".join(sequences)
     from sdmx_publish.pipeline import STEPS
     assert [str(s) for s in STEPS] == ["extract", "transform", "validate", "publish"]
 
 
 def test_the_step_check_sees_a_second_declaration():
-    assert _step_sequences('STEPS = ("extract", "transform")\n__all__ = ["extract", "validate"]') == \
+    assert _step_sequences(ast.parse('STEPS = ("extract", "transform")\n__all__ = ["extract", "validate"]')) == \
         [(1, ["extract", "transform"])]
