@@ -204,13 +204,13 @@ def cmd_pools(args: argparse.Namespace) -> int:
     """The Airflow pools of the DAGs (one slot per dataflow) as ``airflow pools import`` reads them."""
     from .orchestrate.sources import discover, specs_dirs
 
-    catalog = discover([Path(p) for p in args.specs] if args.specs else specs_dirs())
+    discovered = discover([Path(p) for p in args.specs] if args.specs else specs_dirs())
     pools = {name: {"slots": 1, "description": text, "include_deferred": False}
-             for name, text in catalog.pools().items()}
+             for name, text in discovered.pools().items()}
     print(json.dumps(pools, indent=2))
-    for problem in catalog.problems:
+    for problem in discovered.problems:
         print(f"configuration error, no pool for {problem.path}:\n{problem.message}", file=sys.stderr)
-    return 2 if catalog.problems else 0
+    return 2 if discovered.problems else 0
 
 
 def cmd_structures(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 and the fix (a misspelt key: the allowed key it is closest to).
 
 Imports neither pandas nor the pipeline: the DAG processor reads spec headers and country files with
-it at parse time (:mod:`sdmx_publish.orchestrate.catalog`); :mod:`sdmx_publish.spec` reads whole specs.
+it at parse time (:mod:`sdmx_publish.orchestrate.sources`); :mod:`sdmx_publish.spec` reads whole specs.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from ..periods import PERIOD_PATTERN, period_before
 from . import status
 from .notes import set_note
 from .notify import FAILURE, WARNINGS, CountryNotifier, entry, send
-from .sources import Catalog, Problem, Source, discover, pool_name
+from .sources import Discovered, Problem, Source, discover, pool_name
 
 log = logging.getLogger(__name__)
 
@@ -192,14 +192,14 @@ def problem_dag(problem: Problem) -> DAG:
 # -- many sources ------------------------------------------------------------------------------
 
 
-def regional_dag(catalog: Catalog) -> DAG:
+def regional_dag(discovered: Discovered) -> DAG:
     """``publish_regional``: on a national ICCS release (Asset) or on its own schedule, with whatever is current."""
     agency = config.agency()
     cron = os.environ.get("SDMX_PUBLISH_REGIONAL_SCHEDULE", REGIONAL_CRON)
     schedule = AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"),
                                    assets=dataflow_asset(agency, ICCS_FLOW))
-    parts = [s.part for s in catalog.sources]
-    problems = [p.name for p in catalog.problems]
+    parts = [s.part for s in discovered.sources]
+    problems = [p.name for p in discovered.problems]
     doc = (f"### Regional SDG 16 aggregates\n\nRuns when a national release of `{agency}:{ICCS_FLOW}` is published "
            f"and at `{cron}` (UTC); derives SDG 16 series and regional aggregates into `{agency}:{SDG_FLOW}`, "
            "then summarises the latest run of every national source (failures included).")
@@ -246,13 +246,13 @@ def regional_dag(catalog: Catalog) -> DAG:
     return dag
 
 
-def countries_dag(catalog: Catalog) -> DAG:
+def countries_dag(discovered: Discovered) -> DAG:
     """``publish_countries``: a manual run over every source (or one country's), one mapped task each, named
     after its part; one mapped task per dataflow (``publish_source_<FLOW>``), in that dataflow's pool."""
-    owners = catalog.owners()
-    flows = catalog.dataflows()
-    by_spec = {str(s.spec): s for s in catalog.sources}
-    problems = [p.name for p in catalog.problems]
+    owners = discovered.owners()
+    flows = discovered.dataflows()
+    by_spec = {str(s.spec): s for s in discovered.sources}
+    problems = [p.name for p in discovered.problems]
     params = {"country": Param("all", enum=["all", *owners], title="Country (folder) to publish, or all"),
               **period_params()}
     doc = ("### Publish every country\n\nManual backfills and reruns: choose a country (or all) and a period "
@@ -264,7 +264,7 @@ def countries_dag(catalog: Catalog) -> DAG:
         @task(task_id="select_sources", retries=0)
         def select_sources() -> list[str]:
             country = get_current_context()["params"]["country"]
-            return [str(s.spec) for s in catalog.sources if country in ("all", s.owner)]
+            return [str(s.spec) for s in discovered.sources if country in ("all", s.owner)]
 
         def of_flow(specs: list[str], flow: str) -> list[str]:
             """The chosen specs publishing to ``flow`` (``AGENCY:FLOW``)."""
@@ -316,11 +316,11 @@ def countries_dag(catalog: Catalog) -> DAG:
     return dag
 
 
-def build_all(catalog: Catalog | None = None) -> dict[str, DAG]:
+def build_all(discovered: Discovered | None = None) -> dict[str, DAG]:
     """Every DAG, by id: one per usable spec, one per problem, the regional and the all-countries DAG."""
-    catalog = catalog if catalog is not None else discover()
-    dags = [national_dag(s) for s in catalog.sources] + [problem_dag(p) for p in catalog.problems]
-    for problem in catalog.problems:
+    discovered = discovered if discovered is not None else discover()
+    dags = [national_dag(s) for s in discovered.sources] + [problem_dag(p) for p in discovered.problems]
+    for problem in discovered.problems:
         log.error("sdmx-publish configuration error, no DAG for %s:\n%s", problem.path, problem.message)
-    dags += [regional_dag(catalog), countries_dag(catalog)]
+    dags += [regional_dag(discovered), countries_dag(discovered)]
     return {d.dag_id: d for d in dags}

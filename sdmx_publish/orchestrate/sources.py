@@ -127,7 +127,9 @@ class Problem:
 
 
 @dataclass
-class Catalog:
+class Discovered:
+    """What :func:`discover` found in the specs folders: the usable sources, and the problems."""
+
     sources: list[Source] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -206,20 +208,20 @@ def load_source(spec_path: Path, owner: str, country: Country) -> Source:
                   country=country, run_period=header.run_period)
 
 
-def discover(dirs: list[Path] | None = None) -> Catalog:
+def discover(dirs: list[Path] | None = None) -> Discovered:
     """Every usable source of the specs folders, and every problem found on the way."""
-    catalog = Catalog()
+    discovered = Discovered()
     seen: dict[str, Path] = {}
     for folder in dirs if dirs is not None else specs_dirs():
         if not folder.is_dir():
-            catalog.problems.append(Problem(folder.name or "specs", folder, f"{folder}: specs folder not found\n"
+            discovered.problems.append(Problem(folder.name or "specs", folder, f"{folder}: specs folder not found\n"
                                             f"  fix: correct {SPECS_ENV}"))
             continue
         for owner in owner_folders(folder):
             try:
                 country = load_country(owner)
             except PublishError as e:
-                catalog.problems.append(Problem(owner.name, owner / COUNTRY_FILE, e.message()))
+                discovered.problems.append(Problem(owner.name, owner / COUNTRY_FILE, e.message()))
                 continue
             for path in sorted(owner.glob("*.yaml")):
                 if path.name == COUNTRY_FILE:
@@ -228,15 +230,15 @@ def discover(dirs: list[Path] | None = None) -> Catalog:
                 try:
                     source = load_source(path, owner.name, country)
                 except PublishError as e:
-                    catalog.problems.append(Problem(name, path, e.message()))
+                    discovered.problems.append(Problem(name, path, e.message()))
                     continue
                 except Exception as e:  # noqa: BLE001 - a broken file must never break the other DAGs
-                    catalog.problems.append(Problem(name, path, f"{path}: {type(e).__name__}: {e}"))
+                    discovered.problems.append(Problem(name, path, f"{path}: {type(e).__name__}: {e}"))
                     continue
                 if source.part in seen:
-                    catalog.problems.append(Problem(name, path, f"{path}: part {source.part!r} is also published by "
+                    discovered.problems.append(Problem(name, path, f"{path}: part {source.part!r} is also published by "
                                                     f"{seen[source.part]}\n  fix: rename one of the two folders"))
                     continue
                 seen[source.part] = path
-                catalog.sources.append(source)
-    return catalog
+                discovered.sources.append(source)
+    return discovered

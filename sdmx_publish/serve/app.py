@@ -34,7 +34,7 @@ from .http import BoundedURL, cache_headers, error_response, etag, not_modified,
 from .negotiate import negotiate_structure
 from .query import FlowRef, QueryError, parse_flow_v1, parse_flow_v2
 from .settings import BASE_URL_ENV, Settings, canonical_base_url
-from .snapshot import Catalog
+from .snapshot import Holdings
 from .store import SAFE_ID, Store
 
 
@@ -58,8 +58,8 @@ def create_app(store: Path, dsd_dir: Path | None = None, *, settings: Settings |
     app = FastAPI(title="sdmx-publish SDMX REST API",
                   description="Read-only SDMX REST API (v1 = SDMX 2.1, v2 = SDMX 3.0) and Atom release feeds "
                               "over an sdmx-publish release store.", version="1.0.0", docs_url=None, redoc_url=None)
-    catalog = Catalog(Store(store), dsd_dir)
-    app.state.catalog = catalog
+    holdings = Holdings(Store(store), dsd_dir)
+    app.state.holdings = holdings
     app.state.settings = settings
     app.state.answers = Answers(settings.answer_cache_mib << 20)
     app.add_middleware(BoundedURL, limits=settings.limits)
@@ -84,13 +84,13 @@ def create_app(store: Path, dsd_dir: Path | None = None, *, settings: Settings |
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return error_response(request, 400, f"malformed request: {exc.errors()}")
 
-    _service_routes(app, catalog)
-    _data_routes(app, catalog)  # before the structure routes: /sdmx/v1/{kind}/... would match data paths
-    _structure_routes(app, catalog)
-    _feed_routes(app, catalog)
-    _metadata_routes(app, catalog)
+    _service_routes(app, holdings)
+    _data_routes(app, holdings)  # before the structure routes: /sdmx/v1/{kind}/... would match data paths
+    _structure_routes(app, holdings)
+    _feed_routes(app, holdings)
+    _metadata_routes(app, holdings)
     add_docs(app)
-    web.mount(app, catalog)
+    web.mount(app, holdings)
     openapi.segments_only_in_paths(app)
     return app
 
@@ -108,22 +108,22 @@ def _self_url(request: Request) -> str:
     return f"{root_url(request)}{path}" + (f"?{query}" if query else "")
 
 
-def _service_routes(app: FastAPI, catalog: Catalog) -> None:
+def _service_routes(app: FastAPI, holdings: Holdings) -> None:
     @_get(app, "/", summary="Service description")
     def index(request: Request) -> Response:
         if web.wants_html(request):  # a browser: the web pages
             return RedirectResponse(request.scope.get("root_path", "").rstrip("/") + web.PREFIX + "/", status_code=303)
         base = root_url(request)
-        flows = [{"agency": a, "id": f, "latest": catalog.store.latest(a, f).id,
+        flows = [{"agency": a, "id": f, "latest": holdings.store.latest(a, f).id,
                   "data": f"{base}/sdmx/v1/data/{a},{f}/all", "feed": f"{base}/feed/{a}/{f}.atom"}
-                 for a, f in catalog.store.flows()]
+                 for a, f in holdings.store.flows()]
         return JSONResponse({"sdmx_v1": f"{base}/sdmx/v1", "sdmx_v2": f"{base}/sdmx/v2", "web": f"{base}{web.PREFIX}/",
                              "feed": f"{base}/feed.atom", "openapi": f"{base}/openapi.json", "dataflows": flows})
 
 
 # -- structures ------------------------------------------------------------------------------------
 
-def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: str, aid: str,
+def _structure(request: Request, holdings: Holdings, api: int, kind: str, agency: str, aid: str,
                version: str) -> Response:
     params = dict(request.query_params)
     allowed = {"references", "detail", "format"}
@@ -133,7 +133,7 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
     references, detail = params.get("references", "none"), params.get("detail", "full")
     structures.check_params(references, detail)
     media = negotiate_structure(request.headers.get("accept"), params.get("format"), api)
-    snap = catalog.snapshot()
+    snap = holdings.snapshot()
     tag = etag(snap.tag, request.url.path, sorted(params.items()), media)
     cached = not_modified(request, tag, None)
     if cached is not None:
@@ -153,19 +153,19 @@ def _structure(request: Request, catalog: Catalog, api: int, kind: str, agency: 
 V2_KINDS = {"dataconstraint": "contentconstraint"}
 
 
-def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
+def _structure_routes(app: FastAPI, holdings: Holdings) -> None:
     def v1(request: Request, kind: str, agency: str = "all", rid: str = "all", version: str = "latest") -> Response:
         if kind not in structures.KINDS:
             raise QueryError(f"no resource {kind!r}", status=404,
                              fix="resources: data, availableconstraint, " + ", ".join(structures.KINDS))
-        return _structure(request, catalog, 1, kind, agency, rid, version)
+        return _structure(request, holdings, 1, kind, agency, rid, version)
 
     def v2(request: Request, kind: str, agency: str = "*", rid: str = "*", version: str = "~") -> Response:
         kind = V2_KINDS.get(kind, kind)
         if kind not in (*structures.KINDS, "*"):
             raise QueryError(f"structure type {kind!r} is not served", status=501 if kind.isalpha() else 400,
                              fix="served: " + ", ".join(structures.KINDS))
-        return _structure(request, catalog, 2, kind, agency, rid, version)
+        return _structure(request, holdings, 2, kind, agency, rid, version)
 
     structure = openapi.extra(openapi.STRUCTURE)
     for suffix in ("", "/{agency}", "/{agency}/{rid}", "/{agency}/{rid}/{version}"):
@@ -177,26 +177,26 @@ def _structure_routes(app: FastAPI, catalog: Catalog) -> None:
 
 # -- data ---------------------------------------------------------------------------------------------
 
-def _data_routes(app: FastAPI, catalog: Catalog) -> None:
+def _data_routes(app: FastAPI, holdings: Holdings) -> None:
     def v1_data(request: Request, flow_ref: str, key: str = "all", provider: str = "all") -> Response:
         flow = parse_flow_v1(flow_ref)
         # every release has one provider, the dataflow's maintainer: naming it selects everything
         if provider not in ("all", flow.agency or config.agency()):
             raise QueryError(f"selecting data by provider ({provider!r}) is not implemented", status=501,
                              fix="use all (or the dataflow's agency): every release has one provider, the agency")
-        return data_response(request, catalog, 1, flow, key)
+        return data_response(request, holdings, 1, flow, key)
 
     def v2_data(request: Request, context: str, agency: str = "*", rid: str = "*", version: str = "*",
                 key: str = "*") -> Response:
-        return data_response(request, catalog, 2, parse_flow_v2(context, agency, rid, version), key)
+        return data_response(request, holdings, 2, parse_flow_v2(context, agency, rid, version), key)
 
     def v1_available(request: Request, flow_ref: str, key: str = "all", provider: str = "all",
                      component: str = "all") -> Response:
-        return availability_response(request, catalog, 1, parse_flow_v1(flow_ref), key, component)
+        return availability_response(request, holdings, 1, parse_flow_v1(flow_ref), key, component)
 
     def v2_available(request: Request, context: str, agency: str, rid: str, version: str = "*", key: str = "*",
                      component: str = "*") -> Response:
-        return availability_response(request, catalog, 2, parse_flow_v2(context, agency, rid, version), key,
+        return availability_response(request, holdings, 2, parse_flow_v2(context, agency, rid, version), key,
                                      component)
 
     available = "Codes that have data for a key (Actual content constraint)"
@@ -216,16 +216,16 @@ def _data_routes(app: FastAPI, catalog: Catalog) -> None:
 
 # -- reference metadata -------------------------------------------------------------------------------
 
-def _metadata_routes(app: FastAPI, catalog: Catalog) -> None:
+def _metadata_routes(app: FastAPI, holdings: Holdings) -> None:
     def by_set(request: Request, provider: str = "*", rid: str = "*", version: str = "~") -> Response:
-        return metadata.by_set(request, catalog, provider, rid, version)
+        return metadata.by_set(request, holdings, provider, rid, version)
 
     def by_structure(request: Request, stype: str, agency: str = "*", rid: str = "*", version: str = "~") -> Response:
-        return metadata.by_structure(request, catalog, stype, agency, rid, version)
+        return metadata.by_structure(request, holdings, stype, agency, rid, version)
 
     def by_flow(request: Request, agency: str = "*", rid: str = "*", version: str = "~",
                 provider: str = "*") -> Response:
-        return metadata.by_metadataflow(request, catalog, agency, rid, version, provider)
+        return metadata.by_metadataflow(request, holdings, agency, rid, version, provider)
 
     tags = ["v2 reference metadata"]
     for suffix in ("", "/{provider}", "/{provider}/{rid}", "/{provider}/{rid}/{version}"):
@@ -241,12 +241,12 @@ def _metadata_routes(app: FastAPI, catalog: Catalog) -> None:
 
 # -- feeds and release files --------------------------------------------------------------------------
 
-def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
+def _feed_routes(app: FastAPI, holdings: Holdings) -> None:
     atom = "application/atom+xml"
 
     def _feed(request: Request, flow: tuple[str, str] | None) -> Response:
-        store = catalog.store
-        tag = etag("feed", catalog.snapshot().tag, request.url.path)
+        store = holdings.store
+        tag = etag("feed", holdings.snapshot().tag, request.url.path)
         cached = not_modified(request, tag, None)
         if cached is not None:
             return cached
@@ -261,19 +261,19 @@ def _feed_routes(app: FastAPI, catalog: Catalog) -> None:
                    summary="Atom feed of one dataflow's releases")
     def flow_releases(request: Request, agency: str, flow_file: str) -> Response:
         flow = flow_file.removesuffix(".atom")
-        if not flow_file.endswith(".atom") or (agency, flow) not in catalog.store.flows():
+        if not flow_file.endswith(".atom") or (agency, flow) not in holdings.store.flows():
             raise QueryError(f"no feed {agency}/{flow_file}", status=404,
-                             fix="feeds: " + ", ".join(f"/feed/{a}/{f}.atom" for a, f in catalog.store.flows()))
+                             fix="feeds: " + ", ".join(f"/feed/{a}/{f}.atom" for a, f in holdings.store.flows()))
         return _feed(request, (agency, flow))
 
     @_get(app, "/releases/{agency}/{flow}/{release_id}/{name:path}", tags=["feed"],
                    summary="A file of a release (only files its manifest lists)")
     def release_file(request: Request, agency: str, flow: str, release_id: str, name: str) -> Response:
-        rel = catalog.store.release(agency, flow, release_id)
+        rel = holdings.store.release(agency, flow, release_id)
         if name == "":
             return Response(status_code=307, headers={"Location": f"{request.url.path}manifest.json"})
-        assembled = catalog.store.assembled(rel, name)
-        path = None if assembled else catalog.store.file(rel, name)
+        assembled = holdings.store.assembled(rel, name)
+        path = None if assembled else holdings.store.file(rel, name)
         media = next((f.media_type for f in rel.files if f.path == name), None)
         if media is None:
             media = "application/json" if name.endswith(".json") else "application/xml"

@@ -28,15 +28,15 @@ from .negotiate import Choice, negotiate_data, negotiate_structure
 from .query import DataQuery, FlowRef, QueryError, parse_v1, parse_v2
 from .select import key_mask, select
 from .settings import Limits
-from .snapshot import Catalog
+from .snapshot import Holdings
 from .store import Release
 from .structures import Key, compose
 
 
-def resolve(catalog: Catalog, flow: FlowRef, params: Mapping[str, str]) -> tuple[Release, Flow]:
+def resolve(holdings: Holdings, flow: FlowRef, params: Mapping[str, str]) -> tuple[Release, Flow]:
     """The release a query addresses (latest unless ``release=``) and its structures."""
-    release = catalog.store.find(flow.id, flow.agency, flow.version, params.get("release"))
-    return release, catalog.flow(release)
+    release = holdings.store.find(flow.id, flow.agency, flow.version, params.get("release"))
+    return release, holdings.flow(release)
 
 
 def _no_data(what: str) -> QueryError:
@@ -58,10 +58,10 @@ def _parse(request: Request, api: int, flow_ref: FlowRef, key: str, params: Mapp
     return q
 
 
-def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRef, key: str) -> Response:
+def data_response(request: Request, holdings: Holdings, api: int, flow_ref: FlowRef, key: str) -> Response:
     """Answer a data query of API version ``api`` (1 or 2)."""
     params = dict(request.query_params)
-    release, flow = resolve(catalog, flow_ref, params)
+    release, flow = resolve(holdings, flow_ref, params)
     q = _parse(request, api, flow_ref, key, params, flow)
     choice = negotiate_data(request.headers.get("accept"), params.get("format"), api,
                             params.get("labels"), params.get("timeFormat"))
@@ -69,7 +69,7 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
         raise _no_data(f"release {release.id} of {release.flow} was published {release.created:%Y-%m-%dT%H:%M:%SZ}, "
                        f"not after {q.updated_after:%Y-%m-%dT%H:%M:%SZ}")
     if q.updated_after is not None or q.include_history:
-        return _history_response(catalog, q, release, flow, choice)
+        return _history_response(holdings, q, release, flow, choice)
     tag = etag(release.id, request.url.path, sorted(params.items()), choice.media_type)
     cached = not_modified(request, tag, release.created)
     if cached is not None:
@@ -80,7 +80,7 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     kept = answers.get(tag) if request.method == "GET" else None
     if kept is not None:
         return kept_response(kept, accept_encoding, choice.media_type, headers)
-    sub = select(catalog.store.frame(release), q, flow.dsd)
+    sub = select(holdings.store.frame(release), q, flow.dsd)
     if sub.empty:
         raise _no_data(f"nothing in release {release.id} of {release.flow} matches the query")
     if request.method == "HEAD":  # the status and headers, without writing the message
@@ -93,10 +93,10 @@ def data_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRe
     return kept_response(answers.put(tag, b"".join(chunks)), accept_encoding, choice.media_type, headers)
 
 
-def _history_response(catalog: Catalog, q: DataQuery, release: Release, flow: Flow, choice: Choice) -> Response:
+def _history_response(holdings: Holdings, q: DataQuery, release: Release, flow: Flow, choice: Choice) -> Response:
     """``updatedAfter``: the changes since then (replacements and deletions); ``includeHistory``: every
     release's version of the selected observations (:mod:`.history`)."""
-    store = catalog.store
+    store = holdings.store
     earlier = [r for r in store.releases(release.agency, release.flow) if r.created <= release.created]
     if q.include_history:
         sets = history.versions([(r, select(store.frame(r), q, flow.dsd)) for r in earlier], flow, q.updated_after)
@@ -171,7 +171,7 @@ def _constraint(flow: Flow, values: dict[str, list[str]], time_dim: str) -> etre
     return cc
 
 
-def availability_response(request: Request, catalog: Catalog, api: int, flow_ref: FlowRef, key: str,
+def availability_response(request: Request, holdings: Holdings, api: int, flow_ref: FlowRef, key: str,
                           component: str) -> Response:
     """``availableconstraint`` (v1) / ``availability`` (v2): which codes have data for a key."""
     params = dict(request.query_params)
@@ -184,17 +184,17 @@ def availability_response(request: Request, catalog: Catalog, api: int, flow_ref
     if mode not in ("exact", "available"):
         raise QueryError(f"unknown mode {mode!r}", fix="use exact or available")
     media = negotiate_structure(request.headers.get("accept"), params.get("format"), api)
-    release, flow = resolve(catalog, flow_ref, params)
+    release, flow = resolve(holdings, flow_ref, params)
     if component not in ("all", "*", *flow.dsd.dimension_ids, flow.dsd.time_dimension):
         raise QueryError(f"{component!r} is not a dimension of {flow.dataflow.ref}")
     q_params = {k: v for k, v in params.items() if k in ("startPeriod", "endPeriod")}
     q = _parse(request, api, flow_ref, key, q_params, flow)
-    snap = catalog.snapshot()
+    snap = holdings.snapshot()
     tag = etag(release.id, snap.tag, request.url.path, sorted(params.items()), media)
     cached = not_modified(request, tag, release.created)
     if cached is not None:
         return cached
-    frame = catalog.store.frame(release)
+    frame = holdings.store.frame(release)
     if q.start or q.end:
         frame = select(frame, q, flow.dsd)
     values = _available(frame, q, flow, mode, "all" if component == "*" else component)

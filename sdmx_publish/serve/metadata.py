@@ -16,7 +16,7 @@ from ..metadata.model import dataflow_urn
 from ..metadata.write import JSON20, ML30, to_json, to_xml
 from .http import cache_headers, etag, not_modified
 from .query import ID, QueryError
-from .snapshot import Catalog
+from .snapshot import Holdings
 
 #: ``format=`` values of a metadata query
 FORMATS = {"sdmx-ml-3.0": ML30, "xml": ML30, ML30: ML30, "sdmx-json": JSON20, "json": JSON20, JSON20: JSON20}
@@ -24,25 +24,25 @@ FORMATS = {"sdmx-ml-3.0": ML30, "xml": ML30, ML30: ML30, "sdmx-json": JSON20, "j
 STRUCTURE_TYPES = ("dataflow", "codelist", "*")
 
 
-def metadata_sets(catalog: Catalog) -> list[MetadataSet]:
+def metadata_sets(holdings: Holdings) -> list[MetadataSet]:
     """Every set: one per SDG series in the latest releases (targets: the series code and each dataflow
     that has it), then one per part with national notes (target: its dataflow)."""
     agency = config.agency()
     series: dict[str, tuple[str, list[str]]] = {}
     notes = []
-    for a, f in catalog.store.flows():
-        rel = catalog.store.latest(a, f)
+    for a, f in holdings.store.flows():
+        rel = holdings.store.latest(a, f)
         flow_urn = dataflow_urn(a, f, rel.dataflow.version)
-        dsd = catalog.flow(rel).dsd
+        dsd = holdings.flow(rel).dsd
         if "SERIES" in dsd.dimension_ids:
             cl = dsd.component("SERIES").codelist
-            codes = catalog.store.frame(rel)["SERIES"].dropna().unique() if cl is not None else []
+            codes = holdings.store.frame(rel)["SERIES"].dropna().unique() if cl is not None else []
             for code in sorted(str(c) for c in codes):
                 prefix = f"urn:sdmx:org.sdmx.infomodel.codelist.Code={cl.agency}:{cl.id}({cl.version})"  # type: ignore[union-attr]
                 series.setdefault(code, (prefix, []))[1].append(flow_urn)
         for entry in rel.files:
             if entry.path.endswith(f"/{NOTES_FILE}"):
-                doc = json.loads(catalog.store.file(rel, entry.path).read_text(encoding="utf-8"))
+                doc = json.loads(holdings.store.file(rel, entry.path).read_text(encoding="utf-8"))
                 notes.append(notes_set(doc, agency=a, flow=f, flow_urn=flow_urn, release=rel.id))
     found = [series_set(code, agency, prefix, flows) for code, (prefix, flows) in sorted(series.items())]
     return [s for s in found if s is not None] + notes
@@ -70,7 +70,7 @@ def _media(request: Request) -> str:
     return JSON20 if "json" in accept and ("xml" not in accept or accept.index("json") < accept.index("xml")) else ML30
 
 
-def answer(request: Request, catalog: Catalog, pick: list[MetadataSet], what: str) -> Response:
+def answer(request: Request, holdings: Holdings, pick: list[MetadataSet], what: str) -> Response:
     """The sets ``pick`` as an SDMX-ML 3.0 or SDMX-JSON 2.0 metadata message (404 when there are none)."""
     extra = sorted(set(request.query_params) - {"detail", "format"})
     if extra:
@@ -82,7 +82,7 @@ def answer(request: Request, catalog: Catalog, pick: list[MetadataSet], what: st
         raise QueryError(f"no metadata set matches {what}", status=404,
                          fix="list every set with /sdmx/v2/metadata/metadataset/*/*/*")
     media = _media(request)
-    tag = etag("metadata", catalog.snapshot().tag, request.url.path, sorted(request.query_params.items()), media)
+    tag = etag("metadata", holdings.snapshot().tag, request.url.path, sorted(request.query_params.items()), media)
     cached = not_modified(request, tag, None)
     if cached is not None:
         return cached
@@ -92,14 +92,14 @@ def answer(request: Request, catalog: Catalog, pick: list[MetadataSet], what: st
     return Response(body, media_type=media, headers=cache_headers(tag, None))
 
 
-def by_set(request: Request, catalog: Catalog, provider: str, rid: str, version: str) -> Response:
+def by_set(request: Request, holdings: Holdings, provider: str, rid: str, version: str) -> Response:
     _check(provider=provider, id=rid, version=version)
-    pick = [s for s in metadata_sets(catalog)
+    pick = [s for s in metadata_sets(holdings)
             if _matches(s.agency, provider) and _matches(s.id, rid) and _matches(s.version, version)]
-    return answer(request, catalog, pick, f"{provider}/{rid}/{version}")
+    return answer(request, holdings, pick, f"{provider}/{rid}/{version}")
 
 
-def by_structure(request: Request, catalog: Catalog, stype: str, agency: str, rid: str, version: str) -> Response:
+def by_structure(request: Request, holdings: Holdings, stype: str, agency: str, rid: str, version: str) -> Response:
     if stype not in STRUCTURE_TYPES:
         raise QueryError(f"metadata of {stype!r} structures is not served", status=501,
                          fix="query by " + ", ".join(STRUCTURE_TYPES))
@@ -113,13 +113,13 @@ def by_structure(request: Request, catalog: Catalog, stype: str, agency: str, ri
         i, _, v = rest.partition("(")
         return kind in kinds and _matches(a, agency) and _matches(i, rid) and _matches(v.split(")")[0], version)
 
-    pick = [s for s in metadata_sets(catalog) if any(hit(t) for t in s.targets)]
-    return answer(request, catalog, pick, f"{stype}/{agency}/{rid}/{version}")
+    pick = [s for s in metadata_sets(holdings) if any(hit(t) for t in s.targets)]
+    return answer(request, holdings, pick, f"{stype}/{agency}/{rid}/{version}")
 
 
-def by_metadataflow(request: Request, catalog: Catalog, agency: str, rid: str, version: str,
+def by_metadataflow(request: Request, holdings: Holdings, agency: str, rid: str, version: str,
                     provider: str) -> Response:
     _check(agency=agency, id=rid, version=version, provider=provider)
     ours = _matches(config.agency(), agency) and _matches(METADATAFLOW, rid) and _matches("1.0.0", version)
-    pick = [s for s in metadata_sets(catalog) if _matches(s.agency, provider)] if ours else []
-    return answer(request, catalog, pick, f"metadataflow {agency}/{rid}/{version}")
+    pick = [s for s in metadata_sets(holdings) if _matches(s.agency, provider)] if ours else []
+    return answer(request, holdings, pick, f"metadataflow {agency}/{rid}/{version}")

@@ -32,8 +32,9 @@ class Snapshot:
         return "|".join(":".join(s) for s in self.signature)
 
 
-class Catalog:
-    """Structures and flows of a store, kept current."""
+class Holdings:
+    """What the server holds: the release store, and the structures of ``dsd/`` and of each dataflow's
+    latest release (a :class:`Snapshot`, kept current)."""
 
     def __init__(self, store: Store, dsd_dir: Path | None = None) -> None:
         self.store = store

@@ -16,10 +16,10 @@ from .conftest import COUNTRIES, add_country
 
 
 def test_repository_countries_are_three_clean_sources():
-    catalog = discover([COUNTRIES])
-    assert catalog.problems == []
-    assert [s.part for s in catalog.sources] == ["jpn_homicide", "kor_homicide", "phl_homicide"]
-    kor = catalog.sources[1]
+    discovered = discover([COUNTRIES])
+    assert discovered.problems == []
+    assert [s.part for s in discovered.sources] == ["jpn_homicide", "kor_homicide", "phl_homicide"]
+    kor = discovered.sources[1]
     assert (kor.dataflow, kor.agency, kor.schedule, kor.owner) == ("DF_ICCS", "CCJS", "@yearly", "kor")
     assert kor.country.name == "Republic of Korea" and kor.country.m49 == "410"
     assert kor.country.notify.log == "notifications/kor.jsonl"
@@ -36,10 +36,10 @@ def test_broken_files_are_problems_and_never_hide_the_others(specs: Path):
     bad_country.mkdir()
     (bad_country / "country.yaml").write_text("name: Nowhere\nm49: '999999'\n")
     (bad_country / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text())
-    catalog = discover([specs])
+    discovered = discover([specs])
     # the DAG processor reads only the headers: the misspelt key is found by the run's first task
-    assert [s.part for s in catalog.sources] == ["kor_homicide", "xyz_homicide"]
-    problems = {p.name: p.message for p in catalog.problems}
+    assert [s.part for s in discovered.sources] == ["kor_homicide", "xyz_homicide"]
+    problems = {p.name: p.message for p in discovered.problems}
     assert set(problems) == {"abc", "xyz_crimes"}
     assert "'999999' is not an M49 country code" in problems["abc"]
     assert "unknown dataflow 'DF_NOPE'" in problems["xyz_crimes"] and "fix: use one of: DF_ICCS" in problems["xyz_crimes"]
@@ -55,8 +55,8 @@ def test_zero_padded_m49_codes_are_accepted(specs: Path):
     (folder / "country.yaml").write_text("name: Australia\nm49: '036'\n")
     (folder / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text().replace(
         "../../", f"{COUNTRIES.parent}/"))
-    catalog = discover([specs])
-    assert catalog.problems == [] and catalog.sources[0].country.m49 == "36"
+    discovered = discover([specs])
+    assert discovered.problems == [] and discovered.sources[0].country.m49 == "36"
 
 
 def test_a_source_file_the_dag_processor_cannot_see_fails_the_run_not_the_dag(specs: Path, tmp_path: Path):
@@ -66,8 +66,8 @@ def test_a_source_file_the_dag_processor_cannot_see_fails_the_run_not_the_dag(sp
     (folder / "homicide.yaml").write_text((COUNTRIES / "kor" / "homicide.yaml").read_text().replace(
         "../../examples/unodc/data_cts_intentional_homicide.ASIA_OCEANIA_subset.csv", "/mnt/share/nzl.csv")
         .replace("../../", f"{COUNTRIES.parent}/"))
-    catalog = discover([specs])
-    assert catalog.problems == [] and [s.part for s in catalog.sources] == ["nzl_homicide"]
+    discovered = discover([specs])
+    assert discovered.problems == [] and [s.part for s in discovered.sources] == ["nzl_homicide"]
     with pytest.raises(Exception, match="source file '/mnt/share/nzl.csv' not found"):
         steps.run_step("extract", str(folder / "homicide.yaml"), str(tmp_path / "store"), "r1")
 
@@ -77,14 +77,14 @@ def test_the_same_part_twice_is_a_problem(tmp_path: Path):
     for root in (one, two):
         root.mkdir()
         add_country(root, "kor")
-    catalog = discover([one, two])
-    assert len(catalog.sources) == 1
-    assert "also published by" in catalog.problems[0].message
+    discovered = discover([one, two])
+    assert len(discovered.sources) == 1
+    assert "also published by" in discovered.problems[0].message
 
 
 def test_missing_specs_folder_is_reported(tmp_path: Path):
-    catalog = discover([tmp_path / "nope"])
-    assert catalog.sources == [] and "specs folder not found" in catalog.problems[0].message
+    discovered = discover([tmp_path / "nope"])
+    assert discovered.sources == [] and "specs folder not found" in discovered.problems[0].message
 
 
 def _run(spec: str, store: Path, run_id: str, periods=(None, None)) -> dict:

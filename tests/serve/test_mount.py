@@ -21,7 +21,7 @@ def test_mounted_under_a_prefix(published, monkeypatch):
 
     assert SdmxPublishPlugin.fastapi_apps[0]["url_prefix"] == URL_PREFIX
     entry = fastapi_app()
-    assert entry["app"].state.catalog.store.root == published.store.resolve()
+    assert entry["app"].state.holdings.store.root == published.store.resolve()
     parent = FastAPI()
     parent.mount(URL_PREFIX, create_app(published.store))
     with TestClient(parent) as client:

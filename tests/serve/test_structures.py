@@ -144,16 +144,16 @@ def test_v2_structures_in_every_format(http):
 def test_new_release_and_structures_are_picked_up_without_restart(tmp_path, registry, sdg_flow):
     """A server started on an empty store serves a release published after it started (REFRESH later)."""
     from sdmx_publish.publish import publish
-    from sdmx_publish.serve.snapshot import Catalog
+    from sdmx_publish.serve.snapshot import Holdings
     from sdmx_publish.serve.store import REFRESH, Store
     from tests.serve.sample import sample_frame
 
     now = [0.0]
-    catalog = Catalog(Store(tmp_path, clock=lambda: now[0]))
-    before = catalog.snapshot()
-    assert catalog.store.flows() == []
+    holdings = Holdings(Store(tmp_path, clock=lambda: now[0]))
+    before = holdings.snapshot()
+    assert holdings.store.flows() == []
     publish(sample_frame(sdg_flow, 24, years=range(2015, 2023)), sdg_flow, registry, store=tmp_path, part="p")
-    assert catalog.store.flows() == []  # within REFRESH the old list stands
+    assert holdings.store.flows() == []  # within REFRESH the old list stands
     now[0] += REFRESH + 0.1
-    after = catalog.snapshot()
-    assert after.tag != before.tag and catalog.store.flows() == [("CCJS", "DF_SDG_16_CRIME")]
+    after = holdings.snapshot()
+    assert after.tag != before.tag and holdings.store.flows() == [("CCJS", "DF_SDG_16_CRIME")]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...errors import PublishError
 from ...structure.model import Flow
-from ..snapshot import Catalog
+from ..snapshot import Holdings
 from ..store import Release
 from .explore import code_counts
 from .labels import Label, ancestors, label
@@ -84,29 +84,29 @@ _cache: dict[str, Catalogue] = {}
 _lock = threading.Lock()
 
 
-def build(catalog: Catalog) -> Catalogue:
+def build(holdings: Holdings) -> Catalogue:
     """The catalogue of the store as it is now (rebuilt when a release appears)."""
-    tag = catalog.snapshot().tag
+    tag = holdings.snapshot().tag
     hit = _cache.get(tag)
     if hit is not None:
         return hit
     with _lock:
-        result = _build(catalog)
+        result = _build(holdings)
         _cache.clear()
         _cache[tag] = result
         return result
 
 
-def _build(catalog: Catalog) -> Catalogue:
+def _build(holdings: Holdings) -> Catalogue:
     cards: list[Card] = []
     targets: dict[str, Category] = {}
     sections: dict[str, Category] = {}
     problems: list[str] = []
-    for agency, flow_id in catalog.store.flows():
+    for agency, flow_id in holdings.store.flows():
         try:
-            release = catalog.store.latest(agency, flow_id)
-            flow = catalog.flow(release)
-            frame = catalog.store.frame(release)
+            release = holdings.store.latest(agency, flow_id)
+            flow = holdings.flow(release)
+            frame = holdings.store.frame(release)
         except PublishError as exc:  # one unreadable dataflow must not hide the others
             problems.append(f"{agency}:{flow_id}: {exc.message()}")
             continue

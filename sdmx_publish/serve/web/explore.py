@@ -23,7 +23,7 @@ from ...structure.model import Flow
 from ..data import resolve
 from ..query import FlowRef, QueryError, parse_v1
 from ..select import Columns, key_rows, select
-from ..snapshot import Catalog
+from ..snapshot import Holdings
 from ..store import Release
 from . import charts
 from .labels import Label, Option, component_name, label, options
@@ -165,12 +165,12 @@ def _varying(sub: pd.DataFrame, comps: list[str]) -> list[str]:
     return [c for c in comps if c in sub.columns and sub[c].nunique(dropna=False) > 1]
 
 
-def build(catalog: Catalog, agency: str, flow_id: str, sel: Selection, base: str) -> Explorer:
+def build(holdings: Holdings, agency: str, flow_id: str, sel: Selection, base: str) -> Explorer:
     """The explorer of ``agency:flow_id``'s latest release for the selection ``sel``."""
-    release, flow = resolve(catalog, FlowRef(agency=agency, id=flow_id), {})
+    release, flow = resolve(holdings, FlowRef(agency=agency, id=flow_id), {})
     dsd = flow.dsd
     dims = dsd.dimension_ids
-    frame = catalog.store.frame(release)
+    frame = holdings.store.frame(release)
     key = sel.key(dims)
     ref = FlowRef(agency=agency, id=flow_id, version=release.dataflow.version)
     q = parse_v1(ref, key, sel.period_params(), dims, dsd.time_dimension)

@@ -29,7 +29,7 @@ from ...periods import bounds
 from ...reference import m49_countries
 from ...structure.model import Flow
 from ..select import Columns, key_rows
-from ..snapshot import Catalog
+from ..snapshot import Holdings
 from ..store import Release
 from . import charts
 from .catalogue import indicator_of
@@ -159,13 +159,13 @@ def _comparison(frame: pd.DataFrame, flow: Flow, area: str, head: pd.DataFrame, 
     return Comparison(period=period, chart=charts.bars(data, unit=unit, highlight=own_name), rows=rows_out)
 
 
-def _indicators(catalog: Catalog, area: str) -> tuple[Release | None, list[Indicator], list[str], list[str]]:
+def _indicators(holdings: Holdings, area: str) -> tuple[Release | None, list[Indicator], list[str], list[str]]:
     try:
-        release = catalog.store.find(SDG_FLOW, None)
+        release = holdings.store.find(SDG_FLOW, None)
     except NotFound:
         return None, [], [], []
-    flow = catalog.flow(release)
-    frame = catalog.store.frame(release)
+    flow = holdings.flow(release)
+    frame = holdings.store.frame(release)
     dims = flow.dsd.dimension_ids
     mine = _rows(frame, REF_AREA=[area])
     out: list[Indicator] = []
@@ -206,13 +206,13 @@ def _indicators(catalog: Catalog, area: str) -> tuple[Release | None, list[Indic
     return release, out, sorted(sources), notes
 
 
-def _profile(catalog: Catalog, area: str) -> Profile | None:
+def _profile(holdings: Holdings, area: str) -> Profile | None:
     try:
-        release = catalog.store.find(ICCS_FLOW, None)
+        release = holdings.store.find(ICCS_FLOW, None)
     except NotFound:
         return None
-    flow = catalog.flow(release)
-    frame = catalog.store.frame(release)
+    flow = holdings.flow(release)
+    frame = holdings.store.frame(release)
     rows = _rows(frame, REF_AREA=[area], INDICATOR=["OFFENCES"])
     if rows.empty:
         return None
@@ -234,26 +234,26 @@ def _profile(catalog: Catalog, area: str) -> Profile | None:
                    query=f"REF_AREA={area}&INDICATOR=OFFENCES&UNIT_MEASURE={unit_code}")
 
 
-def build(catalog: Catalog, area: str) -> Factsheet:
+def build(holdings: Holdings, area: str) -> Factsheet:
     """The factsheet of the M49 area ``area`` (404 when neither dataflow has data for it)."""
-    release, indicators, sources, notes = _indicators(catalog, area)
-    profile = _profile(catalog, area)
+    release, indicators, sources, notes = _indicators(holdings, area)
+    profile = _profile(holdings, area)
     if not indicators and profile is None:
         raise NotFound(f"no SDG 16 or ICCS data for area {area!r}", fix="the country list is at /ui/country/")
-    flow = catalog.flow(release if release is not None else profile.release)  # type: ignore[union-attr]
+    flow = holdings.flow(release if release is not None else profile.release)  # type: ignore[union-attr]
     return Factsheet(area=label(flow, "REF_AREA", area),
                      regions=[label(flow, "REF_AREA", r) for r in ancestors(flow, "REF_AREA", area)],
                      release=release, indicators=indicators, profile=profile, sources=sources, notes=notes)
 
 
-def countries(catalog: Catalog) -> list[tuple[Label, int]]:
+def countries(holdings: Holdings) -> list[tuple[Label, int]]:
     """Areas with SDG 16 data that are countries or areas of M49 (not regions), with their number of series."""
     try:
-        release = catalog.store.find(SDG_FLOW, None)
+        release = holdings.store.find(SDG_FLOW, None)
     except NotFound:
         return []
-    flow = catalog.flow(release)
-    frame = catalog.store.frame(release)
+    flow = holdings.flow(release)
+    frame = holdings.store.frame(release)
     known = m49_countries()
     pairs = frame[["REF_AREA", "SERIES"]].drop_duplicates()
     counts = pairs["REF_AREA"].astype(str).value_counts()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ...errors import NotFound
 from ...store.manifest import FileEntry, ValidationEntry
-from ..snapshot import Catalog
+from ..snapshot import Holdings
 from ..store import Release
 
 #: findings listed on a release page (the full list is in validation.findings.csv)
@@ -60,13 +60,13 @@ class Review:
     reports: list[tuple[str, str]]
 
 
-def history(catalog: Catalog, agency: str, flow: str) -> tuple[str, list[Entry]]:
+def history(holdings: Holdings, agency: str, flow: str) -> tuple[str, list[Entry]]:
     """The dataflow's name and its releases, newest first."""
-    releases = catalog.store.releases(agency, flow)
+    releases = holdings.store.releases(agency, flow)
     if not releases:
         raise NotFound(f"no releases of dataflow {agency}:{flow}", fix="the catalogue at /ui/ lists the dataflows")
-    latest = catalog.store.latest(agency, flow).id
-    name = catalog.flow(releases[-1]).dataflow.name
+    latest = holdings.store.latest(agency, flow).id
+    name = holdings.flow(releases[-1]).dataflow.name
     out = []
     for r in reversed(releases):
         v = r.manifest.validation
@@ -75,15 +75,15 @@ def history(catalog: Catalog, agency: str, flow: str) -> tuple[str, list[Entry]]
     return name, out
 
 
-def review(catalog: Catalog, agency: str, flow: str, release_id: str) -> Review:
+def review(holdings: Holdings, agency: str, flow: str, release_id: str) -> Review:
     """What one release says about itself."""
-    rel = catalog.store.release(agency, flow, release_id)
+    rel = holdings.store.release(agency, flow, release_id)
     m = rel.manifest
     report_name = m.validation.report if m.validation else None
     report: dict = {}
     if report_name:
         try:
-            report = json.loads(catalog.store.file(rel, report_name).read_text(encoding="utf-8"))
+            report = json.loads(holdings.store.file(rel, report_name).read_text(encoding="utf-8"))
         except (NotFound, ValueError):
             report = {}
     rules = [Rule(id=r["id"], title=r.get("title", ""), severity=r.get("severity", ""), count=int(r.get("count", 0)),
@@ -91,7 +91,7 @@ def review(catalog: Catalog, agency: str, flow: str, release_id: str) -> Review:
     rank = {"error": 0, "warning": 1, "info": 2}
     rules.sort(key=lambda r: (rank.get(r.severity, 3), -r.count))
     findings = sorted(report.get("findings", []), key=lambda f: rank.get(f.get("severity", ""), 3))
-    return Review(release=rel, name=catalog.flow(rel).dataflow.name, files=rel.files,
+    return Review(release=rel, name=holdings.flow(rel).dataflow.name, files=rel.files,
                   revisions=m.revisions or {}, validation=m.validation, rules=rules,
                   findings=findings[:MAX_FINDINGS], more_findings=max(0, len(findings) - MAX_FINDINGS),
                   transform=m.extra.get("transform") or {}, coverage=m.extra.get("coverage"),

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from ...errors import PublishError
 from ..http import root_url, status_of
 from ..negotiate import parse_accept
-from ..snapshot import Catalog
+from ..snapshot import Holdings
 from . import catalogue, explore, factsheet, history
 from .numbers import format_value
 
@@ -71,7 +71,7 @@ def _page(build: Callable[..., HTMLResponse]) -> Callable[..., Response]:
     return handler
 
 
-def mount(app: FastAPI, catalog: Catalog) -> None:
+def mount(app: FastAPI, holdings: Holdings) -> None:
     """Add the pages and their static files to ``app``."""
     app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="ui-static")
 
@@ -79,28 +79,28 @@ def mount(app: FastAPI, catalog: Catalog) -> None:
         app.add_route(PREFIX + path, _page(build), methods=["GET", "HEAD"], include_in_schema=False)
 
     def catalogue_page(request: Request, started: float) -> HTMLResponse:
-        return render(request, "catalogue.html", started, cat=catalogue.build(catalog),
-                      countries=factsheet.countries(catalog))
+        return render(request, "catalogue.html", started, cat=catalogue.build(holdings),
+                      countries=factsheet.countries(holdings))
 
     def explorer_page(request: Request, started: float, agency: str, flow: str) -> HTMLResponse:
-        release = catalog.store.latest(agency, flow)
-        dims = catalog.flow(release).dsd.dimension_ids
+        release = holdings.store.latest(agency, flow)
+        dims = holdings.flow(release).dsd.dimension_ids
         params = {k: request.query_params.getlist(k) for k in request.query_params}
         sel = explore.Selection.from_params(params, dims)
-        return render(request, "explorer.html", started, ex=explore.build(catalog, agency, flow, sel, root_url(request)))
+        return render(request, "explorer.html", started, ex=explore.build(holdings, agency, flow, sel, root_url(request)))
 
     def countries_page(request: Request, started: float) -> HTMLResponse:
-        return render(request, "countries.html", started, countries=factsheet.countries(catalog))
+        return render(request, "countries.html", started, countries=factsheet.countries(holdings))
 
     def factsheet_page(request: Request, started: float, area: str) -> HTMLResponse:
-        return render(request, "factsheet.html", started, fs=factsheet.build(catalog, area))
+        return render(request, "factsheet.html", started, fs=factsheet.build(holdings, area))
 
     def history_page(request: Request, started: float, agency: str, flow: str) -> HTMLResponse:
-        name, entries = history.history(catalog, agency, flow)
+        name, entries = history.history(holdings, agency, flow)
         return render(request, "history.html", started, agency=agency, flow=flow, name=name, entries=entries)
 
     def release_page(request: Request, started: float, agency: str, flow: str, release_id: str) -> HTMLResponse:
-        return render(request, "release.html", started, rv=history.review(catalog, agency, flow, release_id))
+        return render(request, "release.html", started, rv=history.review(holdings, agency, flow, release_id))
 
     add("/", catalogue_page)
     add("/data/{agency}/{flow}", explorer_page)
