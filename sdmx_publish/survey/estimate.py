@@ -43,7 +43,7 @@ class Design:
 
 def shares(design: Design, numerator: np.ndarray, denominator: np.ndarray, cells: np.ndarray,
            confidence: float) -> pd.DataFrame:
-    """One row per cell (a value of ``cells`` among denominator rows): ``n``, ``N``, ``estimate``,
+    """One row per cell (a value of ``cells`` among denominator rows; "" is in no cell): ``n``, ``N``, ``estimate``,
     ``se``, ``lower``, ``upper``, ``cv`` and ``deff``. ``numerator`` and ``denominator`` are 0/1."""
     from scipy.stats import norm
 
@@ -54,7 +54,7 @@ def shares(design: Design, numerator: np.ndarray, denominator: np.ndarray, cells
         found = _taylor(design, y, x, cells)
     else:
         found = ratios(design.replicates, design.weight, y, x, cells)
-    wanted = sorted(pd.unique(cells[denominator.astype(bool)]), key=str)
+    wanted = sorted(set(pd.unique(cells[denominator.astype(bool)])) - {""}, key=str)  # "": left out by the map
     rows = []
     z = float(norm.ppf(0.5 + confidence / 2))
     for cell in wanted:

@@ -24,10 +24,11 @@ def reliability(est: pd.DataFrame, spec: Spec) -> pd.Series:
     """Why each estimate is unreliable ("" when it is not)."""
     r = spec.survey.reliability  # type: ignore[union-attr]
     small = est["n"].lt(r.min_n)
-    noisy = ~(est["cv"].abs() <= r.max_cv)  # a NaN CV (estimate 0) is not reliable either
-    first = pd.Series(np.where(small, f"n < {r.min_n}", ""), index=est.index)
-    second = pd.Series(np.where(noisy, f"CV > {r.max_cv:g}", ""), index=est.index)
-    return (first + "; " + second).str.strip("; ")
+    no_se = est["se"].isna()  # e.g. a cell with no respondent under some replicate weight
+    noisy = ~(est["cv"].abs() <= r.max_cv) & ~no_se  # a NaN CV (estimate 0) is not reliable either
+    reasons = [np.where(small, f"n < {r.min_n}", ""), np.where(noisy, f"CV > {r.max_cv:g}", ""),
+               np.where(no_se, "SE not estimable", "")]
+    return pd.Series(["; ".join(filter(None, parts)) for parts in zip(*reasons)], index=est.index, dtype=object)
 
 
 def observations(est: pd.DataFrame, spec: Spec, flow: Flow) -> pd.DataFrame:
@@ -58,7 +59,7 @@ def observations(est: pd.DataFrame, spec: Spec, flow: Flow) -> pd.DataFrame:
     bounds = {"LOWER_BOUND": est["lower"] * s.scale, "UPPER_BOUND": est["upper"] * s.scale}
     for comp, v in bounds.items():
         if comp in dsd.attribute_ids:
-            out[comp] = v.map(lambda x: f"{x:.10g}").where(~withheld, None)
+            out[comp] = v.map(lambda x: f"{x:.10g}").where(v.notna() & ~withheld, None)
     out["OBS_STATUS"] = np.where(withheld, SUPPRESSED, np.where(why.ne(""), LOW_RELIABILITY, NORMAL))
     out["_source"] = spec.source.path
     out["_row"] = est.index.to_numpy() + 1

@@ -84,7 +84,8 @@ def test_replicate_weights_agree_with_r(tmp_path, kind, mse):
     ref = REFERENCE[(REFERENCE["kind"] == kind) & (REFERENCE["mse"] == mse)].copy()
     ref["cell"] = ref["cell"].replace({"1": "U", "3": "R"})
     cells = pd.DataFrame(report["cells"]).merge(ref, on=["breakdown", "cell"], suffixes=("", "_r"))
-    assert sorted(cells["cell"]) == ["R", "U", "_T"]  # suburban (2) is left out by the map
+    assert sorted(cells["cell"]) == ["R", "U", "_T"]
+    assert len(report["cells"]) == 3  # suburban (2), left out by the map, is no cell of its own
     for ours, theirs in (("estimate", "estimate_r"), ("se", "se_r"), ("deff", "deff_r"), ("N", "N_r"), ("n", "n_r")):
         np.testing.assert_allclose(cells[ours], cells[theirs], rtol=0, atol=1e-6, err_msg=f"{kind} {ours}")
     reps = report["design"]["replicate_weights"]
@@ -177,3 +178,49 @@ def test_the_report_says_how_the_variance_was_estimated(tmp_path):
     html = to_html(report)
     assert "replicate weights, bootstrap (50 replicates)" in html and "full-sample estimate (mse)" in html
     assert json.loads(json.dumps(report, default=str))["design"]["replicate_weights"]["first"] == "boot_1"
+
+
+def test_a_cell_empty_under_some_replicate_weight_has_no_se_and_is_flagged(tmp_path):
+    """One PSU as a cell: the JKn replicate that drops that PSU has nobody in it, so the cell's replicate
+    estimate is undefined there. R's svrVar drops such replicates (with a warning) and reports an SE from
+    the rest; we publish no SE and no bounds, and flag (or withhold) the estimate instead."""
+    from sdmx_publish.survey.estimate import Design, shares
+    from sdmx_publish.survey.frame import observations, reliability
+    from sdmx_publish.survey.replicate import replicates
+
+    spec = load_spec(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("jkn")}))
+    raw = read_survey(spec)
+    weight = raw["WGTVICCY"].to_numpy(dtype=float)
+    rep = replicates(raw, spec.survey.design.replicate_weights, weight, set(), "ncvs.rds")
+    file = fixture("jkn")  # the same rows, with the design variables the spec does not read
+    psu = file["V2117"].astype(str) + "/" + file["V2118"].astype(str)
+    cells = np.where(psu.eq(psu.iloc[0]), "U", "R")  # stand-in codes for "that PSU" and "the rest"
+    den = raw["V4399"].isin(["1", "2", "3"]).to_numpy()
+    est = shares(Design(weight=weight, strata=None, psu=None, single_psu="fail", where="ncvs.rds", replicates=rep),
+                 (raw["V4399"] == "1").to_numpy(), den, cells, 0.95).assign(estimate_id="violent_reported",
+                                                                          breakdown="urbanicity")
+    one = est.set_index("cell")
+    assert np.isnan(one.loc["U", "se"]) and one.loc["R", "se"] > 0
+    assert dict(zip(est["cell"], reliability(est, spec))) == {"R": "", "U": "n < 30; SE not estimable"}
+    frame = observations(est, spec, load_registry().flow(spec.dataflow)).set_index("URBANISATION")
+    assert frame.loc["U", "OBS_STATUS"] == "U" and pd.isna(frame.loc["U", "LOWER_BOUND"])
+    assert frame.loc["R", "OBS_STATUS"] == "A" and float(frame.loc["R", "LOWER_BOUND"]) > 0
+
+
+@pytest.mark.slow
+def test_a_replicate_design_is_published_with_its_report(tmp_path):
+    from sdmx_publish import pipeline
+    from sdmx_publish.store import open_release
+
+    store = tmp_path / "store"
+    result = pipeline.run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("brr")}), store)
+    folder = store / "CCJS" / "DF_SDG_16_CRIME" / "releases" / result["release_id"]
+    report = json.loads((folder / "estimation.json").read_text())
+    assert report["method"]["variance"].startswith("replicate weights, BRR (164 replicates)")
+    assert "replicate weights, BRR (164 replicates)" in (folder / "estimation.html").read_text()
+    ref = REFERENCE[(REFERENCE["kind"] == "brr") & ~REFERENCE["mse"] & (REFERENCE["breakdown"] == "total")]
+    total = next(c for c in report["cells"] if c["breakdown"] == "total")
+    assert total["se"] == pytest.approx(float(ref["se"].iloc[0]), abs=1e-9)
+    data = pd.read_csv(open_release(folder).open("data.csv"), dtype=str).set_index("URBANISATION")
+    assert sorted(data.index) == ["R", "U", "_T"]
+    assert float(data.loc["_T", "LOWER_BOUND"]) == pytest.approx(100 * total["lower"])
