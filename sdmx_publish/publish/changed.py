@@ -19,16 +19,12 @@ import pandas as pd
 from ..store import Release, create, read_sdmx_csv
 from ..store.commit import mkdir
 from ..store.compare import diff
-from ..store.layout import part_file
+from ..store.layout import ATTACHMENTS, LAST_CHANGED, part_file
+from ..store.layout import LAST_CHANGED_FILE as FILE
 from ..structure import Flow
 
-#: the column of the release id, in the file and in the served SDMX-CSV 2.0 (a custom column)
-LAST_CHANGED = "LAST_CHANGED"
-#: the file's name under ``attachments/<part>/``, and its manifest format
-FILE = "last_changed.csv"
+#: the file's manifest format
 FORMAT = "last-changed-csv"
-#: the folder of the parts' own files other than their data (``attachments/<part>/``)
-ATTACHMENTS = "attachments"
 
 
 def _part_rows(release: Release, part: str) -> pd.DataFrame | None:

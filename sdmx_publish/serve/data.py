@@ -17,10 +17,11 @@ from starlette.responses import Response, StreamingResponse
 
 from ..formats import Format
 from ..periods import bounds
+from ..store.layout import LAST_CHANGED
 from ..structure.message import structure_message
 from ..structure.model import Flow
 from ..structure.read import NS
-from . import history
+from . import changed, history
 from .answers import Answers, kept_response
 from .convert import convert
 from .http import cache_headers, etag, not_modified
@@ -87,6 +88,9 @@ def data_response(request: Request, holdings: Holdings, api: int, flow_ref: Flow
         head = Response(media_type=choice.media_type, headers=headers)
         del head.headers["content-length"]  # unknown until written; 0 would be wrong
         return head
+    known = changed.dates(catalog.store, release) if choice.format is Format.CSV20 else None
+    if known is not None:
+        sub = changed.with_dates(sub, known, flow)
     chunks = _stream(sub, flow, q, choice, release)
     if len(sub) > SMALL_ANSWER_ROWS:
         return StreamingResponse(chunks, media_type=choice.media_type, headers=headers)
@@ -116,7 +120,8 @@ def _stream(sub: pd.DataFrame, flow: Flow, q: DataQuery, choice: Choice, release
 
     options = WriteOptions(dimension_at_observation=q.dimension_at_observation, labels=choice.labels,  # type: ignore[arg-type]
                            time_format=choice.time_format, detail=q.detail,  # type: ignore[arg-type]
-                           sender=release.agency, message_id=f"{release.flow}-{release.id}")
+                           sender=release.agency, message_id=f"{release.flow}-{release.id}",
+                           custom_columns=(LAST_CHANGED,) if LAST_CHANGED in sub.columns else ())
     return stream(sub, flow, choice.format, options=options)
 
 

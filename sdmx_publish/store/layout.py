@@ -31,6 +31,12 @@ DATA_CSV = "data.csv"
 PARTS = "parts"
 #: the format name of a part's SDMX-CSV file in the manifest
 PART_FORMAT = "sdmx-csv-1.0-part"
+#: a part's other files: ``attachments/<part>/<name>``, carried forward with the part
+ATTACHMENTS = "attachments"
+#: the release each observation of a part was last changed in: ``attachments/<part>/last_changed.csv``
+#: (its keys and this column; publish/changed.py)
+LAST_CHANGED_FILE = "last_changed.csv"
+LAST_CHANGED = "LAST_CHANGED"
 STRUCTURE_FORMAT = "sdmx-ml-2.1-structure"
 STRUCTURE_MEDIA_TYPE = "application/vnd.sdmx.structure+xml;version=2.1"
 

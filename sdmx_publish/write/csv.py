@@ -32,9 +32,10 @@ def _columns(prep: Prepared) -> tuple[list[Column], Column, list[Column]]:
     return [prep.dims[d] for d in prep.group_dims], prep.dims[prep.obs_dim], attrs
 
 
-def _rows(prep: Prepared, prefix: str) -> Iterator[str | bytes]:
-    """Data lines: ``prefix`` then group key, observation dimension, value, attributes."""
+def _rows(prep: Prepared, prefix: str, custom: tuple[Column, ...] = ()) -> Iterator[str | bytes]:
+    """Data lines: ``prefix`` then group key, observation dimension, value, attributes, ``custom`` columns."""
     keys, obs_dim, attrs = _columns(prep)
+    attrs = [*attrs, *custom]
     cell = lambda v: "," + csv_escape(v)  # noqa: E731
     tabs = {c.id: table(_label(prep, c), cell, missing=",") for c in (*keys, obs_dim, *attrs)}
     value_tab = table(prep.measure.values, lambda v: "," + v, missing=",")
@@ -47,10 +48,10 @@ def _rows(prep: Prepared, prefix: str) -> Iterator[str | bytes]:
                     tail[inv]])
 
 
-def _header(prep: Prepared, first: list[str]) -> str:
+def _header(prep: Prepared, first: list[str], custom: tuple[Column, ...] = ()) -> str:
     """Column ids; with labels=both ``id: name`` (the component's concept name), as SDMX-CSV says."""
     keys, obs_dim, attrs = _columns(prep)
-    ids = [*(c.id for c in keys), obs_dim.id, prep.measure.id, *(c.id for c in attrs)]
+    ids = [*(c.id for c in keys), obs_dim.id, prep.measure.id, *(c.id for c in [*attrs, *custom])]
     names = prep.flow.names if prep.options.labels == "both" else {}
     return ",".join(csv_escape(n) for n in [*first, *(f"{i}: {names[i]}" if i in names else i for i in ids)]) + "\n"
 
@@ -65,5 +66,6 @@ def csv10(prep: Prepared) -> Iterator[str | bytes]:
 def csv20(prep: Prepared) -> Iterator[str | bytes]:
     """SDMX-CSV 2.0: ``STRUCTURE,STRUCTURE_ID,ACTION`` then components."""
     ref = prep.flow.dataflow.ref
-    yield _header(prep, ["STRUCTURE", "STRUCTURE_ID", "ACTION"])
-    yield from _rows(prep, "dataflow," + csv_escape(f"{ref.agency}:{ref.id}({ref.version})") + ",I")
+    custom = tuple(prep.custom)
+    yield _header(prep, ["STRUCTURE", "STRUCTURE_ID", "ACTION"], custom)
+    yield from _rows(prep, "dataflow," + csv_escape(f"{ref.agency}:{ref.id}({ref.version})") + ",I", custom)

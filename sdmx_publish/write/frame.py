@@ -106,7 +106,7 @@ class Prepared:
                               fix=f"use AllDimensions or one of {', '.join(self.dim_ids)}")
         self.obs_dim = dsd.time_dimension if options.flat else obs_dim
         self.group_dims = [d for d in self.dim_ids if d != self.obs_dim]
-        known = {*self.dim_ids, dsd.primary_measure, *dsd.attribute_ids}
+        known = {*self.dim_ids, dsd.primary_measure, *dsd.attribute_ids, *options.custom_columns}
         cols = [c for c in frame.columns if not str(c).startswith("_")]
         unknown = [c for c in cols if c not in known]
         missing = [d for d in self.dim_ids if d not in frame.columns]
@@ -131,6 +131,8 @@ class Prepared:
         self.attributes: dict[str, Column] = {
             a.id: encode(a.id, frame[a.id]) for a in dsd.attributes if a.id in frame.columns}
         self.attributes = {k: c for k, c in self.attributes.items() if (c.codes >= 0).any()}
+        #: custom (non-component) columns, for SDMX-CSV 2.0
+        self.custom = [encode(c, frame[c]) for c in options.custom_columns if c in frame.columns]
         self._sort(frame)
         self._check_attributes(frame)
 

@@ -41,6 +41,9 @@ class WriteOptions:
     #: SDMX-CSV only: attribute columns written even when no row has a value (so that the rows of
     #: frames with different attributes line up under one header)
     csv_attributes: tuple[str, ...] = ()
+    #: SDMX-CSV 2.0 only: frame columns that are not components (e.g. ``LAST_CHANGED``), written after
+    #: the components as custom columns, which SDMX-CSV 2.0 allows ("any other custom columns")
+    custom_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.labels not in ("id", "both"):
