@@ -301,7 +301,9 @@ def countries_dag(discovered: Discovered) -> DAG:
             result = {**status.summarise(store, [part_id(s) for s in specs]), "config_errors": problems}
             log.info("%s", status.describe(result))
             if result["failed"]:
-                get_current_context()["ti"].xcom_push(key=SUMMARY, value=result)
+                context = get_current_context()
+                context["ti"].xcom_push(key=SUMMARY, value=result)
+                set_note(context, status.describe(result))
                 raise AirflowFailException(status.describe(result))
             return result
 

@@ -101,13 +101,27 @@ def test_a_failed_task_s_note_is_its_reason_and_fix_with_no_secret(
     assert "/homicide.csv?api_key=***: cannot download: " in reason and fix.startswith("  fix: ")
     assert KEY not in note and API_PASSWORD not in note
     assert [r for r in caplog.records if KEY in r.getMessage() or API_PASSWORD in r.getMessage()] == []
+    if dag_id == "publish_countries":  # its summary fails too, its note the summary
+        summary = note_of(run, "summary")
+        assert summary.startswith("0 published, 1 failed") and "FAILED kor_homicide at extract: " in summary
+        assert KEY not in summary
 
 
-def test_without_the_connection_no_note_and_the_task_fails_as_before(specs: Path, store: Path,
-                                                                     caplog: pytest.LogCaptureFixture):
+@pytest.mark.parametrize("api", [None, "down"])
+def test_without_a_usable_connection_no_note_and_the_task_fails_as_before(
+        specs: Path, store: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, api: str | None):
+    """No Connection: an info line says how to get notes; an API server that is down: a warning naming the
+    Connection (never its password); the task's own failure is unchanged."""
     unreachable_source(specs)
+    if api:
+        monkeypatch.setenv("AIRFLOW_CONN_SDMX_PUBLISH_API", json.dumps(
+            {"conn_type": "http", "host": f"http://127.0.0.1:{free_port()}", "login": "notes",
+             "password": API_PASSWORD}))
     with caplog.at_level(logging.INFO):
         run = run_dag("publish_kor_homicide")
     assert str(run.state) == "failed" and note_of(run, "extract") is None
-    assert any("no task note: define the Airflow Connection 'sdmx_publish_api'" in r.getMessage()
-               for r in caplog.records)
+    assert task_states(run)["extract"] == "failed" and task_states(run)["publish"] == "upstream_failed"
+    said = [r.getMessage() for r in caplog.records if r.name == "sdmx_publish.orchestrate.notes"]
+    expected = ("the task note could not be written through http://127.0.0.1:" if api else
+                "no task note: define the Airflow Connection 'sdmx_publish_api'")
+    assert len(said) == 1 and said[0].startswith(expected) and API_PASSWORD not in said[0]
