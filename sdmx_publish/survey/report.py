@@ -70,7 +70,7 @@ def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: 
                    "single_psu": None if design.replicates else s.design.single_psu, "rows": len(raw),
                    "strata_count": None if design.strata is None else int(pd.unique(design.strata).size),
                    "psu_count": None if design.psu is None else int(pd.unique(design.psu).size),
-                   "single_psu_strata": design.single_psu_strata(),
+                   "single_psu_strata": None if design.replicates else design.single_psu_strata(),
                    "replicate_weights": None if design.replicates is None else {
                        **design.replicates.describe(), "combined_weights": s.design.replicate_weights.combined_weights},
                    "join": s.join.model_dump() if s.join else None},
@@ -118,7 +118,9 @@ def to_html(report: dict) -> str:
     m, d, r = report["method"], report["design"], report["reliability"]
     parts = [f"<h1>Estimation report: {escape(str(report['source']))}, {escape(report['time_period'])}</h1>",
              _table(["method", ""], [[k, v] for k, v in m.items()]),
-             _table(["design", ""], [[k, v] for k, v in d.items() if k != "join"] + [["join", d["join"]]]),
+             _table(["design", ""], [[k, v] for k, v in d.items() if k not in ("join", "replicate_weights")
+                                     and v is not None] + _replicate_rows(d["replicate_weights"])
+                    + [["join", d["join"]]]),
              f"<p>Reliability: an estimate with fewer than {r['min_n']} respondents in its denominator or a CV "
              f"above {r['max_cv']:g} is {'withheld (' + r['withhold'] + ')' if r['action'] == 'withhold' else 'flagged (' + r['flag'] + ')'}.</p>"]
     for e in report["estimates"]:
@@ -141,6 +143,19 @@ def to_html(report: dict) -> str:
                           for c in report["cells"] if c["estimate_id"] == e["id"]])]
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Estimation report</title>"
             f"<style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def _replicate_rows(rep: dict | None) -> list[list]:
+    """The replicate design, a row per key; per-replicate rscales as each value with its count."""
+    if rep is None:
+        return []
+    rows = []
+    for k, v in rep.items():
+        if isinstance(v, list):
+            values, counts = np.unique(v, return_counts=True)
+            v = ", ".join(f"{x:.6g} for {c}" for x, c in zip(values, counts)) + " replicates"
+        rows.append([f"replicate_weights.{k}", v])
+    return rows
 
 
 def _f(v: float | None) -> str:

@@ -174,10 +174,12 @@ def test_the_spec_is_checked_when_it_is_loaded(tmp_path, design, said):
 def test_the_report_says_how_the_variance_was_estimated(tmp_path):
     from sdmx_publish.survey.report import to_html
 
-    _, report = estimates(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("boot", mse=True)}))
+    _, report = estimates(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("jkn", mse=True)}))
     html = to_html(report)
-    assert "replicate weights, bootstrap (50 replicates)" in html and "full-sample estimate (mse)" in html
-    assert json.loads(json.dumps(report, default=str))["design"]["replicate_weights"]["first"] == "boot_1"
+    assert "replicate weights, JKn (328 replicates)" in html and "full-sample estimate (mse)" in html
+    assert "0.5 for 298, 0.666667 for 30 replicates" in html and "single_psu" not in html
+    reps = json.loads(json.dumps(report, default=str))["design"]["replicate_weights"]
+    assert reps["first"] == "jkn_1" and reps["rscales"] == SCALES.loc[SCALES["kind"] == "jkn", "rscale"].tolist()
 
 
 def test_a_cell_empty_under_some_replicate_weight_has_no_se_and_is_flagged(tmp_path):

@@ -1,4 +1,5 @@
-# Reference estimates from R's survey package (Lumley) for tests/survey/test_reference.py.
+# Reference estimates from R's survey package (Lumley) for tests/survey/test_estimates.py (Taylor designs;
+# replicate weights: replicates.R).
 #
 # Regenerate (Debian: apt-get install -y r-cran-survey r-cran-haven; the ENUSC file is not shipped):
 #   SDMX_PUBLISH_REFERENCE_DIR=/path/to/reference Rscript tests/survey/reference/reference.R
