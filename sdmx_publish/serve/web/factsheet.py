@@ -25,9 +25,12 @@ import pandas as pd
 
 from ...derive.regional import ICCS_FLOW, SDG_FLOW
 from ...errors import NotFound
+from ...metadata.model import dataflow_urn
+from ...metadata.sdg import plain
 from ...periods import bounds
 from ...reference import m49_countries
 from ...structure.model import Flow
+from ..metadata import metadata_sets
 from ..select import Columns, key_rows
 from ..snapshot import Holdings
 from ..store import Release
@@ -80,6 +83,34 @@ class Profile:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MetadataNote:
+    """One reference metadata set shown under "Sources and notes": its fields as plain text."""
+
+    title: str
+    fields: list[tuple[str, str]]
+    provenance: str
+    path: str  # the set's REST path
+
+
+#: the metadata fields a factsheet shows, with their names for people
+NOTE_FIELDS = {"STAT_CONC_DEF": "Definition", "DATA_SOURCE": "Source", "DATA_COMP": "Method",
+               "COMPARABILITY": "Comparability", "CONTACT_ORGANISATION": "Contact",
+               "META_LAST_UPDATE": "Metadata last updated"}
+
+
+def _metadata(holdings: Holdings, series: list[str], flows: list[Release]) -> list[MetadataNote]:
+    """The reference metadata of the factsheet's series and of the sources of its dataflows."""
+    targets = {dataflow_urn(r.agency, r.flow, r.dataflow.version) for r in flows}
+    out = []
+    for s in metadata_sets(holdings):
+        if s.id in series or s.targets[0] in targets:  # a series' set targets its code first, a source's its flow
+            fields = [(name, plain(s.get(a) or "")) for a, name in NOTE_FIELDS.items() if s.get(a)]
+            out.append(MetadataNote(title=s.name, fields=fields, provenance=s.description,
+                                    path=f"/sdmx/v2/metadata/metadataset/{s.agency}/{s.id}/{s.version}"))
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
 class Factsheet:
     area: Label
     regions: list[Label]
@@ -88,6 +119,7 @@ class Factsheet:
     profile: Profile | None
     sources: list[str]
     notes: list[str]
+    metadata: list[MetadataNote]
 
 
 def _time_order(periods: pd.Series) -> np.ndarray:
@@ -243,7 +275,9 @@ def build(holdings: Holdings, area: str) -> Factsheet:
     flow = holdings.flow(release if release is not None else profile.release)  # type: ignore[union-attr]
     return Factsheet(area=label(flow, "REF_AREA", area),
                      regions=[label(flow, "REF_AREA", r) for r in ancestors(flow, "REF_AREA", area)],
-                     release=release, indicators=indicators, profile=profile, sources=sources, notes=notes)
+                     release=release, indicators=indicators, profile=profile, sources=sources, notes=notes,
+                     metadata=_metadata(holdings, [i.series.id for i in indicators],
+                                        [r for r in (release, profile.release if profile else None) if r is not None]))
 
 
 def countries(holdings: Holdings) -> list[tuple[Label, int]]:
