@@ -137,3 +137,32 @@ def test_command_line(tmp_path, capsys):
     assert [r["total"] for r in release.manifest.extra["mapping"]] == [56 + 36 + 7 + 47 + 9, 56]
     assert main(["regional", "--store", str(store)]) == 2  # no DF_ICCS release in this store
     assert "no release of CCJS:DF_ICCS(1.0)" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_worked_example_of_the_docs(tmp_path):
+    from sdmx_publish import config, pipeline
+    from sdmx_publish.store import latest, read_frame
+
+    from ..extract.test_docs_example import BLOCK
+
+    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
+    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith("wide/")]
+    assert [b["name"] for b in blocks] == ["wide/table.csv", "wide/areas.csv", "wide/offences.csv", "wide/offences.yaml"]
+    (tmp_path / "wide").mkdir()
+    for b in blocks:
+        (tmp_path / b["name"]).write_text(b["text"], encoding="utf-8")
+    result = pipeline.run(tmp_path / "wide" / "offences.yaml", tmp_path / "store")
+    assert result["validation"]["errors"] == 0 and "map.summary_mismatch" in result["validation"]["summary"]
+    release = latest(tmp_path / "store", "CCJS", "DF_ICCS_SUBNAT")
+    assert release.manifest.parts == ["kr_police_offences"]
+    f = read_frame(release, "kr_police_offences").set_index(["REF_AREA", "ICCS"])
+    assert f.loc[("KR-11", "02011"), ["OBS_VALUE", "OBS_STATUS"]].tolist() == [32, "E"]
+    assert f.loc[("KR-11", "02012"), ["OBS_VALUE", "OBS_STATUS"]].tolist() == [8, "E"]
+    assert "Aggravated violence" in f.loc[("KR-11", "02012"), "COMMENT_OBS"]
+    assert f.loc[("KR-11", "0201"), ["OBS_VALUE", "OBS_STATUS", "NAT_CATEGORY"]].tolist() == \
+        [40, "A", "Aggravated violence; Assault; Threat"]
+    assert f.loc[("KR-11", "_T"), "OBS_VALUE"] == 51 and f.loc[("410", "_T"), "OBS_VALUE"] == 60
+    checks = release.manifest.extra["transform"]["summary_checks"]
+    assert [(c["summary"], c["context"], c["value"], c["details_sum"]) for c in checks] == \
+        [("Total", {"REF_AREA": "KR-11"}, 47.0, 51.0)]
