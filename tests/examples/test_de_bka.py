@@ -1,0 +1,58 @@
+"""The BKA example: PKS 2023 table T01 (offence keys by Land), selected offence groups classified to ICCS by
+summing national keys, summary keys used as checks and never summed with their details; the 16 Länder
+(ISO 3166-2:DE) and Germany. Checked against cells picked by hand from the sheet."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from sdmx_publish import pipeline
+from sdmx_publish.cli import main
+from sdmx_publish.store import latest, read_frame
+from tests.conftest import EXAMPLES, ROOT
+
+DE = EXAMPLES / "de_bka_pks_2023"
+SPEC = DE / "offences.yaml"
+
+
+def test_land_codes_are_the_iso_3166_2_codes_of_their_names():
+    laender = pd.read_csv(DE / "maps" / "laender.csv", dtype=str)
+    iso = pd.read_csv(ROOT / "dsd" / "sources" / "ISO_3166-2_DE.csv", dtype=str).set_index("code")["name"]
+    named = laender[laender["REF_AREA"] != "276"]
+    assert len(named) == 16 and (named["REF_AREA"].map(iso) == named["Bundesland"]).all()
+
+
+@pytest.mark.slow
+def test_offence_keys_summed_into_iccs_with_the_summary_keys_as_checks(tmp_path):
+    store = tmp_path / "store"
+    result = pipeline.run(SPEC, store)
+    assert result["observations"] == 9 * 17 and result["validation"]["errors"] == 0
+    assert result["validation"]["warnings"] == 0  # 000000 and 220000 equal the sums of their details everywhere
+    frame = read_frame(latest(store, "CCJS", "DF_ICCS_SUBNAT"), pipeline.part_id(SPEC))
+    value = frame.set_index(["ICCS", "REF_AREA"])["OBS_VALUE"]
+    # Bundesrepublik Deutschland: 010000 704 + 020000 1,578 + 030000 703 + 040000 98 + 221000 90; the summary
+    # key 000000 (3,083) is a check, not added (3,173 + 3,083 would count every death twice)
+    assert value[("01", "276")] == 704 + 1578 + 703 + 98 + 90
+    assert value[("01", "DE-BY")] == 147 + 273 + 122 + 19 + 9                   # Bayern
+    assert value[("02011", "276")] == 154541 + 4711 + 429157                    # 222000 + 223000 + 224000
+    assert value[("05012", "276")] == 77819 + 28865                             # 435*00 + 436*00
+    assert value[("0401", "DE-HB")] == 1667                                     # sheet row 1724: 210000, Bremen
+    assert set(frame["REF_AREA"]) == {"276", *pd.read_csv(DE / "maps" / "laender.csv", dtype=str)["REF_AREA"]}
+    nat = frame.set_index(["ICCS", "REF_AREA"])["NAT_CATEGORY"]
+    assert nat[("05012", "276")] == "435*00; 436*00"
+
+
+@pytest.mark.slow
+def test_a_summary_key_mapped_with_its_details_is_refused(tmp_path, capsys):
+    shutil.copytree(DE, tmp_path / "de")
+    offences = tmp_path / "de" / "maps" / "offences.csv"
+    text = offences.read_text(encoding="utf-8")
+    offences.write_text(text.replace('000000,,,"Straftaten', '000000,01,,"Straftaten'), encoding="utf-8")
+    store = tmp_path / "store"
+    code = main(["run", str(tmp_path / "de" / "offences.yaml"), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2 and "000000" in err and "offences.csv" in err
+    assert latest(store, "CCJS", "DF_ICCS_SUBNAT") is None
