@@ -69,8 +69,7 @@ def artefact_elements(registry: Registry, refs: Iterable[Ref]) -> list[etree._El
     """The XML elements defining ``refs``, taken from the files the registry read them from."""
     out = []
     for ref in refs:
-        tree = _tree(str(registry.files[ref]))
-        hits = tree.xpath("//*[@agencyID=$a and @id=$i and @version=$v and @urn]", a=ref.agency, i=ref.id, v=ref.version)
+        hits = _artefacts(str(registry.files[ref])).get((ref.agency, ref.id, ref.version), [])
         out.extend(h for h in hits if etree.QName(h).localname in CONTAINERS)
     return out
 
@@ -107,6 +106,20 @@ def _tree(path: str) -> etree._ElementTree:
     if path not in _TREES:
         _TREES[path] = xmlsafe.parse(path)
     return _TREES[path]
+
+
+_ARTEFACTS: dict[str, dict[tuple[str, str, str], list[etree._Element]]] = {}
+
+
+def _artefacts(path: str) -> dict[tuple[str, str, str], list[etree._Element]]:
+    """The elements of a file with a URN, by (agency, id, version), in document order: one pass over the
+    file instead of one search of it per artefact (the SDG DSD file holds thousands of elements)."""
+    if path not in _ARTEFACTS:
+        index: dict[tuple[str, str, str], list[etree._Element]] = {}
+        for el in _tree(path).xpath("//*[@urn and @agencyID and @id and @version]"):
+            index.setdefault((el.get("agencyID"), el.get("id"), el.get("version")), []).append(el)
+        _ARTEFACTS[path] = index
+    return _ARTEFACTS[path]
 
 
 def flow_structure_message(registry: Registry, flow: Flow, *, sender: str | None = None) -> bytes:

@@ -32,6 +32,9 @@ KOSTAT = EXAMPLES / "kostat"
 FLOW = "DF_SDG_16_CRIME"
 KEY = ["SEX", "TIME_PERIOD"]
 SS = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
+#: two pipeline runs, a server and sdmx1 reading every observation back (~3 s of CPU): the full suite's;
+#: the quick suite asks for updatedAfter and includeHistory in test_data.py and test_query.py
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -118,6 +118,7 @@ def test_answer_cache_is_bounded_and_least_recently_used_goes_first():
     assert off.get("a") is None
 
 
+@pytest.mark.slow  # two more servers; the cache itself is tested above without one
 def test_a_kept_answer_equals_a_fresh_one(published):
     path = f"{V1}/A.G.VC_IHR_PSRCN" + "." * 12
     with running(create_app(published.store, settings=Settings(answer_cache_mib=0))) as url:
