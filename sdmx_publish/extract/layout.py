@@ -60,10 +60,17 @@ def sheet_facts(raw: bytes, sheet: str | int, grid: pd.DataFrame, *, fills: bool
     if not fills or grid.empty:
         return SheetFacts(merged)
     rows = ws.iter_rows(min_row=1, max_row=int(grid.index.max()) + 1, max_col=grid.shape[1])
-    colours = [[c.fill.fgColor.rgb if c.fill is not None and c.fill.fill_type == "solid" else "" for c in row]
-               for row in rows]
+    colours = [[_colour(c.fill) for c in row] for row in rows]
     table = pd.DataFrame(colours).reindex(index=grid.index, columns=range(grid.shape[1])).fillna("")
     return SheetFacts(merged, table.astype(str).set_axis(grid.columns, axis=1))
+
+
+def _colour(fill) -> str:  # noqa: ANN001 (an openpyxl PatternFill)
+    """A cell's solid fill colour as text: ARGB (``FFFFEA00``), ``theme N`` or ``indexed N``; "" for none."""
+    if fill is None or fill.fill_type != "solid":
+        return ""
+    colour = fill.fgColor
+    return str(colour.rgb) if colour.type == "rgb" else f"{colour.type} {getattr(colour, colour.type)}"
 
 
 def column_name(i: int) -> str:
@@ -175,9 +182,10 @@ def _positions(selector: list[int | str], keys: list[str], key: str, where: str,
 
 
 def layout_header(grid: pd.DataFrame, layout: Layout, first: int, header_rows: int, where: str,
-                  sheet: SheetFacts | None = None) -> pd.DataFrame:
+                  sheet: SheetFacts | None = None, missing: tuple[str, ...] = ()) -> pd.DataFrame:
     """The body of a report table with its columns keyed (see the module doc); ``first``: the index in
-    ``grid`` of the first header row; ``sheet``: what an XLSX sheet adds (merged ranges, fill colours, which
+    ``grid`` of the first header row; ``missing``: the missing-value markers (not header words);
+    ``sheet``: what an XLSX sheet adds (merged ranges, fill colours, which
     with ``layout.cell_fills`` become a column ``<key> (fill)`` beside each value column).
     ``attrs["layout"]``: the keys, what was dropped, what was removed."""
     removed: list[dict] = []
@@ -211,7 +219,7 @@ def layout_header(grid: pd.DataFrame, layout: Layout, first: int, header_rows: i
             _noted(removed, lines, pd.Series(column_name(c), index=lines.index), levels[c], marker)
             levels[c] = text
         out.insert(0, layout.labels.name, label_path(levels, layout.labels.separator))
-    _check_first_row(out, [names[c] for c in value_cols], where, header_rows)
+    _check_first_row(out, [names[c] for c in value_cols], where, header_rows, missing)
     _check_unique(list(out.columns), [*([label_cols[0]] if layout.labels else []), *value_cols], where)
     out.attrs["layout"] = {"columns": {n: column_name(c) for n, c in zip(out.columns, [
         *([label_cols[0]] if layout.labels else []), *value_cols])},
@@ -230,13 +238,15 @@ def _check_unique(names: list[str], positions: list[int], where: str) -> None:
         seen[name] = c
 
 
-def _check_first_row(out: pd.DataFrame, value_cols: list[str], where: str, header_rows: int) -> None:
-    """The first data row has no header words (text without a digit) in its named value columns."""
+def _check_first_row(out: pd.DataFrame, value_cols: list[str], where: str, header_rows: int,
+                     missing: tuple[str, ...]) -> None:
+    """The first data row has no header words (letters and no digit, not a missing-value marker) in most
+    of its named value columns."""
     named = [c for c in value_cols if not c.startswith("column ")]
     if out.empty or not named:
         return
     first = out[named].iloc[0]
-    words = first[first.ne("") & ~first.str.contains(r"\d")]
+    words = first[first.str.contains(r"[^\W\d_]{2}") & ~first.str.contains(r"\d") & ~first.isin(missing)]
     if len(words) > len(named) / 2:
         raise InputError(f"line {out.index[0] + 1} looks like one more header row ({', '.join(map(repr, words[:3]))} "
                          f"under {', '.join(map(repr, words.index[:3]))}), not data", where=where,

@@ -93,7 +93,7 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int, sheet: S
         raise InputError("no header row: the file has fewer lines than source.skip_rows", where=where,
                          fix="check source.skip_rows")
     if src.layout is not None:
-        return _body(layout_header(grid, src.layout, skip, src.header_rows, where, sheet), where)
+        return _body(layout_header(grid, src.layout, skip, src.header_rows, where, sheet, tuple(src.missing)), where)
     head = grid.iloc[skip:first].fillna("").astype(str)
     head = head.replace("", pd.NA).ffill(axis=1).fillna("") if src.header_rows > 1 else head
     names = [" ".join(p.strip() for p in head[c] if p.strip()) for c in head.columns]

@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import openpyxl.styles
+import openpyxl.styles.colors
 import pytest
 import yaml
 
@@ -82,6 +83,7 @@ def test_xlsx_merged_three_level_header_with_spacers(tmp_path):
     ws.append(["Estados Unidos Mexicanos", 31283689, None, 3261194, 10.42, None, 222513, 6.82])
     ws.append(["Durango", 240624, None, 32520, 13.51, None, "0*", "0.0*"])
     ws["E7"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFFEA00")  # precision marked by colour
+    ws["E6"].fill = openpyxl.styles.PatternFill("solid", fgColor=openpyxl.styles.colors.Color(theme=4))
     buf = io.BytesIO()
     wb.save(buf)
     layout = {"labels": {"columns": [1], "name": "Entidad"}, "footnotes": [r"(?<=[^\W\d])\d+(, ?\d+)*"]}
@@ -97,7 +99,7 @@ def test_xlsx_merged_three_level_header_with_spacers(tmp_path):
     coloured = read(tmp_path, buf.getvalue(), name="t.xlsx", format="xlsx", sheet="3.1", skip_rows=2, header_rows=3,
                     layout={**layout, "keep": ["Denuncia / Sí / Relativos"], "cell_fills": True})
     assert list(coloured.columns[:3]) == ["Entidad", "Denuncia / Sí / Relativos", "Denuncia / Sí / Relativos (fill)"]
-    assert coloured["Denuncia / Sí / Relativos (fill)"].tolist() == ["", "FFFFEA00"]
+    assert coloured["Denuncia / Sí / Relativos (fill)"].tolist() == ["theme 4", "FFFFEA00"]
 
 
 def test_a_header_with_fewer_rows_than_declared_names_the_number_in_it(tmp_path):
@@ -162,3 +164,9 @@ def test_measures_in_columns_become_series_by_reshape_and_map(tmp_path, sdg_flow
     frame, _ = transform(extract(loaded), loaded, sdg_flow)
     got = frame.set_index(["SERIES", "TIME_PERIOD"])["OBS_VALUE"]
     assert got[("VC_PRR_ROBB", "2019")] == 47 and got[("VC_PRR_SEXV", "2014")] == 5 and len(got) == 6
+
+
+def test_a_first_row_of_missing_markers_is_data_not_a_header(tmp_path):
+    text = "Offence,2022,2023\nHomicide,..,NA\nRobbery,400,420\n"
+    frame = read(tmp_path, text, layout={"labels": {"columns": [1]}})
+    assert frame["2023"].tolist() == ["NA", "420"]
