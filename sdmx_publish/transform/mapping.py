@@ -4,10 +4,11 @@ A table has the source column(s), the target column(s) and optionally ``note``
 (:func:`sdmx_publish.spec.maps.read_map` checks it). Applied to the parsed rows (``__obs``, the value):
 
 - one row per value: the value goes to that code; several values with one target are summed when the
-  map declares ``aggregate: sum`` (:func:`sum_many_to_one`), else the collision is an error naming
-  the map's rows (:func:`refuse_ambiguous`);
-- a value on several rows with shares: split, each part ``share`` x the value (whole counts stay
-  whole, :func:`apportion`), published as estimated (``OBS_STATUS`` E);
+  map declares ``aggregate: sum`` (:func:`sum_rows` at once, :mod:`.rollup` at the end), else the
+  collision is an error naming the map's rows (:func:`refuse_ambiguous`);
+- a value on several rows with shares (numbers, or ``pro_rata``: :func:`pro_rata_shares`): split,
+  each part ``share`` x the value (whole counts stay whole, :func:`apportion`), published as
+  estimated (``OBS_STATUS`` E) where an observation holds only some of the parts;
 - a row with empty targets excludes its value on purpose (with its note and totals in the review);
 - declared summary rows (totals of other values) that have no row or an empty target are checks:
   their details must add up to them (:func:`check_summaries`), and they are left out of the
@@ -40,12 +41,12 @@ from ..spec.maps import (
 from ..spec.model import Spec, ValueMap
 from ..structure import Flow
 
-#: frame columns the engine carries: the parsed value, the product of the shares applied, the row before splits
-OBS, SHARES, RID = "__obs", "__shares", "__rid"
+#: frame columns the engine carries: the parsed value, the row (a split's parts share their row's)
+OBS, RID = "__obs", "__rid"
 #: for a part of a split: the national value split, the row it was split from, its code, the split's number of parts
 SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS = "__split_of", "__split_rid", "__split_code", "__nparts"
-#: the columns :func:`start` adds to a parsed frame
-TRACKING = {SHARES: 1.0, SPLIT_OF: "", SPLIT_RID: -1, SPLIT_CODE: "", N_PARTS: 1}
+#: the split columns every parsed frame starts with (a row that is no part of a split)
+TRACKING = {SPLIT_OF: "", SPLIT_RID: -1, SPLIT_CODE: "", N_PARTS: 1}
 
 
 @dataclass
@@ -107,7 +108,6 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
     out = merged.loc[hit & ~excluded].drop(columns=[NOTE, PARENT])
     split = out[SHARE].lt(1)
     out[OBS] = apportion(out[OBS] * out[SHARE], out[RID], split)
-    out[SHARES] = out[SHARES] * out[SHARE]
     if split.any():  # what a published part of a split says: of which value, and how many parts it has
         out[SPLIT_OF] = out[SPLIT_OF].mask(split, joined(out, keys))
         out[SPLIT_RID] = out[SPLIT_RID].mask(split, out[RID])
