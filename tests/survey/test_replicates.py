@@ -150,6 +150,13 @@ def test_a_pattern_that_matches_no_column(tmp_path, capsys):
     assert "ncvs.rds" in err and "'repwgt[0-9]+' matches 0 variable(s)" in err and "fix:" in err
 
 
+def test_a_listed_replicate_column_missing_from_the_file(tmp_path, capsys):
+    listed = [f"brr_{i}" for i in range(1, 165)] + ["brr_165"]
+    err = run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("brr", columns=listed)}),
+              tmp_path / "s", capsys)
+    assert "ncvs.rds" in err and "'brr_165'" in err and "not in the file" in err and "fix:" in err
+
+
 def test_rscales_of_the_wrong_length(tmp_path, capsys):
     err = run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("jkn", rscales=[0.5, 0.5, 0.5])}),
               tmp_path / "s", capsys)
