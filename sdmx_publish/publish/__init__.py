@@ -9,6 +9,7 @@ release is made and the latest is returned.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -70,13 +71,18 @@ def _refuse_overlap(frame: pd.DataFrame, part: str, previous: Release | None, fl
                            fix="map each observation from one source only (drop it in one spec's filter)")
 
 
-def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow) -> dict[str, str]:
-    """The content hash of every part: ``part``'s from ``rows``, the others' from the previous manifest
-    (computed once for releases published before part hashes were recorded)."""
+def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow,
+                 files: dict[str, tuple[Path, str, str]]) -> dict[str, str]:
+    """The content hash of every part: ``part``'s from ``rows`` and its ``files`` (a change of its notes
+    or membership alone is a new release), the others' from the previous manifest (computed once for
+    releases published before part hashes were recorded)."""
     known = previous.manifest.part_sha256 if previous else {}
     out = {p: known.get(p) or content_hash(read_frame(previous, p), flow)  # type: ignore[arg-type]
            for p in (previous.manifest.parts if previous else []) if p != part}
     out[part] = content_hash(rows, flow)
+    if files:
+        text = out[part] + "".join(f"\n{name}\t{sha256_file(files[name][0])}" for name in sorted(files))
+        out[part] = hashlib.sha256(text.encode()).hexdigest()
     return dict(sorted(out.items()))
 
 
@@ -106,7 +112,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         sweep(store, agency, flow_id)
         previous = latest(store, agency, flow_id)
         _refuse_overlap(rows, part, previous, flow)
-        part_hashes = _part_hashes(previous, part, rows, flow)
+        part_hashes = _part_hashes(previous, part, rows, flow, part_files or {})
         digest = release_hash(flow, part_hashes)
         if previous is not None and previous.manifest.content_sha256 == digest:
             return previous, False

@@ -151,3 +151,23 @@ def test_the_factsheet_sources_and_notes_read_the_reference_metadata(base):
     assert [e.text for e in national.iter("dd")] == [NOTES["source"], NOTES["comparability"]]
     link = national.xpath(".//a")[0].get("href")
     assert httpx.get(base + link).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_change_of_the_notes_alone_is_a_new_release_with_the_same_dates(tmp_path):
+    shutil.copytree(EXAMPLES / "kostat", tmp_path / "kostat")
+    spec, store = tmp_path / "kostat" / "unsentenced.yaml", tmp_path / "store"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text + 'metadata:\n  contact: "Statistics Korea"\n', encoding="utf-8")
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    first = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    assert latest(store, "CCJS", "DF_SDG_16_CRIME").id == first.id  # same inputs: no new release
+    spec.write_text(text + 'metadata:\n  contact: "Statistics Korea, SDG data team"\n', encoding="utf-8")
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    second = latest(store, "CCJS", "DF_SDG_16_CRIME")
+    assert second.id != first.id
+    notes = json.loads((second.path / "attachments" / "kostat_unsentenced" / NOTES_FILE).read_text(encoding="utf-8"))
+    assert notes["attributes"] == {"CONTACT_ORGANISATION": "Statistics Korea, SDG data team"}
+    dates = (second.path / "attachments" / "kostat_unsentenced" / "last_changed.csv").read_text(encoding="utf-8")
+    assert first.id in dates and second.id not in dates  # the data did not change
