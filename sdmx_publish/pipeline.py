@@ -230,7 +230,7 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     estimation = transform_report.pop("estimation", None)
     attachments = write_report(estimation, work) if estimation else []
     mapping = transform_report.pop("mapping", None)
-    if spec.maps:
+    if not spec.survey:  # every spec's mapping review (a survey's breakdowns are in its estimation report)
         attachments += write_review(mapping or [], work, title=spec.name or part_id(spec_path))
     run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions")),
            "deletions_allowed_by": validation.get("deletions_allowed_by")}
@@ -242,7 +242,7 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     release, new = publish(frame, flow, registry, store=store, part=part, validation=validation,
                            report_file=work / REPORT, sources=sources, run=run,
                            extra={"transform": transform_report, "outcomes": validation.get("outcomes"),
-                                  **({"mapping": mapping} if spec.maps else {})},
+                                  **({"mapping": mapping or []} if not spec.survey else {})},
                            attachments=attachments, part_files=part_files)
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,

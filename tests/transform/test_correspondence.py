@@ -210,6 +210,21 @@ def test_the_worked_example_of_the_docs(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_spec_without_maps_has_a_review_that_says_so(tmp_path):
+    path = write(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["maps"] = []
+    spec["constants"]["ICCS"] = "0101"
+    spec["filter"] = {"keep": {"Key": ["010010"]}}
+    path.write_text(yaml.safe_dump(spec))
+    store = tmp_path / "store"
+    assert pipeline.run(path, store)["new"]
+    release = latest(store, "CCJS", "DF_ICCS")
+    assert release.manifest.extra["mapping"] == []
+    assert "every code comes from a column or a constant" in (release.path / "mapping.html").read_text()
+
+
+@pytest.mark.slow
 def test_the_worked_example_of_missing_where(tmp_path):
     from sdmx_publish import config
     from sdmx_publish.store import read_frame
