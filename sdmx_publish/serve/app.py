@@ -162,6 +162,8 @@ def _structure_routes(app: FastAPI, holdings: Holdings) -> None:
 
     def v2(request: Request, kind: str, agency: str = "*", rid: str = "*", version: str = "~") -> Response:
         kind = V2_KINDS.get(kind, kind)
+        if kind in metadata.STRUCTURE_KINDS:
+            return metadata.structure_answer(request, kind, agency, rid, version)
         if kind not in (*structures.KINDS, "*"):
             raise QueryError(f"structure type {kind!r} is not served", status=501 if kind.isalpha() else 400,
                              fix="served: " + ", ".join(structures.KINDS))

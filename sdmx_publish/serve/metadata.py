@@ -13,6 +13,7 @@ from starlette.responses import Response
 from .. import config
 from ..metadata import METADATAFLOW, NOTES_FILE, MetadataSet, notes_set, series_set
 from ..metadata.model import dataflow_urn
+from ..metadata.structures import structure_message
 from ..metadata.write import JSON20, ML30, to_json, to_xml
 from .http import cache_headers, etag, not_modified
 from .query import ID, QueryError
@@ -123,3 +124,38 @@ def by_metadataflow(request: Request, holdings: Holdings, agency: str, rid: str,
     ours = _matches(config.agency(), agency) and _matches(METADATAFLOW, rid) and _matches("1.0.0", version)
     pick = [s for s in metadata_sets(holdings) if _matches(s.agency, provider)] if ours else []
     return answer(request, holdings, pick, f"metadataflow {agency}/{rid}/{version}")
+
+
+#: the structure types of the metadata: our metadataflow and the SDG MSD (SDMX-ML 3.0 only)
+STRUCTURE_KINDS = ("metadataflow", "metadatastructure")
+STRUCTURE_ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
+
+
+def structure_answer(request: Request, kind: str, agency: str, rid: str, version: str) -> Response:
+    """``/structure/metadataflow`` (``references=children|descendants|all`` adds the MSD) and
+    ``/structure/metadatastructure``: an SDMX-ML 3.0 structure message."""
+    _check(agency=agency, id=rid, version=version)
+    params = request.query_params
+    extra = sorted(set(params) - {"references", "detail", "format"})
+    if extra:
+        raise QueryError(f"unknown query parameter {extra[0]!r}", fix="supported: references, detail, format")
+    references = params.get("references", "none")
+    if references not in ("none", "children", "descendants", "all") or params.get("detail", "full") != "full":
+        raise QueryError("metadata structures take references=none|children|descendants|all and detail=full",
+                         status=501, fix="leave references and detail out")
+    accept = params.get("format") or request.headers.get("accept") or STRUCTURE_ML30
+    if not any(t in accept for t in ("*/*", "application/xml", "structure+xml;version=3.0", "sdmx-ml-3.0")):
+        raise QueryError("the metadata structures are served as SDMX-ML 3.0 only", status=406,
+                         fix=f"ask for {STRUCTURE_ML30}")
+    ours = config.agency()
+    if kind == "metadataflow":
+        found = _matches(ours, agency) and _matches(METADATAFLOW, rid) and _matches("1.0.0", version)
+        flows, msd = found, found and references != "none"
+    else:
+        found = _matches("IAEG-SDGs", agency) and _matches("SDG_MSD", rid) and _matches("1.0", version)
+        flows, msd = False, found
+    if not found:
+        raise QueryError(f"no {kind} matches {agency}/{rid}/{version}", status=404,
+                         fix=f"served: {ours}:{METADATAFLOW}(1.0.0) on IAEG-SDGs:SDG_MSD(1.0)")
+    body = structure_message(flows=flows, msd=msd, agency=ours, prepared=datetime.now(timezone.utc))
+    return Response(body, media_type=STRUCTURE_ML30)

@@ -171,3 +171,22 @@ def test_a_change_of_the_notes_alone_is_a_new_release_with_the_same_dates(tmp_pa
     assert notes["attributes"] == {"CONTACT_ORGANISATION": "Statistics Korea, SDG data team"}
     dates = (second.path / "attachments" / "kostat_unsentenced" / "last_changed.csv").read_text(encoding="utf-8")
     assert first.id in dates and second.id not in dates  # the data did not change
+
+
+@pytest.mark.slow
+def test_the_metadataflow_and_the_msd_are_served_as_3_0_structures(base):
+    r = httpx.get(f"{base}/sdmx/v2/structure/metadataflow/CCJS/MDF_CCJS/1.0.0", params={"references": "children"})
+    assert r.status_code == 200
+    validate_xml(r.content)
+    root = etree.fromstring(r.content)
+    (flow,) = root.iter("{*}Metadataflow")
+    assert flow.findtext("{*}Structure") == "urn:sdmx:org.sdmx.infomodel.metadatastructure.MetadataStructure=IAEG-SDGs:SDG_MSD(1.0)"
+    ids = {e.get("id") for e in root.iter("{*}MetadataAttribute")}
+    assert set(ATTRIBUTES) <= ids  # the MSD came along, unchanged
+    sets = httpx.get(f"{base}/sdmx/v2/metadata/metadataflow/*/*/*/*").text
+    assert flow.get("urn") in sets  # every set names the metadataflow served here
+    msd = httpx.get(f"{base}/sdmx/v2/structure/metadatastructure/IAEG-SDGs/SDG_MSD/1.0")
+    validate_xml(msd.content)
+    assert not list(etree.fromstring(msd.content).iter("{*}Metadataflow"))
+    assert httpx.get(f"{base}/sdmx/v2/structure/metadatastructure/X/Y").status_code == 404
+    assert httpx.get(f"{base}/sdmx/v2/structure/metadataflow", params={"format": "sdmx-json"}).status_code == 406
