@@ -35,6 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sdmx_publish.names import STEPS  # noqa: E402
 from sdmx_publish.structure import load_registry  # noqa: E402
 
 FLOW_ID = "DF_ICCS"
@@ -47,10 +48,8 @@ import json, resource, sys
 from pathlib import Path
 from sdmx_publish import pipeline
 spec, work, store, stage = sys.argv[1:5]
-args = {{"extract": (spec, Path(work)), "transform": (spec, Path(work)),
-         "validate": (spec, Path(work), Path(store)), "publish": (spec, Path(work), Path(store))}}[stage]
-getattr(pipeline, "step_" + stage)(*args)
-print(json.dumps({{"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}), file=sys.stderr)
+pipeline.run_step(stage, spec, Path(work), Path(store))
+print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), file=sys.stderr)
 """
 
 
@@ -122,8 +121,8 @@ def run(n_obs: int, n_parts: int, keep: Path | None = None) -> dict:
     results = []
     work, stage_store = tmp / "work", tmp / "stages"
     work.mkdir(exist_ok=True)
-    for stage in ("extract", "transform", "validate", "publish"):
-        took, peak, _ = timed([py, "-c", STEP.format(), str(specs[0]), str(work), str(stage_store), stage])
+    for stage in STEPS:
+        took, peak, _ = timed([py, "-c", STEP, str(specs[0]), str(work), str(stage_store), stage])
         results.append({"stage": stage, "seconds": round(took, 3), "peak_mib": round(peak, 1)})
     store = tmp / "store"
     cli = [py, "-m", "sdmx_publish.cli", "run", "--store", str(store)]
