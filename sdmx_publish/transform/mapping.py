@@ -47,6 +47,8 @@ OBS, RID = "__obs", "__rid"
 SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS = "__split_of", "__split_rid", "__split_code", "__nparts"
 #: the split columns every parsed frame starts with (a row that is no part of a split)
 TRACKING = {SPLIT_OF: "", SPLIT_RID: -1, SPLIT_CODE: "", N_PARTS: 1}
+#: for a map that sums: each row's national value, and how many national values the table has for its target
+MEMBER, MEMBERS = "__member", "__members"
 
 
 @dataclass
@@ -115,6 +117,9 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
         out[N_PARTS] = out[N_PARTS].mask(split, out.groupby(RID)[m.target[0]].transform("nunique"))
     if m.national_attribute:
         out[nat(m.national_attribute)] = joined(out, keys)
+    if m.aggregate == "sum":  # which national value each row is, and how many meet on its target in the table
+        out[MEMBER] = joined(out, keys)
+        out[MEMBERS] = out.groupby(m.target, sort=False)[MEMBER].transform("nunique")
     out = out.drop(columns=[*keys, SHARE]).rename(columns={ROW: maprow(i)})
     if m.aggregate == "sum":
         out = sum_rows(out, [c for c in context if c not in m.source] + m.target)
@@ -136,17 +141,22 @@ def joined(frame: pd.DataFrame, cols: list[str], sep: str = "/") -> pd.Series:
 
 def sum_rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """Rows alike on ``key`` (and on the national values recorded, and the split they are part of) summed into
-    one: a missing part makes the sum missing; origin and other columns are the first row's; each new row
-    can be split again."""
+    one: a missing part makes the sum missing, and so does an absent one (a national value the table has
+    for the same target elsewhere but not here: 1A without its 1B is not the share 1A + 1B); origin and
+    other columns are the first row's; each new row can be split again."""
     keep = [*key, *[c for c in frame.columns if c.startswith("__nat:")], SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS]
     keep = list(dict.fromkeys(keep))
-    rest = [c for c in frame.columns if c not in keep and c not in (OBS, "__missing")]
-    grouped = frame.assign(__gap=frame[OBS].isna()).groupby(keep, sort=False, dropna=False)
+    rest = [c for c in frame.columns if c not in keep and c not in (OBS, "__missing", MEMBER, MEMBERS)]
+    met = frame.groupby(key, sort=False, dropna=False)[MEMBER].transform("nunique")  # on the observation, splits too
+    grouped = frame.assign(__gap=frame[OBS].isna(), __met=met).groupby(keep, sort=False, dropna=False)
     out = grouped.agg(**{OBS: (OBS, "sum"), "__missing": ("__missing", "max"), "__gap": ("__gap", "max"),
+                         "__met": ("__met", "max"), "__want": (MEMBERS, "max"),
                          **{c: (c, "first") for c in rest}}).reset_index()
     out[OBS] = out[OBS].round(10)  # no float noise: 42.4 + 48.7 is 91.1, not 91.10000000000001
+    out["__gap"] |= out["__met"].lt(out["__want"])
     out.loc[out["__gap"], OBS] = np.nan
-    out = out.drop(columns="__gap")
+    out["__missing"] |= out["__gap"]
+    out = out.drop(columns=["__gap", "__met", "__want"])
     out[RID] = np.arange(len(out))
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -50,3 +51,18 @@ def test_a_repeated_key_without_aggregate_is_an_ambiguous_mapping(tmp_path, regi
     msg = str(e.value)
     assert "maps/sex_sum.csv rows [3, 4]: ambiguous mapping" in msg and "'data.Female', 'data.Male'" in msg
     assert "SEX=_T" in msg and "aggregate: sum" in msg and "maps[" in msg
+
+
+def test_a_sum_with_a_part_absent_from_the_table_is_missing_not_the_parts_it_has(tmp_path, registry):
+    """Kazakhstan's platform (a real table): the share who feel safe is 1A + 1B; a cell whose 1B row is
+    absent must not be published as 1A alone (42.4 under the name of the 1A + 1B share, 91.1)."""
+    folder = tmp_path / "opensdg"
+    shutil.copytree(EXAMPLES / "opensdg_kz_ua_ca", folder)
+    table = folder / "kz" / "indicator_16-1-4.csv"
+    lines = table.read_text().splitlines(keepends=True)
+    table.write_text("".join(x for x in lines if not x.startswith("2016,PT,_L_KZ_160104_1B,,,,")))
+    spec = load_spec(folder / "kz_feel_safe.yaml")
+    frame, _ = transform(extract(spec), spec, registry.flow(spec.dataflow))
+    total = frame[frame[["SEX", "AGE", "URBANISATION"]].eq("_T").all(axis=1)].set_index("TIME_PERIOD")
+    assert pd.isna(total.loc["2016", "OBS_VALUE"]) and total.loc["2016", "OBS_STATUS"] == "M"
+    assert total.loc["2019", "OBS_VALUE"] == 92.4 and total.loc["2019", "OBS_STATUS"] == "A"  # 1A and 1B both there
