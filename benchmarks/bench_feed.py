@@ -11,7 +11,10 @@ made-up values) with the real publisher, starts the real server (uvicorn, a sepa
 - ``key_query_p50_ms``/``p99``: ``--queries`` one-series key queries (SDMX-ML 2.1 generic, the v1
   default) for random series of the release, each answer checked to hold that series' observations;
 - ``full_download_s``: the whole dataflow as SDMX-CSV 1.0, streamed and counted, not stored;
-- ``server_peak_mib``: the server process's peak resident memory (VmHWM) at the end.
+- ``server_peak_mib``: the server process's peak resident memory (VmHWM) at the end;
+- ``build_s``, ``build_peak_mib``: making the sample frame and publishing it (one part), and this
+  process's peak resident memory, which that sets;
+- ``loadavg_1m_before_after``: the machine's load average (it may be shared).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -121,6 +125,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
     n_obs = len(YEARS) * -(-args.obs // len(YEARS))  # whole series
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-feed-") as tmp:
         keys, build_s = build(Path(tmp), n_obs)
         proc, base = start(Path(tmp))
@@ -128,6 +133,8 @@ def main() -> None:
             result = {"obs": n_obs, **measure(base, keys, args.queries, n_obs)}
             result["server_peak_mib"] = round(peak_mib(proc.pid), 1)
             result["build_s"] = round(build_s, 1)
+            result["build_peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            result["loadavg_1m_before_after"] = [round(load, 2), round(os.getloadavg()[0], 2)]
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -15,13 +15,16 @@ own subprocess (peak RSS via psutil, polled, and the child's own maximum):
 - the other parts published one by one (``sdmx-publish run``); ``first_part_s`` is the ``run`` above,
   ``last_part_s`` the last part's run into the dataflow holding all the others.
 
-JSON: ``{"obs", "parts", "results": [{"stage", "seconds", "peak_mib"}], "first_part_s", "last_part_s"}``.
+JSON: ``{"obs", "parts", "results": [{"stage", "seconds", "peak_mib"}], "first_part_s", "last_part_s",
+"part_seconds", "loadavg_1m_before_after"}`` (``part_seconds``: every part's run, in order; the load
+average, because the machine may be shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -114,8 +117,10 @@ def timed(cmd: list[str]) -> tuple[float, float, str]:
     return took, peak / 2**20, err
 
 
-def run(n_obs: int, n_parts: int, keep: Path | None = None) -> dict:
-    tmp = Path(keep or tempfile.mkdtemp(prefix="bench-pipeline-"))
+def run(n_obs: int, n_parts: int, folder: Path) -> dict:
+    """Generate the source into ``folder`` and time the runs there."""
+    load = os.getloadavg()[0]
+    tmp = Path(folder)
     specs = generate(tmp / "source", n_obs, n_parts)
     py = sys.executable
     results = []
@@ -128,13 +133,16 @@ def run(n_obs: int, n_parts: int, keep: Path | None = None) -> dict:
     cli = [py, "-m", "sdmx_publish.cli", "run", "--store", str(store)]
     first, peak, _ = timed([*cli, str(specs[0])])
     results.append({"stage": "run", "seconds": round(first, 3), "peak_mib": round(peak, 1)})
-    last = first
-    for spec in specs[1:]:
+    last, each = first, [round(first, 3)]
+    for i, spec in enumerate(specs[1:], 2):
         last, peak, _ = timed([*cli, str(spec)])
+        each.append(round(last, 3))
+        print(f"part {i}/{n_parts}: {last:.2f} s, {peak:.0f} MiB, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
     if n_parts > 1:
         results.append({"stage": "run_last_part", "seconds": round(last, 3), "peak_mib": round(peak, 1)})
     return {"obs": n_parts * (n_obs // n_parts), "parts": n_parts, "results": results,
-            "first_part_s": round(first, 3), "last_part_s": round(last, 3)}
+            "first_part_s": round(first, 3), "last_part_s": round(last, 3), "part_seconds": each,
+            "loadavg_1m_before_after": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
 def main() -> None:
@@ -144,7 +152,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     args = ap.parse_args()
-    out = run(args.obs, args.parts, args.keep)
+    if args.keep:
+        out = run(args.obs, args.parts, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+            out = run(args.obs, args.parts, Path(tmp))
     if args.json:
         print(json.dumps(out))
         return
