@@ -24,7 +24,7 @@ from sdmx_publish.serve.query import (
     parse_v1,
     parse_v2,
 )
-from sdmx_publish.serve.select import select
+from sdmx_publish.serve.select import Columns, select
 from tests.serve.sample import sample_frame
 
 DIMS = ["FREQ", "REF_AREA", "SEX"]
@@ -145,6 +145,16 @@ def test_select_is_vectorised_and_exact(sdg_flow):
     got2 = select(cat, q2, sdg_flow.dsd)
     assert np.array_equal(got2.index, frame[(frame["OBS_VALUE"] >= 10) & (frame["SEX"] != "_T")].index)
     assert isinstance(got2["SEX"].dtype, pd.CategoricalDtype)
+
+
+def test_rows_of_wanted_codes_from_the_index_equal_a_pass_over_every_row():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-1, 300, 50_000).astype(np.int16)  # -1: a missing value
+    cols = Columns.of(pd.DataFrame({"A": pd.Categorical.from_codes(codes, categories=[f"a{i}" for i in range(300)])}))
+    for size in (0, 1, 3, 40, 250):  # few codes: slices of the index; many: one pass
+        table = np.zeros(301, dtype=bool)
+        table[rng.choice(301, size, replace=False)] = True
+        assert np.array_equal(cols.rows_where("A", table), np.flatnonzero(table[codes])), size
 
 
 def test_chunked_csv_reading_keeps_codes_as_text(tmp_path, sdg_flow):
