@@ -12,12 +12,16 @@ own subprocess (peak RSS via psutil, polled, and the child's own maximum):
 - ``extract``, ``transform``, ``validate``, ``publish``: the pipeline's steps on the first part,
   into an empty store (the library functions the CLI and the DAGs call);
 - ``run``: ``sdmx-publish run`` of the first part into another empty store (end to end);
-- the other parts published one by one (``sdmx-publish run``); ``first_part_s`` is the ``run`` above,
-  ``last_part_s`` the last part's run into the dataflow holding all the others.
+- the parts between the first and the last, published one by one in one process (``pipeline.run``,
+  what the CLI calls, without an interpreter start each: ``middle_parts_s``, each part's seconds);
+- ``run_last_part``: ``sdmx-publish run`` of the last part into the dataflow holding all the others
+  (``last_part_s``; ``first_part_s`` is the ``run`` above);
+- ``run_first_part_again``: the first part into another empty store, right after, so that the first and
+  the last part are also compared under the same load.
 
 JSON: ``{"obs", "parts", "results": [{"stage", "seconds", "peak_mib"}], "first_part_s", "last_part_s",
-"part_seconds", "loadavg_1m_before_after"}`` (``part_seconds``: every part's run, in order; the load
-average, because the machine may be shared).
+"middle_parts_s", "middle_parts_peak_mib", "loadavg_1m_before_after"}`` (the load average because the
+machine may be shared).
 """
 
 from __future__ import annotations
@@ -52,6 +56,17 @@ from pathlib import Path
 from sdmx_publish import pipeline
 spec, work, store, stage = sys.argv[1:5]
 pipeline.run_step(stage, spec, Path(work), Path(store))
+print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), file=sys.stderr)
+"""
+
+#: publishes the parts between the first and the last in one process, one JSON line per part
+MIDDLE = """
+import json, resource, sys, time
+from sdmx_publish import pipeline
+for spec in sys.argv[2:]:
+    t = time.perf_counter()
+    pipeline.run(spec, sys.argv[1])
+    print(json.dumps({"seconds": round(time.perf_counter() - t, 3)}), file=sys.stderr, flush=True)
 print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), file=sys.stderr)
 """
 
@@ -133,15 +148,18 @@ def run(n_obs: int, n_parts: int, folder: Path) -> dict:
     cli = [py, "-m", "sdmx_publish.cli", "run", "--store", str(store)]
     first, peak, _ = timed([*cli, str(specs[0])])
     results.append({"stage": "run", "seconds": round(first, 3), "peak_mib": round(peak, 1)})
-    last, each = first, [round(first, 3)]
-    for i, spec in enumerate(specs[1:], 2):
-        last, peak, _ = timed([*cli, str(spec)])
-        each.append(round(last, 3))
-        print(f"part {i}/{n_parts}: {last:.2f} s, {peak:.0f} MiB, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    last, each, middle_peak = first, [], 0.0
+    if n_parts > 2:  # the parts between the first and the last, in one process (no interpreter start each)
+        _, middle_peak, err = timed([py, "-c", MIDDLE, str(store), *map(str, specs[1:-1])])
+        each = [json.loads(line)["seconds"] for line in err.splitlines() if line.startswith('{"seconds"')]
     if n_parts > 1:
+        last, peak, _ = timed([*cli, str(specs[-1])])
         results.append({"stage": "run_last_part", "seconds": round(last, 3), "peak_mib": round(peak, 1)})
+        again, peak, _ = timed([*cli[:-1], str(tmp / "store-again"), str(specs[0])])
+        results.append({"stage": "run_first_part_again", "seconds": round(again, 3), "peak_mib": round(peak, 1)})
     return {"obs": n_parts * (n_obs // n_parts), "parts": n_parts, "results": results,
-            "first_part_s": round(first, 3), "last_part_s": round(last, 3), "part_seconds": each,
+            "first_part_s": round(first, 3), "last_part_s": round(last, 3),
+            "middle_parts_s": each, "middle_parts_peak_mib": round(middle_peak, 1),
             "loadavg_1m_before_after": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 

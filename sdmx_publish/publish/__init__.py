@@ -246,7 +246,7 @@ def _attach(path: Path, tmp: Path) -> FileEntry:
 
 def _part_files(files: dict[str, tuple[Path, str, str]], part: str, parts: list[str], previous: Release | None,
                 tmp: Path) -> list[FileEntry]:
-    """This part's files, and the other parts' files carried from the previous release."""
+    """This part's files, and the other parts' files shared with the previous release (hard links)."""
     out = []
     for name, (src, fmt, media_type) in files.items():
         rel = f"{ATTACHMENTS}/{part}/{name}"
@@ -256,8 +256,7 @@ def _part_files(files: dict[str, tuple[Path, str, str]], part: str, parts: list[
     for f in previous.files if previous else []:
         owner = f.path.split("/")[1] if f.path.startswith(f"{ATTACHMENTS}/") else None
         if owner is not None and owner != part and owner in parts:
-            mkdir((tmp / f.path).parent)
-            copy(previous.path / f.path, tmp / f.path)  # type: ignore[union-attr]
+            share(previous, [f], tmp)  # type: ignore[arg-type]
             out.append(f)
     return out
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..formats import Format
 from ..store import RELEASE_FILES, FileEntry, Release, Segment, read_frame
-from ..store.commit import create_digesting
+from ..store.commit import create_digesting, mkdir
 from ..store.layout import PART_FORMAT, PARTS
 from ..structure import Flow
 from ..write import WriteOptions, write
@@ -95,9 +95,10 @@ def carried(previous: Release, part: str) -> list[FileEntry] | None:
 
 
 def share(previous: Release, entries: list[FileEntry], folder: Path) -> None:
-    """Hard-link a part's unchanged files from ``previous`` (a copy where links are not possible)."""
-    (folder / PARTS).mkdir(exist_ok=True)
+    """Hard-link unchanged files from ``previous`` into ``folder`` at the same paths (a copy where links
+    are not possible)."""
     for f in entries:
+        mkdir((folder / f.path).parent)
         try:
             os.link(previous.path / f.path, folder / f.path)
         except OSError:

@@ -56,6 +56,7 @@ def test_assembled_files_are_byte_identical_to_a_full_render(tmp_path, registry,
     assert inode(again, "parts/alpha.csv") == inode(rel, "parts/alpha.csv")
     assert inode(again, "parts/mid.csv") != inode(rel, "parts/mid.csv")
     assert inode(again, "parts/alpha.union.csv") == inode(rel, "parts/alpha.union.csv")
+    assert inode(again, "attachments/zeta/last_changed.csv") == inode(rel, "attachments/zeta/last_changed.csv")
     for fmt, name in RELEASE_FILES.items():
         with again.open(name) as f:
             assert f.read() == full_render({**frames, "mid": changed}, sdg_flow, fmt, again, tmp_path), name
