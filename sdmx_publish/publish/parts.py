@@ -51,8 +51,14 @@ def key_hashes(frame: pd.DataFrame, flow: Flow) -> np.ndarray:
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     if not len(frame):
         return np.array([], dtype=np.uint64)
-    text = frame[key].astype(str)
-    return np.sort(pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64))
+    # each distinct value as text once: pandas hashes a categorical as the values it stands for,
+    # so these are the hashes of frame[key].astype(str) without a Python string per cell
+    text = {}
+    for k in key:
+        codes, uniques = pd.factorize(frame[k], use_na_sentinel=False)
+        merged, names = pd.factorize(pd.Index(uniques).astype(str).to_numpy(dtype=object))  # 3 and "3" are one
+        text[k] = pd.Categorical.from_codes(merged[codes], categories=pd.Index(names, dtype=object), validate=False)
+    return np.sort(pd.util.hash_pandas_object(pd.DataFrame(text), index=False).to_numpy(dtype=np.uint64))
 
 
 def _body(path: Path, fmt: Format) -> tuple[int, int]:

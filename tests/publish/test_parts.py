@@ -3,12 +3,14 @@ from the parts' files when read (never written)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sdmx_publish.errors import ValidationFailed
 from sdmx_publish.formats import Format
 from sdmx_publish.publish import publish
+from sdmx_publish.publish.parts import key_hashes
 from sdmx_publish.serve.store import Store
 from sdmx_publish.store import RELEASE_FILES, latest, releases
 from sdmx_publish.store.commit import intact
@@ -95,3 +97,12 @@ def test_an_assembled_file_reads_like_a_file_on_disk(tmp_path, registry, sdg_flo
             assert f.read(4099) == whole[at:at + 4099], at
         f.seek(-10, 2)
         assert f.read() == whole[-10:] and f.read() == b""
+
+
+def test_key_hashes_are_the_hashes_of_the_keys_as_text(sdg_flow):
+    """Computed per distinct value, they equal hashing every cell's text (as earlier releases' files did)."""
+    frame = sample_frame(sdg_flow, 2000, years=range(2000, 2020), seed=4).astype({"AGE": object})
+    frame.loc[::7, "AGE"], frame.loc[1::7, "AGE"] = 3, "3"  # one code, however it is typed
+    key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
+    want = np.sort(pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy(dtype=np.uint64))
+    assert np.array_equal(key_hashes(frame, sdg_flow), want)
