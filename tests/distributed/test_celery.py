@@ -10,6 +10,7 @@ regional DAG must run on those events and publish. Needs the Debian packages ``p
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -83,7 +84,8 @@ def _cluster(tmp: Path, procs: Processes, pg: Postgres):
                           "--appendonly", "no"], os.environ.copy())
     store = tmp / "store"
     store.mkdir()
-    (tmp / "passwords.json").write_text('{"admin": "admin-pw"}')
+    # admin for the test; notes (role op) for the workers, which write a failed task's reason as its note
+    (tmp / "passwords.json").write_text('{"admin": "admin-pw", "notes": "notes-pw"}')
     airflow = str(Path(sys.executable).parent / "airflow")
     # one environment for every component (docs/airflow.md, "Production"): the same DB, broker, result
     # backend, DAGs, JWT secret, execution API URL and SDMX_PUBLISH_* settings
@@ -100,7 +102,9 @@ def _cluster(tmp: Path, procs: Processes, pg: Postgres):
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
         "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,notes:op",
+        "AIRFLOW_CONN_SDMX_PUBLISH_API": json.dumps({"conn_type": "http", "host": f"http://127.0.0.1:{api_port}",
+                                                     "login": "notes", "password": "notes-pw"}),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(tmp / "passwords.json"),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "600",
@@ -214,3 +218,23 @@ def test_three_countries_on_celery_workers_then_the_regional_dag_through_assets(
     received = {n: procs.tail(n, 10**7).count("execute_workload") for n in ("worker1", "worker2")}
     print(f"distributed run: {time.monotonic() - started:.0f} s from trigger to regional release; "
           f"task hosts {sorted(hosts)}; Celery log lines about task workloads per worker {received}")
+
+
+def test_a_failed_task_s_reason_and_fix_are_its_note_written_by_a_celery_worker(cluster):
+    """A worker has no metadata DB: it writes the note through the REST API (Connection sdmx_publish_api)."""
+    api, _, procs = cluster
+    dag_id = "publish_kor_homicide"
+    run_id = api.call("POST", f"/api/v2/dags/{dag_id}/dagRuns",
+                      {"logical_date": None, "conf": {"start_period": "2020", "end_period": "2010"}})["dag_run_id"]
+
+    def finished() -> str | None:
+        procs.check_alive()
+        state = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]
+        return state if state in ("success", "failed") else None
+
+    assert wait_for("the failing run", finished, RUN_TIMEOUT, every=5) == "failed"
+    tis = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    failed = [ti for ti in tis if ti["state"] == "failed"]
+    assert len(failed) == 1, [(ti["task_id"], ti["state"]) for ti in tis]
+    assert failed[0]["note"] == ("the period range 2020..2010 is empty: it ends before it starts\n"
+                                 "  fix: give the earlier period as the start")
