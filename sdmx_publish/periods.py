@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .errors import PublishError
@@ -96,7 +96,7 @@ def parse_period(text: str) -> tuple[date, date] | None:
             start = date(y, int(m["m"]), 1)
             return start, _add_months(start, 1)
         if m["w"]:
-            start = datetime.strptime(f"{y}-W{m['w']}-1", "%G-W%V-%u").date()
+            start = date.fromisocalendar(y, int(m["w"]), 1)  # ValueError for week 53 of a 52-week year
             return start, start + timedelta(days=7)
         if m["d"]:
             start = date(y, 1, 1) + timedelta(days=int(m["d"]) - 1)

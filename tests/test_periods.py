@@ -86,7 +86,15 @@ def test_lenient_or_wrong_forms_have_no_position(freq, period):
     assert ordinal(freq, period) != ordinal(freq, period)  # NaN
 
 
-@pytest.mark.parametrize("bound", ["0000", "9999-12-31"])
+@pytest.mark.parametrize("bound", ["0000", "9999-12-31", "2021-W53"])  # 2021 has 52 ISO weeks
 def test_a_bound_beyond_the_calendar_is_an_error_not_a_crash(bound):
     with pytest.raises(PublishError, match="is not an SDMX time period"):
         in_range(pd.Series(["2018"]), bound, None)
+
+
+def test_week_53_of_a_53_week_year_is_its_last_week():
+    from datetime import date
+
+    from sdmx_publish.periods import parse_period
+
+    assert parse_period("2020-W53") == (date(2020, 12, 28), date(2021, 1, 4))
