@@ -38,7 +38,7 @@ from ..store import (
 )
 from ..store.commit import copy, mkdir, release_time
 from ..store.commit import release_id as make_release_id
-from ..store.layout import PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
+from ..store.layout import LAST_CHANGED_FILE, PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message
 from ..write import WriteOptions
@@ -71,19 +71,29 @@ def _refuse_overlap(frame: pd.DataFrame, part: str, previous: Release | None, fl
                            fix="map each observation from one source only (drop it in one spec's filter)")
 
 
-def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow,
-                 files: dict[str, tuple[Path, str, str]]) -> dict[str, str]:
-    """The content hash of every part: ``part``'s from ``rows`` and its ``files`` (a change of its notes
-    or membership alone is a new release), the others' from the previous manifest (computed once for
-    releases published before part hashes were recorded)."""
+def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow) -> dict[str, str]:
+    """The content hash of every part: ``part``'s from ``rows``, the others' from the previous manifest
+    (computed once for releases published before part hashes were recorded)."""
     known = previous.manifest.part_sha256 if previous else {}
     out = {p: known.get(p) or content_hash(read_frame(previous, p), flow)  # type: ignore[arg-type]
            for p in (previous.manifest.parts if previous else []) if p != part}
     out[part] = content_hash(rows, flow)
-    if files:
-        text = out[part] + "".join(f"\n{name}\t{sha256_file(files[name][0])}" for name in sorted(files))
-        out[part] = hashlib.sha256(text.encode()).hexdigest()
     return dict(sorted(out.items()))
+
+
+def _with_files(digest: str, part: str, files: dict[str, tuple[Path, str, str]], previous: Release | None,
+                parts: list[str]) -> str:
+    """The release's content hash with every part's own files (``attachments/<part>/``: a spec's
+    ``metadata.json``, an aggregate's ``membership.csv``), so that a change of those alone is a new
+    release; ``last_changed.csv`` is left out (it follows from the data). Unchanged without such files."""
+    shas = {f"{ATTACHMENTS}/{part}/{name}": sha256_file(src) for name, (src, _, _) in files.items()}
+    for f in previous.files if previous else []:
+        owner = f.path.split("/")[1] if f.path.startswith(f"{ATTACHMENTS}/") else None
+        if owner is not None and owner != part and owner in parts and not f.path.endswith(f"/{LAST_CHANGED_FILE}"):
+            shas[f.path] = f.sha256  # type: ignore[assignment]
+    if not shas:
+        return digest
+    return hashlib.sha256((digest + "".join(f"\n{p}\t{shas[p]}" for p in sorted(shas))).encode()).hexdigest()
 
 
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
@@ -112,8 +122,8 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         sweep(store, agency, flow_id)
         previous = latest(store, agency, flow_id)
         _refuse_overlap(rows, part, previous, flow)
-        part_hashes = _part_hashes(previous, part, rows, flow, part_files or {})
-        digest = release_hash(flow, part_hashes)
+        part_hashes = _part_hashes(previous, part, rows, flow)
+        digest = _with_files(release_hash(flow, part_hashes), part, part_files or {}, previous, list(part_hashes))
         if previous is not None and previous.manifest.content_sha256 == digest:
             return previous, False
         now = release_time(clock, previous.created if previous else None)
@@ -181,7 +191,7 @@ def retire(flow: Flow, registry: Registry, *, store: Path, part: str, reason: st
         known = previous.manifest.part_sha256
         hashes = {p: known.get(p) or content_hash(read_frame(previous, p), flow) for p in remaining}
         now = release_time(clock, previous.created)
-        digest = release_hash(flow, hashes)
+        digest = _with_files(release_hash(flow, hashes), part, {}, previous, remaining)
         release_id = make_release_id(now, digest)
         tmp = staging(store, agency, flow_id)
         try:  # the first remaining part is rendered again (the release's own message header), the rest shared

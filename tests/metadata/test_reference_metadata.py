@@ -36,9 +36,11 @@ MSD_FILE = config.reference_dir() / "sdg" / "metadata" / "SDG_MSD_1.0.xml"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """Two real runs: 16.3.2 with national notes in its spec, 16.1.1 without."""
+    """Two real runs: 16.3.2 with national notes in its spec, 16.1.1 without (its example's block removed)."""
     tmp = tmp_path_factory.mktemp("md")
     shutil.copytree(EXAMPLES / "kostat", tmp / "kostat")
+    bare = tmp / "kostat" / "homicide_rate.yaml"
+    bare.write_text(bare.read_text(encoding="utf-8").split("\nmetadata:\n")[0] + "\n", encoding="utf-8")
     spec = tmp / "kostat" / "unsentenced.yaml"
     spec.write_text(spec.read_text(encoding="utf-8") + "metadata:\n" +
                     "".join(f"  {k}: {json.dumps(v)}\n" for k, v in NOTES.items()), encoding="utf-8")
