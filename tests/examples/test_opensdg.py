@@ -31,6 +31,8 @@ def published(tmp_path_factory) -> dict[str, pd.DataFrame]:
         result = pipeline.run(OPENSDG / f"{name}.yaml", store)
         assert result["validation"]["errors"] == 0
         reviews[name] = json.loads((Path(result["path"]) / "manifest.json").read_text())["mapping"]
+        findings = pd.read_csv(Path(result["path"]) / "validation.findings.csv", dtype=str)
+        reviews[f"{name}:checks"] = findings[findings["rule"].eq("map.summary_mismatch")]
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
     return {name: read_frame(release, pipeline.part_id(OPENSDG / f"{name}.yaml")).set_index(KEY)["OBS_VALUE"]
             for name in PUBLISHED} | {"reviews": reviews}
@@ -48,7 +50,12 @@ def test_kazakhstan_feels_safe_is_answers_1a_plus_1b(published):
     review = next(r for r in published["reviews"]["kz_feel_safe"] if r["map"] == "maps/kz_answers.csv")
     how = {v["value"]: v["mapping"] for v in review["values"]}
     assert how == {"_L_KZ_160104_1A": "mapped", "_L_KZ_160104_1B": "mapped", "_L_KZ_160104_1C": "excluded",
-                   "_L_KZ_160104_1D": "excluded", "_L_KZ_160104_1E": "excluded", "": "excluded"}
+                   "_L_KZ_160104_1D": "excluded", "_L_KZ_160104_1E": "excluded", "": "summary"}
+    # coverage is of the answers (1A + 1B of all five), not of answers and their 100.0 totals together (48%)
+    assert review["total"] == pytest.approx(7500) and review["coverage"] == pytest.approx(7104.5 / 7500)
+    # lines 342-347: rural 2022 answers 65.2 + 33.1 + 1.1 + 0.4 + 0.5 = 100.3, beyond rounding: the one finding
+    checks = published["reviews"]["kz_feel_safe:checks"]
+    assert checks["row"].tolist() == ["342"] and "add up to 100.3" in checks["message"].iloc[0]
 
 
 @pytest.mark.slow
