@@ -107,7 +107,7 @@ class FolderSettings(BaseModel):
 
     source_roots: list[str] = Field(default_factory=list, description="folders the folder's specs may read "
                                     "source files from, besides the configured source roots: absolute, or "
-                                    "relative to the folder (without '..')")
+                                    "relative to the folder (without '..'); ${VAR} is an environment variable")
 
     @field_validator("source_roots")
     @classmethod
@@ -119,8 +119,10 @@ class FolderSettings(BaseModel):
         return v
 
     def roots(self, folder: Path) -> list[Path]:
-        """The declared roots as resolved folders (a relative one against ``folder``)."""
-        return [(folder / entry).resolve() for entry in self.source_roots]
+        """The declared roots as resolved folders (a relative one against ``folder``); ``${VAR}`` is the
+        environment variable's value, and an entry naming an unset variable allows nothing."""
+        expanded = (os.path.expandvars(entry) for entry in self.source_roots)
+        return [(folder / entry).resolve() for entry in expanded if "$" not in entry]
 
 
 def folder_settings(folder: Path) -> FolderSettings:

@@ -23,11 +23,7 @@ from ..spec import Spec
 def open_source_file(spec: Spec, path: Path, where: str) -> bytes:
     """The bytes of a source file: inside a source root (for a spec read from a file), a regular file,
     at most ``source.max_bytes``."""
-    real = path.resolve()
-    if spec.path is not None and not any(real.is_relative_to(r) for r in config.source_roots(Path(spec.path).parent)):
-        raise InputError("the source file is outside the source roots", where=f"{spec.path}: source.path",
-                         fix=f"put the table next to its spec, add its folder to {config.SOURCE_ROOTS_ENV}, or allow "
-                             f"it for this folder: source_roots: [FOLDER] in its {config.FOLDER_FILE}")
+    real = _inside_roots(spec, path)
     try:
         _regular(real, where)
         with open(real, "rb") as f:
@@ -36,16 +32,27 @@ def open_source_file(spec: Spec, path: Path, where: str) -> bytes:
         raise InputError(f"cannot read: {e.strerror}", where=where, fix="check the path") from None
 
 
-def check_file(path: Path, limit: int, where: str) -> None:
-    """A file that a reader opens by its path (pyreadstat, pyreadr: survey microdata): a regular file of
-    at most ``limit`` bytes (``source.max_bytes``), by its size, before it is opened."""
+def check_file(spec: Spec, path: Path, where: str) -> None:
+    """A file that a reader opens by its path (pyreadstat, pyreadr: survey microdata): inside a source root,
+    a regular file of at most ``source.max_bytes``, by its size, before it is opened."""
+    limit = spec.source.max_bytes
     try:
-        size = _regular(path.resolve(), where).st_size
+        size = _regular(_inside_roots(spec, path), where).st_size
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", where=where, fix="check the path") from None
     if size > limit:
         raise InputError(f"the source is {size:,} bytes, larger than source.max_bytes ({limit:,} bytes)", where=where,
                          fix="check that this is the right file; if it is, raise source.max_bytes in the spec")
+
+
+def _inside_roots(spec: Spec, path: Path) -> Path:
+    """The resolved path of a source file of a spec read from a file, refused outside its source roots."""
+    real = path.resolve()
+    if spec.path is not None and not any(real.is_relative_to(r) for r in config.source_roots(Path(spec.path).parent)):
+        raise InputError("the source file is outside the source roots", where=f"{spec.path}: source.path",
+                         fix=f"put the table next to its spec, add its folder to {config.SOURCE_ROOTS_ENV}, or allow "
+                             f"it for this folder: source_roots: [FOLDER] in its {config.FOLDER_FILE}")
+    return real
 
 
 def _regular(real: Path, where: str) -> os.stat_result:

@@ -293,12 +293,13 @@ def read_sdmx(spec: Spec) -> pd.DataFrame:
 
 def read_survey(spec: Spec) -> pd.DataFrame:
     """Respondent-level microdata (SPSS, Stata, R, CSV) with its value labels: :mod:`sdmx_publish.survey`.
-    Each file (the source and a joined one) is a regular file within source.max_bytes before it is read."""
+    Each file (the source and a joined one) is a regular file inside the source roots within source.max_bytes
+    before it is read."""
     from ..survey import microdata_files
     from ..survey import read_survey as read
 
     for path in microdata_files(spec):
-        limits.check_file(path, spec.source.max_bytes, display_path(path))
+        limits.check_file(spec, path, display_path(path))
     return read(spec)
 
 

@@ -87,3 +87,27 @@ def test_a_microdata_file_over_max_bytes_is_refused_before_it_is_read(tmp_path, 
     assert f"{'more' if joined else 'toy'}.sav: the source is {size:,} bytes, larger than source.max_bytes (3,000" in err
     assert "raise source.max_bytes" in err
 
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_a_microdata_file_outside_the_source_roots_is_refused_unless_its_folder_allows_it(tmp_path, capsys,
+                                                                                          monkeypatch, joined):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (tmp_path / "specs" / "chl").mkdir(parents=True)
+    path = toy_spec(tmp_path / "specs" / "chl")
+    spec = yaml.safe_load(path.read_text())
+    target = outside / "more.sav" if joined else outside / "toy.sav"
+    if joined:
+        pyreadstat.write_sav(pd.read_csv(TOY)[["id"]].assign(extra=range(48)), str(target))
+        spec["survey"]["join"] = {"path": str(target), "keys": ["id"], "variables": ["extra"]}
+    else:
+        (path.parent / "toy.sav").rename(target)
+        spec["source"]["path"] = str(target)
+    path.write_text(yaml.safe_dump(spec))
+    monkeypatch.setenv("SDMX_PUBLISH_SOURCE_ROOTS", str(tmp_path / "specs"))
+    err = run(path, tmp_path / "store", capsys)
+    assert "outside the source roots" in err and "source_roots" in err   # run(): exit 2, nothing published
+    monkeypatch.setenv("SURVEY_ROOT", str(outside))   # the folder allows it, through a variable
+    (path.parent / "country.yaml").write_text('name: Chile\nsource_roots: ["${SURVEY_ROOT}"]\n')
+    assert main(["run", str(path), "--store", str(tmp_path / "store")]) == 0
