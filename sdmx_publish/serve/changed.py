@@ -1,40 +1,52 @@
 """The release each observation was last changed in, served as the custom column ``LAST_CHANGED`` of
-SDMX-CSV 2.0 data answers (the release files ``attachments/<part>/last_changed.csv``)."""
+SDMX-CSV 2.0 data answers (the release files ``attachments/<part>/last_changed.csv``).
+
+Looked up once per release for all its observations (by key), then taken by row position for each
+answer: a selection keeps the positions of the release frame's rows as its index."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
+import numpy as np
 import pandas as pd
 
 from ..store.layout import ATTACHMENTS, LAST_CHANGED, LAST_CHANGED_FILE
 from ..structure.model import Flow
 from .store import FRAME_CACHE, Release, Store
 
-_CACHE: OrderedDict[str, pd.DataFrame | None] = OrderedDict()
+_CACHE: OrderedDict[str, np.ndarray | None] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def dates(store: Store, release: Release) -> pd.DataFrame | None:
-    """Every part's keys and ``LAST_CHANGED`` (cached per release); None for a release without them."""
-    with _LOCK:
-        if release.id in _CACHE:
-            return _CACHE[release.id]
+def _lookup(store: Store, release: Release, flow: Flow) -> np.ndarray | None:
+    """``LAST_CHANGED`` of every row of the release frame, in its order ("" where not known); None for
+    a release without the files."""
     names = [f.path for f in release.files
              if f.path.startswith(f"{ATTACHMENTS}/") and f.path.endswith(f"/{LAST_CHANGED_FILE}")]
-    frames = [pd.read_csv(store.file(release, n), dtype=str, keep_default_na=False) for n in names]
-    out = pd.concat(frames, ignore_index=True) if frames else None
-    with _LOCK:
-        _CACHE[release.id] = out
-        while len(_CACHE) > FRAME_CACHE:
-            _CACHE.popitem(last=False)
-    return out
-
-
-def with_dates(sub: pd.DataFrame, known: pd.DataFrame, flow: Flow) -> pd.DataFrame:
-    """``sub`` with ``LAST_CHANGED`` looked up by observation key ("" where not known)."""
+    if not names:
+        return None
+    known = pd.concat([pd.read_csv(store.file(release, n), dtype=str, keep_default_na=False) for n in names],
+                      ignore_index=True)
+    frame = store.frame(release)
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    mine = pd.DataFrame({k: sub[k].astype(str).to_numpy() for k in key})
-    found = mine.merge(known[[*key, LAST_CHANGED]], on=key, how="left")[LAST_CHANGED]
-    return sub.assign(**{LAST_CHANGED: found.fillna("").to_numpy()})
+    rows = pd.DataFrame({k: frame[k].astype(str).to_numpy() for k in key})
+    found = rows.merge(known[[*key, LAST_CHANGED]], on=key, how="left")[LAST_CHANGED]
+    return found.fillna("").to_numpy(dtype=object)
+
+
+def with_dates(store: Store, release: Release, flow: Flow, sub: pd.DataFrame) -> pd.DataFrame:
+    """``sub`` (a selection of the release frame) with its ``LAST_CHANGED`` column, if the release has one."""
+    with _LOCK:
+        hit = release.id in _CACHE
+        dates = _CACHE.get(release.id)
+    if not hit:
+        dates = _lookup(store, release, flow)
+        with _LOCK:
+            _CACHE[release.id] = dates
+            while len(_CACHE) > FRAME_CACHE:
+                _CACHE.popitem(last=False)
+    if dates is None:
+        return sub
+    return sub.assign(**{LAST_CHANGED: dates[sub.index.to_numpy()]})

@@ -88,9 +88,8 @@ def data_response(request: Request, holdings: Holdings, api: int, flow_ref: Flow
         head = Response(media_type=choice.media_type, headers=headers)
         del head.headers["content-length"]  # unknown until written; 0 would be wrong
         return head
-    known = changed.dates(holdings.store, release) if choice.format is Format.CSV20 else None
-    if known is not None:
-        sub = changed.with_dates(sub, known, flow)
+    if choice.format is Format.CSV20:
+        sub = changed.with_dates(holdings.store, release, flow, sub)
     chunks = _stream(sub, flow, q, choice, release)
     if len(sub) > SMALL_ANSWER_ROWS:
         return StreamingResponse(chunks, media_type=choice.media_type, headers=headers)

@@ -45,6 +45,17 @@ def test_only_the_revised_observation_carries_the_second_release(two):
     assert len(data.data) == len(df)
 
 
+def test_a_selection_keeps_each_observations_release(two):
+    base, first, second, row = two
+    r = httpx.get(f"{base}/sdmx/v2/data/dataflow/CCJS/DF_SDG_16_CRIME/~/*",
+                  params={"c[REF_AREA]": row["REF_AREA"], "c[SEX]": row["SEX"], "c[TIME_PERIOD]": f"ge:{row['TIME_PERIOD']}"},
+                  headers={"Accept": CSV20})
+    df = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
+    mine = (df["SERIES"] == row["SERIES"]) & (df["AGE"] == row["AGE"]) & (df["TIME_PERIOD"] == str(row["TIME_PERIOD"]))
+    assert 0 < len(df) < 60 and df.loc[mine, "LAST_CHANGED"].tolist() == [second.id]
+    assert (df.loc[~mine, "LAST_CHANGED"] == first.id).all()
+
+
 def test_other_formats_are_unchanged(two):
     base, *_ = two
     r = httpx.get(f"{base}/sdmx/v1/data/DF_SDG_16_CRIME/all", headers={"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"})
