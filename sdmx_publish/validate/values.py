@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from .context import Context, as_text, empty, findings
+from .context import Context, as_text, empty, findings, number_text
 
 #: The SDG global content constraints (open-sdg/sdg-build, see reference/README.md).
 SDG_CONSTRAINTS = Path(config.reference_dir(), "sdg", "sdmx_global_content_constraints.csv")
@@ -36,6 +36,24 @@ def check_range(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
         if len(pos):
             parts.append(findings(pos, ctx.measure, v[pos], f"between {lo:g} and {hi:g} ({unit})"))
     return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def check_bounds(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Confidence bounds that do not hold their estimate: the lower above the upper, or the value outside them
+    (a bound left empty is not checked)."""
+    lower, upper = ctx.column("LOWER_BOUND"), ctx.column("UPPER_BOUND")
+    if lower is None and upper is None:
+        return empty()
+    nan = np.full(len(ctx), np.nan)
+    lo = nan if lower is None else pd.to_numeric(lower, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    hi = nan if upper is None else pd.to_numeric(upper, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    v = ctx.values
+    with np.errstate(invalid="ignore"):
+        pos = np.flatnonzero((lo > hi) | (v < lo) | (v > hi))
+    shown = pd.Series(number_text(v[pos]), dtype=object)
+    interval = ("[" + pd.Series(number_text(lo[pos]), dtype=object) + ", "
+                + pd.Series(number_text(hi[pos]), dtype=object) + "]")
+    return findings(pos, ctx.measure, shown, interval)
 
 
 def _unit_mult(ctx: Context) -> np.ndarray:
