@@ -20,6 +20,9 @@ from .model import MetadataSet, ordered
 PROVENANCE = ("Global SDG indicator metadata, English, copied unchanged from the SDG metadata repository "
               "(github worldbank/sdg-metadata, api/{folder}/<field>/en.json at commit 081362c); "
               "series name from IAEG-SDGs CL_SERIES 1.14. Fields the repository does not give are left empty.")
+#: the description of the set of a series whose indicator's global metadata is not bundled
+NOT_BUNDLED = ("No global SDG metadata of indicator {indicator} is bundled (reference/sdg/metadata/SOURCE.md): "
+               "only the series name and indicator, from IAEG-SDGs CL_SERIES 1.14.")
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +58,8 @@ def series_set(series: str, agency: str, codelist_urn: str, flows: list[str]) ->
     if info is None:
         return None
     indicator, name = info
-    values = {**indicator_attributes(indicator), "SDG_INDICATOR": indicator, "SDG_SERIES_DESCR": name}
-    return MetadataSet(agency=agency, id=series, name=f"{series}: {name}",
-                       description=PROVENANCE.format(folder=indicator.replace(".", "-")),
+    copied = indicator_attributes(indicator)
+    values = {**copied, "SDG_INDICATOR": indicator, "SDG_SERIES_DESCR": name}
+    about = PROVENANCE.format(folder=indicator.replace(".", "-")) if copied else NOT_BUNDLED.format(indicator=indicator)
+    return MetadataSet(agency=agency, id=series, name=f"{series}: {name}", description=about,
                        targets=(f"{codelist_urn}.{series}", *flows), attributes=ordered(values))

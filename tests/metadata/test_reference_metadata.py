@@ -192,3 +192,13 @@ def test_the_metadataflow_and_the_msd_are_served_as_3_0_structures(base):
     assert not list(etree.fromstring(msd.content).iter("{*}Metadataflow"))
     assert httpx.get(f"{base}/sdmx/v2/structure/metadatastructure/X/Y").status_code == 404
     assert httpx.get(f"{base}/sdmx/v2/structure/metadataflow", params={"format": "sdmx-json"}).status_code == 406
+
+
+def test_a_series_whose_indicator_metadata_is_not_bundled_does_not_claim_a_copy():
+    from sdmx_publish.metadata.sdg import series_set
+
+    copied = series_set("VC_PRR_PHYV", "CCJS", "urn:x", [])
+    assert "copied unchanged" in copied.description and "api/16-3-1/" in copied.description
+    bare = series_set("VC_SNS_WALN_DRK", "CCJS", "urn:x", [])  # 16.1.4: no field copied
+    assert "copied" not in bare.description and "16.1.4" in bare.description
+    assert {a for a, _ in bare.attributes} == {"SDG_INDICATOR", "SDG_SERIES_DESCR"}
