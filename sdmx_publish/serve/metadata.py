@@ -25,9 +25,24 @@ FORMATS = {"sdmx-ml-3.0": ML30, "xml": ML30, ML30: ML30, "sdmx-json": JSON20, "j
 STRUCTURE_TYPES = ("dataflow", "codelist", "*")
 
 
+#: the sets of the last state of the store seen (its snapshot tag), built once per state
+_SETS: dict[str, list[MetadataSet]] = {}
+
+
 def metadata_sets(holdings: Holdings) -> list[MetadataSet]:
     """Every set: one per SDG series in the latest releases (targets: the series code and each dataflow
-    that has it), then one per part with national notes (target: its dataflow)."""
+    that has it), then one per part with national notes (target: its dataflow). Built again only when
+    a release becomes visible."""
+    tag = f"{holdings.store.root}|{config.agency()}|{holdings.snapshot().tag}"
+    sets = _SETS.get(tag)
+    if sets is None:
+        sets = _build(holdings)
+        _SETS.clear()
+        _SETS[tag] = sets
+    return sets
+
+
+def _build(holdings: Holdings) -> list[MetadataSet]:
     agency = config.agency()
     series: dict[str, tuple[str, list[str]]] = {}
     notes = []
