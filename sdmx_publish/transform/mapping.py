@@ -117,9 +117,10 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
         out[N_PARTS] = out[N_PARTS].mask(split, out.groupby(RID)[m.target[0]].transform("nunique"))
     if m.national_attribute:
         out[nat(m.national_attribute)] = joined(out, keys)
-    if m.aggregate == "sum":  # which national value each row is, and how many meet on its target in the table
+    if m.aggregate == "sum":  # which national value each row is, and how many meet on its target in its period
         out[MEMBER] = joined(out, keys)
-        out[MEMBERS] = out.groupby(m.target, sort=False)[MEMBER].transform("nunique")
+        within = [*m.target, *([period] if period in out.columns and period not in m.target else [])]
+        out[MEMBERS] = out.groupby(within, sort=False)[MEMBER].transform("nunique")
     out = out.drop(columns=[*keys, SHARE]).rename(columns={ROW: maprow(i)})
     if m.aggregate == "sum":
         out = sum_rows(out, [c for c in context if c not in m.source] + m.target)
@@ -142,7 +143,8 @@ def joined(frame: pd.DataFrame, cols: list[str], sep: str = "/") -> pd.Series:
 def sum_rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """Rows alike on ``key`` (and on the national values recorded, and the split they are part of) summed into
     one: a missing part makes the sum missing, and so does an absent one (a national value the table has
-    for the same target elsewhere but not here: 1A without its 1B is not the share 1A + 1B); origin and
+    for the same target elsewhere in the period but not here: 1A without its 1B is not the share 1A + 1B;
+    a value new in a later period leaves the earlier sums as they are); origin and
     other columns are the first row's; each new row can be split again."""
     keep = [*key, *[c for c in frame.columns if c.startswith("__nat:")], SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS]
     keep = list(dict.fromkeys(keep))
