@@ -78,7 +78,7 @@ def test_a_file_cut_in_half_is_not_published(published, capsys):
     code, err = _refused(spec, store, capsys)
     assert code == 2
     assert f"the source has {len(lines) // 2 - 1} rows, 50% fewer than the {len(lines) - 1} rows" in err
-    assert "--allow-deletions" in err
+    assert "--allow-deletions" in err and "source.max_row_drop" in err  # the key that allows it, too
 
 
 @pytest.mark.slow

@@ -89,4 +89,6 @@ def check_row_count(rows: int, previous: int | None, spec: Spec, where: str, *, 
         raise InputError(f"the source has {rows} rows, {drop:.0%} fewer than the {previous} rows read by the run that "
                          f"last published this part (at most {spec.source.max_row_drop:.0%} fewer allowed): {CUT}",
                          where=where, fix="check that the file is complete; if the table really shrank, run with "
-                         "--allow-deletions (or set allow_deletions: true in the spec)")
+                         "--allow-deletions (or set allow_deletions: true in the spec), or raise source.max_row_drop "
+                         f"to the share of rows it may lose (here {drop:.2f}; a max_share of revision.deleted_share "
+                         "does not cover rows)")
