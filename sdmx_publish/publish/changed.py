@@ -77,7 +77,7 @@ def write_last_changed(folder: Path, parts: list[str], part: str, flow: Flow, re
             continue
         if known is not None and known.is_file():
             before, dates = _part_rows(previous, p), pd.read_csv(known, dtype=str, keep_default_na=False)  # type: ignore[arg-type]
-        elif previous is not None:
+        elif previous is not None and p in previous.manifest.parts:  # a new part has no history to read
             before, dates = _from_history(history(), p, flow)
         else:
             before = dates = None
