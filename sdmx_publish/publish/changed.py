@@ -88,7 +88,7 @@ def write_last_changed(folder: Path, parts: list[str], part: str, flow: Flow, re
         path = folder / ATTACHMENTS / p / FILE
         mkdir(folder / ATTACHMENTS)
         mkdir(path.parent)
-        with create(path) as f:
-            f.write(dates.to_csv(index=False).encode("utf-8"))
+        with create(path) as f:  # written in chunks, never the whole text in memory
+            dates.to_csv(f, index=False, encoding="utf-8", lineterminator="\n")
         out.append(path)
     return out
