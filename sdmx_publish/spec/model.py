@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -26,6 +27,22 @@ from .survey import Survey
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp949", "euc-kr", "cp1252", "latin-1")
 DEFAULT_MISSING = ["", "-", "..", "na", "NA", "n/a", "…"]
+#: SDMX CL_OBS_STATUS 2.1 codes that say why a value is missing (M cannot exist, L not collected, O missing,
+#: Q suppressed, H holiday); a missing-value marker gets one, O (no reason given) unless the spec says which
+MissingStatus = Literal["O", "M", "L", "Q", "H"]
+#: SDMX CL_OBS_STATUS 2.1 codes of a value that is there (e.g. P provisional, E estimated, D definition differs)
+ValueStatus = Literal["A", "B", "D", "E", "F", "G", "I", "J", "K", "N", "P", "S", "U", "V", "W"]
+
+
+def _markers(v: object) -> object:
+    """``source.missing`` as a list (each marker: OBS_STATUS O, reason not given) or marker -> status."""
+    if not isinstance(v, list | tuple):
+        return v
+    for x in v:
+        if not isinstance(x, str):
+            raise spec_problem(f"the missing-value marker {x!r} is not a text",
+                               "write each marker as quoted text, e.g. ['..', '0'], or {'..': O, x: Q}")
+    return dict.fromkeys(v, "O")
 
 
 class _Strict(BaseModel):
@@ -64,6 +81,8 @@ class MissingMarkers(_Strict):
     """Cells that mean "no value" only in some value columns or periods, e.g. ``0`` for 2011-2012."""
 
     values: list[str] = Field(min_length=1, description="the cells that mean missing there, e.g. ['0']")
+    status: MissingStatus = Field("O", description="their OBS_STATUS: O missing (reason not given), M cannot exist, "
+                                  "L not collected, Q suppressed")
     columns: list[str] | None = Field(None, description="source value columns (after a reshape: the former column "
                                       "headers) where they apply; default every one")
     start: str | None = Field(None, description="first period (TIME_PERIOD) where they apply, e.g. '2011'")
@@ -118,7 +137,11 @@ class Source(_Strict):
                              "its header_separator)")
     layout: Layout | None = Field(None, description="a report table: header groups, label columns, column choice, "
                                   "footnote markers (csv, xlsx)")
-    missing: list[str] = Field(default_factory=lambda: list(DEFAULT_MISSING))
+    missing: Annotated[dict[str, MissingStatus], BeforeValidator(_markers)] = Field(
+        default_factory=lambda: dict.fromkeys(DEFAULT_MISSING, "O"),
+        description="cells meaning no value: a list (OBS_STATUS O) or marker -> status, e.g. {'..': O, x: Q}")
+    value_markers: dict[str, ValueStatus] = Field(default_factory=dict, description="footnote markers after a "
+                                                  "number -> its OBS_STATUS, e.g. {p: P, e: E} for '123 p'")
     missing_where: list[MissingMarkers] = Field(default_factory=list, description="more missing-value markers, "
                                                 "each only in some columns and/or periods")
     thousands: str | None = None

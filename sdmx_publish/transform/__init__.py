@@ -21,6 +21,7 @@ from .mapping import OBS, RID, TRACKING, MapOutcome, apply_map, refuse_ambiguous
 from .rates import add_rates, population_table
 from .reshape import apply_filter, require_columns, wide_to_long
 from .rollup import finish, roll_up
+from .status import STATUS, cell_status, declared_marker
 from .values import missing_where, parse_values
 
 #: where each observation came from, for findings; ``_unparsed``: a source cell that is neither a number
@@ -103,10 +104,13 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     period = _period_column(spec, flow)
     parsed = parse_values(frame[value_col], missing=spec.source.missing, thousands=spec.source.thousands,
                           decimal=spec.source.decimal)
-    is_missing = parsed.missing | missing_where(frame, spec.source.missing_where, value_col, period,
-                                              spec.constants.get(flow.dsd.time_dimension))
-    frame = frame.assign(**{OBS: parsed.values.where(~is_missing), "__missing": is_missing,
-                            "__unparsed": parsed.unparsed & ~is_missing, "__marker": parsed.marker,
+    where = missing_where(frame, spec.source.missing_where, value_col, period,
+                          spec.constants.get(flow.dsd.time_dimension))
+    is_missing = parsed.missing | where.ne("")
+    status = cell_status(frame[value_col], parsed, where, spec.source.missing, spec.source.value_markers)
+    marker = parsed.marker.where(parsed.marker.map(declared_marker(spec.source.value_markers)).isna(), "")
+    frame = frame.assign(**{OBS: parsed.values.where(~is_missing), "__missing": is_missing, STATUS: status,
+                            "__unparsed": parsed.unparsed & ~is_missing, "__marker": marker,
                             RID: np.arange(len(frame)), **TRACKING})
     outcome = MapOutcome()
     context = _key_columns(spec, flow)
@@ -129,8 +133,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     out["OBS_VALUE"] = frame[OBS]
     report.missing_values = int(frame["__missing"].sum())
     if "OBS_STATUS" in flow.dsd.attribute_ids and "OBS_STATUS" not in out.columns:
-        out["OBS_STATUS"] = "A"
-        out.loc[frame["__missing"], "OBS_STATUS"] = "M"
+        out["OBS_STATUS"] = frame[STATUS]
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = str(spec.unit_multiplier)
     out["_value_raw"] = frame[value_col].astype(str)

@@ -40,6 +40,7 @@ from ..spec.maps import (
 )
 from ..spec.model import Spec, ValueMap
 from ..structure import Flow
+from .status import STATUS, sum_status
 
 #: frame columns the engine carries: the parsed value, the row (a split's parts share their row's)
 OBS, RID = "__obs", "__rid"
@@ -142,13 +143,13 @@ def joined(frame: pd.DataFrame, cols: list[str], sep: str = "/") -> pd.Series:
 
 def sum_rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """Rows alike on ``key`` (and on the national values recorded, and the split they are part of) summed into
-    one: a missing part makes the sum missing, and so does an absent one (a national value the table has
+    one: a missing part makes the sum missing (OBS_STATUS O), and so does an absent one (a national value the table has
     for the same target elsewhere in the period but not here: 1A without its 1B is not the share 1A + 1B;
     a value new in a later period leaves the earlier sums as they are); origin and
     other columns are the first row's; each new row can be split again."""
     keep = [*key, *[c for c in frame.columns if c.startswith("__nat:")], SPLIT_OF, SPLIT_RID, SPLIT_CODE, N_PARTS]
     keep = list(dict.fromkeys(keep))
-    rest = [c for c in frame.columns if c not in keep and c not in (OBS, "__missing", MEMBER, MEMBERS)]
+    rest = [c for c in frame.columns if c not in keep and c not in (OBS, "__missing", MEMBER, MEMBERS, STATUS)]
     met = frame.groupby(key, sort=False, dropna=False)[MEMBER].transform("nunique")  # on the observation, splits too
     grouped = frame.assign(__gap=frame[OBS].isna(), __met=met).groupby(keep, sort=False, dropna=False)
     out = grouped.agg(**{OBS: (OBS, "sum"), "__missing": ("__missing", "max"), "__gap": ("__gap", "max"),
@@ -158,6 +159,7 @@ def sum_rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     out["__gap"] |= out["__met"].lt(out["__want"])
     out.loc[out["__gap"], OBS] = np.nan
     out["__missing"] |= out["__gap"]
+    out[STATUS] = sum_status(frame, keep, STATUS, out["__missing"].to_numpy())
     out = out.drop(columns=["__gap", "__met", "__want"])
     out[RID] = np.arange(len(out))
     return out

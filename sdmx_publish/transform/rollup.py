@@ -3,7 +3,8 @@ one key summed, and what each observation is made of written into its attributes
 
 - ``roll_up: {ICCS: codelist}``: every observation also counts in each ancestor of its code and in
   ``_T``; ``roll_up: {REF_AREA: "410"}``: an observation of code 410, the sum over every area.
-- A sum with a missing part is missing (``OBS_STATUS`` M), never a silently partial total.
+- A sum with a missing part is missing (``OBS_STATUS`` O), never a silently partial total; a sum of values
+  takes its parts' flag that asks the most caution (:func:`.status.sum_status`).
 - A part of a split (shares in a correspondence table) is estimated (``OBS_STATUS`` E, ``COMMENT_OBS``
   naming the value split) unless the observation holds every part of that split (a code above all of
   them), which is then exact.
@@ -19,6 +20,7 @@ import pandas as pd
 from ..spec.model import Spec
 from ..structure import Flow
 from .mapping import N_PARTS, SPLIT_CODE, SPLIT_OF, SPLIT_RID, code_tree, nat
+from .status import MISSING, sum_status
 
 #: the national attribute of a codelist total: listing every value of the table there says nothing
 ALL_VALUES = "all categories of the table"
@@ -61,6 +63,7 @@ def finish(frame: pd.DataFrame, spec: Spec, flow: Flow, key: list[str], *, aggre
     nats = [(m.national_attribute, nat(m.national_attribute)) for m in spec.maps
             if m.national_attribute and m.national_attribute in attrs]
     comment = "COMMENT_OBS" in attrs and "COMMENT_OBS" not in frame.columns and est.any()
+    parts = frame
     if not aggregate:
         out = frame.copy()
         for attr, col in nats:
@@ -88,9 +91,9 @@ def finish(frame: pd.DataFrame, spec: Spec, flow: Flow, key: list[str], *, aggre
         frame = out
         out = out.drop(columns=["_est"])
     if "OBS_STATUS" in out.columns:
-        out.loc[est.to_numpy() & out["OBS_STATUS"].ne("M").to_numpy(), "OBS_STATUS"] = "E"
         if aggregate:
-            out.loc[frame["_gap"].to_numpy(), "OBS_STATUS"] = "M"
+            out["OBS_STATUS"] = sum_status(parts, key, "OBS_STATUS", frame["_gap"].to_numpy())
+        out.loc[est.to_numpy() & ~out["OBS_STATUS"].isin(MISSING).to_numpy(), "OBS_STATUS"] = "E"
     return out.drop(columns=[c for c in out.columns if c == "_gap"])
 
 

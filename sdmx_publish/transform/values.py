@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 import numpy as np
@@ -27,7 +28,7 @@ class Parsed(NamedTuple):
     marker: pd.Series     #: the footnote marker removed from a number ("" for none), e.g. "p" of "123 p"
 
 
-def parse_values(raw: pd.Series, *, missing: list[str], thousands: str | None, decimal: str) -> Parsed:
+def parse_values(raw: pd.Series, *, missing: Collection[str], thousands: str | None, decimal: str) -> Parsed:
     """Read national number formats. Each distinct cell is read once (a column of a million cells
     has far fewer distinct ones), and the string work runs only on cells that are not plain numbers.
 
@@ -39,10 +40,10 @@ def parse_values(raw: pd.Series, *, missing: list[str], thousands: str | None, d
     return Parsed(*(pd.Series(col.to_numpy()[codes], index=raw.index, name=raw.name) for col in one))
 
 
-def _parse_distinct(raw: pd.Series, *, missing: list[str], thousands: str | None, decimal: str) -> Parsed:
+def _parse_distinct(raw: pd.Series, *, missing: Collection[str], thousands: str | None, decimal: str) -> Parsed:
     """:func:`parse_values` over distinct cells: plain numbers at C speed, the rest through the rules."""
     text = raw.astype(str).str.strip()
-    is_missing = text.isin(missing)
+    is_missing = text.isin(list(missing))
     plain = decimal == "." and thousands != "."  # then a cell that reads as a number is that number
     values = pd.to_numeric(text, errors="coerce") if plain else pd.Series(np.nan, index=raw.index)
     rest = values.isna() & text.ne("")
@@ -67,9 +68,10 @@ def _parse_distinct(raw: pd.Series, *, missing: list[str], thousands: str | None
 
 def missing_where(frame: pd.DataFrame, rules: list[MissingMarkers], value_col: str, period: str | None,
                   constant_period: str | None = None) -> pd.Series:
-    """Cells that are missing-value markers only in some columns (``_column``, the source value column) or
-    periods (``period``, the frame's period column, else ``constant_period``), per ``source.missing_where``."""
-    hit = pd.Series(False, index=frame.index)
+    """The OBS_STATUS of cells that are missing-value markers only in some columns (``_column``, the source
+    value column) or periods (``period``, the frame's period column, else ``constant_period``), per
+    ``source.missing_where`` ("" for the other cells; where rules overlap, the last one's)."""
+    hit = pd.Series("", index=frame.index, dtype=object)
     if not rules:
         return hit
     text = frame[value_col].astype(str).str.strip()
@@ -80,5 +82,5 @@ def missing_where(frame: pd.DataFrame, rules: list[MissingMarkers], value_col: s
             mask = mask & frame["_column"].astype(str).isin(r.columns).to_numpy()
         if r.start or r.end:
             mask = mask & in_range(periods, r.start, r.end)
-        hit |= mask
+        hit[mask] = r.status
     return hit

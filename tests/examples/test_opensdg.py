@@ -34,8 +34,10 @@ def published(tmp_path_factory) -> dict[str, pd.DataFrame]:
         findings = pd.read_csv(Path(result["path"]) / "validation.findings.csv", dtype=str)
         reviews[f"{name}:checks"] = findings[findings["rule"].eq("map.summary_mismatch")]
     release = latest(store, "CCJS", "DF_SDG_16_CRIME")
-    return {name: read_frame(release, pipeline.part_id(OPENSDG / f"{name}.yaml")).set_index(KEY)["OBS_VALUE"]
-            for name in PUBLISHED} | {"reviews": reviews}
+    frames = {name: read_frame(release, pipeline.part_id(OPENSDG / f"{name}.yaml")).set_index(KEY)
+              for name in PUBLISHED}
+    return ({name: f["OBS_VALUE"] for name, f in frames.items()} | {f"{name}:frame": f for name, f in frames.items()}
+            | {"reviews": reviews})
 
 
 @pytest.mark.slow
@@ -71,10 +73,13 @@ def test_canada_feels_safe_by_sex_and_age(published):
 @pytest.mark.slow
 def test_canada_reporting_to_police_by_type(published):
     ca = published["ca_reporting"]
-    # ca/indicator_16-3-1.csv: 2019 robbery 47, 2004 sexual assault 8, 1999 sexual assault suppressed (empty)
+    # ca/indicator_16-3-1.csv: 2019 robbery 47, 2004 sexual assault 8, 1999 sexual assault empty
     assert ca[("VC_PRR_ROBB", "_T", "_T", "_T", "_T", "2019")] == 47
     assert ca[("VC_PRR_SEXV", "_T", "_T", "_T", "_T", "2004")] == 8
     assert pd.isna(ca[("VC_PRR_SEXV", "_T", "_T", "_T", "_T", "1999")])
+    # the platform's files give no reason for an empty cell: O, "missing value" (not M, "data cannot exist")
+    status = published["ca_reporting:frame"]["OBS_STATUS"]
+    assert status[("VC_PRR_SEXV", "_T", "_T", "_T", "_T", "1999")] == "O"
     assert ca[("VC_PRR_PHYV", "_T", "_T", "_T", "_T", "1999")] == 37
     assert len(ca) == 15
 

@@ -32,7 +32,8 @@ def test_reads_thousands_separators_and_missing_markers(tmp_path, iccs_flow):
     kor = frame.set_index(["REF_AREA", "SEX"])["OBS_VALUE"]
     assert kor[("410", "_T")] == 1234.0
     jpn = frame[frame.REF_AREA == "392"].iloc[0]
-    assert pd.isna(jpn.OBS_VALUE) and jpn.OBS_STATUS == "M"
+    # a marker with no declared reason is O, "missing value" (M, "data cannot exist", was wrong for it)
+    assert pd.isna(jpn.OBS_VALUE) and jpn.OBS_STATUS == "O"
     assert report.missing_values == 1
     assert list(frame["_row"]) == [2, 3, 4, 5]
 

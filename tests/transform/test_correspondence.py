@@ -114,7 +114,8 @@ def test_missing_markers_of_some_periods_only(tmp_path, registry):
     path.write_text(yaml.safe_dump(spec))
     frame, _ = run(path, registry)
     got = frame.set_index(["TIME_PERIOD", "ICCS"])
-    assert got.loc[("2023", "0502"), "OBS_STATUS"] == "M" and got.loc[("2023", "0502"), "OBS_VALUE"] != 0
+    # not yet reported is "missing value" (O), not "data cannot exist" (M, what every marker got before)
+    assert got.loc[("2023", "0502"), "OBS_STATUS"] == "O" and got.loc[("2023", "0502"), "OBS_VALUE"] != 0
     assert got.loc[("2022", "0101"), "OBS_VALUE"] == 3 and got.loc[("2023", "0401"), "OBS_VALUE"] == 31
 
 
@@ -242,6 +243,7 @@ def test_the_worked_example_of_missing_where(tmp_path):
     frame = read_frame(latest(store, "CCJS", "DF_ICCS"), pipeline.part_id(tmp_path / "missing" / "victims.yaml"))
     got = frame.set_index(["SEX", "TIME_PERIOD"])
     assert got.loc[("M", "2013"), "OBS_VALUE"] == 0 and got.loc[("M", "2013"), "OBS_STATUS"] == "A"
-    assert got.loc[("F", "2011"), "OBS_STATUS"] == "M" and got.loc[("F", "2011"), "OBS_VALUE"] != 0
+    # the example declares `status: L` (data exist, not collected); before, every marker was M (cannot exist)
+    assert got.loc[("F", "2011"), "OBS_STATUS"] == "L" and got.loc[("F", "2011"), "OBS_VALUE"] != 0
     assert got.loc[("F", "2013"), "OBS_VALUE"] == 11
-    assert (got.xs("2012", level="TIME_PERIOD")["OBS_STATUS"] == "M").all()
+    assert (got.xs("2012", level="TIME_PERIOD")["OBS_STATUS"] == "L").all()

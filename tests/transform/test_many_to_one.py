@@ -64,7 +64,8 @@ def test_a_sum_with_a_part_absent_from_the_table_is_missing_not_the_parts_it_has
     spec = load_spec(folder / "kz_feel_safe.yaml")
     frame, _ = transform(extract(spec), spec, registry.flow(spec.dataflow))
     total = frame[frame[["SEX", "AGE", "URBANISATION"]].eq("_T").all(axis=1)].set_index("TIME_PERIOD")
-    assert pd.isna(total.loc["2016", "OBS_VALUE"]) and total.loc["2016", "OBS_STATUS"] == "M"
+    # missing because a part is: O, "missing value" (it was M, "data cannot exist", which it can)
+    assert pd.isna(total.loc["2016", "OBS_VALUE"]) and total.loc["2016", "OBS_STATUS"] == "O"
     assert total.loc["2019", "OBS_VALUE"] == 92.4 and total.loc["2019", "OBS_STATUS"] == "A"  # 1A and 1B both there
 
 
@@ -83,5 +84,5 @@ def test_a_part_that_exists_only_from_a_later_period_leaves_the_earlier_sums(tmp
     frame, _ = transform(extract(spec), spec, registry.flow(spec.dataflow))
     total = frame[frame[["SEX", "AGE", "URBANISATION"]].eq("_T").all(axis=1)].set_index("TIME_PERIOD")
     assert total.loc["2016", "OBS_VALUE"] == 91.1 and total.loc["2016", "OBS_STATUS"] == "A"   # 42.4 + 48.7
-    assert pd.isna(total.loc["2019", "OBS_VALUE"]) and total.loc["2019", "OBS_STATUS"] == "M"
+    assert pd.isna(total.loc["2019", "OBS_VALUE"]) and total.loc["2019", "OBS_STATUS"] == "O"
     assert total.loc["2020", "OBS_VALUE"] == 96.5  # 57.4 + 38.5 + 0.6: 1A + 1B + 1D
