@@ -41,9 +41,10 @@ def dated(rows: pd.DataFrame, before: pd.DataFrame | None, dates: pd.DataFrame |
     """``rows``' keys with ``LAST_CHANGED``: ``release_id`` where new or changed since ``before``,
     else the id ``dates`` (keys and ``LAST_CHANGED`` of ``before``) gives."""
     key = _key(flow)
-    out = pd.DataFrame({k: rows[k].astype(str).to_numpy() for k in key})
+    out = rows[key].reset_index(drop=True)  # as read (categorical codes): no Python string per cell
     if before is None or dates is None or not len(before):
         return out.assign(**{LAST_CHANGED: release_id})
+    out = out.astype(str)
     changed, _ = diff(before, rows, flow)
     fresh = np.zeros(len(rows), dtype=bool)
     fresh[changed] = True
