@@ -22,6 +22,16 @@ def write_blocks(tmp_path) -> list[str]:
     return [b["name"] for b in blocks]
 
 
+def write_folder(tmp_path, folder: str) -> list[str]:
+    """Write the file blocks of docs/specs.md in ``folder/`` into ``tmp_path/folder``; their names in order."""
+    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
+    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith(f"{folder}/")]
+    (tmp_path / folder).mkdir()
+    for b in blocks:
+        (tmp_path / b["name"]).write_bytes(b["text"].encode(b["encoding"] or "utf-8"))
+    return [b["name"] for b in blocks]
+
+
 def test_the_worked_example_publishes_what_the_docs_say(tmp_path):
     assert write_blocks(tmp_path) == ["table.csv", "sex.csv", "victims.yaml", "report.csv", "states.csv",
                                       "reported.yaml"]

@@ -50,3 +50,15 @@ def toy_spec(tmp: Path, *, data: pd.DataFrame | None = None, survey: dict | None
     path = tmp / "toy.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
+
+
+def refused(path, store, capsys) -> str:
+    """`sdmx-publish run` of a bad spec: exit 2, nothing published, no traceback; its stderr."""
+    from sdmx_publish.cli import main
+
+    code = main(["run", str(path), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert not (store / "CCJS").exists(), "nothing may be published"
+    assert "Traceback" not in err
+    return err

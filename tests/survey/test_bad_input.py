@@ -9,16 +9,7 @@ import yaml
 
 from sdmx_publish.cli import main
 
-from .helpers import TOY, toy_spec
-
-
-def run(path, store, capsys) -> str:
-    code = main(["run", str(path), "--store", str(store)])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert not (store / "CCJS").exists(), "nothing may be published"
-    assert "Traceback" not in err
-    return err
+from .helpers import TOY, refused, toy_spec
 
 
 def with_row(change: dict) -> pd.DataFrame:
@@ -31,17 +22,17 @@ def with_row(change: dict) -> pd.DataFrame:
 
 @pytest.mark.parametrize("value, what", [(-3.0, "negative"), (float("nan"), "missing or non-numeric")])
 def test_a_weight_that_is_negative_or_missing(tmp_path, capsys, value, what):
-    err = run(toy_spec(tmp_path, data=with_row({"w": value})), tmp_path / "store", capsys)
+    err = refused(toy_spec(tmp_path, data=with_row({"w": value})), tmp_path / "store", capsys)
     assert "toy.sav: w" in err and what in err and "data row 5" in err and "fix:" in err
 
 
 def test_a_stratum_variable_missing_from_the_file(tmp_path, capsys):
-    err = run(toy_spec(tmp_path, data=pd.read_csv(TOY).drop(columns="stratum")), tmp_path / "store", capsys)
+    err = refused(toy_spec(tmp_path, data=pd.read_csv(TOY).drop(columns="stratum")), tmp_path / "store", capsys)
     assert "toy.sav" in err and "'stratum'" in err and "not in the file" in err and "survey block" in err
 
 
 def test_a_numerator_code_not_in_the_labels(tmp_path, capsys):
-    err = run(toy_spec(tmp_path, estimate={"numerator": {"variable": "answer", "codes": [3, 5]}}),
+    err = refused(toy_spec(tmp_path, estimate={"numerator": {"variable": "answer", "codes": [3, 5]}}),
               tmp_path / "store", capsys)
     assert "toy.sav: answer" in err and "numerator names code(s) ['5']" in err and "'Very safe'" in err
     assert "fix: correct survey.estimates[safe].numerator" in err
@@ -50,7 +41,7 @@ def test_a_numerator_code_not_in_the_labels(tmp_path, capsys):
 def test_an_empty_denominator_in_a_breakdown_cell(tmp_path, capsys):
     frame = pd.read_csv(TOY)
     frame.loc[frame["sex"].eq(1), "answer"] = 85  # no man rated his safety
-    err = run(toy_spec(tmp_path, data=frame), tmp_path / "store", capsys)
+    err = refused(toy_spec(tmp_path, data=frame), tmp_path / "store", capsys)
     assert "toy.sav: sex" in err and "SEX=['M']" in err and "empty denominator" in err and "sex.csv" in err
 
 
@@ -83,7 +74,7 @@ def test_a_microdata_file_over_max_bytes_is_refused_before_it_is_read(tmp_path, 
     path.write_text(yaml.safe_dump(spec))
     size = (tmp_path / ("more.sav" if joined else "toy.sav")).stat().st_size
     assert size > 3000
-    err = run(path, tmp_path / "store", capsys)
+    err = refused(path, tmp_path / "store", capsys)
     assert f"{'more' if joined else 'toy'}.sav: the source is {size:,} bytes, larger than source.max_bytes (3,000" in err
     assert "raise source.max_bytes" in err
 
@@ -106,8 +97,8 @@ def test_a_microdata_file_outside_the_source_roots_is_refused_unless_its_folder_
         spec["source"]["path"] = str(target)
     path.write_text(yaml.safe_dump(spec))
     monkeypatch.setenv("SDMX_PUBLISH_SOURCE_ROOTS", str(tmp_path / "specs"))
-    err = run(path, tmp_path / "store", capsys)
-    assert "outside the source roots" in err and "source_roots" in err   # run(): exit 2, nothing published
+    err = refused(path, tmp_path / "store", capsys)
+    assert "outside the source roots" in err and "source_roots" in err   # refused(): exit 2, nothing published
     monkeypatch.setenv("SURVEY_ROOT", str(outside))   # the folder allows it, through a variable
     (path.parent / "country.yaml").write_text('name: Chile\nsource_roots: ["${SURVEY_ROOT}"]\n')
     assert main(["run", str(path), "--store", str(tmp_path / "store")]) == 0

@@ -16,13 +16,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from sdmx_publish.cli import main
 from sdmx_publish.errors import SpecError
 from sdmx_publish.spec import load_spec
 from sdmx_publish.structure import load_registry
 from sdmx_publish.survey import read_survey, transform_survey
 
-from .helpers import DIMS, HERE
+from .helpers import DIMS, HERE, refused
 
 FIXTURE = HERE / "data" / "ncvs_2021_violent_replicates.rds"
 SCALES = pd.read_csv(HERE / "data" / "ncvs_2021_replicate_scales.csv")
@@ -127,38 +126,29 @@ def test_replicate_se_is_close_to_taylor():
     assert abs(float(jkn["se"].iloc[0]) - se) < 1e-4
 
 
-def run(path, store, capsys) -> str:
-    code = main(["run", str(path), "--store", str(store)])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert not (store / "CCJS").exists(), "nothing may be published"
-    assert "Traceback" not in err
-    return err
-
-
 @pytest.mark.parametrize("value, what", [(-1.0, "negative"), (np.nan, "missing or non-numeric")])
 def test_a_bad_replicate_weight(tmp_path, capsys, value, what):
     data = fixture("fay")
     data.loc[6, "fay_17"] = value
-    err = run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("fay")}, data=data), tmp_path / "s", capsys)
+    err = refused(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("fay")}, data=data), tmp_path / "s", capsys)
     assert "ncvs.sav: fay_17" in err and what in err and "data row 7" in err and "fix:" in err
 
 
 def test_a_pattern_that_matches_no_column(tmp_path, capsys):
-    err = run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("brr", columns="repwgt[0-9]+")}),
+    err = refused(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("brr", columns="repwgt[0-9]+")}),
               tmp_path / "s", capsys)
     assert "ncvs.rds" in err and "'repwgt[0-9]+' matches 0 variable(s)" in err and "fix:" in err
 
 
 def test_a_listed_replicate_column_missing_from_the_file(tmp_path, capsys):
     listed = [f"brr_{i}" for i in range(1, 165)] + ["brr_165"]
-    err = run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("brr", columns=listed)}),
+    err = refused(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("brr", columns=listed)}),
               tmp_path / "s", capsys)
     assert "ncvs.rds" in err and "'brr_165'" in err and "not in the file" in err and "fix:" in err
 
 
 def test_rscales_of_the_wrong_length(tmp_path, capsys):
-    err = run(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("jkn", rscales=[0.5, 0.5, 0.5])}),
+    err = refused(ncvs_spec(tmp_path, {"replicate_weights": replicate_design("jkn", rscales=[0.5, 0.5, 0.5])}),
               tmp_path / "s", capsys)
     assert "rscales has 3 values for 328 replicate weights (jkn_1 ... jkn_328)" in err
 

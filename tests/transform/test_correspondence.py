@@ -187,17 +187,11 @@ def test_the_review_page_is_published_beside_the_validation_report(tmp_path):
 
 @pytest.mark.slow
 def test_the_worked_example_of_the_docs(tmp_path):
-    from sdmx_publish import config
     from sdmx_publish.store import read_frame
 
-    from ..extract.test_docs_example import BLOCK
+    from ..extract.test_docs_example import write_folder
 
-    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
-    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith("pks/")]
-    assert [b["name"] for b in blocks] == ["pks/table.csv", "pks/offences.csv", "pks/offences.yaml"]
-    (tmp_path / "pks").mkdir()
-    for b in blocks:
-        (tmp_path / b["name"]).write_text(b["text"], encoding="utf-8")
+    assert write_folder(tmp_path, "pks") == ["pks/table.csv", "pks/offences.csv", "pks/offences.yaml"]
     store = tmp_path / "store"
     result = pipeline.run(tmp_path / "pks" / "offences.yaml", store)
     assert result["validation"]["warnings"] == 1 and "map.summary_mismatch" in result["validation"]["summary"]
@@ -227,17 +221,11 @@ def test_a_spec_without_maps_has_a_review_that_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_the_worked_example_of_missing_where(tmp_path):
-    from sdmx_publish import config
     from sdmx_publish.store import read_frame
 
-    from ..extract.test_docs_example import BLOCK
+    from ..extract.test_docs_example import write_folder
 
-    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
-    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith("missing/")]
-    assert [b["name"] for b in blocks] == ["missing/table.csv", "missing/sex.csv", "missing/victims.yaml"]
-    (tmp_path / "missing").mkdir()
-    for b in blocks:
-        (tmp_path / b["name"]).write_text(b["text"], encoding="utf-8")
+    assert write_folder(tmp_path, "missing") == ["missing/table.csv", "missing/sex.csv", "missing/victims.yaml"]
     store = tmp_path / "store"
     assert pipeline.run(tmp_path / "missing" / "victims.yaml", store)["new"]
     frame = read_frame(latest(store, "CCJS", "DF_ICCS"), pipeline.part_id(tmp_path / "missing" / "victims.yaml"))

@@ -141,17 +141,12 @@ def test_command_line(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_the_worked_example_of_the_docs(tmp_path):
-    from sdmx_publish import config, pipeline
+    from sdmx_publish import pipeline
     from sdmx_publish.store import latest, read_frame
 
-    from ..extract.test_docs_example import BLOCK
+    from ..extract.test_docs_example import write_folder
 
-    doc = (config.ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
-    blocks = [b for b in BLOCK.finditer(doc) if b["name"].startswith("wide/")]
-    assert [b["name"] for b in blocks] == ["wide/table.csv", "wide/areas.csv", "wide/offences.csv", "wide/offences.yaml"]
-    (tmp_path / "wide").mkdir()
-    for b in blocks:
-        (tmp_path / b["name"]).write_text(b["text"], encoding="utf-8")
+    assert write_folder(tmp_path, "wide") == ["wide/table.csv", "wide/areas.csv", "wide/offences.csv", "wide/offences.yaml"]
     result = pipeline.run(tmp_path / "wide" / "offences.yaml", tmp_path / "store")
     assert result["validation"]["errors"] == 0 and "map.summary_mismatch" in result["validation"]["summary"]
     release = latest(tmp_path / "store", "CCJS", "DF_ICCS_SUBNAT")
