@@ -132,8 +132,9 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
         out[comp] = code
     out["OBS_VALUE"] = frame[OBS]
     report.missing_values = int(frame["__missing"].sum())
-    if "OBS_STATUS" in flow.dsd.attribute_ids and "OBS_STATUS" not in out.columns:
-        out["OBS_STATUS"] = frame[STATUS]
+    given = spec.constants.get("OBS_STATUS")  # the flag of every value (e.g. D); a missing cell keeps its reason
+    if "OBS_STATUS" in flow.dsd.attribute_ids and ("OBS_STATUS" not in out.columns or given is not None):
+        out["OBS_STATUS"] = frame[STATUS].mask(frame[STATUS].eq("A"), given) if given else frame[STATUS]
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = str(spec.unit_multiplier)
     out["_value_raw"] = frame[value_col].astype(str)

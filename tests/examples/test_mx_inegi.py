@@ -82,7 +82,7 @@ def test_published_counts_are_the_sheet_cells_with_their_precision(tmp_path):
     codes = pd.read_csv(MX / "maps" / "entidades.csv", dtype=str).set_index("Entidad federativa")["REF_AREA"]
     for _, state, value, fill in CELLS:
         row = frame.loc[codes[state]]
-        assert row["OBS_VALUE"] == float(value) and row["OBS_STATUS"] == "E"
+        assert row["OBS_VALUE"] == float(value) and row["OBS_STATUS"] == "E"  # an estimate; not D: one status
         assert row["COMMENT_OBS"].endswith("Precision moderate (CV 15% to 30%)." if fill else
                                            "Precision high (CV under 15%).")
     assert frame["COMMENT_OBS"].str.contains("moderate").sum() == 11  # the yellow cells of column D

@@ -80,6 +80,9 @@ def test_canada_reporting_to_police_by_type(published):
     # the platform's files give no reason for an empty cell: O, "missing value" (not M, "data cannot exist")
     status = published["ca_reporting:frame"]["OBS_STATUS"]
     assert status[("VC_PRR_SEXV", "_T", "_T", "_T", "_T", "1999")] == "O"
+    # incidents, not victims: definition differs (D), flagged and said in COMMENT_OBS
+    assert (status[ca.notna()] == "D").all() and status[ca.isna()].eq("O").sum() == 2  # lines 4 and 10
+    assert published["ca_reporting:frame"]["COMMENT_OBS"].str.contains("incidents \\(not victims\\)").all()
     assert ca[("VC_PRR_PHYV", "_T", "_T", "_T", "_T", "1999")] == 37
     assert len(ca) == 15
 

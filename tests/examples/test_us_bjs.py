@@ -99,5 +99,6 @@ def test_published_shares_and_bounds_are_the_source_cells(tmp_path):
         assert [row["OBS_VALUE"], float(row["LOWER_BOUND"]), float(row["UPPER_BOUND"])] == [est, low, up]
     assert set(frame["SERIES"]) == {"VC_PRR_PHYV"} and set(frame["TIME_DETAIL"]) == {"2017-2019"}
     assert frame["COMMENT_OBS"].str.contains("not the VC_PRR_PHYV definition").all()
+    assert set(frame["OBS_STATUS"]) == {"D"}  # definition differs: flagged, not only said in a comment
     removed = release.manifest.sources[0]["layout"]["footnotes_removed"]
     assert {(f["line"], f["text"]) for f in removed} == {(12, "Standard error/a"), (13, "United States*")}

@@ -73,3 +73,14 @@ def test_a_sum_takes_its_parts_flag_and_is_o_when_a_part_is_missing(tmp_path, ic
     assert (total[("410", "_T")], got[("410", "_T")]) == (1234, "P")   # 700 p + 534: provisional
     assert pd.isna(total[("392", "_T")]) and got[("392", "_T")] == "O"  # x (suppressed) + 5: missing
     assert got[("392", "M")] == "Q"                                     # the part keeps its reason
+
+
+def test_a_constant_status_flags_the_values_and_leaves_the_missing_cells_their_reason(tmp_path, iccs_flow):
+    """``constants: {OBS_STATUS: D}`` (definition differs) is every value's flag; a missing cell stays missing
+    (a D on an empty value would say nothing of why it is empty), a declared marker's flag is more specific."""
+    spec = spec_dict("table.csv", missing={"..": "O", "x": "Q", "-": "M"}, value_markers={"p": "P"})
+    spec["constants"]["OBS_STATUS"] = "D"
+    spec = load_spec(write_case(tmp_path, TABLE, spec=spec))
+    got = status(transform(extract(spec), spec, iccs_flow)[0])
+    assert (got[("410", "F")], got[("840", "M")], got[("410", "M")]) == ("D", "D", "P")
+    assert (got[("392", "M")], got[("826", "M")], got[("826", "F")]) == ("Q", "O", "M")
