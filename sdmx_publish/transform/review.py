@@ -24,9 +24,15 @@ STEM = "mapping"
 _W, _T = "__w", "__target"
 
 
+def _sum(values: pd.Series) -> float:
+    """A total as the engine's sums are rounded (:func:`.mapping.sum_rows`): 42.4 + 48.7 is 91.1, not
+    91.10000000000001."""
+    return round(float(values.sum()), 10)
+
+
 def _coverage(part: pd.DataFrame) -> dict[str, Any]:
-    total = float(part[_W].sum())
-    sums = {k: float(part.loc[part["__kind"].eq(k), _W].sum()) for k in ("mapped", "excluded", "unmapped")}
+    total = _sum(part[_W])
+    sums = {k: _sum(part.loc[part["__kind"].eq(k), _W]) for k in ("mapped", "excluded", "unmapped")}
     return {"total": total, **sums, "coverage": sums["mapped"] / total if total else None}
 
 
@@ -45,13 +51,14 @@ def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Se
         rows=(RID, "nunique"), total=(_W, "sum"), share=("__share", "first"), note=("__note", "first")).reset_index()
     values = []
     for (value, k), g in per.groupby(["__value", "__kind"], sort=False):
-        targets = [{"code": t, "share": float(s), "rows": int(r), "total": float(v)}
+        targets = [{"code": t, "share": float(s), "rows": int(r), "total": round(float(v), 10)}
                    for t, s, r, v in zip(g[_T], g["share"], g["rows"], g["total"]) if t.strip(" |")]
         values.append({"value": value, "mapping": "split" if len(targets) > 1 else k, "codes": targets,
-                       "rows": int(g["rows"].max()), "total": float(g["total"].sum()), "note": g["note"].iloc[0]})
+                       "rows": int(g["rows"].max()), "total": _sum(g["total"]), "note": g["note"].iloc[0]})
     ex = work[work["__kind"].eq("excluded")]
-    out_excluded = [{"value": v, "note": g["__note"].iloc[0], "rows": int(g[RID].nunique()), "total": float(g[_W].sum()),
-                     "by_period": {str(p): float(x) for p, x in g.groupby("__period", sort=True)[_W].sum().items()}}
+    out_excluded = [{"value": v, "note": g["__note"].iloc[0], "rows": int(g[RID].nunique()), "total": _sum(g[_W]),
+                     "by_period": {str(p): round(float(x), 10)
+                                   for p, x in g.groupby("__period", sort=True)[_W].sum().items()}}
                     for v, g in ex.groupby("__value", sort=False)]
     counted = work[work["__kind"].ne("summary")]
     return {"map": m.file, "from": m.source, "to": m.target, "aggregate": m.aggregate,

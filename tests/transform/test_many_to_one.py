@@ -86,3 +86,25 @@ def test_a_part_that_exists_only_from_a_later_period_leaves_the_earlier_sums(tmp
     assert total.loc["2016", "OBS_VALUE"] == 91.1 and total.loc["2016", "OBS_STATUS"] == "A"   # 42.4 + 48.7
     assert pd.isna(total.loc["2019", "OBS_VALUE"]) and total.loc["2019", "OBS_STATUS"] == "O"
     assert total.loc["2020", "OBS_VALUE"] == 96.5  # 57.4 + 38.5 + 0.6: 1A + 1B + 1D
+
+
+def _numbers(tree, key=""):
+    """Every (key, number) in a nested review, shares and coverage (ratios) left out."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _numbers(v, k)
+    elif isinstance(tree, list):
+        for v in tree:
+            yield from _numbers(v, key)
+    elif isinstance(tree, float) and key not in ("share", "coverage"):
+        yield key, tree
+
+
+def test_the_mapping_review_sums_percentages_without_float_noise(registry):
+    """Kazakhstan's answers are percentages with one decimal: their totals in the review (mapping.json) were
+    e.g. 132.39999999999998; they are rounded as the engine's sums are (10 decimals)."""
+    spec = load_spec(EXAMPLES / "opensdg_kz_ua_ca" / "kz_feel_safe.yaml")
+    _, report = transform(extract(spec), spec, registry.flow(spec.dataflow))
+    numbers = list(_numbers(report.mapping))
+    assert len(numbers) > 50
+    assert [(k, x) for k, x in numbers if x != round(x, 10)] == []
