@@ -83,7 +83,9 @@ _RULES = [
     Rule(id="value.marker_removed", family=_S, severity="info", title="Footnote marker removed from a value",
          description="A cell like '123 p' or '45*' was read as the number before its footnote marker.",
          message="'{value}' was read without its footnote marker", check=structural.check_marker_removed,
-         fix="nothing if it is a footnote; if it is a typing error (e.g. '14o' for 140), correct the source"),
+         fix="if the marker says something about the value (e.g. p provisional, e estimated), declare it in "
+             "source.value_markers (e.g. {p: P, e: E}) to publish it as the OBS_STATUS; if it is a typing error "
+             "(e.g. '14o' for 140), correct the source"),
     Rule(id="value.not_finite", family=_S, severity="error", title="Observation value infinite",
          description="OBS_VALUE must be finite (a division by zero upstream gives inf).",
          message="OBS_VALUE is {value}", check=structural.check_not_finite,
