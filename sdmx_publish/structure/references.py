@@ -1,5 +1,5 @@
-"""Cross-references of SDMX-ML 2.1 structure messages: what an artefact points at, and what a message
-leaves unresolved.
+"""Cross-references of SDMX-ML 2.1 and 3.0 structure messages: what an artefact points at, and what a
+message leaves unresolved (2.1 references are ``Ref`` elements, 3.0 ones URNs in the element text).
 
 A registry (or the .Stat Suite) loads a structure file only if every artefact it references is in the
 file or already known. :func:`unresolved` lists, for the artefacts of a message, every
@@ -10,12 +10,11 @@ shipped file alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
 from lxml import etree
-
-from .read import NS
 
 #: ``class`` of a Ref -> (element name of the maintainable it is in, whether the Ref names an item in it)
 REF_CLASSES = {
@@ -25,7 +24,11 @@ REF_CLASSES = {
     "AgencyScheme": ("AgencyScheme", False), "Agency": ("AgencyScheme", True),
     "DataStructure": ("DataStructure", False), "Dataflow": ("Dataflow", False),
     "ContentConstraint": ("ContentConstraint", False), "Categorisation": ("Categorisation", False),
+    "MetadataStructure": ("MetadataStructure", False), "Metadataflow": ("Metadataflow", False),
 }
+#: an SDMX 3.0 reference: ``urn:sdmx:org.sdmx.infomodel.<package>.<class>=AGENCY:ID(VERSION)[.ITEM]``
+#: (wildcarded ids or versions, as in a metadataflow's targets, name no one artefact and do not match)
+URN = re.compile(r"urn:sdmx:org\.sdmx\.infomodel\.\w+\.(\w+)=([\w.@-]+):([\w@-]+)\(([\w.+-]+)\)(?:\.([\w.@-]+))?")
 #: maintainable element -> the element name of its items (nested for categories)
 ITEMS = {"Codelist": "Code", "ConceptScheme": "Concept", "CategoryScheme": "Category", "AgencyScheme": "Agency"}
 
@@ -45,8 +48,8 @@ class Target:
 
 
 def maintainables(root: etree._Element) -> Iterable[etree._Element]:
-    """The maintainable artefacts of a structure message."""
-    return root.iterfind("mes:Structures/*/*", NS)
+    """The maintainable artefacts of a structure message (SDMX-ML 2.1 or 3.0)."""
+    return root.iterfind("{*}Structures/*/*")
 
 
 def _items(el: etree._Element, prefix: str = "") -> set[str]:
@@ -55,7 +58,7 @@ def _items(el: etree._Element, prefix: str = "") -> set[str]:
     if name is None:
         return set()
     out = set()
-    for item in el.iterfind(f"str:{name}", NS):
+    for item in el.iterfind(f"{{*}}{name}"):
         path = f"{prefix}{item.get('id')}"
         out.add(path)
         if name == "Category":
@@ -65,7 +68,7 @@ def _items(el: etree._Element, prefix: str = "") -> set[str]:
 
 def _items_nested(category: etree._Element, prefix: str) -> set[str]:
     out = set()
-    for child in category.iterfind("str:Category", NS):
+    for child in category.iterfind("{*}Category"):
         path = f"{prefix}{child.get('id')}"
         out |= {path} | _items_nested(child, path + ".")
     return out
@@ -81,8 +84,14 @@ def defined(artefacts: Iterable[etree._Element]) -> dict[Target, set[str]]:
 
 
 def targets(el: etree._Element) -> set[Target]:
-    """Everything an artefact references by ``Ref`` (local references within a DSD aside), plus its agency."""
+    """Everything an artefact references by ``Ref`` or URN (local references within a DSD aside), plus
+    its agency."""
     out = {Target("AgencyScheme", "SDMX", "AGENCIES", "1.0", el.get("agencyID", ""))}
+    for node in el.iter(etree.Element):
+        match = URN.fullmatch((node.text or "").strip())
+        if match and match[1] in REF_CLASSES:
+            kind, is_item = REF_CLASSES[match[1]]
+            out.add(Target(kind, match[2], match[3], match[4], match[5] if is_item else None))
     for ref in el.iter("Ref"):
         cls = REF_CLASSES.get(ref.get("class", ""))
         if cls is None or not ref.get("agencyID"):
