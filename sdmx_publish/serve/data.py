@@ -21,7 +21,7 @@ from ..store.layout import LAST_CHANGED
 from ..structure.message import structure_message
 from ..structure.model import Flow
 from ..structure.read import NS
-from . import changed, history
+from . import changed, history, msd
 from .answers import Answers, kept_response
 from .convert import convert
 from .http import cache_headers, etag, not_modified
@@ -66,6 +66,12 @@ def data_response(request: Request, holdings: Holdings, api: int, flow_ref: Flow
     q = _parse(request, api, flow_ref, key, params, flow)
     choice = negotiate_data(request.headers.get("accept"), params.get("format"), api,
                             params.get("labels"), params.get("timeFormat"))
+    metadata = msd.wanted(q)
+    if metadata:
+        msd.check_format(choice.format)
+        if q.updated_after is not None or q.include_history:
+            raise QueryError("metadata attributes with updatedAfter or includeHistory are not implemented",
+                             status=501, fix="ask for the metadata attributes without updatedAfter and includeHistory")
     if q.updated_after is not None and release.created <= q.updated_after:
         raise _no_data(f"release {release.id} of {release.flow} was published {release.created:%Y-%m-%dT%H:%M:%SZ}, "
                        f"not after {q.updated_after:%Y-%m-%dT%H:%M:%SZ}")
@@ -90,6 +96,8 @@ def data_response(request: Request, holdings: Holdings, api: int, flow_ref: Flow
         return head
     if choice.format is Format.CSV20:
         sub = changed.with_dates(holdings.store, release, flow, sub)
+    if metadata:
+        sub = msd.with_attributes(holdings.store, release, flow, sub, metadata)
     chunks = _stream(sub, flow, q, choice, release)
     if len(sub) > SMALL_ANSWER_ROWS:
         return StreamingResponse(chunks, media_type=choice.media_type, headers=headers)
@@ -120,7 +128,7 @@ def _stream(sub: pd.DataFrame, flow: Flow, q: DataQuery, choice: Choice, release
     options = WriteOptions(dimension_at_observation=q.dimension_at_observation, labels=choice.labels,  # type: ignore[arg-type]
                            time_format=choice.time_format, detail=q.detail,  # type: ignore[arg-type]
                            sender=release.agency, message_id=f"{release.flow}-{release.id}",
-                           custom_columns=(LAST_CHANGED,) if LAST_CHANGED in sub.columns else ())
+                           custom_columns=tuple(c for c in (LAST_CHANGED, *msd.ATTRIBUTES) if c in sub.columns))
     return stream(sub, flow, choice.format, options=options)
 
 

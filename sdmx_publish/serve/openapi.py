@@ -38,7 +38,7 @@ DATA_V1 = _COMMON + [
 DATA_V2 = _COMMON + [
     _param("c[COMPONENT]", "Component filter: [op:]value with op eq ne lt le gt ge co nc sw ew; ',' = OR, '+' = AND; "
                            "e.g. c[TIME_PERIOD]=ge:2018+le:2020"),
-    _param("attributes", "all, dsd, none, dataset, series, obs or attribute ids"),
+    _param("attributes", "dsd (default), msd, all, none, dataset, series, obs or attribute ids (DSD or SDG_MSD)"),
     _param("measures", "all, none or OBS_VALUE"),
 ]
 STRUCTURE = [

@@ -67,7 +67,7 @@ class DataQuery:
     last_n: int | None = None
     dimension_at_observation: str = "TIME_PERIOD"
     detail: Detail = "full"
-    attributes: str = "all"
+    attributes: str = "dsd"
     measures: str = "all"
     updated_after: datetime | None = None
     #: every release's version of the selected observations (``includeHistory=true``)
@@ -239,9 +239,6 @@ def parse_v2(flow: FlowRef, key: str, params: Mapping[str, str], dims: list[str]
     for name, v in (("attributes", attributes), ("measures", measures)):
         if not all(ID.match(x) for x in v.split(",")):
             raise QueryError(f"invalid {name} value {v!r}")
-    if attributes == "msd":
-        raise QueryError("attributes=msd (metadata attributes) is not implemented", status=501,
-                         fix="the reference metadata are served by /sdmx/v2/metadata/structure/dataflow/{agency}/{id}")
     return DataQuery(flow=flow, keys=parse_key_v2(key, dims), filters=filters, attributes=attributes,
                      measures=measures, **_common(params, dims, time_dim))
 

