@@ -53,17 +53,28 @@ def test_a_repeated_key_without_aggregate_is_an_ambiguous_mapping(tmp_path, regi
     assert "SEX=_T" in msg and "aggregate: sum" in msg and "maps[" in msg
 
 
+def _kz_totals(tmp_path, registry, *, drop: str, sum_1d: bool = False) -> pd.DataFrame:
+    """Kazakhstan's 16.1.4 totals (all sexes, ages, areas) by period, transformed from a copy of the example
+    without the table's lines starting with ``drop`` (and with answer 1D summed in too if ``sum_1d``)."""
+    folder = tmp_path / "opensdg"
+    shutil.copytree(EXAMPLES / "opensdg_kz_ua_ca", folder)
+    if sum_1d:
+        answers = folder / "maps" / "kz_answers.csv"
+        answers.write_text(answers.read_text(encoding="utf-8").replace("_L_KZ_160104_1D,,",
+                                                                       "_L_KZ_160104_1D,VC_SNS_WALN_DRK,"),
+                           encoding="utf-8")
+    table = folder / "kz" / "indicator_16-1-4.csv"
+    lines = table.read_text().splitlines(keepends=True)
+    table.write_text("".join(x for x in lines if not x.startswith(drop)))
+    spec = load_spec(folder / "kz_feel_safe.yaml")
+    frame, _ = transform(extract(spec), spec, registry.flow(spec.dataflow))
+    return frame[frame[["SEX", "AGE", "URBANISATION"]].eq("_T").all(axis=1)].set_index("TIME_PERIOD")
+
+
 def test_a_sum_with_a_part_absent_from_the_table_is_missing_not_the_parts_it_has(tmp_path, registry):
     """Kazakhstan's platform (a real table): the share who feel safe is 1A + 1B; a cell whose 1B row is
     absent must not be published as 1A alone (42.4 under the name of the 1A + 1B share, 91.1)."""
-    folder = tmp_path / "opensdg"
-    shutil.copytree(EXAMPLES / "opensdg_kz_ua_ca", folder)
-    table = folder / "kz" / "indicator_16-1-4.csv"
-    lines = table.read_text().splitlines(keepends=True)
-    table.write_text("".join(x for x in lines if not x.startswith("2016,PT,_L_KZ_160104_1B,,,,")))
-    spec = load_spec(folder / "kz_feel_safe.yaml")
-    frame, _ = transform(extract(spec), spec, registry.flow(spec.dataflow))
-    total = frame[frame[["SEX", "AGE", "URBANISATION"]].eq("_T").all(axis=1)].set_index("TIME_PERIOD")
+    total = _kz_totals(tmp_path, registry, drop="2016,PT,_L_KZ_160104_1B,,,,")
     # missing because a part is: O, "missing value" (it was M, "data cannot exist", which it can)
     assert pd.isna(total.loc["2016", "OBS_VALUE"]) and total.loc["2016", "OBS_STATUS"] == "O"
     assert total.loc["2019", "OBS_VALUE"] == 92.4 and total.loc["2019", "OBS_STATUS"] == "A"  # 1A and 1B both there
@@ -72,17 +83,7 @@ def test_a_sum_with_a_part_absent_from_the_table_is_missing_not_the_parts_it_has
 def test_a_part_that_exists_only_from_a_later_period_leaves_the_earlier_sums(tmp_path, registry):
     """The same table with 1D ('not safe at all', on the platform from 2019 on) summed in too: the 2016 sums
     have every part the table has in 2016, and are published; a 2019 cell without its 1D is missing."""
-    folder = tmp_path / "opensdg"
-    shutil.copytree(EXAMPLES / "opensdg_kz_ua_ca", folder)
-    answers = folder / "maps" / "kz_answers.csv"
-    answers.write_text(answers.read_text(encoding="utf-8").replace("_L_KZ_160104_1D,,", "_L_KZ_160104_1D,VC_SNS_WALN_DRK,"),
-                       encoding="utf-8")
-    table = folder / "kz" / "indicator_16-1-4.csv"
-    lines = table.read_text().splitlines(keepends=True)
-    table.write_text("".join(x for x in lines if not x.startswith("2019,PT,_L_KZ_160104_1D,,,,")))
-    spec = load_spec(folder / "kz_feel_safe.yaml")
-    frame, _ = transform(extract(spec), spec, registry.flow(spec.dataflow))
-    total = frame[frame[["SEX", "AGE", "URBANISATION"]].eq("_T").all(axis=1)].set_index("TIME_PERIOD")
+    total = _kz_totals(tmp_path, registry, drop="2019,PT,_L_KZ_160104_1D,,,,", sum_1d=True)
     assert total.loc["2016", "OBS_VALUE"] == 91.1 and total.loc["2016", "OBS_STATUS"] == "A"   # 42.4 + 48.7
     assert pd.isna(total.loc["2019", "OBS_VALUE"]) and total.loc["2019", "OBS_STATUS"] == "O"
     assert total.loc["2020", "OBS_VALUE"] == 96.5  # 57.4 + 38.5 + 0.6: 1A + 1B + 1D
