@@ -13,7 +13,7 @@ from sdmx_publish.errors import InputError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
 from sdmx_publish.store import latest, read_frame
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES
 
 MX = EXAMPLES / "mx_inegi_envipe"
 SPEC = MX / "reported_by_state.yaml"
@@ -64,13 +64,6 @@ def test_two_header_rows_declared_for_three_names_the_line(tmp_path):
         read_sheet(tmp_path, header_rows=2, keep=None)
     assert "III_denuncia_delito_2024_est.xlsx: line 9 looks like one more header row ('Absolutos'" in str(e.value)
     assert "set source.header_rows: 3" in str(e.value)
-
-
-def test_state_codes_are_the_iso_3166_2_codes_of_their_names():
-    states = pd.read_csv(MX / "maps" / "entidades.csv", dtype=str)
-    iso = pd.read_csv(ROOT / "dsd" / "sources" / "ISO_3166-2_MX.csv", dtype=str).set_index("code")["name"]
-    named = states[states["REF_AREA"] != "484"]
-    assert len(named) == 32 and (named["REF_AREA"].map(iso) == named["Entidad federativa"]).all()
 
 
 @pytest.mark.slow

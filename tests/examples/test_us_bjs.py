@@ -13,7 +13,7 @@ from sdmx_publish.errors import InputError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
 from sdmx_publish.store import latest, read_frame
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES
 
 BJS = EXAMPLES / "us_bjs_cv22luss1719"
 SPEC = BJS / "reported.yaml"
@@ -77,13 +77,6 @@ def test_a_wrong_header_rows_names_the_line_of_the_real_file(tmp_path):
         read_table("cv22luss1719at05.csv", tmp_path, header_rows=1)
     assert "cv22luss1719at05.csv: line 12 looks like one more header row ('Estimate'" in str(e.value)
     assert "set source.header_rows: 2" in str(e.value)
-
-
-def test_state_codes_are_the_iso_3166_2_codes_of_their_names():
-    states = pd.read_csv(BJS / "maps" / "states.csv", dtype=str)
-    iso = pd.read_csv(ROOT / "dsd" / "sources" / "ISO_3166-2_US.csv", dtype=str).set_index("code")["name"]
-    named = states[states["REF_AREA"] != "840"]
-    assert len(named) == 22 and (named["REF_AREA"].map(iso) == named["State"]).all()
 
 
 @pytest.mark.slow
