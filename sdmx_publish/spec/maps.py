@@ -69,15 +69,21 @@ def _key_text(row: pd.Series, names: list[str]) -> str:
     return " | ".join(str(row[k]) for k in names)
 
 
+def _first_value(table: pd.DataFrame, names: list[str], flagged: pd.Series) -> tuple[pd.Series, list]:
+    """The first flagged row and the map rows (their ``ROW`` numbers) of its source value, for a message."""
+    first = table[flagged].iloc[0]
+    return first, table.loc[(table[names] == first[names]).all(axis=1), ROW].tolist()
+
+
 def _shares(table: pd.DataFrame, raw: pd.Series | None, m: ValueMap, where: str) -> pd.Series:
     """Each row's share of its source value: 1 for a value on one row; a split's shares, checked to add to 1."""
     names = key_names(m)
+    groups = [table[k] for k in names]
     n = table.groupby(names, sort=False)[ROW].transform("size")
     text = raw.loc[table.index].str.strip() if raw is not None else pd.Series("", index=table.index)
-    unshared = n.gt(1) & text.eq("").groupby([table[k] for k in names], sort=False).transform("all")
+    unshared = n.gt(1) & text.eq("").groupby(groups, sort=False).transform("all")
     if unshared.any():
-        first = table[unshared].iloc[0]
-        rows = table.loc[(table[names] == first[names]).all(axis=1), ROW].tolist()
+        first, rows = _first_value(table, names, unshared)
         raise SpecError(f"{m.file} rows {rows}: ambiguous mapping: {_key_text(first, names)} is mapped to more "
                         "than one target", where=where,
                         fix="keep one row per source value; to split it over several codes give each row its share "
@@ -85,7 +91,6 @@ def _shares(table: pd.DataFrame, raw: pd.Series | None, m: ValueMap, where: str)
                             "code use one row each and `aggregate: sum`")
     if raw is None:
         return pd.Series(1.0, index=table.index)
-    groups = [table[k] for k in names]
     pro = text.eq(PRO_RATA)
     mixed = pro.groupby(groups, sort=False).transform("any") & ~pro.groupby(groups, sort=False).transform("all")
     if mixed.any() or (pro & n.eq(1)).any():
@@ -108,8 +113,7 @@ def _shares(table: pd.DataFrame, raw: pd.Series | None, m: ValueMap, where: str)
     total = share.groupby(groups, sort=False).transform("sum")
     off = (total - 1).abs().gt(SHARE_TOLERANCE) & ~pro
     if off.any():
-        row = table[off].iloc[0]
-        rows = table.loc[(table[names] == row[names]).all(axis=1), ROW].tolist()
+        row, rows = _first_value(table, names, off)
         raise SpecError(f"{m.file} rows {rows}: the shares of {_key_text(row, names)} add to {total[off].iloc[0]:.6g}, "
                         "not 1", where=where,
                         fix="correct the shares so that they add to 1: a split divides a value, it neither adds "
