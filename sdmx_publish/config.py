@@ -93,18 +93,55 @@ def report_schema() -> Path:
     return DATA / "validation-report.schema.json"
 
 
-#: a specs folder's own file: its owner (a country, :class:`sdmx_publish.orchestrate.sources.Country`) and
-#: the settings the pipeline reads (:class:`FolderSettings`)
+#: a specs folder's own file: its owner (a country, :class:`sdmx_publish.orchestrate.sources.Country`), its
+#: notifications and the settings the pipeline reads (:class:`FolderSettings`)
 FOLDER_FILE = "country.yaml"
 #: environment variable naming the source roots (folders separated by ``os.pathsep``)
 SOURCE_ROOTS_ENV = "SDMX_PUBLISH_SOURCE_ROOTS"
 
 
+class Channel(BaseModel):
+    """One way a country is notified, through an Airflow notifier; credentials stay in the Connection."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    conn_id: str = Field(description="Airflow Connection holding the server, URL and credentials")
+    to: list[str] = Field(default_factory=list, description="recipients (smtp)")
+    channel: str | None = Field(None, description="channel (slack)")
+
+
+class Notify(BaseModel):
+    """Where and when a country's notifications go."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on_failure: bool = True
+    on_warnings: bool = True
+    log: str | None = Field(None, description="JSON-lines file, relative to the release store")
+    webhook: Channel | None = Field(None, description="an HTTP Connection each notification is POSTed to as JSON")
+    smtp: Channel | None = Field(None, description="e-mail through the SMTP provider's SmtpNotifier")
+    slack: Channel | None = Field(None, description="Slack through the Slack provider's SlackWebhookNotifier")
+    apprise: Channel | None = Field(None, description="any Apprise service through the Apprise provider")
+
+    @field_validator("webhook", mode="before")
+    @classmethod
+    def _no_urls(cls, v: object) -> object:
+        if isinstance(v, str):
+            raise ValueError("a URL in country.yaml is not allowed (it may carry a token): put it in an Airflow "
+                             "Connection and write `webhook: {conn_id: <connection id>}`")
+        return v
+
+
 class FolderSettings(BaseModel):
-    """What a specs folder's ``country.yaml`` says to the pipeline (the other keys are the DAGs')."""
+    """A specs folder's ``country.yaml``: every key it may have, so that the CLI refuses a misspelt key as
+    the DAG processor does (naming the key it is closest to). The pipeline reads ``source_roots``; the
+    DAGs' :class:`sdmx_publish.orchestrate.sources.Country` also requires ``name`` and checks ``m49``."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
+    name: str | None = Field(None, description="the folder's owner, e.g. a country")
+    m49: str | None = Field(None, description="M49 code of the country (reference/m49.csv)")
+    notify: Notify = Field(default_factory=Notify)
     source_roots: list[str] = Field(default_factory=list, description="folders the folder's specs may read "
                                     "source files from, besides the configured source roots: absolute, or "
                                     "relative to the folder (without '..'); ${VAR} is an environment variable")

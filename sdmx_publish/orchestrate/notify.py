@@ -27,7 +27,7 @@ from typing import Any
 from airflow.sdk import BaseNotifier
 
 from .. import config
-from .sources import Channel, Notify
+from ..config import Channel, Notify
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from .. import config, reference
 from ..derive.ids import SDG_FLOW
@@ -28,38 +28,6 @@ from ..yamlmodel import load_yaml_model
 COUNTRY_FILE = config.FOLDER_FILE
 #: environment variable naming the specs folders (separated by ``os.pathsep``)
 SPECS_ENV = "SDMX_PUBLISH_SPECS_DIR"
-
-
-class Channel(BaseModel):
-    """One way a country is notified, through an Airflow notifier; credentials stay in the Connection."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    conn_id: str = Field(description="Airflow Connection holding the server, URL and credentials")
-    to: list[str] = Field(default_factory=list, description="recipients (smtp)")
-    channel: str | None = Field(None, description="channel (slack)")
-
-
-class Notify(BaseModel):
-    """Where and when a country's notifications go."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    on_failure: bool = True
-    on_warnings: bool = True
-    log: str | None = Field(None, description="JSON-lines file, relative to the release store")
-    webhook: Channel | None = Field(None, description="an HTTP Connection each notification is POSTed to as JSON")
-    smtp: Channel | None = Field(None, description="e-mail through the SMTP provider's SmtpNotifier")
-    slack: Channel | None = Field(None, description="Slack through the Slack provider's SlackWebhookNotifier")
-    apprise: Channel | None = Field(None, description="any Apprise service through the Apprise provider")
-
-    @field_validator("webhook", mode="before")
-    @classmethod
-    def _no_urls(cls, v: object) -> object:
-        if isinstance(v, str):
-            raise ValueError("a URL in country.yaml is not allowed (it may carry a token): put it in an Airflow "
-                             "Connection and write `webhook: {conn_id: <connection id>}`")
-        return v
 
 
 class SpecHeader(BaseModel):
@@ -75,13 +43,10 @@ class SpecHeader(BaseModel):
 
 
 class Country(config.FolderSettings):
-    """``country.yaml``: who owns a folder of specs (and the settings its runs read, e.g. ``source_roots``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """``country.yaml``: who owns a folder of specs, its notifications (:class:`sdmx_publish.config.Notify`)
+    and the settings its runs read (e.g. ``source_roots``); here ``name`` is required and ``m49`` checked."""
 
     name: str
-    m49: str | None = Field(None, description="M49 code of the country (reference/m49.csv)")
-    notify: Notify = Field(default_factory=Notify)
 
     @field_validator("m49")
     @classmethod

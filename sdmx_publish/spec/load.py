@@ -1,14 +1,15 @@
 """Reading reviewed YAML files into checked models: source specs (and, for the orchestrator, country files).
 
 A spec is checked completely before any data is read: unknown keys, wrong types, unknown rules in
-the ``validation`` block, missing files and malformed correspondence tables fail here with the
-file, the key and the fix.
+the ``validation`` block, missing files, malformed correspondence tables and a misspelt key in the
+folder's ``country.yaml`` fail here with the file, the key and the fix.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .. import config
 from ..errors import SpecError
 from ..yamlmodel import load_yaml_model
 from .maps import breakdown_map, read_map
@@ -25,6 +26,7 @@ def load_spec(path: str | Path, *, source_file: bool = True) -> Spec:
     if not path.is_file():
         raise SpecError("spec file not found", where=str(path), fix="check the path")
     spec = load_yaml_model(path, Spec, extra={"path": path.resolve()}, example="examples/*/*.yaml")
+    config.folder_settings(path.parent)  # the folder's country.yaml, checked as strictly as the spec
     check_files(spec, source_file=source_file)
     return spec
 

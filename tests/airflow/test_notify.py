@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from sdmx_publish.config import Notify
 from sdmx_publish.orchestrate.notify import CountryNotifier, send
-from sdmx_publish.orchestrate.sources import Notify
 
 
 class Hook(BaseHTTPRequestHandler):

@@ -84,6 +84,28 @@ def test_a_specs_folder_may_allow_its_own_source_roots_but_no_escape(tmp_path, m
     assert str(folder / "country.yaml") in bad.value.message() and "source_roots" in bad.value.message()
 
 
+@pytest.mark.parametrize(("typo", "key", "meant"), [
+    ("source_root: [data]", "source_root", "source_roots"),
+    ("notify: {on_failur: false}", "notify.on_failur", "notify.on_failure"),
+])
+def test_the_cli_refuses_a_misspelt_country_yaml_key_as_the_dag_processor_does(tmp_path, capsys, typo, key, meant):
+    """A typo in country.yaml is not ignored by the CLI: exit 2 naming the file, the key and the nearest
+    valid key, and nothing published; the DAG processor gives the same error."""
+    from sdmx_publish.orchestrate.sources import load_country
+
+    spec = _spec(tmp_path)
+    country = spec.parent / "country.yaml"
+    country.write_text(f"name: Korea\n{typo}\n")
+    store = tmp_path / "store"
+    assert main(["run", str(spec), "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert str(country) in err and f"key `{key}` is not allowed here" in err and f"did you mean `{meant}`?" in err
+    assert not store.exists() or not any(store.rglob("manifest.json"))
+    with pytest.raises(SpecError) as dag:
+        load_country(spec.parent)
+    assert f"did you mean `{meant}`?" in dag.value.message()
+
+
 def test_the_dag_processor_accepts_source_roots_in_country_yaml(tmp_path):
     from sdmx_publish.orchestrate.sources import load_country
 
