@@ -31,7 +31,8 @@ def demo_store(tmp_path_factory) -> Path:
 def test_demo_publishes_every_bundled_example(demo_store, capsys):
     iccs = latest(demo_store, "CCJS", "DF_ICCS")
     sdg = latest(demo_store, "CCJS", "DF_SDG_16_CRIME")
-    assert iccs.manifest.parts == ["unodc_corruption_economic", "unodc_homicide", "unodc_violent_sexual"]
+    assert iccs.manifest.parts == ["opensdg_kz_ua_ca_ca_violence_iccs", "unodc_corruption_economic", "unodc_homicide",
+                                   "unodc_violent_sexual"]
     assert len(sdg.manifest.parts) == len([p for p in demo_specs()
                                            if yaml.safe_load(p.read_text(encoding="utf-8"))["dataflow"] == sdg.flow])
     for release in (iccs, sdg):
@@ -51,7 +52,7 @@ def test_demo_publishes_every_bundled_example(demo_store, capsys):
         for entry in m["part_validation"].values():
             report = release.path.parent / entry["release_id"] / "validation.json"
             assert report.is_file() and entry["errors"] == 0
-    assert len({e["release_id"] for e in iccs.manifest.part_validation.values()}) == 3  # one release each
+    assert len({e["release_id"] for e in iccs.manifest.part_validation.values()}) == 4  # one release each
 
 
 @pytest.mark.slow

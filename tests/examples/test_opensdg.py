@@ -1,5 +1,6 @@
 """The Open SDG example: Kazakhstan's and Canada's national SDG platform CSVs into DF_SDG_16_CRIME by spec
-and maps only, checked against cells picked by hand; what cannot be published honestly is refused."""
+and maps only, checked against cells picked by hand; what cannot be published honestly as an SDG series is
+refused (Canada's 16.1.3), and published for what it is in DF_ICCS."""
 
 from __future__ import annotations
 
@@ -96,6 +97,42 @@ def test_canada_violence_rates_are_held_back_by_the_sdg_unit_rule(tmp_path, caps
     err = capsys.readouterr().err
     assert "nothing was published" in err and "sdg.constraint" in err and "'PER_1000_POP' is not allowed" in err
     assert latest(store, "CCJS", "DF_SDG_16_CRIME") is None
+
+
+@pytest.mark.slow
+def test_canada_violence_rates_published_in_iccs_as_survey_incidents_per_1000(tmp_path):
+    """The same 16.1.3 file, honestly, in DF_ICCS: GSS incidents per 1,000 population aged 15+, physical
+    assault as ICCS 0201 and sexual assault as 0301, by sex and age; read back from the released SDMX-CSV."""
+    spec = OPENSDG / "ca_violence_iccs.yaml"
+    result = pipeline.run(spec, tmp_path / "store")
+    assert result["validation"]["errors"] == 0 and result["validation"]["warnings"] == 0
+    release = latest(tmp_path / "store", "CCJS", "DF_ICCS")
+    with release.open(f"parts/{pipeline.part_id(spec)}.csv") as f:
+        csv = pd.read_csv(f, dtype=str, keep_default_na=False)
+    value = csv.set_index(["ICCS", "SEX", "AGE", "TIME_PERIOD"])["OBS_VALUE"].astype(float)
+    # ca/indicator_16-1-3.csv line 2 (1999 physical, total), 15 (2019 sexual, women), 17 (2019 physical,
+    # 25 to 34 years), 27 (2019 sexual, 65 years and older)
+    assert value[("0201", "_T", "Y_GE15", "1999")] == 80
+    assert value[("0301", "F", "Y_GE15", "2019")] == 50
+    assert value[("0201", "_T", "Y25T34", "2019")] == 78
+    assert value[("0301", "_T", "Y_GE65", "2019")] == 2
+    # 2 series x (5 years total + 2 sexes + 6 age groups in 2019); the breakdowns DF_ICCS has no dimension
+    # for (disability, sexual orientation, Indigenous identity, ...) left out: "Has a disability" 66 is not here
+    assert len(csv) == 26 and "66" not in set(csv["OBS_VALUE"])
+    assert set(csv["INDICATOR"]) == {"VICTIMS"} and set(csv["UNIT_MEASURE"]) == {"PER_1000_POP"}
+    assert set(csv["REF_AREA"]) == {"124"} and set(csv["ICCS"]) == {"0201", "0301"}
+    assert set(csv["COMMENT_OBS"]) == {  # survey incidents, not police-recorded offences, not the SDG percent
+        "Victimization incidents reported by respondents in a survey, per 1,000 population aged 15 and over (a "
+        "rate of incidents: a person victimized twice counts twice); not police-recorded offences, and not SDG "
+        "16.1.3's percent of persons subjected to violence."}
+    assert csv["SOURCE_DETAIL"].str.contains("General Social Survey on Canadians' Safety").all()
+    assert dict(zip(csv["ICCS"], csv["NAT_CATEGORY"])) == {"0201": "Physical violence", "0301": "Sexual violence"}
+    # the mapping review: each national value, the code it went to, its rows and their total
+    review = {r["map"]: r for r in release.manifest.mapping}["maps/ca_violence_iccs.csv"]
+    went = {v["value"]: [(c["code"], c["rows"], c["total"]) for c in v["codes"]] for v in review["values"]}
+    assert went == {"Physical violence": [("0201", 13, 706.0)], "Sexual violence": [("0301", 13, 371.0)]}
+    html = (release.path / "mapping.html").read_text(encoding="utf-8")
+    assert "Physical violence" in html and "0201" in html and "Sexual violence" in html
 
 
 def test_the_merge_conflict_file_is_refused_naming_the_line(tmp_path):
