@@ -75,8 +75,21 @@ def test_published_counts_are_the_sheet_cells_with_their_precision(tmp_path):
     codes = pd.read_csv(MX / "maps" / "entidades.csv", dtype=str).set_index("Entidad federativa")["REF_AREA"]
     for _, state, value, fill in CELLS:
         row = frame.loc[codes[state]]
-        assert row["OBS_VALUE"] == float(value) and row["OBS_STATUS"] == "E"  # an estimate; not D: one status
+        # D, definition differs: survey estimates of the ENVIPE list of crimes under the key of recorded offences
+        assert row["OBS_VALUE"] == float(value) and row["OBS_STATUS"] == "D"
         assert row["COMMENT_OBS"].endswith("Precision moderate (CV 15% to 30%)." if fill else
                                            "Precision high (CV under 15%).")
+    assert frame["OBS_STATUS"].eq("D").all()
+    assert frame["COMMENT_OBS"].str.contains("not police-recorded offences, and not all offences").all()
     assert frame["COMMENT_OBS"].str.contains("moderate").sum() == 11  # the yellow cells of column D
     assert set(frame["TIME_PERIOD"]) == {"2023"} and set(frame["ICCS"]) == {"_T"}
+    # the 32 states add up exactly to the national figure (the crimes with no state are not in this column)
+    assert frame.drop(index="484")["OBS_VALUE"].sum() == frame.loc["484", "OBS_VALUE"] == 3261194
+
+
+def test_national_note_says_the_states_add_up_in_the_published_column():
+    """Sheet 3.1's "Nota 3" (19,364 crimes with no state in the national figures) shows in "Delitos ocurridos"
+    only: the map's note must not say the published national figure includes them."""
+    note = pd.read_csv(MX / "maps" / "entidades.csv", dtype=str).set_index("REF_AREA").loc["484", "note"]
+    assert "includes crimes whose state was not specified" not in note
+    assert "32 states add up exactly to the national 3,261,194" in note and "Delitos ocurridos only" in note
