@@ -171,6 +171,8 @@ BREAKS = {
     "missing column": (lambda s: _edit_spec(s, lambda d: d["columns"].update(OBS_VALUE="Wert")), 2,
                        "missing column(s) ['Wert']"),
     "broken spec": (lambda s: _edit_spec(s, lambda d: d.update(shedule="@daily")), 2, "`shedule`"),
+    "misspelt country.yaml key": (lambda s: (s.parent / "country.yaml").write_text("name: Korea\nsource_root: [data]\n"),
+                                  2, "did you mean `source_roots`?"),
     "unknown dataflow": (lambda s: _edit_spec(s, lambda d: d.update(dataflow="DF_SDG_16_CRIM")), 2,
                          "unsentenced.yaml: dataflow: unknown dataflow 'DF_SDG_16_CRIM'"),
 }

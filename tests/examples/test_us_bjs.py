@@ -4,11 +4,14 @@ by state with its 95% bounds; checked against cells picked by hand from the sour
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 import yaml
 
 from sdmx_publish import pipeline
+from sdmx_publish.cli import main
 from sdmx_publish.errors import InputError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
@@ -83,6 +86,23 @@ def test_rates_read_from_the_appendix_tables(tmp_path, table, label, line, est, 
     assert [float(row[c]) for c in ("Rate per 1,000 / Estimate", "Rate per 1,000 / Standard error",
                                     "95% confidence interval / Lower bound",
                                     "95% confidence interval / Upper bound")] == [est, se, low, up]
+
+
+@pytest.mark.slow
+def test_a_wrong_header_rows_publishes_nothing_and_keeps_the_last_release(tmp_path, capsys):
+    folder = tmp_path / "bjs"
+    shutil.copytree(BJS, folder)
+    store = tmp_path / "store"
+    assert main(["run", str(folder / "reported.yaml"), "--store", str(store)]) == 0
+    good = latest(store, "CCJS", "DF_SDG_16_CRIME_SUBNAT")
+    snapshot = {p: p.read_bytes() for p in good.path.rglob("*") if p.is_file()}
+    spec = folder / "reported.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("header_rows: 2", "header_rows: 1"), encoding="utf-8")
+    assert main(["run", str(spec), "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert "cv22luss1719at05.csv: line 12 looks like one more header row" in err and "set source.header_rows: 2" in err
+    assert latest(store, "CCJS", "DF_SDG_16_CRIME_SUBNAT").id == good.id
+    assert {p: p.read_bytes() for p in good.path.rglob("*") if p.is_file()} == snapshot
 
 
 def test_a_wrong_header_rows_names_the_line_of_the_real_file(tmp_path):
