@@ -28,4 +28,14 @@ def save(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def load(path: Path) -> pd.DataFrame:
+    """The frame :func:`save` wrote; its categorical columns come back categorical (Parquet dictionaries)."""
     return pq.read_table(path).to_pandas()
+
+
+def categorical(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``frame`` with every text column except ``keep`` as a categorical of sorted categories (missing
+    cells stay missing): codes are factorized once, so that later steps group, compare and sort the
+    small integer codes, and Parquet stores them as dictionaries."""
+    text = [c for c in frame.columns if c not in keep and (frame[c].dtype == object or pd.api.types.is_string_dtype(
+        frame[c].dtype)) and not isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.assign(**{c: frame[c].astype("category") for c in text}) if text else frame

@@ -36,7 +36,7 @@ from .spec import Spec, load_spec
 from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
 from .survey.report import write_report
-from .transform import check_spec, transform
+from .transform import RAW_TEXT, check_spec, transform
 from .transform.rates import population_for
 from .transform.review import write_review
 from .validate import RuleConfig
@@ -145,7 +145,7 @@ def step_transform(spec_path: str | Path, work: Path, store: Path | None = None,
     result: dict[str, Any] = {}
     if any(periods):
         frame, result["carried_forward"] = _carry_forward(frame, flow, spec_path, config.store_dir(store), periods)
-    frames.save(frame, work / FRAME)
+    frames.save(frames.categorical(frame, keep=RAW_TEXT), work / FRAME)  # codes factorized once, for the steps after
     (work / TRANSFORM).write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
     return {"frame": str(work / FRAME), "observations": len(frame), "unmapped": len(report.unmapped),
             "excluded_rows": sum(e["rows"] for e in report.excluded), **result}

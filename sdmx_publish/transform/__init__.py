@@ -28,6 +28,9 @@ from .values import missing_where, parse_values
 #: nor a declared missing-value marker (rule ``value.non_numeric``); ``_marker``: a footnote marker
 #: removed from the value (rule ``value.marker_removed``)
 ORIGIN = ["_source", "_row", "_column", "_value_raw", "_unparsed", "_marker"]
+#: the frame's one text column that is not a code: the source cell, distinct in most rows (the pipeline
+#: hands the others on as categoricals: :func:`~sdmx_publish.frames.categorical`)
+RAW_TEXT = ("_value_raw",)
 
 
 @dataclass
