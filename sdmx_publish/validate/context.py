@@ -93,7 +93,9 @@ class Context:
         self.measure = flow.dsd.primary_measure
         self.dims = [d for d in flow.dsd.dimension_ids if d in frame.columns]
         self._factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._missing: dict[str, bool] = {}
         self._groups: dict[tuple[str, ...], np.ndarray] = {}
+        self._distinct: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         #: results shared between rules (e.g. the revision comparison)
         self.cache: dict[str, object] = {}
 
@@ -115,16 +117,32 @@ class Context:
             else:
                 codes, uniq = pd.factorize(col, use_na_sentinel=True)
                 uniques = np.asarray(uniq, dtype=object)
-            self._factors[name] = (np.asarray(codes, dtype=np.int64), uniques)
+            codes = np.asarray(codes, dtype=np.int64)
+            self._factors[name] = (codes, uniques)
+            self._missing[name] = bool(len(codes)) and int(codes.min()) < 0
         return self._factors[name]
+
+    def rows(self, name: str, verdict: np.ndarray) -> np.ndarray:
+        """Positions of the rows whose value of column ``name`` gets True in ``verdict`` (one entry per
+        distinct value of :meth:`factor`, then one for a missing value); no pass over the rows when no
+        value present gets True."""
+        codes, _uniques = self.factor(name)
+        if not verdict[:-1].any() and not (verdict[-1] and self._missing[name]):
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(verdict[codes])
+
+    def _constant(self, name: str) -> bool:
+        """One value on every row (none missing): a column that groups nothing."""
+        return len(self.factor(name)[1]) == 1 and not self._missing[name]
 
     def group_ids(self, columns: list[str] | tuple[str, ...]) -> np.ndarray:
         """One int64 id per row for the combination of ``columns`` (missing values are a value).
 
-        Mixed-radix combination of the columns' codes (no hashing); ids are not dense. Columns
-        absent from the frame are skipped (a constant).
+        Mixed-radix combination of the columns' codes (no hashing), so ids sort as the rows' codes do
+        column by column; ids are not dense. Columns absent from the frame or holding one value on
+        every row are skipped (they group nothing).
         """
-        key = tuple(c for c in columns if c in self.frame.columns)
+        key = tuple(c for c in columns if c in self.frame.columns and not self._constant(c))
         if key not in self._groups:
             ids = np.zeros(len(self.frame), dtype=np.int64)
             span = 1
@@ -151,14 +169,15 @@ class Context:
 
     def distinct(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Distinct combinations of ``columns``: a dense code per row and the first row of each code."""
-        ids = self.group_ids(columns)
-        codes, _uniq = pd.factorize(ids)
-        if not len(codes):
-            return codes.astype(np.int64), np.zeros(0, dtype=np.int64)
-        running = np.maximum.accumulate(codes)
-        new = np.ones(len(codes), dtype=bool)
-        new[1:] = running[1:] > running[:-1]
-        return codes.astype(np.int64), np.flatnonzero(new)
+        key = tuple(columns)
+        if key not in self._distinct:
+            codes = pd.factorize(self.group_ids(columns))[0].astype(np.int64)
+            new = np.ones(len(codes), dtype=bool)
+            if len(codes):
+                running = np.maximum.accumulate(codes)
+                new[1:] = running[1:] > running[:-1]
+            self._distinct[key] = (codes, np.flatnonzero(new))
+        return self._distinct[key]
 
     @cached_property
     def _period_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -196,6 +215,8 @@ class Context:
         wanted = {codes} if isinstance(codes, str) else set(codes)
         k, uniques = self.factor(column)
         hit = np.array([u in wanted for u in uniques] + [False], dtype=bool)
+        if not hit.any():
+            return np.zeros(len(self.frame), dtype=bool)
         return hit[k]
 
     def unit_in(self, units: list[str] | tuple[str, ...]) -> np.ndarray:

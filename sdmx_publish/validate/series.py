@@ -37,15 +37,26 @@ def _ordered(ctx: Context) -> dict[str, np.ndarray]:
 
 
 def _seg_median(x: np.ndarray, seg: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median of the non-NaN ``x`` of each segment (segments contiguous in ``seg``) and their count."""
+    """Median of the non-NaN ``x`` of each segment (segments contiguous in ``seg``) and their count.
+
+    Series are short: the segments of up to ``w`` rows (``w`` a power of two) are laid out as the rows of
+    a ``(segments, w)`` matrix padded with NaN and sorted along the rows (NaN last), a few vectorised
+    sorts in all; the padding at most doubles the memory of ``x``."""
     cnt = np.bincount(seg, weights=~np.isnan(x), minlength=len(starts)).astype(np.int64)
-    n = len(x)
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(x)] = np.arange(n)  # NaN rank last, so they sort last within their segment
-    xs = x[np.argsort(seg * n + rank)]
-    lo = starts + np.maximum(cnt - 1, 0) // 2
-    hi = starts + np.maximum(cnt, 1) // 2 - (cnt == 0)
-    med = np.where(cnt > 0, (xs[lo.clip(0, len(xs) - 1)] + xs[hi.clip(0, len(xs) - 1)]) / 2, np.nan)
+    length = np.diff(np.append(starts, len(x)))
+    width = np.left_shift(1, np.ceil(np.log2(np.maximum(length, 1))).astype(np.int64))
+    med = np.full(len(starts), np.nan)
+    for w in np.unique(width):
+        sel = np.flatnonzero(width == w)
+        col = np.arange(w)
+        inside = col < length[sel, None]
+        table = np.full((len(sel), w), np.nan)
+        table[inside] = x[(starts[sel, None] + col)[inside]]
+        table.sort(axis=1)
+        c = cnt[sel]
+        row = np.arange(len(sel))
+        lo, hi = table[row, np.maximum(c - 1, 0) // 2], table[row, c // 2]
+        med[sel] = np.where(c > 0, (lo + hi) / 2, np.nan)
     return med, cnt
 
 

@@ -39,8 +39,7 @@ def _bad_codes(ctx: Context, verdict: Any) -> pd.DataFrame:
     for comp in _coded_components(ctx):
         codes, uniques = ctx.factor(comp)
         expected = [verdict(comp, _code_text(u)) if _code_text(u) is not None else None for u in uniques]
-        bad = np.array([e is not None for e in expected] + [False], dtype=bool)
-        pos = np.flatnonzero(bad[codes])
+        pos = ctx.rows(comp, np.array([e is not None for e in expected] + [False], dtype=bool))
         if len(pos):
             exp = np.array([e or "" for e in expected] + [""], dtype=object)
             vals = np.array([_code_text(u) for u in uniques] + [""], dtype=object)
@@ -59,9 +58,8 @@ def _blank(ctx: Context, column: str) -> np.ndarray:
     """Positions of rows whose ``column`` is missing or blank (none if the column is absent)."""
     if column not in ctx.frame.columns:
         return np.zeros(0, dtype=np.int64)
-    codes, uniques = ctx.factor(column)
-    blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
-    return np.flatnonzero(blank[codes])
+    _codes, uniques = ctx.factor(column)
+    return ctx.rows(column, np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool))
 
 
 def check_empty_dimension(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -120,9 +118,9 @@ def check_control_characters(ctx: Context, params: Mapping[str, Any]) -> pd.Data
     """Text cells (codes, attributes) holding a control character; the value is shown escaped."""
     parts = []
     for col in (c for c in ctx.frame.columns if not c.startswith("_") and c != ctx.measure):
-        codes, uniques = ctx.factor(col)
-        bad = np.array([isinstance(u, str) and bool(_CONTROL.search(u)) for u in uniques] + [False], dtype=bool)
-        pos = np.flatnonzero(bad[codes])
+        _codes, uniques = ctx.factor(col)
+        pos = ctx.rows(col, np.array([isinstance(u, str) and bool(_CONTROL.search(u)) for u in uniques] + [False],
+                                     dtype=bool))
         if len(pos):
             shown = [ascii(str(v))[1:-1] for v in ctx.frame[col].to_numpy()[pos]]
             parts.append(findings(pos, col, shown, "text without control characters"))
@@ -240,12 +238,12 @@ def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def check_marker_removed(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    marker = ctx.column("_marker")
-    if marker is None:
+    if "_marker" not in ctx.frame.columns:
         return empty()
-    pos = np.flatnonzero(marker.fillna("").astype(str).ne("").to_numpy())
+    _codes, uniques = ctx.factor("_marker")
+    pos = ctx.rows("_marker", np.array([str(u) != "" for u in uniques] + [False], dtype=bool))
     raw = ctx.column("_value_raw")
-    shown = raw.iloc[pos].to_numpy() if raw is not None else marker.iloc[pos].to_numpy()
+    shown = (raw if raw is not None else ctx.frame["_marker"]).iloc[pos].to_numpy()
     return findings(pos, ctx.measure, shown, "a number; the marker was removed, check it is a footnote")
 
 
