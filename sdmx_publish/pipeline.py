@@ -30,8 +30,7 @@ from .extract.sanity import check_row_count
 from .metadata import NOTES_FILE, NOTES_FORMAT, write_notes
 from .names import STEPS, Step, part_id  # declared there, without pandas, for the DAG processor
 from .periods import in_range
-from .publish import publish, retire
-from .publish.parts import claimed
+from .publish import overlap, publish, retire
 from .spec import Spec, load_spec
 from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
@@ -208,11 +207,14 @@ def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_delet
     allowed = allow_deletions or spec.allow_deletions
     frame = frames.load(work / FRAME)
     transformed = json.loads((work / TRANSFORM).read_text())
+    overlap.forget(work)
+    others = overlap.claimed(previous, part, frame, flow)
     _, summary = validate_into(
         work, frame, flow, config=rule_config(spec, allow_deletions=allowed),
-        previous=read_frame(previous, part) if previous else None, others=claimed(previous, part, frame, flow),
+        previous=read_frame(previous, part) if previous else None, others=others,
         population=population_for(flow), unmapped=transformed.get("unmapped"),
         summary_checks=transformed.get("summary_checks"), where=str(spec.path))
+    overlap.record(work, part, previous, others)  # the publish step's check while LATEST stays
     # read by the publish step, recorded in the manifest's run
     summary["allow_deletions"] = allowed
     summary["deletions_allowed_by"] = deletion_consent(spec, allow_deletions=allow_deletions)
@@ -243,7 +245,7 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
                            report_file=work / REPORT, sources=sources, run=run,
                            extra={"transform": transform_report, "outcomes": validation.get("outcomes"),
                                   **({"mapping": mapping or []} if not spec.survey else {})},
-                           attachments=attachments, part_files=part_files)
+                           attachments=attachments, part_files=part_files, checked=overlap.recorded(work))
     return {"release_id": release.id, "path": str(release.path), "new": new,
             "observations": release.manifest.observations, "dataflow": flow.id,
             "agency": flow.dataflow.ref.agency, "warnings": validation["warnings"]}

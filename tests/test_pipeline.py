@@ -258,6 +258,38 @@ def test_the_store_refuses_a_release_where_two_sources_claim_an_observation(tmp_
 
 
 @pytest.mark.slow
+def test_an_overlap_is_refused_by_publish_after_validate_passed_it(tmp_path, capsys):
+    """Validate read the other parts' keys once: with its rule turned down it passes an overlap with a
+    warning, and the publish step, with no clear check recorded, still refuses it; a part published
+    between the validate and the publish steps is checked again (LATEST moved). Same error both ways."""
+    from sdmx_publish.errors import ValidationFailed
+    from sdmx_publish.pipeline import run_step
+    from sdmx_publish.publish.overlap import OVERLAP
+
+    kor = EXAMPLES.parent / "countries" / "kor" / "homicide.yaml"
+    lenient = tmp_path / "kor" / "homicide.yaml"  # the same part, the rule turned down to a warning
+    lenient.parent.mkdir()
+    lenient.write_text(kor.read_text().replace("../../", f"{EXAMPLES.parent}/")
+                       + "validation: {rules: {dup.other_source: {severity: warning}}}\n")
+    store = tmp_path / "store"
+    early, late = tmp_path / "early", tmp_path / "late"  # two runs' work folders
+    early.mkdir(), late.mkdir()
+    for step in ("extract", "transform", "validate"):  # into an empty dataflow: nothing claimed
+        run_step(step, kor, early, store)
+    assert json.loads((early / OVERLAP).read_text()) == {"part": "kor_homicide", "release_id": None}
+    assert main(["run", str(EXAMPLES / "unodc" / "homicide.yaml"), "--store", str(store)]) == 0
+    before = latest(store, "CCJS", "DF_ICCS")
+    for step in ("extract", "transform", "validate"):
+        run_step(step, lenient, late, store)
+    assert json.loads((late / "validation-summary.json").read_text())["warnings"] and not (late / OVERLAP).exists()
+    error = r"^\d+ observations of kor_homicide are already published by another source of DF_ICCS \(unodc_homicide\)"
+    for work, spec in ((late, lenient), (early, kor)):
+        with pytest.raises(ValidationFailed, match=error):
+            run_step("publish", spec, work, store)
+    assert latest(store, "CCJS", "DF_ICCS").id == before.id
+
+
+@pytest.mark.slow
 def test_two_parts_published_alternately_twice_make_no_new_release(tmp_path, capsys, registry):
     """Issue 11's bug: two parts of DF_SDG_16_CRIME re-run alternately with unchanged inputs flipped
     between two release ids; the second round must find every release unchanged."""

@@ -44,7 +44,8 @@ from ..structure.message import flow_structure_message
 from ..write import WriteOptions
 from .changed import ATTACHMENTS, FORMAT, write_last_changed
 from .content import content_hash, data_columns, release_hash
-from .parts import assemble, carried, claimed, render, share
+from .overlap import Checked, refuse
+from .parts import assemble, carried, render, share
 
 __all__ = ["Release", "content_hash", "latest", "publish", "read_frame", "releases", "retire"]
 
@@ -54,21 +55,6 @@ def other_parts(release: Release | None, part: str) -> pd.DataFrame:
     names = [p for p in (release.manifest.parts if release else []) if p != part]
     frames = [read_frame(release, p).assign(_part=p) for p in names]  # type: ignore[arg-type]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_part"])
-
-
-def _refuse_overlap(frame: pd.DataFrame, part: str, previous: Release | None, flow: Flow) -> None:
-    """Refuse observations whose key another part of the previous release already has."""
-    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    theirs = claimed(previous, part, frame, flow)
-    if not len(theirs):
-        return
-    mine = frame[key].astype(str)
-    clash = mine.merge(theirs[key].drop_duplicates(), on=key, how="left", indicator=True)["_merge"].eq("both")
-    row = mine[clash.to_numpy()].iloc[0]
-    raise ValidationFailed(f"{int(clash.sum())} observations of {part} are already published by another source "
-                           f"of {flow.id} ({', '.join(sorted(theirs['_part'].unique()))}), e.g. key "
-                           f"{'.'.join(str(row[k]) for k in key[:-1])}@{row[key[-1]]}",
-                           fix="map each observation from one source only (drop it in one spec's filter)")
 
 
 def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow) -> dict[str, str]:
@@ -99,8 +85,8 @@ def _with_files(digest: str, part: str, files: dict[str, tuple[Path, str, str]],
 def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path, part: str,
             validation: dict | None = None, report_file: Path | None = None, sources: list[dict] | None = None,
             run: dict | None = None, extra: dict | None = None, clock: Clock = utc_now,
-            attachments: list[Path] | None = None,
-            part_files: dict[str, tuple[Path, str, str]] | None = None) -> tuple[Release, bool]:
+            attachments: list[Path] | None = None, part_files: dict[str, tuple[Path, str, str]] | None = None,
+            checked: Checked | None = None) -> tuple[Release, bool]:
     """Write a new release with ``part`` replaced by ``frame``; return it and whether it is new.
 
     Only ``part`` is rendered: the other parts' files are shared with the previous release and the
@@ -112,6 +98,8 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
     aggregates' ``membership.csv``, written as ``attachments/<part>/<name>``; the manifest lists them (so
     the server serves them) and later releases carry them forward with their part.
     ``clock`` gives the release's time (its id has microseconds, and always sorts after the previous one).
+    ``checked``: the validate step's overlap check (:mod:`.overlap`), not repeated while it covers the
+    release published over.
     """
     if validation is not None and not validation["ok"]:
         raise ValidationFailed(f"{validation['errors']} validation error(s); nothing was published",
@@ -121,7 +109,7 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
     with locked(store, agency, flow_id):
         sweep(store, agency, flow_id)
         previous = latest(store, agency, flow_id)
-        _refuse_overlap(rows, part, previous, flow)
+        refuse(rows, part, previous, flow, checked)
         part_hashes = _part_hashes(previous, part, rows, flow)
         digest = _with_files(release_hash(flow, part_hashes), part, part_files or {}, previous, list(part_hashes))
         if previous is not None and previous.manifest.content_sha256 == digest:

@@ -184,27 +184,3 @@ def _csv(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], order: lis
 def _attrs(header: bytes, flow: Flow) -> tuple[str, ...]:
     cols = set(header.decode("utf-8").rstrip("\n").split(","))
     return tuple(a.id for a in flow.dsd.attributes if a.id in cols)
-
-
-def claimed(previous: Release | None, part: str, frame: pd.DataFrame, flow: Flow) -> pd.DataFrame:
-    """The observations of the other parts of ``previous`` whose key ``frame`` also has, each with its
-    ``_part``. Looks up the parts' key hashes; reads a part's observations only on a hit."""
-    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    if previous is None or not len(frame):
-        return pd.DataFrame(columns=[*key, "_part"])
-    mine = key_hashes(frame, flow)
-    hits = []
-    for p in previous.manifest.parts:
-        if p == part:
-            continue
-        entries = carried(previous, p)
-        if entries is not None:
-            keys = np.load(previous.path / part_path(p, KEYS), mmap_mode="r")
-            at = np.minimum(np.searchsorted(keys, mine), max(len(keys) - 1, 0))
-            if not len(keys) or not (keys[at] == mine).any():
-                continue
-        theirs = read_frame(previous, p)
-        both = theirs.merge(frame[key].astype(str).drop_duplicates(), on=key, how="inner")
-        if len(both):
-            hits.append(both.assign(_part=p))
-    return pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=[*key, "_part"])
