@@ -327,3 +327,25 @@ def test_unodc_age_band_30_44_is_published_and_incomplete_breakdowns_are_marked(
     whole = frame[notes.str.contains("in the parts given \\(Y0T9\\+Y10T14\\+Y15T17\\+Y18T19\\+Y20T24\\+Y25T29\\+Y30T44",
                                      regex=True)]
     assert whole.empty
+
+
+@pytest.mark.slow  # the demo store: every bundled example published
+def test_unodc_iccs_parents_smaller_than_a_child_are_published_flagged(demo_store):
+    """Cyprus 2005 Theft (0502) 1,201 against Theft of a motorised vehicle (05021) 1,610: the parent's
+    count and rate carry OBS_STATUS U and the finding in COMMENT_OBS; the child is published as it is.
+    Every iccs.parent_smaller finding of the two UNODC parts is on a flagged observation."""
+    release = latest(demo_store, "CCJS", "DF_ICCS")
+    frame = read_frame(release, "unodc_corruption_economic")
+    cyprus = frame[frame["REF_AREA"].eq("196") & frame["TIME_PERIOD"].eq("2005") & frame["SEX"].eq("_T")]
+    theft = cyprus[cyprus["ICCS"].eq("0502")].set_index("UNIT_MEASURE")
+    assert theft.loc["NUMBER", "OBS_VALUE"] == 1201 and (theft["OBS_STATUS"] == "U").all()
+    assert "(expected >= 1610 (part 05021))" in theft.loc["NUMBER", "COMMENT_OBS"]
+    vehicle = cyprus[cyprus["ICCS"].eq("05021")]
+    assert (vehicle["OBS_STATUS"] == "A").all() and not vehicle["COMMENT_OBS"].fillna("").any()
+    for part in ("unodc_corruption_economic", "unodc_violent_sexual"):
+        frame = read_frame(release, part)
+        report = json.loads((release.path.parent / release.manifest.part_validation[part]["release_id"]
+                             / "validation.json").read_text())
+        keys = {f["key"] for f in report["findings"] if f["rule"] == "iccs.parent_smaller"}
+        flagged = frame[frame["COMMENT_OBS"].fillna("").str.contains("iccs.parent_smaller")]
+        assert len(keys) == len(flagged) > 20 and (flagged["OBS_STATUS"] == "U").all()

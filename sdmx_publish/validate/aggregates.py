@@ -172,13 +172,17 @@ def check_total_incomplete(ctx: Context, params: Mapping[str, Any]) -> pd.DataFr
 
 
 def _hierarchy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Each child row with its parent row in the same segment (same other dimensions and period)."""
+    """Each child row with its parent row in the same segment (same other dimensions and period).
+
+    Rows in ``count_units`` take part, and those in ``rate_units`` (rates per population: parent and
+    children of one segment share the denominator, so a child's rate is never above its parent's)."""
     dim = params["dimension"]
-    cache_key = f"hierarchy:{dim}:{sorted(params['count_units'])}"
+    units = sorted({*params["count_units"], *params.get("rate_units", ())})
+    cache_key = f"hierarchy:{dim}:{units}"
     if cache_key in ctx.cache:
         return ctx.cache[cache_key]  # type: ignore[return-value]
     cl = ctx.flow.codelists.get(dim)
-    rows = ctx.unit_in(params["count_units"]) & np.isfinite(ctx.values)
+    rows = ctx.unit_in(units) & np.isfinite(ctx.values)
     if dim not in ctx.frame.columns or cl is None or not rows.any():
         return None
     codes, uniques = ctx.factor(dim)

@@ -1,9 +1,10 @@
 """The shipped rules, declared as data: :data:`RULES` maps a stable id to its :class:`Rule`.
 
 Outcomes (:mod:`.flags`): a total that differs from its complete parts (sex, age, ICCS
-children) is flagged with OBS_STATUS ``U`` (low reliability) together with its parts, and a count with
-decimals with ``E`` (estimated); an incomplete breakdown gets a COMMENT_OBS note on its total and
-parts; every other rule warns only. Specs may declare another outcome.
+children) is flagged with OBS_STATUS ``U`` (low reliability) together with its parts, an ICCS parent
+smaller than one of its children is flagged ``U`` (the parent alone: it cannot hold the whole
+category), and a count with decimals with ``E`` (estimated); an incomplete breakdown gets a
+COMMENT_OBS note on its total and parts; every other rule warns only. Specs may declare another outcome.
 
 Order: what the transform found in the correspondence tables, structural rules (the data fit the
 DSD), value rules, totals and hierarchy, time series, revisions. Severities and parameters here are defaults; a :class:`RuleConfig` changes them per
@@ -18,6 +19,8 @@ from . import aggregates, correspondence, revisions, series, structural, values
 from .rules import Rule
 
 COUNT_UNITS = ["NUMBER"]
+#: rates per N population: categories of one population share the denominator
+POPULATION_RATES = ["PER_100_POP", "PER_1000_POP", "PER_10000_POP", "PER_100000_POP", "PER_1000000_POP"]
 _S = "structural"
 
 _RULES = [
@@ -159,9 +162,11 @@ _RULES += [
          params=_TOTALS, outcome="flag", related=aggregates.related_total_parts,
          fix="nothing if the source gives no more; the note tells readers that the parts do not add up to the total"),
     Rule(id="iccs.parent_smaller", severity="error", title="ICCS parent smaller than a child",
-         description="A parent ICCS category is never smaller than any of its child categories.",
+         description="A parent ICCS category is never smaller than any of its child categories (counts, and "
+                     "rates per population, which share the denominator).",
          message="ICCS category total {value} is smaller than a subcategory", check=aggregates.check_iccs_smaller,
-         params=_ICCS, fix="check the ICCS mapping of the national offence categories (a child mapped too wide?)"),
+         params={**_ICCS, "rate_units": POPULATION_RATES}, outcome="flag", flag_status="U",
+         fix="check the ICCS mapping of the national offence categories (a child mapped too wide?)"),
     Rule(id="iccs.sum_mismatch", severity="warning", title="ICCS parent differs from the sum of its children",
          description="Where all child categories are reported, the parent equals their sum.",
          message="ICCS category total {value} differs from the sum of its subcategories",

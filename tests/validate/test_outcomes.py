@@ -56,6 +56,28 @@ def test_declared_hold_keeps_the_rows_back_and_lists_them(iccs_flow) -> None:
     assert "held back" in r.summary()
 
 
+def test_iccs_parent_smaller_than_its_child_is_flagged_on_the_parent(iccs_flow) -> None:
+    """UNODC's Cyprus 2005: Theft (0502) 1,201 below its own child Theft of a motorised vehicle (05021)
+    1,610, and so its rate per 100,000 (same population). Downgraded to a warning (as the UNODC specs
+    do), the parent count and rate are published with OBS_STATUS U and the reason; the child, a figure
+    that fits its own definition, keeps its status."""
+    rate = {"UNIT_MEASURE": "PER_100000_POP"}
+    rows = [{"ICCS": "0502", "OBS_VALUE": 1201.0}, {"ICCS": "05021", "OBS_VALUE": 1610.0},
+            {"ICCS": "0502", "OBS_VALUE": 116.8677876, **rate}, {"ICCS": "05021", "OBS_VALUE": 156.6670591, **rate},
+            {"ICCS": "0502", "OBS_VALUE": 2000.0, "TIME_PERIOD": "2006"},
+            {"ICCS": "05021", "OBS_VALUE": 1500.0, "TIME_PERIOD": "2006"}]
+    config = RuleConfig.from_dict({"rules": {"iccs.parent_smaller": {"severity": "warning"}}})
+    r = validate(iccs_frame(rows, REF_AREA="196", TIME_PERIOD="2005"), iccs_flow, config=config, rules=["iccs.parent_smaller"])
+    data = r.data.set_index(["TIME_PERIOD", "ICCS", "UNIT_MEASURE"]).sort_index()
+    assert r.ok and r.warnings == 2 and r.outcomes["flagged"] == 2
+    assert (data.loc[("2005", "0502"), "OBS_STATUS"] == "U").all()
+    assert data.loc[("2005", "0502", "NUMBER"), "COMMENT_OBS"] == (
+        "iccs.parent_smaller: ICCS category total 1201 is smaller than a subcategory (expected >= 1610 (part 05021))")
+    assert "116.8677876 is smaller" in data.loc[("2005", "0502", "PER_100000_POP"), "COMMENT_OBS"]
+    assert (data.loc[("2005", "05021"), "OBS_STATUS"] == "A").all() and data.loc[("2005", "05021"), "COMMENT_OBS"].isna().all()
+    assert (data.loc["2006", "OBS_STATUS"] == "A").all() and data.loc["2006", "COMMENT_OBS"].isna().all()
+
+
 def test_fractional_counts_are_flagged_estimated(iccs_flow) -> None:
     r = validate(iccs_frame([{"OBS_VALUE": 0.628}, {"TIME_PERIOD": "2021"}]), iccs_flow,
                  rules=["value.non_integer_count"])
