@@ -235,3 +235,23 @@ def test_the_worked_example_of_missing_where(tmp_path):
     assert got.loc[("F", "2011"), "OBS_STATUS"] == "L" and got.loc[("F", "2011"), "OBS_VALUE"] != 0
     assert got.loc[("F", "2013"), "OBS_VALUE"] == 11
     assert (got.xs("2012", level="TIME_PERIOD")["OBS_STATUS"] == "L").all()
+
+
+def test_fiscal_years_in_a_column_become_the_year_they_end_in_and_their_span(tmp_path, registry):
+    """A column of non-calendar periods (docs/specs.md): a map gives each label its TIME_PERIOD (the year it
+    ends in) and TIME_DETAIL (the span as published), where the DSD has TIME_DETAIL (the SDG DSD)."""
+    (tmp_path / "t.csv").write_text("Year,Value\n2021/22,10.5\n2022/23,12\n")
+    (tmp_path / "years.csv").write_text("Year,TIME_PERIOD,TIME_DETAIL,note\n"
+                                        "2021/22,2022,2021/22,April to March\n2022/23,2023,2022/23,April to March\n")
+    constants = {d: "_T" for d in ("SEX", "AGE", "URBANISATION", "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV",
+                                   "OCCUPATION", "CUST_BREAKDOWN", "COMPOSITE_BREAKDOWN", "DISABILITY_STATUS",
+                                   "ACTIVITY", "PRODUCT")}
+    spec = {"dataflow": "DF_SDG_16_CRIME", "source": {"path": "t.csv"}, "columns": {"OBS_VALUE": "Value"},
+            "constants": {**constants, "FREQ": "A", "REPORTING_TYPE": "N", "SERIES": "VC_PRS_UNSNTN",
+                          "REF_AREA": "410", "UNIT_MEASURE": "PT", "UNIT_MULT": "0", "NATURE": "C"},
+            "maps": [{"file": "years.csv", "from": "Year", "to": ["TIME_PERIOD", "TIME_DETAIL"]}]}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+    frame, _ = run(tmp_path / "s.yaml", registry)
+    got = frame.set_index("TIME_PERIOD")
+    assert got["TIME_DETAIL"].to_dict() == {"2022": "2021/22", "2023": "2022/23"}
+    assert got["OBS_VALUE"].to_dict() == {"2022": 10.5, "2023": 12}
