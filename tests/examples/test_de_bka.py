@@ -24,7 +24,8 @@ def test_offence_keys_summed_into_iccs_with_the_summary_keys_as_checks(tmp_path)
     result = pipeline.run(SPEC, store)
     assert result["observations"] == 9 * 17 and result["validation"]["errors"] == 0
     assert result["validation"]["warnings"] == 0  # 000000 and 220000 equal the sums of their details everywhere
-    frame = read_frame(latest(store, "CCJS", "DF_ICCS_SUBNAT"), pipeline.part_id(SPEC))
+    release = latest(store, "CCJS", "DF_ICCS_SUBNAT")
+    frame = read_frame(release, pipeline.part_id(SPEC))
     value = frame.set_index(["ICCS", "REF_AREA"])["OBS_VALUE"]
     # Bundesrepublik Deutschland: 010000 704 + 020000 1,578 + 030000 703 + 040000 98 + 221000 90; the summary
     # key 000000 (3,083) is a check, not added (3,173 + 3,083 would count every death twice)
@@ -37,6 +38,13 @@ def test_offence_keys_summed_into_iccs_with_the_summary_keys_as_checks(tmp_path)
     assert set(frame["REF_AREA"]) == {"276", *pd.read_csv(DE / "maps" / "laender.csv", dtype=str)["REF_AREA"]}
     nat = frame.set_index(["ICCS", "REF_AREA"])["NAT_CATEGORY"]
     assert nat[("05012", "276")] == "435*00"
+    # the coverage report: the 34 summary rows (000000 and 220000, 17 areas) are checks, outside the total;
+    # daytime burglary 436*00 is excluded on purpose (already in 435*00), with its note and total
+    review = {r["map"]: r for r in release.manifest.mapping}["maps/offences.csv"]
+    assert review["summary_rows"] == 34 and review["unmapped"] == 0
+    assert [(v["value"], v["rows"], v["total"]) for v in review["excluded_values"]] == [("436*00", 17, 57730)]
+    assert "counted twice" in review["excluded_values"][0]["note"]
+    assert review["total"] == 4016560 and review["coverage"] == pytest.approx(1 - 57730 / 4016560)
 
 
 @pytest.mark.slow

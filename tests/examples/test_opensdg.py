@@ -44,10 +44,12 @@ def published(tmp_path_factory) -> dict[str, pd.DataFrame]:
 @pytest.mark.slow
 def test_kazakhstan_feels_safe_is_answers_1a_plus_1b(published):
     kz = published["kz_feel_safe"]
-    # kz/indicator_16-1-4.csv lines 3+4 (total 2016), 265+266 (women 2021), 415+416 (60 and over 2022)
+    # kz/indicator_16-1-4.csv lines 3+4 (total 2016), 265+266 (women 2021), 415+416 (60 and over 2022), 69+70
+    # (urban 2019)
     assert kz[("VC_SNS_WALN_DRK", "_T", "_T", "_T", "_T", "2016")] == 91.1            # 42.4 + 48.7
     assert kz[("VC_SNS_WALN_DRK", "F", "_T", "_T", "_T", "2021")] == 96.1             # 55.7 + 40.4
     assert kz[("VC_SNS_WALN_DRK", "_T", "Y_GE60", "_T", "_T", "2022")] == 93.2        # 50.8 + 42.4
+    assert kz[("VC_SNS_WALN_DRK", "_T", "_T", "U", "_T", "2019")] == 90.9             # lines 69+70: 40.5 + 50.4
     assert len(kz) == 5 * 15  # 5 years x (total, 2 areas, 2 sexes, 10 age groups)
     # the mapping review says what the answers map summed and what it left out on purpose, per value
     review = next(r for r in published["reviews"]["kz_feel_safe"] if r["map"] == "maps/kz_answers.csv")
