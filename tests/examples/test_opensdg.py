@@ -122,6 +122,7 @@ def test_canada_violence_rates_published_in_iccs_as_survey_incidents_per_1000(tm
     # for (disability, sexual orientation, Indigenous identity, ...) left out: "Has a disability" 66 is not here
     assert len(csv) == 26 and "66" not in set(csv["OBS_VALUE"])
     assert set(csv["INDICATOR"]) == {"VICTIMS"} and set(csv["UNIT_MEASURE"]) == {"PER_1000_POP"}
+    assert set(csv["OBS_STATUS"]) == {"D"}  # survey victimizations, not the police-recorded victims of the key
     assert set(csv["REF_AREA"]) == {"124"} and set(csv["ICCS"]) == {"0201", "0301"}
     assert set(csv["COMMENT_OBS"]) == {  # survey incidents, not police-recorded offences, not the SDG percent
         "Victimization incidents reported by respondents in a survey, per 1,000 population aged 15 and over (a "
