@@ -3,6 +3,8 @@
 A cell below the reliability threshold (fewer respondents than ``min_n`` or a CV above ``max_cv``)
 is published with OBS_STATUS ``U`` (low reliability) under ``action: flag``, or without a value and
 with OBS_STATUS ``Q`` (suppressed) under ``action: withhold``; the estimation report says which and why.
+Any other estimate is ``A``, or the ``OBS_STATUS`` its spec or estimate gives in ``constants`` (e.g. ``D``,
+definition differs, for a proxy), as a table spec's constant flags every value that is there.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def observations(est: pd.DataFrame, spec: Spec, flow: Flow) -> pd.DataFrame:
     for comp, v in bounds.items():
         if comp in dsd.attribute_ids:
             out[comp] = v.map(lambda x: f"{x:.10g}").where(v.notna() & ~withheld, None)
-    out["OBS_STATUS"] = np.where(withheld, SUPPRESSED, np.where(why.ne(""), LOW_RELIABILITY, NORMAL))
+    given = out["OBS_STATUS"].fillna(NORMAL) if "OBS_STATUS" in out.columns else NORMAL
+    out["OBS_STATUS"] = np.where(withheld, SUPPRESSED, np.where(why.ne(""), LOW_RELIABILITY, given))
     out["_source"] = spec.source.path
     out["_row"] = est.index.to_numpy() + 1
     out["_column"] = est["estimate_id"] + " by " + est["breakdown"]

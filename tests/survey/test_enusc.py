@@ -70,6 +70,8 @@ def test_enusc_national_release_has_bounds_nature_and_unit(runs):
     assert data["UNIT_MEASURE"].eq("PT").all() and set(data["NATURE"]) == {"CA", "C"}
     assert (data["LOWER_BOUND"].astype(float) < data["OBS_VALUE"].astype(float)).all()
     assert data.loc[data["SERIES"] == "VC_VOV_PHYL", "COMMENT_OBS"].str.startswith("PROXY").all()
+    assert data.loc[data["SERIES"] == "VC_VOV_PHYL", "OBS_STATUS"].eq("D").all()  # definition differs
+    assert data["URBANISATION"].eq("U").all()  # an urban survey
 
 
 def example_block(runs) -> str:

@@ -68,6 +68,8 @@ def test_ncvs_reported_to_police_agrees_with_r_and_is_plausible_against_bjs():
     assert compare(report, "ncvs") == 1
     assert report["design"]["single_psu_strata"] == ["81"]
     assert frame["SERIES"].tolist() == ["VC_PRR_PHYV"] and frame["REF_AREA"].tolist() == ["840"]
+    # victimisations, all violent crime, age 12+: not the VC_PRR_PHYV definition (its COMMENT_OBS), so D
+    assert frame["OBS_STATUS"].tolist() == ["D"] and "Not the VC_PRR_PHYV definition" in frame["COMMENT_OBS"].iloc[0]
     # plausibility only: BJS's 2017-19 figure for the US (restricted-use data, three years pooled, series
     # incidents counted up to 10 times), not the same year or file: docs/surveys.md says what differs
     bjs = pd.read_csv(HERE / "data" / "cv22luss1719at05.csv", encoding="cp1252", skiprows=12, header=None)
@@ -83,6 +85,35 @@ def test_reliability_flags_small_cells(tmp_path):
     assert status == {"_T": "A", "M": "U", "F": "A"}  # men: n = 14 < 20
     assert frame.loc[frame["SEX"] == "M", "OBS_VALUE"].notna().all()
     assert {c["cell"]: c["status"] for c in report["cells"]} == {"_T": "", "M": "n < 20", "F": ""}
+
+
+def test_a_status_in_constants_flags_the_reliable_estimates_only(tmp_path):
+    frame, _ = estimates(toy_spec(tmp_path, survey={"reliability": {"min_n": 20, "max_cv": 0.3}},
+                                  estimate={"constants": {"OBS_STATUS": "D"}}))
+    assert dict(zip(frame["SEX"], frame["OBS_STATUS"])) == {"_T": "D", "M": "U", "F": "D"}  # men: n = 14 < 20
+
+
+@pytest.mark.parametrize("spec", ["enusc_2024.yaml", "enusc_2024_regions.yaml"])
+def test_enusc_proxy_is_definition_differs_and_every_estimate_urban(spec):
+    """ENUSC (microdata not shipped: observations from made-up estimates through the real spec): the 16.1.3
+    proxy is flagged D, 16.1.4 (the SDG definition) A, every estimate URBANISATION U (an urban survey); the
+    structural rules (codes, content constraint) pass."""
+    from sdmx_publish.survey.frame import observations
+    from sdmx_publish.validate import STRUCTURAL, validate
+
+    spec = load_spec(pipeline.config.ROOT / "surveys" / "cl_enusc_2024" / spec, source_file=False)
+    flow = load_registry().flow(spec.dataflow)
+    breakdown = next(iter(spec.survey.breakdowns))
+    cells = ["CL-RM", "CL-RM", "CL-AI"] if breakdown == "region" else ["F", "F", "M"]
+    est = pd.DataFrame({"estimate_id": ["safe_after_dark", "violent_victimisation", "violent_victimisation"],
+                        "breakdown": breakdown, "cell": cells, "estimate": [0.259, 0.058, 0.05],
+                        "se": [0.0044, 0.0022, 0.02], "lower": [0.25, 0.054, 0.01], "upper": [0.267, 0.062, 0.09],
+                        "n": [21895, 24472, 30], "cv": [0.017, 0.038, 0.4], "N": [1.2e7, 1.3e7, 5e4]})
+    frame = observations(est, spec, flow)
+    assert frame[["SERIES", "OBS_STATUS"]].values.tolist() == [["VC_SNS_WALN_DRK", "A"], ["VC_VOV_PHYL", "D"],
+                                                               ["VC_VOV_PHYL", "U"]]  # n 30 < 50: U stays
+    assert frame["URBANISATION"].eq("U").all()
+    assert validate(frame, flow, rules=STRUCTURAL).errors == 0
 
 
 def test_reliability_withholds_when_the_spec_says_so(tmp_path):
