@@ -97,6 +97,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     shown = frame[[c for c in frame.columns if not c.startswith("_")]]
     print(f"{args.spec}: {report['rows_read']} source rows read, {report['rows_filtered']} filtered out; "
           f"{len(frame)} observations of {flow.dataflow.ref} (not validated, not published)")
+    for h in report["held_back"]:
+        print(f"held back (filter.drop_rows): line(s) {', '.join(map(str, h['rows']))}: "
+              f"{h['reason'] or 'reason in a comment of the spec'}")
     with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 40):
         print(shown.head(args.rows).to_string(index=False))
     if len(frame) > args.rows:

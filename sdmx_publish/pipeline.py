@@ -233,7 +233,8 @@ def step_publish(spec_path: str | Path, work: Path, store: Path, run: dict | Non
     attachments = write_report(estimation, work) if estimation else []
     mapping = transform_report.pop("mapping", None)
     if not spec.survey:  # every spec's mapping review (a survey's breakdowns are in its estimation report)
-        attachments += write_review(mapping or [], work, title=spec.name or part_id(spec_path))
+        attachments += write_review(mapping or [], work, title=spec.name or part_id(spec_path),
+                                    held_back=transform_report.get("held_back"))
     run = {"spec": str(spec_path), **(run or {}), "allow_deletions": bool(validation.get("allow_deletions")),
            "deletions_allowed_by": validation.get("deletions_allowed_by")}
     part = part_id(spec_path)

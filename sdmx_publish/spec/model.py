@@ -192,13 +192,36 @@ class Source(_Strict):
         return self
 
 
+class HeldBack(_Strict):
+    """Source lines held back on purpose (values that cannot be right), with the reason the reports show."""
+
+    rows: list[int] = Field(min_length=1, description="source line/row numbers, as in the validation reports")
+    reason: str = Field(min_length=1, description="why they are not published (shown in the transform report and "
+                        "the mapping review)")
+
+
 class Filter(_Strict):
     """Rows to keep or drop (subtotals, footnotes), by exact value or regular expression."""
 
     keep: dict[str, list[str]] = Field(default_factory=dict)
     drop: dict[str, list[str]] = Field(default_factory=dict)
     drop_matching: dict[str, Regex] = Field(default_factory=dict, description="column -> regex; matching rows are dropped")
-    drop_rows: list[int] = Field(default_factory=list, description="source line/row numbers to drop, with a reason in a comment")
+    drop_rows: list[int | HeldBack] = Field(default_factory=list, description="source line/row numbers to drop: a "
+                                            "number (its reason in a comment) or {rows: [...], reason: why}")
+
+    @field_validator("drop_rows", mode="before")
+    @classmethod
+    def _rows_with_reason(cls, v: object) -> object:
+        for i, item in enumerate(v if isinstance(v, list) else []):
+            if isinstance(item, dict) and not {"rows", "reason"} <= set(item):
+                raise spec_problem(f"item {i + 1} of `drop_rows` has no `rows` or no `reason`",
+                                   "write {rows: [line numbers], reason: why they are held back}, or a line number")
+        return v
+
+    def dropped_lines(self) -> dict[int, str]:
+        """Each line of ``drop_rows`` -> its reason ("" for a bare number)."""
+        return {line: reason for item in self.drop_rows
+                for line, reason in ([(item, "")] if isinstance(item, int) else [(r, item.reason) for r in item.rows])}
 
 
 class Reshape(_Strict):

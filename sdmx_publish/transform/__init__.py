@@ -19,7 +19,7 @@ from ..spec.model import Spec
 from ..structure import Flow
 from .mapping import OBS, RID, TRACKING, MapOutcome, apply_map, refuse_ambiguous
 from .rates import add_rates, population_table
-from .reshape import apply_filter, require_columns, wide_to_long
+from .reshape import apply_filter, held_back, require_columns, wide_to_long
 from .rollup import finish, roll_up
 from .status import STATUS, cell_status, declared_marker
 from .values import missing_where, parse_values
@@ -37,6 +37,8 @@ RAW_TEXT = ("_value_raw",)
 class TransformReport:
     rows_read: int = 0
     rows_filtered: int = 0
+    #: the source lines ``filter.drop_rows`` held back, per reason, with their cells (:func:`.reshape.held_back`)
+    held_back: list[dict] = field(default_factory=list)
     unmapped: list[dict] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)
     missing_values: int = 0
@@ -96,6 +98,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     where = f"{source} (spec {spec.path})"
     report = TransformReport(rows_read=len(raw))
     frame, report.rows_filtered = apply_filter(raw, spec.filter, where)
+    report.held_back = held_back(raw, spec.filter)
     value_col = spec.columns.get(flow.dsd.primary_measure)
     if spec.reshape:
         frame = wide_to_long(frame, spec.reshape, where)

@@ -45,10 +45,27 @@ def apply_filter(frame: pd.DataFrame, f: Filter, where: str) -> tuple[pd.DataFra
     for col, values in f.drop.items():
         mask &= ~frame[col].str.strip().isin(values)
     if f.drop_rows:
-        mask &= ~frame["_row"].isin(f.drop_rows)
+        mask &= ~frame["_row"].isin(list(f.dropped_lines()))
     for col, pattern in f.drop_matching.items():
         mask &= ~frame[col].str.contains(pattern, regex=True, na=False)
     return frame[mask], int((~mask).sum())
+
+
+def held_back(frame: pd.DataFrame, f: Filter) -> list[dict]:
+    """The source lines ``drop_rows`` leaves out, per reason: their numbers, their cells, and the declared
+    lines the table does not have (for the transform report and the mapping review)."""
+    lines = f.dropped_lines()
+    rows = frame[frame["_row"].isin(list(lines))]
+    cells = [c for c in frame.columns if not c.startswith("_")]
+    reasons = rows["_row"].map(lines)
+    out = []
+    for reason in dict.fromkeys(lines.values()):
+        g = rows[reasons.eq(reason)]
+        declared = [line for line, r in lines.items() if r == reason]
+        out.append({"reason": reason, "rows": [int(r) for r in g["_row"]],
+                    "not_in_source": sorted(set(declared) - set(g["_row"].astype(int))),
+                    "cells": g[cells].to_dict("records")})
+    return out
 
 
 def wide_to_long(frame: pd.DataFrame, r: Reshape, where: str) -> pd.DataFrame:

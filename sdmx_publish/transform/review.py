@@ -5,7 +5,8 @@ went to each; what was excluded on purpose (with the note and the total per peri
 used as checks; and the coverage, the share of the national total that was mapped, overall and per
 period. The national total is the sum of every row the map saw (mapped, excluded and unmapped) except
 the summary rows used as checks. ``mapping.json`` and ``mapping.html`` are written beside the validation
-report and copied into the release; the manifest carries the JSON as ``mapping``.
+report and copied into the release; the manifest carries the JSON as ``mapping``. The page also lists the
+source lines the spec held back before any map (``filter.drop_rows``), with their reasons and cells.
 """
 
 from __future__ import annotations
@@ -68,12 +69,12 @@ def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Se
             "by_period": {str(p): _coverage(g) for p, g in counted.groupby("__period", sort=True)} if period else {}}
 
 
-def write_review(reviews: list[dict], folder: Path, *, title: str) -> list[Path]:
-    """``mapping.json`` and ``mapping.html`` in ``folder``."""
+def write_review(reviews: list[dict], folder: Path, *, title: str, held_back: list[dict] | None = None) -> list[Path]:
+    """``mapping.json`` and ``mapping.html`` in ``folder`` (``held_back``: the transform report's lines held back)."""
     folder.mkdir(parents=True, exist_ok=True)
     js, html = folder / f"{STEM}.json", folder / f"{STEM}.html"
     js.write_text(json.dumps(reviews, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    html.write_text(to_html(reviews, title=title), encoding="utf-8")
+    html.write_text(to_html(reviews, title=title, held_back=held_back), encoding="utf-8")
     return [js, html]
 
 
@@ -85,11 +86,20 @@ def _pct(v: float | None) -> str:
     return "" if v is None else f"{v:.1%}"
 
 
-def to_html(reviews: list[dict], *, title: str) -> str:
-    """One self-contained page: per map its coverage, its values and where they went, what was excluded."""
+def to_html(reviews: list[dict], *, title: str, held_back: list[dict] | None = None) -> str:
+    """One self-contained page: the source lines held back, then per map its coverage, its values and where
+    they went, what was excluded."""
     from ..validate.html import _STYLE, _table
 
     parts = [f"<h1>Mapping review: {escape(title)}</h1>"]
+    if held_back:
+        parts += ["<h2>Source lines held back on purpose (filter.drop_rows)</h2>",
+                  _table(["lines", "reason", "cells"],
+                         [[", ".join(map(str, h["rows"])) + (f" (not in the source: {h['not_in_source']})"
+                                                             if h["not_in_source"] else ""),
+                           h["reason"] or "(a bare line number: the reason is in a comment of the spec)",
+                           "; ".join(", ".join(f"{k} {v}" for k, v in c.items()) for c in h["cells"])]
+                          for h in held_back])]
     if not reviews:
         parts.append("<p>The spec has no correspondence tables: every code comes from a column or a constant.</p>")
     for r in reviews:

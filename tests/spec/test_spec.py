@@ -103,6 +103,17 @@ def test_bad_regex_names_the_key_and_the_regex(tmp_path, key, spec):
     assert "fix: correct the regular expression" in msg
 
 
+def test_held_back_rows_need_their_reason(tmp_path):
+    spec = {**spec_dict("table.csv"), "filter": {"drop_rows": [3, {"rows": [4, 5]}]}}
+    with pytest.raises(SpecError) as e:
+        load_spec(write(tmp_path, spec))
+    assert "key `filter.drop_rows`: item 2 of `drop_rows` has no `rows` or no `reason`" in str(e.value)
+    assert "fix: write {rows: [line numbers], reason: why they are held back}" in str(e.value)
+    spec["filter"]["drop_rows"][1]["reason"] = "a typing error in the source"
+    assert load_spec(write(tmp_path, spec)).filter.dropped_lines() == {3: "", 4: "a typing error in the source",
+                                                                         5: "a typing error in the source"}
+
+
 @pytest.mark.parametrize(("pattern", "groups"), [(r"\d{4}", 0), (r"(\d{2})(\d{2})", 2)])
 def test_label_pattern_needs_exactly_one_group(tmp_path, pattern, groups):
     with pytest.raises(SpecError) as e:
