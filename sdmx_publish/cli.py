@@ -324,12 +324,17 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader gone before the last buffered line is a broken pipe here
+        return code
     except PublishError as e:
         print(f"error: {e.message()}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped (`... | head`): quiet, like any Unix filter, stdout closed first
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE, what a shell reports for a filter cut short
     except Exception as e:  # an unexpected failure: one clear line, the traceback only on request
         if args.debug or os.environ.get("SDMX_PUBLISH_DEBUG"):
             raise

@@ -3,6 +3,10 @@ before anything is validated or published."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from sdmx_publish.cli import main
 
 from .conftest import EXAMPLES
@@ -27,3 +31,16 @@ def test_preview_prints_the_mapped_table(capsys):
     assert "738 observations of CCJS:DF_ICCS_SUBNAT(1.0) (not validated, not published)" in out
     assert "KR-11" in out and "강력범죄/살인기수" in out and "... 735 more" in out
     assert "map maps/region.csv: 99.9% of 1,520,200 mapped, 1,484 excluded on purpose" in out
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly():
+    """`sdmx-publish codes DF_ICCS AGE | head -1`: no 'unexpected BrokenPipeError' and no traceback, exit 141
+    (SIGPIPE) as a shell reports for a filter cut short. Here the reader is gone before the first write."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        codes = subprocess.run([sys.executable, "-m", "sdmx_publish.cli", "codes", "DF_ICCS", "AGE"],
+                               stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert codes.stderr == "" and codes.returncode == 141
