@@ -38,8 +38,9 @@ def _coverage(part: pd.DataFrame) -> dict[str, Any]:
 
 
 def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Series, excluded: pd.Series,
-               check_only: pd.Series, period: str | None) -> dict[str, Any]:
-    """The review of one map from its merged rows (one per split part; ``__obs`` the value before the share)."""
+               check_only: pd.Series, period: str | None, constant_period: str | None = None) -> dict[str, Any]:
+    """The review of one map from its merged rows (one per split part; ``__obs`` the value before the share);
+    ``period``: the column of the period, or ``constant_period``: the one period of a spec's constants."""
     from .mapping import OBS, RID, joined
 
     share = merged[SHARE].fillna(1.0)
@@ -47,7 +48,7 @@ def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Se
         .mask(check_only, "summary")
     work = pd.DataFrame({"__value": joined(merged, keys), _T: joined(merged, m.target, " | ").where(hit, ""),
                          _W: merged[OBS] * share, "__kind": kind, "__share": share, "__note": merged[NOTE].fillna(""),
-                         RID: merged[RID], "__period": merged[period].astype(str) if period else ""})
+                         RID: merged[RID], "__period": merged[period].astype(str) if period else (constant_period or "")})
     per = work.groupby(["__value", "__kind", _T], sort=False).agg(
         rows=(RID, "nunique"), total=(_W, "sum"), share=("__share", "first"), note=("__note", "first")).reset_index()
     values = []
@@ -66,7 +67,7 @@ def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Se
             "values": values, "excluded_values": out_excluded,
             "summary_rows": int(work.loc[work["__kind"].eq("summary"), RID].nunique()),
             **_coverage(counted),
-            "by_period": {str(p): _coverage(g) for p, g in counted.groupby("__period", sort=True)} if period else {}}
+            "by_period": {str(p): _coverage(g) for p, g in counted.groupby("__period", sort=True)} if period or constant_period else {}}
 
 
 def write_review(reviews: list[dict], folder: Path, *, title: str, held_back: list[dict] | None = None) -> list[Path]:

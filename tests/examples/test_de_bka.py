@@ -45,6 +45,9 @@ def test_offence_keys_summed_into_iccs_with_the_summary_keys_as_checks(tmp_path)
     assert [(v["value"], v["rows"], v["total"]) for v in review["excluded_values"]] == [("436*00", 17, 57730)]
     assert "counted twice" in review["excluded_values"][0]["note"]
     assert review["total"] == 4016560 and review["coverage"] == pytest.approx(1 - 57730 / 4016560)
+    # the one period comes from the spec's constants: the totals per period are keyed by it, not by ''
+    assert review["excluded_values"][0]["by_period"] == {"2023": 57730}
+    assert list(review["by_period"]) == ["2023"] and review["by_period"]["2023"]["total"] == 4016560
 
 
 @pytest.mark.slow
