@@ -41,8 +41,8 @@ from ..store.commit import release_id as make_release_id
 from ..store.layout import LAST_CHANGED_FILE, PARTS, STRUCTURE, STRUCTURE_FORMAT, STRUCTURE_MEDIA_TYPE
 from ..structure import Flow, Registry
 from ..structure.message import flow_structure_message
-from ..write import WriteOptions
-from .changed import ATTACHMENTS, FORMAT, write_last_changed
+from ..write import Prepared, WriteOptions, prepare
+from .changed import ATTACHMENTS, write_last_changed
 from .content import content_hash, data_columns, release_hash
 from .overlap import Checked, refuse
 from .parts import assemble, carried, render, share
@@ -57,13 +57,14 @@ def other_parts(release: Release | None, part: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_part"])
 
 
-def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow) -> dict[str, str]:
-    """The content hash of every part: ``part``'s from ``rows``, the others' from the previous manifest
-    (computed once for releases published before part hashes were recorded)."""
+def _part_hashes(previous: Release | None, part: str, rows: pd.DataFrame, flow: Flow,
+                 prepared: Prepared | None = None) -> dict[str, str]:
+    """The content hash of every part: ``part``'s from ``rows`` (``prepared`` for writing), the others' from
+    the previous manifest (computed once for releases published before part hashes were recorded)."""
     known = previous.manifest.part_sha256 if previous else {}
     out = {p: known.get(p) or content_hash(read_frame(previous, p), flow)  # type: ignore[arg-type]
            for p in (previous.manifest.parts if previous else []) if p != part}
-    out[part] = content_hash(rows, flow)
+    out[part] = content_hash(rows, flow, prepared)
     return dict(sorted(out.items()))
 
 
@@ -106,11 +107,12 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
                                fix="see the validation report, fix the source or the mappings, and run again")
     agency, flow_id = flow.dataflow.ref.agency, flow.id
     rows = frame[data_columns(frame)]
+    prep = prepare(rows, flow)  # checked, coded and sorted once: for the content hash and every file
     with locked(store, agency, flow_id):
         sweep(store, agency, flow_id)
         previous = latest(store, agency, flow_id)
         refuse(rows, part, previous, flow, checked)
-        part_hashes = _part_hashes(previous, part, rows, flow)
+        part_hashes = _part_hashes(previous, part, rows, flow, prep)
         digest = _with_files(release_hash(flow, part_hashes), part, part_files or {}, previous, list(part_hashes))
         if previous is not None and previous.manifest.content_sha256 == digest:
             return previous, False
@@ -120,14 +122,13 @@ def publish(frame: pd.DataFrame, flow: Flow, registry: Registry, *, store: Path,
         try:
             files = _write_files(rows, part, list(part_hashes), previous, flow, registry, tmp,
                                  WriteOptions(message_id=f"{flow.id}-{release_id}", prepared=now,
-                                              sender=flow.dataflow.ref.agency))
+                                              sender=flow.dataflow.ref.agency), prep)
             if report_file is not None:
                 files += _copy_reports(report_file, tmp)
             files += [_attach(path, tmp) for path in attachments or []]
             files += _part_files(part_files or {}, part, list(part_hashes), previous, tmp)
-            files += [_entry(tmp, path.relative_to(tmp).as_posix(), FORMAT, "text/csv", 0)
-                      for path in write_last_changed(tmp, list(part_hashes), part, flow, release_id, previous,
-                                                     lambda: releases(store, agency, flow_id))]
+            files += write_last_changed(tmp, list(part_hashes), part, flow, release_id, previous,
+                                        lambda: releases(store, agency, flow_id), prep)
             manifest = Manifest(
                 release_id=release_id,
                 dataflow=ArtefactRef.of(flow.dataflow.ref),
@@ -187,9 +188,8 @@ def retire(flow: Flow, registry: Registry, *, store: Path, part: str, reason: st
             files = _write_files(read_frame(previous, lead), lead, remaining, previous, flow, registry, tmp,
                                  WriteOptions(message_id=f"{flow.id}-{release_id}", prepared=now, sender=agency))
             files += _part_files({}, part, remaining, previous, tmp)
-            files += [_entry(tmp, path.relative_to(tmp).as_posix(), FORMAT, "text/csv", 0)
-                      for path in write_last_changed(tmp, remaining, part, flow, release_id, previous,
-                                                     lambda: releases(store, agency, flow_id))]
+            files += write_last_changed(tmp, remaining, part, flow, release_id, previous,
+                                        lambda: releases(store, agency, flow_id), None)
             manifest = Manifest(
                 release_id=release_id, dataflow=ArtefactRef.of(flow.dataflow.ref), structure=ArtefactRef.of(flow.dsd.ref),
                 created=now, content_sha256=digest, observations=next(f.observations for f in files if f.path == DATA_CSV),
@@ -266,12 +266,14 @@ def _entry(folder: Path, name: str, fmt: str, media_type: str, observations: int
 
 
 def _write_files(rows: pd.DataFrame, part: str, parts: list[str], previous: Release | None, flow: Flow,
-                 registry: Registry, tmp: Path, options: WriteOptions) -> list[FileEntry]:
-    """This part's files, the other parts' shared with ``previous``, the whole dataflow's assembled from
-    them, and the structure message."""
+                 registry: Registry, tmp: Path, options: WriteOptions,
+                 prepared: Prepared | None = None) -> list[FileEntry]:
+    """This part's files (from ``rows`` as ``prepared``), the other parts' shared with ``previous``, the whole
+    dataflow's assembled from them, and the structure message."""
     mkdir(tmp / PARTS)
-    entries = {part: render(rows, flow, tmp, part, options)}
-    frames = {part: rows}
+    prep = (prepared or prepare(rows, flow, options)).with_options(options)
+    entries = {part: render(rows, flow, tmp, part, options, prep)}
+    frames: dict[str, pd.DataFrame | Prepared] = {part: prep}
     for p in parts:
         if p == part:
             continue

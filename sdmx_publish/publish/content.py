@@ -15,29 +15,42 @@ import numpy as np
 import pandas as pd
 
 from ..structure import Flow
-from ..write.frame import encode
+from ..write.frame import Column, Prepared, encode
 
 
 def data_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if not c.startswith("_")]
 
 
-def content_hash(frame: pd.DataFrame, flow: Flow) -> str:
-    """sha256 of the observations, independent of row order and of where they came from."""
+def content_hash(frame: pd.DataFrame, flow: Flow, prepared: Prepared | None = None) -> str:
+    """sha256 of the observations, independent of row order and of where they came from. ``prepared``:
+    the frame prepared for writing (:func:`sdmx_publish.write.prepare`), whose codes and order are reused."""
     measure = flow.dsd.primary_measure
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    coded = {c: encode(c, frame[c]) for c in sorted(data_columns(frame)) if c != measure}
+    has_values = measure in frame.columns
+    if prepared is not None:  # attributes without any value are left out there too
+        coded, order = {**prepared.dims, **prepared.attributes}, prepared.order
+        values = prepared.obs_values() if has_values else None
+        return _digest(flow, len(frame), coded, order, values)
+    coded = {c: encode(c, frame[c]) for c in data_columns(frame) if c != measure}
     coded = {c: col for c, col in coded.items() if c in key or (col.codes >= 0).any()}  # absent = all missing
     order = np.lexsort([coded[k].codes for k in reversed(key) if k in coded]) if len(frame) else np.array([], int)
-    h = hashlib.sha256(f"{flow.dataflow.ref}\n{len(frame)}\n".encode())
-    for c, col in coded.items():
+    values = pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype="float64") if has_values else None
+    return _digest(flow, len(frame), coded, order, values)
+
+
+def _digest(flow: Flow, n: int, coded: dict[str, Column], order: np.ndarray, values: np.ndarray | None) -> str:
+    """The hash of ``n`` rows in key ``order``: each column's sorted values and codes, then the measure."""
+    h = hashlib.sha256(f"{flow.dataflow.ref}\n{n}\n".encode())
+    for c in sorted(coded):
+        col = coded[c]
         h.update(f"{c}\n".encode())
         h.update("\x1f".join(col.values).encode() + b"\x1e")
         h.update(col.codes[order].astype("<i8").tobytes())
-    if measure in frame.columns:
-        values = pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype="float64")[order]
+    if values is not None:
+        values = values[order]
         values = np.where(np.isnan(values), np.nan, values) + 0.0  # one NaN, and -0.0 is 0.0
-        h.update(f"{measure}\n".encode())
+        h.update(f"{flow.dsd.primary_measure}\n".encode())
         h.update(values.astype("<f8").tobytes())
     return h.hexdigest()
 

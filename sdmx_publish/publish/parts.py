@@ -26,7 +26,7 @@ from ..store import RELEASE_FILES, FileEntry, Release, Segment, read_frame
 from ..store.commit import create_digesting, mkdir
 from ..store.layout import PART_FORMAT, PARTS
 from ..structure import Flow
-from ..write import WriteOptions, write
+from ..write import Prepared, WriteOptions, prepare, write
 
 #: the formats of a part's files, with their suffix and manifest format name
 PART_FILES: dict[Format, tuple[str, str]] = {
@@ -74,14 +74,17 @@ def _body(path: Path, fmt: Format) -> tuple[int, int]:
     return start, size - len(tail) + tail.rindex(_FOOTER)
 
 
-def render(rows: pd.DataFrame, flow: Flow, folder: Path, part: str, options: WriteOptions) -> list[FileEntry]:
-    """Write one part's files into ``folder`` (a release being staged) and return their entries."""
+def render(rows: pd.DataFrame, flow: Flow, folder: Path, part: str, options: WriteOptions,
+           prepared: Prepared | None = None) -> list[FileEntry]:
+    """Write one part's files into ``folder`` (a release being staged) and return their entries. The
+    formats share one preparation of ``rows`` (``prepared``, if given, is it)."""
     (folder / PARTS).mkdir(exist_ok=True)
+    prep = (prepared or prepare(rows, flow, options)).with_options(options)
     out = []
     for fmt, (suffix, name) in PART_FILES.items():
         path = part_path(part, suffix)
         with create_digesting(folder / path) as f:
-            write(rows, flow, fmt, f, options=options)  # type: ignore[arg-type]
+            write(prep, flow, fmt, f)  # type: ignore[arg-type]
         out.append(FileEntry(path=path, format=name, media_type=fmt.media_type, sha256=f.sha256, bytes=f.bytes,
                              observations=len(rows), body=_body(folder / path, fmt)))
     path = part_path(part, KEYS)
@@ -127,7 +130,7 @@ def _segment(e: FileEntry, start: int | None = None, end: int | None = None) -> 
 
 
 def assemble(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], lead: str, options: WriteOptions,
-             frames: dict[str, pd.DataFrame], previous: Release | None) -> list[FileEntry]:
+             frames: dict[str, pd.DataFrame | Prepared], previous: Release | None) -> list[FileEntry]:
     """The whole dataflow's files, as segments of the parts' files in ``folder`` (nothing is copied):
     the header and footer of part ``lead`` (rendered for this release), every part's body in part order.
     Returns their entries, and those of the union-column CSV files :func:`_csv` had to add."""
@@ -149,7 +152,7 @@ def assemble(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], lead: 
 
 
 def _csv(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], order: list[str], options: WriteOptions,
-         frames: dict[str, pd.DataFrame], previous: Release | None) -> tuple[list[Segment], list[FileEntry]]:
+         frames: dict[str, pd.DataFrame | Prepared], previous: Release | None) -> tuple[list[Segment], list[FileEntry]]:
     """SDMX-CSV rows line up only under one header: a part whose attribute columns differ from the
     union's has its rows in a second file with the union's columns (``parts/<part>.union.csv``),
     shared with the previous release when it has that file under the same header, else rendered
@@ -173,7 +176,7 @@ def _csv(folder: Path, flow: Flow, parts: dict[str, list[FileEntry]], order: lis
             with create_digesting(folder / path) as f:
                 write(rows, flow, Format.CSV10, f, options=wide)  # type: ignore[arg-type]
             chosen[p] = FileEntry(path=path, format=UNION_FORMAT, media_type=Format.CSV10.media_type,
-                                  sha256=f.sha256, bytes=f.bytes, observations=len(rows),
+                                  sha256=f.sha256, bytes=f.bytes, observations=own[p].observations,
                                   body=_body(folder / path, Format.CSV10))
         added.append(chosen[p])
     first = chosen[order[0]]

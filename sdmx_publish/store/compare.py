@@ -2,6 +2,10 @@
 
 Used when publishing (the release each observation was last changed in, ``publish/changed.py``) and
 when serving history (``updatedAfter``, ``includeHistory``: ``serve/history.py``).
+
+Cells compare as their text ("" for missing; the primary measure as a number, equal when equal to 15
+significant digits), but on integer codes: the distinct values of each column are turned into text
+once, and both frames' codes numbered alike, never a Python string per cell.
 """
 
 from __future__ import annotations
@@ -12,34 +16,89 @@ import pandas as pd
 from ..structure.model import Flow
 
 
-def _text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The columns as text ("" for missing), OBS_VALUE written canonically, for comparison."""
-    out = {}
-    for c in columns:
-        col = frame[c] if c in frame.columns else pd.Series("", index=frame.index)
-        if c == "OBS_VALUE":
-            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
-            out[c] = np.where(np.isnan(v), "", np.char.mod("%.15g", np.nan_to_num(v)))
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column of ``frame``; all missing if it has none."""
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series(pd.Categorical.from_codes(np.full(len(frame), -1, dtype=np.int8), categories=[]))
+
+
+def _codes(columns: list[pd.Series]) -> list[np.ndarray]:
+    """Per column, int64 codes numbered alike across ``columns``: equal code, equal text; ``""`` and
+    missing are -1."""
+    coded = []
+    for s in columns:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            coded.append((s.cat.codes.to_numpy(), [str(v) for v in s.cat.categories]))
         else:
-            s = col.astype(object)
-            out[c] = s.where(s.notna(), "").astype(str).to_numpy()
-    return pd.DataFrame(out, index=frame.index)
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            coded.append((codes, [str(v) for v in uniques]))
+    names = pd.Index([t for _, text in coded for t in text], dtype=object).unique()
+    out = []
+    for codes, text in coded:
+        lookup = np.append(names.get_indexer(pd.Index(text, dtype=object)), -1)
+        lookup[[i for i, t in enumerate(text) if t == ""]] = -1
+        out.append(lookup[np.asarray(codes, dtype=np.int64)])
+    return out
+
+
+def _key_ids(left: pd.DataFrame, right: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 per row of each frame, equal where the ``key`` columns' texts are."""
+    n = len(left)
+    ids = np.zeros(n + len(right), dtype=np.int64)
+    for k in key:
+        a, b = _codes([_column(left, k), _column(right, k)])
+        codes = np.concatenate([a, b]) + 1
+        radix = int(codes.max(initial=0)) + 1
+        if len(ids) and int(ids.max()) >= (1 << 62) // radix:  # renumber densely before it overflows
+            ids = pd.factorize(ids)[0].astype(np.int64)
+        ids = ids * radix + codes
+    return ids[:n], ids[n:]
+
+
+def match(left: pd.DataFrame, right: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Per row of ``left``, the position of the row of ``right`` with the same ``key`` (the first, if
+    several), or -1."""
+    a, b = _key_ids(left, right, key)
+    order = np.argsort(b, kind="stable")
+    at = np.minimum(np.searchsorted(b[order], a), max(len(b) - 1, 0))
+    found = (b[order][at] == a) if len(b) else np.zeros(len(a), dtype=bool)
+    return np.where(found, order[at] if len(b) else -1, -1)
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _number_text(v: np.ndarray) -> np.ndarray:
+    """The measure as compared: 15 significant digits, "" for missing."""
+    return np.where(np.isnan(v), "", np.char.mod("%.15g", np.nan_to_num(v)))
 
 
 def diff(before: pd.DataFrame, after: pd.DataFrame, flow: Flow) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``after`` that are new or changed since ``before``, and rows of ``before`` gone from
-    ``after`` (positions), comparing by series key and period."""
+    ``after`` (positions, ascending), comparing by series key and period."""
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
+    measure = flow.dsd.primary_measure
     rest = sorted((set(before.columns) | set(after.columns)) - set(key))
-    a = _text(after, key + rest).reset_index(drop=True)
-    b = _text(before, key + rest).reset_index(drop=True)
-    merged = a.assign(__a=np.arange(len(a))).merge(b.assign(__b=np.arange(len(b))), on=key, how="outer",
-                                                   suffixes=("", "__old"), indicator=True)
-    both = merged["_merge"].eq("both").to_numpy()
-    differs = np.zeros(len(merged), dtype=bool)
+    at = match(after, before, key)
+    hit = at >= 0
+    mine, theirs = np.flatnonzero(hit), at[hit]
+    differs = np.zeros(len(mine), dtype=bool)
     for c in rest:
-        differs |= merged[c].to_numpy() != merged[f"{c}__old"].to_numpy()
-    changed = merged["_merge"].eq("left_only").to_numpy() | (both & differs)
-    gone = merged["_merge"].eq("right_only").to_numpy()
-    return (np.sort(merged.loc[changed, "__a"].to_numpy(dtype=np.int64)),
-            np.sort(merged.loc[gone, "__b"].to_numpy(dtype=np.int64)))
+        if c == measure:
+            a, b = _numbers(after, c)[mine], _numbers(before, c)[theirs]
+            d = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+            maybe = np.flatnonzero(d)  # unequal numbers may still be equal to 15 digits
+            d[maybe] = _number_text(a[maybe]) != _number_text(b[maybe])
+        else:
+            a, b = _codes([_column(after, c), _column(before, c)])
+            d = a[mine] != b[theirs]
+        differs |= d
+    changed = ~hit
+    changed[mine[differs]] = True
+    kept = np.zeros(len(before), dtype=bool)
+    kept[theirs] = True
+    return np.flatnonzero(changed), np.flatnonzero(~kept)

@@ -3,11 +3,13 @@
 ``write(frame, flow, fmt, out)`` writes one message to a path or binary file and returns the
 number of bytes; ``stream(frame, flow, fmt)`` yields it as ~1-4 MB ``bytes`` chunks for HTTP
 responses. ``WRITERS`` maps each :class:`Format` to its writer; all share one signature:
-``(frame, flow, options) -> Iterator[bytes]``.
+``(Prepared) -> Iterable[str | bytes]``. The frame may be given already prepared (:func:`prepare`):
+several formats of one frame then share its checks, codes and sort.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -25,9 +27,9 @@ from .json20 import json20
 from .options import ALL_DIMENSIONS, WriteOptions
 from .ss import structure_specific
 
-__all__ = ["ALL_DIMENSIONS", "WRITERS", "WriteOptions", "Writer", "stream", "write"]
+__all__ = ["ALL_DIMENSIONS", "WRITERS", "Prepared", "WriteOptions", "Writer", "prepare", "stream", "write"]
 
-Writer = Callable[[pd.DataFrame, Flow, WriteOptions], Iterator[bytes]]
+Writer = Callable[[Prepared], Iterable[str | bytes]]
 
 #: bytes gathered before a chunk is handed out
 CHUNK_BYTES = 2 * 1024 * 1024
@@ -53,56 +55,61 @@ def _encoded(texts: Iterable[str | bytes]) -> Iterator[bytes]:
         yield pending
 
 
-def _writer(make: Callable[[Prepared], Iterable[str | bytes]]) -> Writer:
-    def run(frame: pd.DataFrame, flow: Flow, options: WriteOptions) -> Iterator[bytes]:
-        return _encoded(make(Prepared(frame, flow, options)))
-    return run
-
-
 WRITERS: dict[Format, Writer] = {
-    Format.ML21_STRUCTURE_SPECIFIC: _writer(structure_specific),
-    Format.ML21_STRUCTURE_SPECIFIC_TS: _writer(lambda p: structure_specific(p, ts=True)),
-    Format.ML21_GENERIC: _writer(generic),
-    Format.ML21_GENERIC_TS: _writer(lambda p: generic(p, ts=True)),
-    Format.ML30_STRUCTURE_SPECIFIC: _writer(lambda p: structure_specific(p, version="3.0")),
-    Format.CSV10: _writer(csv10),
-    Format.CSV20: _writer(csv20),
-    Format.JSON20: _writer(json20),
+    Format.ML21_STRUCTURE_SPECIFIC: structure_specific,
+    Format.ML21_STRUCTURE_SPECIFIC_TS: lambda p: structure_specific(p, ts=True),
+    Format.ML21_GENERIC: generic,
+    Format.ML21_GENERIC_TS: lambda p: generic(p, ts=True),
+    Format.ML30_STRUCTURE_SPECIFIC: lambda p: structure_specific(p, version="3.0"),
+    Format.CSV10: csv10,
+    Format.CSV20: csv20,
+    Format.JSON20: json20,
 }
 
 
-def stream(frame: pd.DataFrame, flow: Flow, fmt: Format | str, *,
-           options: WriteOptions | None = None) -> Iterator[bytes]:
-    """The message as UTF-8 chunks of about 2 MB. The frame is checked before the first chunk."""
+def prepare(frame: pd.DataFrame, flow: Flow, options: WriteOptions | None = None) -> Prepared:
+    """The frame checked, coded and sorted once, for writing it in several formats (with options that
+    differ only in what does not change the preparation: see :meth:`Prepared.with_options`)."""
+    return Prepared(frame, flow, options or WriteOptions())
+
+
+def _pieces(frame: pd.DataFrame | Prepared, flow: Flow, fmt: Format | str,
+            options: WriteOptions | None) -> Iterator[str | bytes]:
+    """The message's text pieces; the frame is checked and the first piece made before this returns."""
     try:
         writer = WRITERS[Format(fmt)]
     except (KeyError, ValueError):
         raise Unsupported(f"no writer for format {fmt!r}",
                           fix="use one of: " + ", ".join(f.value for f in WRITERS)) from None
-    chunks = writer(frame, flow, options or WriteOptions())
-    first = next(chunks, b"")  # runs the checks now, not when the HTTP body starts
-    return _prepend(first, chunks)
+    if isinstance(frame, Prepared):  # written with its own options unless others are given
+        prep = frame.with_options(options) if options is not None else frame
+    else:
+        prep = Prepared(frame, flow, options or WriteOptions())
+    pieces = iter(writer(prep))
+    first = next(pieces, b"")  # runs the writer's own checks now, not when the HTTP body starts
+    return itertools.chain((first,), pieces)
 
 
-def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    if first:
-        yield first
-    yield from rest
+def stream(frame: pd.DataFrame | Prepared, flow: Flow, fmt: Format | str, *,
+           options: WriteOptions | None = None) -> Iterator[bytes]:
+    """The message as UTF-8 chunks of about 2 MB. The frame is checked before the first chunk."""
+    return _encoded(_pieces(frame, flow, fmt, options))
 
 
-def write(frame: pd.DataFrame, flow: Flow, fmt: Format | str, out: str | Path | BinaryIO, *,
+def write(frame: pd.DataFrame | Prepared, flow: Flow, fmt: Format | str, out: str | Path | BinaryIO, *,
           options: WriteOptions | None = None) -> int:
     """Write the message to ``out`` (a path, written to a temporary file then renamed, or a
-    binary file object) and return the number of bytes written."""
-    chunks = stream(frame, flow, fmt, options=options)
+    binary file object) and return the number of bytes written. Each piece (a chunk of rows) is
+    written as it is made, not cut into chunks."""
+    pieces = (p if isinstance(p, bytes) else p.encode("utf-8") for p in _pieces(frame, flow, fmt, options))
     if not isinstance(out, (str, Path)):
-        return sum(out.write(c) or len(c) for c in chunks)
+        return sum(out.write(p) or len(p) for p in pieces)
     path = Path(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.fchmod(fd, 0o644)  # world-readable, like every published file (mkstemp makes it 0600)
     try:
         with os.fdopen(fd, "wb") as f:
-            n = sum(f.write(c) for c in chunks)
+            n = sum(f.write(p) for p in pieces)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,6 +7,7 @@ a column is kept as integer codes into its sorted unique values.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -135,6 +136,28 @@ class Prepared:
         self.custom = [encode(c, frame[c]) for c in options.custom_columns if c in frame.columns]
         self._sort(frame)
         self._check_attributes(frame)
+
+    #: the options that shape the preparation (codes, sort, series); the others only change the text
+    SHAPING = ("dimension_at_observation", "partition", "custom_columns", "detail")
+
+    def with_options(self, options: WriteOptions) -> Prepared:
+        """The same preparation written with other ``options`` (header, labels, CSV columns, chunk
+        size); refused if they would prepare the frame differently."""
+        if options is self.options:
+            return self
+        differ = [k for k in self.SHAPING if getattr(options, k) != getattr(self.options, k)]
+        if differ:
+            raise Unsupported(f"a frame prepared with other {', '.join(differ)}",
+                              fix="prepare the frame again with these options")
+        out = copy.copy(self)
+        out.options = options
+        return out
+
+    def obs_values(self) -> np.ndarray:
+        """The primary measure as float64 per frame row (NaN = missing), from its written text (which
+        round-trips: shortest repr)."""
+        numbers = np.array([float(v) for v in self.measure.values] + [np.nan], dtype=np.float64)
+        return numbers[self.measure.codes]
 
     # -- attachment ------------------------------------------------------------------------
     def level(self, attr: Attribute) -> Attachment:

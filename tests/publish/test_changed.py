@@ -74,3 +74,21 @@ def test_a_part_carried_forward_keeps_its_dates_and_an_old_release_is_dated_from
     third, _ = publish(revised, sdg_flow, registry, store=store, part="a")
     assert (third.path / "attachments" / "b" / FILE).read_bytes() == (second.path / "attachments" / "b" / FILE).read_bytes()
     assert (dates(third, "a") == third.id).sum() == 1
+
+
+def test_the_file_lists_the_part_files_keys_in_their_order(tmp_path, registry, sdg_flow):
+    """Written from the observations as rendered (not read back): the keys of ``parts/<part>.csv``, row for
+    row, then the release id; a republication with one revised value keeps the order."""
+    frame = sample_frame(sdg_flow, 240, years=range(2015, 2021), seed=4).sample(frac=1, random_state=1)
+    key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
+    first, _ = publish(frame, sdg_flow, registry, store=tmp_path, part="a")
+    revised = frame.assign(OBS_VALUE=frame["OBS_VALUE"].where(frame.index != frame.index[0], -1.0))
+    second, _ = publish(revised, sdg_flow, registry, store=tmp_path, part="a")
+    for rel in (first, second):
+        text = (rel.path / "attachments" / "a" / FILE).read_text(encoding="utf-8")
+        got = pd.read_csv(rel.path / "attachments" / "a" / FILE, dtype=str, keep_default_na=False)
+        part = pd.read_csv(rel.path / "parts" / "a.csv", dtype=str, keep_default_na=False)
+        assert text.splitlines()[0] == ",".join([*key, LAST_CHANGED]) and text.endswith("\n")
+        assert got[key].equals(part[key]) and len(got) == len(frame)
+    assert set(dates(first, "a")) == {first.id}
+    assert (dates(second, "a") == second.id).sum() == 1 and (dates(second, "a") == first.id).sum() == len(frame) - 1

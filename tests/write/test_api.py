@@ -14,7 +14,7 @@ import pytest
 from sdmx_publish.errors import InputError, Unsupported
 from sdmx_publish.formats import Format
 from sdmx_publish.structure import Flow
-from sdmx_publish.write import WRITERS, WriteOptions, stream, write
+from sdmx_publish.write import WRITERS, WriteOptions, prepare, stream, write
 from tests.schemas import validate_xml
 
 from .conftest import sdg_frame
@@ -176,3 +176,17 @@ def test_stream_checks_before_the_first_chunk(sdg_flow: Flow) -> None:
     bad = sdg_frame().drop(columns=["SEX"])
     with pytest.raises(InputError, match="SEX"):
         stream(bad, sdg_flow, Format.JSON20)  # not iterated
+
+
+def test_a_prepared_frame_writes_the_same_bytes_in_every_format(sdg_flow: Flow) -> None:
+    """Several formats of one frame share its preparation; options that would prepare it otherwise are refused."""
+    frame = sdg_frame()
+    prep = prepare(frame, sdg_flow, WriteOptions(**FIXED))
+    for fmt in Format.data():
+        out = io.BytesIO()
+        n = write(prep, sdg_flow, fmt, out)
+        assert out.getvalue() == _bytes(frame, sdg_flow, fmt) and n == len(out.getvalue()), fmt
+    assert b"".join(stream(prep, sdg_flow, Format.CSV10, options=WriteOptions(**FIXED, labels="both"))) == \
+        _bytes(frame, sdg_flow, Format.CSV10, labels="both")
+    with pytest.raises(Unsupported, match="prepared with other dimension_at_observation"):
+        write(prep, sdg_flow, Format.CSV10, io.BytesIO(), options=WriteOptions(dimension_at_observation="AllDimensions"))
