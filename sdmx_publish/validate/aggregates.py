@@ -2,7 +2,9 @@
 
 Two families: breakdown totals (``SEX`` ``_T`` vs ``F`` + ``M``, ``AGE`` ``_T`` vs age bands that
 tile 0..open end) and the ICCS hierarchy (a parent category vs its children; the level-1 sections
-are children of ``_T``). Only counts are additive, so only rows whose unit is a count take part.
+are children of ``_T``). Only counts are additive, so only rows whose unit is a count take part in
+the sums; for rates and percentages a total of complete parts is their weighted average, so it lies
+within their range.
 
 How (numpy only, no per-row Python): rows are sorted once by the id of "every other dimension +
 period" into segments; a segment holds a total and its parts. Sums are ``bincount``s over segment
@@ -56,9 +58,14 @@ def _segments(ctx: Context, dim: str, rows: np.ndarray) -> tuple[np.ndarray, np.
     return pos, seg, int(start.sum())
 
 
+def _units(params: Mapping[str, Any]) -> list[str]:
+    """The units a breakdown rule looks at: ``count_units`` (additive), or ``units`` (rates, percentages)."""
+    return sorted(params["units"] if "units" in params else params["count_units"])
+
+
 def _breakdown(ctx: Context, dim: str, spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any] | None:
     """Per segment: the total row, its value, the sum of parts and whether the parts are complete."""
-    cache_key = f"breakdown:{dim}:{sorted(params['count_units'])}:{sorted(spec.items(), key=str)}"
+    cache_key = f"breakdown:{dim}:{_units(params)}:{sorted(spec.items(), key=str)}"
     if cache_key in ctx.cache:
         return ctx.cache[cache_key]  # type: ignore[return-value]
     codes, uniques = ctx.factor(dim)
@@ -67,7 +74,7 @@ def _breakdown(ctx: Context, dim: str, spec: Mapping[str, Any], params: Mapping[
     required = list(spec.get("parts", []))
     role = np.array([1 if t == spec.get("total", "_T") else 2 if (t in required or not np.isnan(bands[i, 0]))
                      else 3 if t in spec.get("extra_parts", []) else 0 for i, t in enumerate(text)])
-    rows = ctx.unit_in(params["count_units"]) & np.isfinite(ctx.values) & (role[codes] > 0)
+    rows = ctx.unit_in(_units(params)) & np.isfinite(ctx.values) & (role[codes] > 0)
     if not (role[codes[rows]] == 1).any():
         ctx.cache[cache_key] = None
         return None
@@ -123,11 +130,20 @@ def _smaller(prep: dict[str, Any], seg_total_pos: np.ndarray, total_val: np.ndar
 
 
 def _part_names(prep: dict[str, Any], group: np.ndarray, member: np.ndarray, wanted: np.ndarray) -> list[str]:
-    """'+'-joined codes of the parts of each wanted group (only the few groups with findings)."""
+    """'+'-joined codes (sorted) of the parts of each wanted group: a bit set of codes per group, each
+    distinct set of codes joined once."""
     sel = member & np.isin(group, wanted)
-    names = pd.Series(np.array(prep["text"], dtype=object)[prep["k"][sel]]).groupby(group[sel]).agg(
-        lambda s: "+".join(sorted(s)))
-    return names.reindex(wanted).fillna("").tolist()
+    text = np.array(prep["text"], dtype=object)
+    rank = np.argsort(np.argsort(text.astype(str), kind="stable"), kind="stable")  # code -> place in sorted order
+    order = np.argsort(wanted, kind="stable")
+    g = order[np.searchsorted(wanted[order], group[sel])]  # the place in ``wanted`` of each part's group
+    r = rank[prep["k"][sel]]
+    masks = np.zeros((len(wanted), len(text) // 64 + 1), dtype=np.uint64)
+    np.bitwise_or.at(masks, (g, r // 64), np.left_shift(np.uint64(1), (r % 64).astype(np.uint64)))
+    sets, inv = np.unique(masks, axis=0, return_inverse=True)
+    by_rank = text[np.argsort(rank, kind="stable")]
+    joined = ["+".join(by_rank[[i for i in range(len(text)) if int(m[i // 64]) >> (i % 64) & 1]]) for m in sets]
+    return [joined[i] for i in inv.ravel()]
 
 
 def check_total_smaller(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -168,6 +184,45 @@ def check_total_incomplete(ctx: Context, params: Mapping[str, Any]) -> pd.DataFr
             names = _part_names(prep, prep["seg"], prep["is_part"], bad)
             exp = [f"{s:g} in the parts given ({n})" for s, n in zip(prep["part_sum"][bad], names)]
             parts.append(findings(prep["tot_pos"][bad], dim, prep["tot_val"][bad], exp))
+    return pd.concat(parts, ignore_index=True) if parts else empty()
+
+
+def half_unit(v: np.ndarray, max_decimals: int = 12) -> np.ndarray:
+    """Half a unit of the last digit of each value as published (1.5 -> 0.05, 0.28 -> 0.005, 12 -> 0.5):
+    the rounding a value may carry. The decimals are the fewest that write the value exactly."""
+    v = np.asarray(v, dtype=np.float64)
+    dec = np.full(len(v), max_decimals)
+    for d in range(max_decimals - 1, -1, -1):
+        dec[np.isclose(np.round(v, d), v, rtol=1e-13, atol=0)] = d
+    return 0.5 * 10.0 ** -dec
+
+
+def check_total_outside_parts(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Rates and percentages: a total lies within the range of its complete parts (it is their weighted
+    average), give or take the rounding of the published digits of the total and of the parts."""
+    parts = []
+    for dim, spec in params["dimensions"].items():
+        prep = _breakdown(ctx, dim, spec, params) if dim in ctx.frame.columns else None
+        if prep is None:
+            continue
+        n, seg, v, part, tv = len(prep["tot_pos"]), prep["seg"], prep["v"], prep["is_part"], prep["tot_val"]
+        lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+        np.minimum.at(lo, seg[part], v[part])
+        np.maximum.at(hi, seg[part], v[part])
+        out = (prep["tot_pos"] >= 0) & prep["complete"] & ((tv < lo) | (tv > hi))
+        # only there: the smallest and the largest each value may have been before rounding
+        near = part & out[seg]
+        low, high = np.full(n, np.inf), np.full(n, -np.inf)
+        np.minimum.at(low, seg[near], v[near] - half_unit(v[near]))
+        np.maximum.at(high, seg[near], v[near] + half_unit(v[near]))
+        th = np.zeros(n)
+        th[out] = half_unit(tv[out])
+        bad = np.flatnonzero(out & ((tv + th < low) | (tv - th > high)))
+        if len(bad):
+            names = pd.Series(_part_names(prep, seg, part, bad), dtype=object)
+            exp = ("within [" + pd.Series(number_text(lo[bad]), dtype=object) + ", "
+                   + pd.Series(number_text(hi[bad]), dtype=object) + "] (range of " + names + ")")
+            parts.append(findings(prep["tot_pos"][bad], dim, tv[bad], exp.to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else empty()
 
 

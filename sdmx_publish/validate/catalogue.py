@@ -1,10 +1,11 @@
 """The shipped rules, declared as data: :data:`RULES` maps a stable id to its :class:`Rule`.
 
 Outcomes (:mod:`.flags`): a total that differs from its complete parts (sex, age, ICCS
-children) is flagged with OBS_STATUS ``U`` (low reliability) together with its parts, an ICCS parent
-smaller than one of its children is flagged ``U`` (the parent alone: it cannot hold the whole
-category), and a count with decimals with ``E`` (estimated); an incomplete breakdown gets a
-COMMENT_OBS note on its total and parts; every other rule warns only. Specs may declare another outcome.
+children), or a rate or percentage total outside the range of its complete parts, is flagged with
+OBS_STATUS ``U`` (low reliability) together with its parts; an ICCS parent smaller than one of its
+children is flagged ``U`` (the parent alone: it cannot hold the whole category); a count with
+decimals ``E`` (estimated); an incomplete breakdown gets a COMMENT_OBS note on its total and parts;
+every other rule warns only. Specs may declare another outcome.
 
 Order: what the transform found in the correspondence tables, structural rules (the data fit the
 DSD), value rules, totals and hierarchy, time series, revisions. Severities and parameters here are defaults; a :class:`RuleConfig` changes them per
@@ -161,6 +162,16 @@ _RULES += [
          message="breakdown of total {value} is incomplete", check=aggregates.check_total_incomplete,
          params=_TOTALS, outcome="flag", related=aggregates.related_total_parts,
          fix="nothing if the source gives no more; the note tells readers that the parts do not add up to the total"),
+    Rule(id="total.outside_parts", severity="warning", title="Total outside the range of its parts",
+         description="For rates and percentages, where the parts are complete (F and M; age bands covering all "
+                     "ages) the total, their weighted average, lies between the smallest and the largest part, "
+                     "give or take half a unit of the last published digit of the total and of the parts.",
+         message="total {value} lies outside the range of its parts", check=aggregates.check_total_outside_parts,
+         params={"units": ["PT", *POPULATION_RATES], "dimensions": _TOTALS["dimensions"]}, outcome="flag",
+         flag_status="U", related=aggregates.related_total_parts,
+         fix="check that the total and its parts come from the same table, year and population: a total read "
+             "from another row or column, a part in another unit, or rates by sex divided by the whole "
+             "population instead of each sex's (then the parts add up to the total) put it outside"),
     Rule(id="iccs.parent_smaller", severity="error", title="ICCS parent smaller than a child",
          description="A parent ICCS category is never smaller than any of its child categories (counts, and "
                      "rates per population, which share the denominator).",

@@ -135,6 +135,36 @@ def test_totals_ignore_rates(iccs_flow) -> None:
     assert not {"total.smaller_than_part", "total.sum_mismatch"} & rules_of(validate(frame, iccs_flow))
 
 
+@pytest.mark.parametrize(("unit", "total", "parts", "fires"), [
+    ("PER_100000_POP", 1.5, {"F": 0.28, "M": 0.01}, True),           # above the largest part
+    ("PER_100000_POP", 0.3, {"F": 0.28, "M": 0.01}, False),          # 0.3 may be 0.25-0.35: within the rounding
+    ("PER_100000_POP", 0.30, {"F": 0.28, "M": 0.01, "_U": 0.0}, False),
+    ("PER_100000_POP", 0.34, {"F": 0.28, "M": 0.01}, True),          # two decimals: 0.34 > 0.28 + 0.005 + 0.005
+    ("PT", 0.004, {"F": 0.28, "M": 0.01}, True),                     # below the smallest part
+    ("PT", 0.006, {"F": 0.28, "M": 0.01}, False),                    # 0.01 may be 0.005
+    ("PT", 1.5, {"F": 0.28}, False),                                 # one sex only: not a complete partition
+    ("NUMBER", 1.5, {"F": 0.28, "M": 0.01}, False),                  # counts: the sum rules' business
+])
+def test_rate_total_within_the_range_of_its_parts(iccs_flow, unit, total, parts, fires) -> None:
+    frame = iccs_frame([{"SEX": "_T", "OBS_VALUE": total}] + [{"SEX": s, "OBS_VALUE": v} for s, v in parts.items()],
+                       UNIT_MEASURE=unit)
+    f = validate(frame, iccs_flow, rules=["total.outside_parts"]).findings
+    assert len(f) == fires
+    if fires:
+        assert f["expected"].iat[0] == "within [0.01, 0.28] (range of F+M)" and f["key"].iat[0].endswith(
+            f"._T._T.{unit}@2020")
+
+
+def test_rate_total_of_age_bands_that_tile(iccs_flow) -> None:
+    bands = {"Y0T14": 0.5, "Y15T29": 3.25, "Y_GE30": 1.0}
+    frame = iccs_frame([{"AGE": "_T", "OBS_VALUE": 3.4}] + [{"AGE": a, "OBS_VALUE": v} for a, v in bands.items()],
+                       UNIT_MEASURE="PER_100000_POP")
+    f = validate(frame, iccs_flow, rules=["total.outside_parts"]).findings
+    assert f["component"].tolist() == ["AGE"] and f["expected"].iat[0] == "within [0.5, 3.25] (range of Y0T14+Y15T29+Y_GE30)"
+    gap = frame[frame["AGE"] != "Y_GE30"]  # bands that leave ages out: no range to hold the total to
+    assert validate(gap, iccs_flow, rules=["total.outside_parts"]).findings.empty
+
+
 def test_iccs_level1_sections_are_children_of_total(iccs_flow) -> None:
     frame = iccs_frame([{"ICCS": "_T", "OBS_VALUE": 50}, {"ICCS": "01", "OBS_VALUE": 80}])
     f = validate(frame, iccs_flow).findings

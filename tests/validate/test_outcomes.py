@@ -10,7 +10,7 @@ import pytest
 from sdmx_publish.errors import SpecError
 from sdmx_publish.validate import RuleConfig, validate
 
-from .conftest import iccs_frame
+from .conftest import iccs_frame, sdg_frame
 
 SEX = [{"SEX": "_T", "OBS_VALUE": 1198.0}, {"SEX": "F", "OBS_VALUE": 45.0}, {"SEX": "M", "OBS_VALUE": 992.0},
        {"TIME_PERIOD": "2021", "SEX": "_T", "OBS_VALUE": 100.0}, {"TIME_PERIOD": "2021", "SEX": "F", "OBS_VALUE": 40.0},
@@ -76,6 +76,22 @@ def test_iccs_parent_smaller_than_its_child_is_flagged_on_the_parent(iccs_flow) 
     assert "116.8677876 is smaller" in data.loc[("2005", "0502", "PER_100000_POP"), "COMMENT_OBS"]
     assert (data.loc[("2005", "05021"), "OBS_STATUS"] == "A").all() and data.loc[("2005", "05021"), "COMMENT_OBS"].isna().all()
     assert (data.loc["2006", "OBS_STATUS"] == "A").all() and data.loc["2006", "COMMENT_OBS"].isna().all()
+
+
+def test_percentage_total_outside_its_parts_is_flagged_with_its_parts(sdg_flow) -> None:
+    """KOSTAT 16.1.3 sexual violence 2012: total 1.5 % with female 0.28 % and male 0.01 %: a total cannot lie
+    above both sexes, so the three are published with OBS_STATUS U and the reason (the data cannot tell
+    which is wrong); 2014's total within its parts stays as it is."""
+    rows = [{"SEX": "_T", "OBS_VALUE": 1.5}, {"SEX": "F", "OBS_VALUE": 0.28}, {"SEX": "M", "OBS_VALUE": 0.01},
+            *({"TIME_PERIOD": "2014", "SEX": s, "OBS_VALUE": v} for s, v in (("_T", 0.1), ("F", 0.2), ("M", 0.02)))]
+    r = validate(sdg_frame(rows, SERIES="VC_VOV_SEXL", UNIT_MEASURE="PT", TIME_PERIOD="2012"), sdg_flow,
+                 rules=["total.outside_parts"])
+    data = r.data.set_index(["TIME_PERIOD", "SEX"]).sort_index()
+    assert r.ok and r.warnings == 1 and r.outcomes["flagged"] == 3
+    assert (data.loc["2012", "OBS_STATUS"] == "U").all()
+    assert (data.loc["2012", "COMMENT_OBS"] == "total.outside_parts: total 1.5 lies outside the range of its parts "
+                                               "(expected within [0.01, 0.28] (range of F+M))").all()
+    assert (data.loc["2014", "OBS_STATUS"] == "A").all() and data.loc["2014", "COMMENT_OBS"].isna().all()
 
 
 def test_fractional_counts_are_flagged_estimated(iccs_flow) -> None:

@@ -36,6 +36,12 @@ def sexes(total: float, **parts: float) -> pd.DataFrame:
     return iccs_frame([{"SEX": "_T", "OBS_VALUE": total}] + [{"SEX": s, "OBS_VALUE": v} for s, v in parts.items()])
 
 
+def sdg_sexes(total: float, **parts: float) -> pd.DataFrame:
+    """A percentage by sex (16.1.3 sexual violence, Korea)."""
+    return sdg_frame([{"SEX": "_T", "OBS_VALUE": total}] + [{"SEX": s, "OBS_VALUE": v} for s, v in parts.items()],
+                     SERIES="VC_VOV_SEXL", UNIT_MEASURE="PT")
+
+
 def ages(total: float, bands: dict[str, float]) -> pd.DataFrame:
     return iccs_frame([{"AGE": "_T", "OBS_VALUE": total}] + [{"AGE": a, "OBS_VALUE": v} for a, v in bands.items()])
 
@@ -95,6 +101,8 @@ CASES: dict[str, tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFram
     "total.sum_mismatch": ("iccs_flow", lambda: sexes(100, M=60, F=30), lambda: sexes(100, M=60, F=40), {}),
     "total.parts_incomplete": ("iccs_flow", lambda: ages(150, {"Y45T59": 50, "Y_GE60": 40}),
                                lambda: ages(100, {"Y0T14": 20, "Y15T64": 60, "Y_GE65": 20}), {}),
+    # KOSTAT 16.1.3 sexual violence 2012: total 1.5 % with female 0.28 and male 0.01; 0.3 is within the rounding
+    "total.outside_parts": ("sdg_flow", lambda: sdg_sexes(1.5, F=0.28, M=0.01), lambda: sdg_sexes(0.3, F=0.28, M=0.01), {}),
     "iccs.parent_smaller": ("iccs_flow", lambda: iccs_children(50, [100]), lambda: iccs_children(150, [100]), {}),
     "iccs.sum_mismatch": ("iccs_flow", lambda: iccs_children(100, [10] * 8), lambda: iccs_children(80, [10] * 8), {}),
     "series.outlier": ("iccs_flow", lambda: years([100, 102, 101, 103, 500, 104, 102, 103]),
