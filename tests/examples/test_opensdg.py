@@ -51,6 +51,11 @@ def test_kazakhstan_feels_safe_is_answers_1a_plus_1b(published):
     assert kz[("VC_SNS_WALN_DRK", "_T", "Y_GE60", "_T", "_T", "2022")] == 93.2        # 50.8 + 42.4
     assert kz[("VC_SNS_WALN_DRK", "_T", "_T", "U", "_T", "2019")] == 90.9             # lines 69+70: 40.5 + 50.4
     assert len(kz) == 5 * 15  # 5 years x (total, 2 areas, 2 sexes, 10 age groups)
+    # 2019, the first year of five answers (1D, 1E added; lines 62-67), is a break in the series: B
+    status = published["kz_feel_safe:frame"].groupby("TIME_PERIOD")["OBS_STATUS"].agg(set)
+    assert status.to_dict() == {"2016": {"A"}, "2019": {"B"}, "2020": {"A"}, "2021": {"A"}, "2022": {"A"}}
+    assert published["kz_feel_safe:frame"]["COMMENT_OBS"].str.contains(
+        "those who could not answer (1E) are in the 100 %", regex=False).all()
     # the mapping review says what the answers map summed and what it left out on purpose, per value
     review = next(r for r in published["reviews"]["kz_feel_safe"] if r["map"] == "maps/kz_answers.csv")
     how = {v["value"]: v["mapping"] for v in review["values"]}

@@ -77,7 +77,8 @@ def test_a_sum_with_a_part_absent_from_the_table_is_missing_not_the_parts_it_has
     total = _kz_totals(tmp_path, registry, drop="2016,PT,_L_KZ_160104_1B,,,,")
     # missing because a part is: O, "missing value" (it was M, "data cannot exist", which it can)
     assert pd.isna(total.loc["2016", "OBS_VALUE"]) and total.loc["2016", "OBS_STATUS"] == "O"
-    assert total.loc["2019", "OBS_VALUE"] == 92.4 and total.loc["2019", "OBS_STATUS"] == "A"  # 1A and 1B both there
+    assert total.loc["2019", "OBS_VALUE"] == 92.4 and total.loc["2019", "OBS_STATUS"] == "B"  # 1A and 1B both there
+    assert total.loc["2020", "OBS_STATUS"] == "A"  # (2019: B, the break of the new answer scale, maps/kz_scale.csv)
 
 
 def test_a_part_that_exists_only_from_a_later_period_leaves_the_earlier_sums(tmp_path, registry):
