@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import Context, empty, findings, number_text
+from .context import Context, empty, findings, number_text, stable_order
 
 _BAND = re.compile(r"^Y(\d+)T(\d+)$|^Y_GE(\d+)$|^Y(\d+)$|^Y_LT(\d+)$")
 OPEN_END = 999
@@ -50,7 +50,7 @@ def _segments(ctx: Context, dim: str, rows: np.ndarray) -> tuple[np.ndarray, np.
     """Rows sorted by the id of every dimension but ``dim`` plus the period: positions, segment ids, count."""
     pos = np.flatnonzero(rows)
     key = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])[pos]
-    order = np.argsort(key, kind="stable")
+    order = stable_order(key)
     pos, key = pos[order], key[order]
     start = np.ones(len(key), dtype=bool)
     start[1:] = key[1:] != key[:-1]
@@ -248,10 +248,17 @@ def _hierarchy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any] | None
     pk = np.array([index.get(parent_of.get(t) or "", -1) for t in text], dtype=np.int64)
     n_kids = pd.Series(list(parent_of.values())).value_counts()
     kids_of = np.array([n_kids.get(t, 0) for t in text], dtype=np.int64)
-    pos, seg, _n = _segments(ctx, dim, rows & (codes >= 0))
+    # only codes whose parent, or one of whose children, the data have can be part of a pair
+    pair = pk >= 0
+    pair[pk[pair]] = True
+    pair[-1] = False
+    if not pair.any():
+        ctx.cache[cache_key] = None
+        return None
+    pos, seg, _n = _segments(ctx, dim, rows & pair[codes])
     k, v, width = codes[pos], ctx.values[pos], len(text)
     comp = seg * width + k
-    order = np.argsort(comp, kind="stable")
+    order = stable_order(comp)
     sc = comp[order]
     has_parent = pk[k] >= 0
     want = seg * width + pk[k]

@@ -65,6 +65,19 @@ def number_text(arr: np.ndarray) -> np.ndarray:
     return out
 
 
+def stable_order(ids: np.ndarray) -> np.ndarray:
+    """``np.argsort(ids, kind="stable")`` for non-negative integer ids, as a radix sort on 16 bits at a
+    time (numpy sorts 16-bit keys by counting): one pass for the small spans of group ids, a few
+    times faster than a merge sort of 64-bit keys."""
+    ids = np.asarray(ids)
+    order = np.arange(len(ids))
+    top = int(ids.max()) if len(ids) else 0
+    for shift in range(0, max(top.bit_length(), 1), 16):
+        digit = (((ids[order] if shift else ids) >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
 def empty() -> pd.DataFrame:
     """A finding frame without findings (a copy: callers may add columns)."""
     return _EMPTY.copy()

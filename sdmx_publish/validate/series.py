@@ -36,28 +36,34 @@ def _ordered(ctx: Context) -> dict[str, np.ndarray]:
     return ctx.cache["series.order"]  # type: ignore[return-value]
 
 
-def _seg_median(x: np.ndarray, seg: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median of the non-NaN ``x`` of each segment (segments contiguous in ``seg``) and their count.
+def _median_mad(x: np.ndarray, seg: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per segment (segments contiguous in ``seg``): the median of the non-NaN ``x``, the median of their
+    absolute deviations from it (MAD), and their count.
 
     Series are short: the segments of up to ``w`` rows (``w`` a power of two) are laid out as the rows of
     a ``(segments, w)`` matrix padded with NaN and sorted along the rows (NaN last), a few vectorised
     sorts in all; the padding at most doubles the memory of ``x``."""
-    cnt = np.bincount(seg, weights=~np.isnan(x), minlength=len(starts)).astype(np.int64)
-    length = np.diff(np.append(starts, len(x)))
+    n, n_seg = len(x), len(starts)
+    cnt = np.bincount(seg, weights=~np.isnan(x), minlength=n_seg).astype(np.int64)
+    length = np.diff(np.append(starts, n))
     width = np.left_shift(1, np.ceil(np.log2(np.maximum(length, 1))).astype(np.int64))
-    med = np.full(len(starts), np.nan)
-    for w in np.unique(width):
+    med, mad = np.full(n_seg, np.nan), np.full(n_seg, np.nan)
+    classes = np.unique(width)
+    for w in classes:
         sel = np.flatnonzero(width == w)
-        col = np.arange(w)
-        inside = col < length[sel, None]
-        table = np.full((len(sel), w), np.nan)
-        table[inside] = x[(starts[sel, None] + col)[inside]]
-        table.sort(axis=1)
-        c = cnt[sel]
-        row = np.arange(len(sel))
-        lo, hi = table[row, np.maximum(c - 1, 0) // 2], table[row, c // 2]
-        med[sel] = np.where(c > 0, (lo + hi) / 2, np.nan)
-    return med, cnt
+        elem = np.arange(n) if len(classes) == 1 else np.flatnonzero(width[seg] == w)
+        row_of = np.zeros(n_seg, dtype=np.int64)
+        row_of[sel] = np.arange(len(sel))
+        table = np.full(len(sel) * w, np.nan)
+        table[row_of[seg[elem]] * w + (elem - starts[seg[elem]])] = x[elem]
+        table = table.reshape(len(sel), w)
+        c, row = cnt[sel], np.arange(len(sel))
+        for out in (med, mad):
+            table.sort(axis=1)
+            mid = np.where(c > 0, (table[row, np.maximum(c - 1, 0) // 2] + table[row, c // 2]) / 2, np.nan)
+            out[sel] = mid
+            table = np.abs(table - mid[:, None])  # the deviations, for the MAD (padding stays NaN)
+    return med, mad, cnt
 
 
 def _changes(ctx: Context, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -77,9 +83,8 @@ def _score(o: dict[str, np.ndarray], params: Mapping[str, Any]) -> dict[str, np.
     same = ~start[1:]
     d = np.concatenate([[np.nan], np.where(same & (np.diff(t) == 1), np.diff(v), np.nan)])
     starts = np.flatnonzero(start)
-    med, cnt = _seg_median(d, seg, starts)
+    med, mad, cnt = _median_mad(d, seg, starts)
     dev = np.abs(d - med[seg])
-    mad, _ = _seg_median(dev, seg, starts)
     mean_ad = np.bincount(seg, weights=np.nan_to_num(dev), minlength=len(starts)) / np.maximum(cnt, 1)
     scale = np.where(mad > 0, mad / 0.6745, mean_ad * 1.2533)
     ok = (cnt >= params["min_changes"]) & (scale > 0)
