@@ -213,7 +213,7 @@ def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_delet
         work, frame, flow, config=rule_config(spec, allow_deletions=allowed),
         previous=read_frame(previous, part) if previous else None, others=others,
         population=population_for(flow), unmapped=transformed.get("unmapped"),
-        summary_checks=transformed.get("summary_checks"), where=str(spec.path))
+        summary_checks=transformed.get("summary_checks"), where=str(spec.path), read_from=work / FRAME)
     overlap.record(work, part, previous, others)  # the publish step's check while LATEST stays
     # read by the publish step, recorded in the manifest's run
     summary["allow_deletions"] = allowed

@@ -7,6 +7,7 @@ publish it (:func:`validate_into`); the file names are part of the work folder's
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +26,21 @@ REPORT, VALIDATED, SUMMARY = "validation.json", "validated.parquet", "validation
 def validate_into(work: Path, frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = None,
                   previous: pd.DataFrame | None = None, others: pd.DataFrame | None = None,
                   population: pd.DataFrame | None = None, unmapped: list[dict] | None = None,
-                  summary_checks: list[dict] | None = None, where: str = "") -> tuple[Report, dict[str, Any]]:
+                  summary_checks: list[dict] | None = None, where: str = "",
+                  read_from: Path | None = None) -> tuple[Report, dict[str, Any]]:
     """Validate ``frame`` and write every report into ``work``; return the report and its summary.
 
-    The rows to publish go to ``validated.parquet`` and the summary to ``validation-summary.json``.
+    The rows to publish go to ``validated.parquet`` (a copy of ``read_from``, the file ``frame`` was
+    loaded from, when they are all its rows unchanged) and the summary to ``validation-summary.json``.
     Raises :class:`~sdmx_publish.errors.ValidationFailed`, after writing the reports, when there are errors.
     """
     report = validate(frame, flow, config=config, previous=previous if previous is not None and len(previous) else None,
                       population=population, others=others, unmapped=unmapped, summary_checks=summary_checks)
     paths = report.write(work)
-    frames.save(report.data, work / VALIDATED)
+    if read_from is not None and report.data is report.frame:  # no row dropped, held back or flagged
+        shutil.copyfile(read_from, work / VALIDATED)
+    else:
+        frames.save(report.data, work / VALIDATED)
     summary = {"ok": report.ok, "errors": report.errors, "warnings": report.warnings,
                "revisions": report.revisions, "outcomes": report.outcomes, "summary": report.summary(),
                **{k: str(v) for k, v in paths.items()}}

@@ -164,3 +164,24 @@ def test_myanmar_2016_published_flagged_or_held_as_declared(tmp_path) -> None:
     assert "_T" not in _myanmar(held.data).index and "F" not in _myanmar(held.data).index
     keys = {h["key"] for h in held.outcomes["held_back"]}
     assert "A.104.VICTIMS.0101.F._T._T._T._T.NUMBER@2016" in keys
+
+
+def test_the_rows_to_publish_are_a_copy_of_the_frames_file_when_every_row_passes(tmp_path, iccs_flow) -> None:
+    """No row dropped, held back or flagged: validated.parquet is the file the frame came from, byte for
+    byte (nothing encoded again); otherwise the rows to publish are written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sdmx_publish import frames
+    from sdmx_publish.validate.outcome import VALIDATED, validate_into
+
+    frame = iccs_frame([{}, {"TIME_PERIOD": "2021"}])
+    src = tmp_path / "frame.parquet"  # written unlike frames.save would (gzip): a copy is told apart
+    pq.write_table(pa.Table.from_pandas(frame), src, compression="gzip")
+    validate_into(tmp_path / "same", frames.load(src), iccs_flow, read_from=src)
+    assert (tmp_path / "same" / VALIDATED).read_bytes() == src.read_bytes()
+    twice = frames.save(pd.concat([frame, frame.head(1)], ignore_index=True), tmp_path / "twice.parquet")
+    report, _ = validate_into(tmp_path / "dropped", frames.load(twice), iccs_flow, read_from=twice)
+    assert report.dropped == 1
+    pd.testing.assert_frame_equal(frames.load(tmp_path / "dropped" / VALIDATED), report.data)
+    assert len(report.data) == 2
