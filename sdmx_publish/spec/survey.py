@@ -156,6 +156,8 @@ class Estimate(BaseModel):
                                   description="`total` and names of survey.breakdowns")
     constants: dict[str, str] = Field(default_factory=dict, description="component -> code for this estimate only")
     comment: str | None = Field(None, description="COMMENT_OBS: the definition as published, honestly")
+    decimals: int | None = Field(None, ge=0, le=6, description="decimals of this estimate as published "
+                                                                "(default: survey.decimals)")
 
     @model_validator(mode="after")
     def _numerator_in_denominator(self) -> "Estimate":
@@ -186,6 +188,8 @@ class Survey(BaseModel):
     time_period: str
     scale: float = Field(100, description="100: shares in percent (UNIT_MEASURE PT)")
     confidence: float = Field(0.95, gt=0, lt=1)
+    decimals: int = Field(1, ge=0, le=6, description="decimals of the published estimates (OBS_VALUE, after "
+                                                     "`scale`); their bounds get one more")
     breakdowns: dict[str, Breakdown] = Field(default_factory=dict)
     estimates: list[Estimate] = Field(min_length=1)
     reliability: Reliability = Field(default_factory=Reliability)

@@ -146,7 +146,14 @@ def transform_survey(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.Data
             results.append(table.assign(estimate_id=e.id, breakdown=name))
     est = pd.concat(results, ignore_index=True)
     frame = observations(est, spec, flow)
-    return frame, estimation_report(est, raw, spec, design, maps)
+    report = estimation_report(est, raw, spec, design, maps)
+    bounds = [frame[b] if b in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+              for b in ("LOWER_BOUND", "UPPER_BOUND")]
+    for cell, value, lower, upper in zip(report["cells"], frame["OBS_VALUE"], *bounds):  # as published
+        cell["published"] = {"value": None if pd.isna(value) else float(value),
+                             "lower": None if pd.isna(lower) else float(lower),
+                             "upper": None if pd.isna(upper) else float(upper)}
+    return frame, report
 
 
 def _check_cells(eid: str, name: str, info: dict, den: np.ndarray, cells: np.ndarray, raw: pd.DataFrame,

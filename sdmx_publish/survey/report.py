@@ -65,7 +65,9 @@ def estimation_report(est: pd.DataFrame, raw: pd.DataFrame, spec: Spec, design: 
                    **_variance(design),
                    "confidence": s.confidence, "bounds": "estimate -/+ z * SE (normal quantile)",
                    "deff": "Kish: design variance / SRS-without-replacement variance of the domain's size",
-                   "scale": s.scale},
+                   "scale": s.scale,
+                   "published": f"OBS_VALUE to {s.decimals} decimal(s) (an estimate's own `decimals` aside), its "
+                                "bounds to one more; ties away from zero. The cells' other numbers are unrounded"},
         "design": {"weight": s.design.weight, "strata": s.design.strata, "psu": s.design.psu,
                    "single_psu": None if design.replicates else s.design.single_psu, "rows": len(raw),
                    "strata_count": None if design.strata is None else int(pd.unique(design.strata).size),

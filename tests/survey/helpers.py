@@ -62,3 +62,15 @@ def refused(path, store, capsys) -> str:
     assert not (store / "CCJS").exists(), "nothing may be published"
     assert "Traceback" not in err
     return err
+
+
+def check_docs_block(docs: Path, start: str, end: str, block: str) -> None:
+    """The block between ``start`` and ``end`` in ``docs`` is ``block`` (a run's example);
+    ``SDMX_PUBLISH_UPDATE_DOCS=1`` rewrites it instead."""
+    text = docs.read_text(encoding="utf-8")
+    assert start in text and end in text, f"{docs} lacks the example markers"
+    current = text[text.index(start):text.index(end) + len(end)]
+    if os.environ.get("SDMX_PUBLISH_UPDATE_DOCS") == "1":
+        docs.write_text(text.replace(current, block), encoding="utf-8")
+    else:
+        assert current == block, f"{docs} is out of date: run with SDMX_PUBLISH_UPDATE_DOCS=1"

@@ -17,7 +17,7 @@ import pytest
 from sdmx_publish import config, pipeline
 from sdmx_publish.store import open_release
 
-from .helpers import reference_dir
+from .helpers import check_docs_block, reference_dir
 from .test_estimates import compare
 
 FOLDER = config.ROOT / "surveys" / "cl_enusc_2024"
@@ -66,6 +66,9 @@ def test_enusc_regions_are_the_iso_3166_2_cl_codes(runs):
 
 def test_enusc_national_release_has_bounds_nature_and_unit(runs):
     data = runs["national"]["data"]
+    female = data[data["SERIES"].eq("VC_SNS_WALN_DRK") & data["SEX"].eq("F")].iloc[0]
+    # 17.278485237329765 in the estimation report; one decimal as INE publishes it, bounds two
+    assert (female["OBS_VALUE"], female["LOWER_BOUND"], female["UPPER_BOUND"]) == ("17.3", "16.33", "18.23")
     assert set(data["SERIES"]) == {"VC_SNS_WALN_DRK", "VC_VOV_PHYL"}
     assert data["UNIT_MEASURE"].eq("PT").all() and set(data["NATURE"]) == {"CA", "C"}
     assert (data["LOWER_BOUND"].astype(float) < data["OBS_VALUE"].astype(float)).all()
@@ -83,12 +86,13 @@ def example_block(runs) -> str:
              "$ SDMX_PUBLISH_REFERENCE_DIR=/path/to/reference sdmx-publish run surveys/cl_enusc_2024/enusc_2024_regions.yaml",
              f"DF_SDG_16_CRIME_SUBNAT: release ... ({len(runs['regions']['data'])} observations, published)",
              "```", "",
-             "| estimate | cell | n | weighted N | % | SE (points) | 95% bounds | CV | deff | status |",
+             "| estimate | cell | n | weighted N | % (published) | SE (points) | 95% bounds (published) | CV | deff | status |",
              "|---|---|---:|---:|---:|---:|---|---:|---:|---|"]
     for report in (national, regions):
         for c in report["cells"]:
             lines.append(f"| {c['estimate_id']} | {c['breakdown']} {c['cell']} | {c['n']:,} | {c['N']:,.0f} | "
-                         f"{100 * c['estimate']:.1f} | {100 * c['se']:.2f} | {100 * c['lower']:.1f}-{100 * c['upper']:.1f} "
+                         f"{c['published']['value']:.1f} | {100 * c['se']:.2f} | "
+                         f"{c['published']['lower']:.2f}-{c['published']['upper']:.2f} "
                          f"| {c['cv']:.3f} | {c['deff']:.2f} | {c['status'] or 'ok'} |")
     left = {x["code"]: x for x in national["estimates"][0]["left_out_by_answer"]}
     alt = next(c for c in runs["with_85"]["report"]["cells"] if c["breakdown"] == "total"
@@ -97,17 +101,10 @@ def example_block(runs) -> str:
     lines += ["", f"Left out of the 16.1.4 denominator: code 85 'No aplica' {left['85']['rows']:,} respondents "
                   f"({left['85']['weighted']:,.0f} weighted), 88 'No sabe' {left['88']['rows']}, 99 'No responde' "
                   f"{left['99']['rows']}. Counting code 85 as 'not safe' instead would give "
-                  f"{100 * alt['estimate']:.1f}% (95% bounds {100 * alt['lower']:.1f}-{100 * alt['upper']:.1f}) "
-                  f"against the published {100 * main['estimate']:.1f}%.", "", END]
+                  f"{alt['published']['value']:.1f}% (95% bounds {alt['published']['lower']:.2f}-"
+                  f"{alt['published']['upper']:.2f}) against the published {main['published']['value']:.1f}%.", "", END]
     return "\n".join(lines)
 
 
 def test_docs_show_this_run(runs):
-    block = example_block(runs)
-    text = DOCS.read_text(encoding="utf-8")
-    assert START in text and END in text, f"{DOCS} lacks the example markers"
-    current = text[text.index(START):text.index(END) + len(END)]
-    if os.environ.get("SDMX_PUBLISH_UPDATE_DOCS") == "1":
-        DOCS.write_text(text.replace(current, block), encoding="utf-8")
-    else:
-        assert current == block, "docs/surveys.md is out of date: run with SDMX_PUBLISH_UPDATE_DOCS=1"
+    check_docs_block(DOCS, START, END, example_block(runs))
