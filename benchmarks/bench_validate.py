@@ -7,8 +7,9 @@ The dataset is on our ICCS DSD (dataflow ``DF_ICCS``, every code from the real c
 ``dsd/``): countries x years x {OFFENCES, VICTIMS} x ICCS sections 01-11 with all their level-2
 categories x sex (F, M, _T) x unit (NUMBER and PER_100000_POP), consistent like real data (parents
 are the sum of their children, totals the sum of F and M, rates computed from counts and a
-population), rows shuffled, with a few hundred planted problems (unknown codes, negative counts,
-outliers, a conflicting duplicate) so every rule does real work. "all" also gets the previous
+population, a rate by sex per 100,000 of that sex, half of it), rows shuffled, with a few hundred
+planted problems (unknown codes, negative counts, outliers, a conflicting duplicate) so every rule
+does real work. "all" also gets the previous
 release (the same frame with 1% of the values revised) and the population, so the revision and
 rate rules run. ``seconds`` is the best of ``--repeat`` runs of ``validate()`` (report assembled,
 nothing written).
@@ -65,7 +66,9 @@ def make_frame(flow: Flow, n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.Data
     pop["POPULATION"] = np.round(base * 1.01 ** np.tile(np.arange(len(YEARS)), len(areas)))
     counts["UNIT_MEASURE"] = "NUMBER"
     rates = counts.merge(pop, on=["REF_AREA", "TIME_PERIOD"])
-    rates["OBS_VALUE"] = (rates["OBS_VALUE"] / rates.pop("POPULATION") * 1e5).round(3)
+    # a rate by sex is per 100,000 of that sex (half the population here), as UNODC and the SDG series give it
+    share = np.where(rates["SEX"].eq("_T"), 1.0, 0.5)
+    rates["OBS_VALUE"] = (rates["OBS_VALUE"] / (rates.pop("POPULATION") * share) * 1e5).round(3)
     frame = pd.concat([counts, rates.assign(UNIT_MEASURE="PER_100000_POP")], ignore_index=True)
     frame = frame.iloc[:n].sample(frac=1.0, random_state=seed).reset_index(drop=True)
     for dim, code in {"FREQ": "A", "AGE": "_T", "CYBER": "_T", "VIC_PERP_REL": "_T", "SIT_CONTEXT": "_T"}.items():
