@@ -12,7 +12,8 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from ..store.layout import ATTACHMENTS, LAST_CHANGED, LAST_CHANGED_FILE
+from ..store.changed import read_dates
+from ..store.layout import ATTACHMENTS, DATA_CSV, LAST_CHANGED, LAST_CHANGED_FILE, PARTS
 from ..structure.model import Flow
 from .store import FRAME_CACHE, Release, Store
 
@@ -22,18 +23,31 @@ _LOCK = threading.Lock()
 
 def _lookup(store: Store, release: Release, flow: Flow) -> np.ndarray | None:
     """``LAST_CHANGED`` of every row of the release frame, in its order ("" where not known); None for
-    a release without the files."""
-    names = [f.path for f in release.files
-             if f.path.startswith(f"{ATTACHMENTS}/") and f.path.endswith(f"/{LAST_CHANGED_FILE}")]
+    a release without the files. The frame holds each part's rows in turn (``data.csv`` is assembled from
+    the parts' SDMX-CSV bodies), so that each part's file is read against its own rows."""
+    names = {f.path.split("/")[1]: f.path for f in release.files
+             if f.path.startswith(f"{ATTACHMENTS}/") and f.path.endswith(f"/{LAST_CHANGED_FILE}")}
     if not names:
         return None
-    known = pd.concat([pd.read_csv(store.file(release, n), dtype=str, keep_default_na=False) for n in names],
-                      ignore_index=True)
     frame = store.frame(release)
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
-    rows = pd.DataFrame({k: frame[k].astype(str).to_numpy() for k in key})
-    found = rows.merge(known[[*key, LAST_CHANGED]], on=key, how="left")[LAST_CHANGED]
-    return found.fillna("").to_numpy(dtype=object)
+    out = np.full(len(frame), "", dtype=object)
+    entry = store.assembled(release, DATA_CSV)
+    if entry is None:  # a release from before the parts had files of their own: every file is read by key
+        spans = [(part, 0, len(frame)) for part in names]
+    else:
+        files = {f.path: f for f in release.files}
+        spans, at = [], 0
+        for seg in entry.segments[1:]:  # type: ignore[index]
+            part = max((p for p in release.manifest.parts if seg.path.startswith(f"{PARTS}/{p}.")), key=len)
+            spans.append((part, at, at + files[seg.path].observations))
+            at += files[seg.path].observations
+    for part, start, end in spans:
+        if part in names:
+            dates = read_dates(store.file(release, names[part]), frame.iloc[start:end], key)
+            known = ~pd.isna(dates)
+            out[start:end][known] = np.asarray(dates, dtype=object)[known]
+    return out
 
 
 def with_dates(store: Store, release: Release, flow: Flow, sub: pd.DataFrame) -> pd.DataFrame:

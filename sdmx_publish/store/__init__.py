@@ -3,7 +3,8 @@
 One module per concern, used by publish, serve and derive alike: :mod:`.layout` (folder and file
 names), :mod:`.manifest` (the typed manifest), :mod:`.release` (reading releases and their data),
 :mod:`.assembled` (the whole dataflow's files read from its parts'), :mod:`.commit` (lock, staging,
-durable files, the atomic commit, the sweep of leftovers).
+durable files, the atomic commit, the sweep of leftovers), :mod:`.compare` (two versions of observations
+by key), :mod:`.changed` (reading the release each observation was last changed in).
 """
 
 from __future__ import annotations

@@ -77,15 +77,15 @@ def _number_text(v: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(v), "", np.char.mod("%.15g", np.nan_to_num(v)))
 
 
-def diff(before: pd.DataFrame, after: pd.DataFrame, flow: Flow) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ``after`` that are new or changed since ``before``, and rows of ``before`` gone from
-    ``after`` (positions, ascending), comparing by series key and period."""
+def compared(before: pd.DataFrame, after: pd.DataFrame, flow: Flow) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``after``: the position of the row of ``before`` with its series key and period (-1: new),
+    and whether it is new or differs from that row in its value or any attribute."""
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     measure = flow.dsd.primary_measure
     rest = sorted((set(before.columns) | set(after.columns)) - set(key))
     at = match(after, before, key)
-    hit = at >= 0
-    mine, theirs = np.flatnonzero(hit), at[hit]
+    mine = np.flatnonzero(at >= 0)
+    theirs = at[mine]
     differs = np.zeros(len(mine), dtype=bool)
     for c in rest:
         if c == measure:
@@ -97,8 +97,15 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, flow: Flow) -> tuple[np.ndar
             a, b = _codes([_column(after, c), _column(before, c)])
             d = a[mine] != b[theirs]
         differs |= d
-    changed = ~hit
+    changed = at < 0
     changed[mine[differs]] = True
+    return at, changed
+
+
+def diff(before: pd.DataFrame, after: pd.DataFrame, flow: Flow) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``after`` that are new or changed since ``before``, and rows of ``before`` gone from
+    ``after`` (positions, ascending), comparing by series key and period."""
+    at, changed = compared(before, after, flow)
     kept = np.zeros(len(before), dtype=bool)
-    kept[theirs] = True
+    kept[at[at >= 0]] = True
     return np.flatnonzero(changed), np.flatnonzero(~kept)

@@ -34,9 +34,11 @@ PART_FORMAT = "sdmx-csv-1.0-part"
 #: a part's other files: ``attachments/<part>/<name>``, carried forward with the part
 ATTACHMENTS = "attachments"
 #: the release each observation of a part was last changed in: ``attachments/<part>/last_changed.csv``
-#: (its keys and this column; publish/changed.py)
+#: (runs of ``ROWS,LAST_CHANGED`` over the part's SDMX-CSV rows; written by publish/changed.py, read by
+#: store/changed.py)
 LAST_CHANGED_FILE = "last_changed.csv"
 LAST_CHANGED = "LAST_CHANGED"
+LAST_CHANGED_ROWS = "ROWS"
 STRUCTURE_FORMAT = "sdmx-ml-2.1-structure"
 STRUCTURE_MEDIA_TYPE = "application/vnd.sdmx.structure+xml;version=2.1"
 

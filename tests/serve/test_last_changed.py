@@ -60,3 +60,22 @@ def test_other_formats_are_unchanged(two):
     base, *_ = two
     r = httpx.get(f"{base}/sdmx/v1/data/DF_SDG_16_CRIME/all", headers={"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"})
     assert "LAST_CHANGED" not in r.text.splitlines()[0]
+
+
+def test_each_parts_file_is_read_against_its_own_rows(tmp_path, registry, sdg_flow):
+    """Two parts, one with a file of runs and one with a file of keys (as releases before runs wrote it):
+    every row of the release frame gets its own part's dates."""
+    from sdmx_publish.serve.changed import _lookup
+    from sdmx_publish.serve.store import Store
+    from sdmx_publish.store import read_sdmx_csv
+    b = sample_frame(sdg_flow, 60, years=range(2010, 2014), seed=2)
+    first, _ = publish(b, sdg_flow, registry, store=tmp_path, part="b")
+    rows = read_sdmx_csv(first.path / "parts" / "b.csv")  # b's file as a file of keys
+    keyed = rows.drop(columns=["OBS_VALUE", "OBS_STATUS"], errors="ignore").astype(str).iloc[::-1]
+    keyed.assign(LAST_CHANGED=first.id).to_csv(first.path / "attachments" / "b" / "last_changed.csv", index=False)
+    second, _ = publish(sample_frame(sdg_flow, 40, years=range(2016, 2020), seed=3), sdg_flow, registry,
+                        store=tmp_path, part="a")
+    got = _lookup(Store(tmp_path), second, sdg_flow)
+    frame = Store(tmp_path).frame(second)
+    assert len(got) == len(frame) == 100
+    assert (got[:40] == second.id).all() and (got[40:] == first.id).all()  # part a's rows, then b's
