@@ -75,7 +75,8 @@ _RULES = [
          description="Another source (part) of the dataflow already publishes this series key and period.",
          message="the same series key and period are already published by source '{value}'",
          check=structural.check_other_source,
-         fix="map each observation from one source only: drop these rows in one spec's filter"),
+         fix="map each observation from one source only: drop these rows in one spec's filter (national data "
+             "replacing another source: docs/specs.md, 'Replacing another source's rows')"),
     Rule(id="time.freq_mismatch", family=_S, severity="error", title="Time period does not match FREQ",
          description="TIME_PERIOD must be written as the frequency says: A YYYY, Q YYYY-Qn, M YYYY-MM, ...",
          message="TIME_PERIOD '{value}' does not match the frequency", check=structural.check_time_format,

@@ -63,3 +63,34 @@ def test_the_report_table_example_publishes_what_the_docs_say(tmp_path):
     assert {(f["text"], f["marker"]) for f in layout["footnotes_removed"]} == {("United States*", "*"),
                                                                             ("Standard error/a", "/a")}
     assert layout["columns"]["Percent / Estimate"] == "3 (C)"
+
+
+@pytest.mark.slow
+def test_national_data_replaces_another_sources_rows_as_the_docs_say(tmp_path):
+    """docs/specs.md, 'Replacing another source's rows': the worked example (Korea's homicide victims) clashes
+    with UNODC's homicide part; dropping KOR from the UNODC spec, with consent for the deletion, hands over."""
+    import shutil
+
+    import yaml
+
+    from sdmx_publish.errors import PublishError
+
+    write_blocks(tmp_path)
+    unodc = tmp_path / "examples" / "unodc"  # its maps name ../../reference/
+    shutil.copytree(config.ROOT / "examples" / "unodc", unodc)
+    shutil.copytree(config.ROOT / "reference", tmp_path / "reference")
+    store = tmp_path / "store"
+    pipeline.run(unodc / "homicide.yaml", store)
+    with pytest.raises(PublishError) as e:  # the national table first: refused, naming the other part
+        pipeline.run(tmp_path / "victims.yaml", store)
+    assert "dup.other_source" in str(e.value.message()) or "unodc_homicide" in str(e.value.message())
+    spec = yaml.safe_load((unodc / "homicide.yaml").read_text(encoding="utf-8"))
+    spec["filter"]["drop"]["Iso3_code"].append("KOR")
+    (unodc / "homicide.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(PublishError):  # Korea's UNODC rows deleted: refused without consent
+        pipeline.run(unodc / "homicide.yaml", store)
+    pipeline.run(unodc / "homicide.yaml", store, allow_deletions=True)
+    assert pipeline.run(tmp_path / "victims.yaml", store)["validation"]["errors"] == 0
+    release = latest(store, "CCJS", "DF_ICCS")
+    assert len(read_frame(release, pipeline.part_id(tmp_path / "victims.yaml"))) == 12
+    assert read_frame(release, "unodc_homicide")["REF_AREA"].ne("410").all()
