@@ -139,9 +139,10 @@ def to_html(report: dict) -> str:
                          [[x["code"], x["label"], x["rows"], f"{x['weighted']:,.0f}", x["why"]]
                           for x in e["left_out_by_answer"]]),
                   _table(["breakdown", "cell", "n", "weighted N", "estimate", "SE", "lower", "upper", "CV", "deff",
-                          "reliability"],
+                          "reliability", "published (bounds)"],
                          [[c["breakdown"], c["cell"], c["n"], f"{c['N']:,.0f}", _f(c["estimate"]), _f(c["se"]),
-                           _f(c["lower"]), _f(c["upper"]), _f(c["cv"]), _f(c["deff"]), c["status"] or "ok"]
+                           _f(c["lower"]), _f(c["upper"]), _f(c["cv"]), _f(c["deff"]), c["status"] or "ok",
+                           _published(c.get("published"))]
                           for c in report["cells"] if c["estimate_id"] == e["id"]])]
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Estimation report</title>"
             f"<style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>")
@@ -158,6 +159,14 @@ def _replicate_rows(rep: dict | None) -> list[list]:
             v = ", ".join(f"{x:.6g} for {c}" for x, c in zip(values, counts)) + " replicates"
         rows.append([f"replicate_weights.{k}", v])
     return rows
+
+
+def _published(p: dict | None) -> str:
+    """The value and bounds as published (after scale and rounding); "" when withheld."""
+    if not p or p["value"] is None:
+        return ""
+    bounds = f" ({p['lower']:g} to {p['upper']:g})" if p["lower"] is not None else ""
+    return f"{p['value']:g}{bounds}"
 
 
 def _f(v: float | None) -> str:

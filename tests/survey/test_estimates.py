@@ -140,6 +140,7 @@ def test_the_release_carries_the_estimation_report(tmp_path):
     assert compare(report, "toy") == 3
     html = (folder / "estimation.html").read_text()
     assert "Does not walk alone after dark" in html and "deff" in html
+    assert "<td>54.1 (38.4 to 69.72)</td>" in html  # the total as published, beside the unrounded numbers
     manifest = json.loads((folder / "manifest.json").read_text())
     names = {f["path"] for f in manifest["files"]}
     assert [s["path"].endswith("toy.sav") and len(s["sha256"]) == 64 for s in manifest["sources"]] == [True]
