@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sdmx_publish import frames
 from sdmx_publish.pipeline import FRAME, step_extract, step_transform
@@ -36,6 +38,24 @@ def test_the_transform_step_hands_on_codes_as_categoricals(tmp_path) -> None:
     frame = frames.load(work / FRAME)
     assert isinstance(frame["REF_AREA"].dtype, pd.CategoricalDtype)
     assert isinstance(frame["FREQ"].dtype, pd.CategoricalDtype)
-    assert not isinstance(frame["_value_raw"].dtype, pd.CategoricalDtype)
     assert frame.set_index(["REF_AREA", "SEX"])["OBS_VALUE"][("410", "_T")] == 1234.0
     assert frame["_value_raw"].tolist() == ["1,234", "700", "534", ".."]
+
+
+def test_a_frame_saved_and_loaded_in_one_process_is_the_file_and_a_changed_file_is_read(tmp_path) -> None:
+    """The next step in the same process gets the table just written; a file written since (another
+    worker, a rerun) is read from disk."""
+    path = tmp_path / "f.parquet"
+    frames.save(pd.DataFrame({"REF_AREA": pd.Categorical(["410"]), "OBS_VALUE": [1.0]}), path)
+    read = pq.read_table(path).to_pandas()
+    pdt.assert_frame_equal(frames.load(path), read)
+    frames.save(pd.DataFrame({"REF_AREA": pd.Categorical(["392"]), "OBS_VALUE": [2.0]}), path)
+    pq.write_table(pa.Table.from_pandas(pd.DataFrame({"REF_AREA": ["036"], "OBS_VALUE": [3.0]})), path)
+    assert frames.load(path)["REF_AREA"].tolist() == ["036"]
+
+
+def test_used_only_drops_the_categories_no_row_holds() -> None:
+    col = pd.Series(pd.Categorical(["b", None, "d", "b"], categories=["a", "b", "c", "d"]), index=[5, 6, 7, 8])
+    pdt.assert_series_equal(frames.used_only(col), col.cat.remove_unused_categories())
+    assert list(frames.used_only(col).cat.categories) == ["b", "d"]
+    assert frames.stripped(pd.Series(pd.Categorical([" a", "a ", None]))).tolist()[:2] == ["a", "a"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import xmlsafe
+from .. import frames, xmlsafe
 from ..errors import InputError, PublishError, TransientError
 from ..redact import redact_url
 from ..spec import Spec
@@ -66,7 +66,7 @@ def _download_error(e: OSError, url: str) -> PublishError:
 
 def decode(raw: bytes, encoding: str, where: str) -> str:
     """Decode strictly; on failure say on which line and which encoding to try instead."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise InputError("the file is empty", where=where, fix="export the table again")
     if b"\x00" in raw[:4096]:
         raise InputError("the file is binary, not text (NUL bytes)", where=where,
@@ -77,7 +77,8 @@ def decode(raw: bytes, encoding: str, where: str) -> str:
         line = raw[: e.start].count(b"\n") + 1
         raise InputError(f"byte {raw[e.start:e.start + 1]!r} at line {line} is not valid {encoding}", where=where,
                          fix=f"set source.encoding to the file's real encoding, e.g. {SUGGEST.get(encoding, 'utf-8')}") from None
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int, sheet: SheetFacts | None = None) -> pd.DataFrame:
@@ -94,7 +95,7 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int, sheet: S
                          fix="check source.skip_rows")
     if src.layout is not None:
         return _body(layout_header(grid, src.layout, skip, src.header_rows, where, sheet, tuple(src.missing)), where)
-    head = grid.iloc[skip:first].fillna("").astype(str)
+    head = grid.iloc[skip:first].astype(object).fillna("").astype(str)
     head = head.replace("", pd.NA).ffill(axis=1).fillna("") if src.header_rows > 1 else head
     names = [" ".join(p.strip() for p in head[c] if p.strip()) for c in head.columns]
     seen: dict[str, int] = {}
@@ -105,48 +106,82 @@ def _with_header(grid: pd.DataFrame, spec: Spec, where: str, skip: int, sheet: S
             raise InputError(f"duplicated column name {n!r} (columns {seen[n] + 1} and {i + 1})", where=where,
                              fix="rename one of the columns in the source, or set source.header_rows")
         seen[n] = i
-    body = grid.iloc[first:].copy()
+    body = grid.iloc[first:]
     body.columns = names
-    return _body(body.fillna(""), where)
+    return _body(_filled(body), where)
+
+
+def _filled(body: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells (a short row, a blank line) as empty text; a categorical column's unused categories
+    (the header's cells) dropped."""
+    out = {}
+    for c in body.columns:
+        col = body[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = frames.used_only(col)
+            if col.hasnans:
+                col = (col if "" in col.cat.categories else col.cat.add_categories("")).fillna("")
+            out[c] = col
+        else:
+            out[c] = col.fillna("")
+    return pd.DataFrame(out, index=body.index)
 
 
 def _body(body: pd.DataFrame, where: str) -> pd.DataFrame:
     """The data rows: ``_row`` (the 1-based line or sheet row) added, blank lines left out."""
     body["_row"] = body.index.to_numpy() + 1  # grid index is the 0-based line/row number
-    body = body[~(body.drop(columns="_row") == "").all(axis=1)]  # blank lines are not data
+    blank = (body.drop(columns="_row") == "").all(axis=1)
+    if blank.any():  # blank lines are not data
+        body = body[~blank]
+        body = body.assign(**{c: frames.used_only(body[c]) for c in body.columns
+                              if isinstance(body[c].dtype, pd.CategoricalDtype)})
     if body.empty:
         raise InputError("the table has a header but no data rows", where=where, fix="export the table again")
     return body
 
 
-def _origin(frame: pd.DataFrame, raw: bytes, where: str) -> pd.DataFrame:
-    """Record, on the frame, which bytes it was read from (for the manifest's ``sources``), and for a
-    report table how its header and labels were read (``layout``: column keys, footnote markers removed)."""
+def _origin_of(raw: bytes, where: str) -> dict:
+    """Which bytes a frame is read from (for the manifest's ``sources``): the path, sha256 and size."""
+    return {"path": where, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+
+
+def _origin(frame: pd.DataFrame, origin: dict) -> pd.DataFrame:
+    """Record on the frame which bytes it was read from (``origin``: :func:`_origin_of`), and for a report
+    table how its header and labels were read (``layout``: column keys, footnote markers removed)."""
     layout = {"layout": frame.attrs.pop("layout")} if "layout" in frame.attrs else {}
-    frame.attrs["sources"] = [{"path": where, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw), **layout}]
+    frame.attrs["sources"] = [{**origin, **layout}]
     return frame
 
 
 def read_csv(spec: Spec) -> pd.DataFrame:
+    """A CSV table; its columns are categoricals (each distinct cell is one string, the rows small integer
+    codes), except for a report table (``source.layout``), read as text."""
     raw, where = read_bytes(spec)
     text = decode(raw, spec.source.encoding, where)
+    origin = _origin_of(raw, where)
+    del raw  # one copy of the file in memory at a time: the bytes, the text, the bytes the parser reads
     sanity.check_conflict_markers(text, where)
     sanity.check_text_end(text, spec, where)
     sanity.check_last_row(text, spec, where)
+    # the decoded text again as UTF-8 bytes, what the C parser reads (a StringIO would hold 4 bytes a character)
+    data = text.encode("utf-8")
+    del text
     try:
-        grid = pd.read_csv(io.StringIO(text), sep=spec.source.delimiter, header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, engine="c", skiprows=spec.source.skip_rows)
+        grid = pd.read_csv(io.BytesIO(data), encoding="utf-8", sep=spec.source.delimiter, header=None,
+                           dtype=str if spec.source.layout else "category", keep_default_na=False,
+                           skip_blank_lines=False, engine="c", skiprows=spec.source.skip_rows)
     except pd.errors.ParserError as e:
-        raise _too_many_fields(text, spec, where) or InputError(
+        raise _too_many_fields(data.decode("utf-8"), spec, where) or InputError(
             f"not a readable CSV table: {str(e).strip()}", where=where,
             fix="check source.delimiter and that every row has the same number of fields") from None
     except pd.errors.EmptyDataError as e:
         raise InputError(f"not a readable CSV table: {e}", where=where,
                          fix="check source.delimiter and that every row has the same number of fields") from None
+    del data
     grid.index += spec.source.skip_rows
     frame = _with_header(grid, spec, where, skip=0)
-    frame["_source"] = where
-    return _origin(frame, raw, where)
+    frame["_source"] = frames.constant(where, frame.index)
+    return _origin(frame, origin)
 
 
 def _too_many_fields(text: str, spec: Spec, where: str) -> InputError | None:
@@ -195,7 +230,7 @@ def read_xlsx(spec: Spec) -> pd.DataFrame:
     facts = sheet_facts(raw, sheet, grid, fills=layout.cell_fills) if layout is not None else None
     frame = _with_header(grid, spec, where, skip=spec.source.skip_rows, sheet=facts)
     frame["_source"] = f"{where} [{sheet}]"
-    return _origin(frame, raw, where)
+    return _origin(frame, _origin_of(raw, where))
 
 
 def read_sql(spec: Spec) -> pd.DataFrame:
@@ -288,7 +323,7 @@ def read_sdmx(spec: Spec) -> pd.DataFrame:
     frame = frame.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
     frame["_row"] = range(1, len(frame) + 1)
     frame["_source"] = where
-    return _origin(frame, raw, where)
+    return _origin(frame, _origin_of(raw, where))
 
 
 def read_survey(spec: Spec) -> pd.DataFrame:

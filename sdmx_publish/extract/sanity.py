@@ -34,27 +34,54 @@ def check_last_row(text: str, spec: Spec, where: str, *, sample: int = 200) -> N
 
     A last line with one field is a note (a footnote or source line), not a cut record."""
     src = spec.source
-    lines = text.rstrip("\n").split("\n")[src.skip_rows:]
-    if src.footer is not None or len(lines) < 4:
+    ends = None if src.footer is not None else _ends(text, src.skip_rows, sample)
+    if ends is None:
         return
-    body = lines[1:-1][-sample:]  # the data lines above the last (the header may be wider or narrower)
+    first, body, last_line = ends  # the data lines above the last (the header may be wider or narrower)
     widths = Counter(len(r) for r in csv.reader(body, delimiter=src.delimiter) if any(r))
     usual = widths.most_common(1)[0][0] if widths else 0
-    header, last = (len(next(csv.reader([lines[i]], delimiter=src.delimiter), [])) for i in (0, -1))
+    header, last = (len(next(csv.reader([line], delimiter=src.delimiter), [])) for line in (first, last_line))
     if 1 < last < min(usual, header):  # shorter than the header and the lines above: cut
-        raise InputError(f"the last line (line {src.skip_rows + len(lines)}) has {last} fields, the lines above it "
+        line = text.rstrip("\n").count("\n") + 1
+        raise InputError(f"the last line (line {line}) has {last} fields, the lines above it "
                          f"have {usual}: {CUT}", where=where, fix="download or export the table again; if the last "
                          "line is a note, declare it with source.footer (a regular expression it matches)")
 
 
+def _ends(text: str, skip: int, sample: int) -> tuple[str, list[str], str] | None:
+    """The first line after ``skip`` lines, the (up to) ``sample`` lines above the last and the last line,
+    final line breaks left out; None when there are fewer than 4 lines after ``skip``. A long text is
+    cut at its ends, not split into all its lines."""
+    end = len(text)
+    while end and text[end - 1] == "\n":
+        end -= 1
+    wanted = max(sample, 2) + 1  # lines at the end: the last and the sample above it (at least 3: 4 with the header)
+    cuts = [end]  # from the end: the line break before each of those lines
+    while len(cuts) <= wanted and cuts[-1] > 0:
+        cuts.append(text.rfind("\n", 0, cuts[-1]))
+    head = -1  # the line break that ends the first line after ``skip``
+    for _ in range(skip + 1):
+        head = text.find("\n", head + 1, end)
+        if head < 0:
+            break
+    if len(cuts) <= wanted or cuts[-1] < 0 or head < 0 or head > cuts[-1]:  # a short text: split it all
+        lines = text[:end].split("\n")[skip:]
+        return (lines[0], lines[1:-1][-sample:], lines[-1]) if len(lines) >= 4 else None
+    start = text.rfind("\n", 0, head) + 1
+    tail = [text[a + 1:b] for a, b in zip(cuts[1:], cuts[:-1])][::-1]
+    return text[start:head], tail[:-1][-sample:], tail[-1]
+
+
 #: the lines git writes around an unresolved merge conflict
 _CONFLICT = re.compile(r"^(<{7} |={7}$|>{7} )", re.M)
+_MARKS = ("<" * 7, "=" * 7, ">" * 7)
 
 
 def check_conflict_markers(text: str, where: str) -> None:
     """A CSV committed with an unresolved git merge conflict (``<<<<<<< HEAD`` ... ``=======`` ... ``>>>>>>>``)
     holds two versions of the table: refused, naming the line, rather than read as one table."""
-    m = _CONFLICT.search(text)
+    # a scan for the marker's character first (memchr: fast), for the whole marker only if it is there
+    m = _CONFLICT.search(text) if any(mark[0] in text and mark in text for mark in _MARKS) else None
     if m:
         line = text.count("\n", 0, m.start()) + 1
         marker = text[m.start():].split("\n", 1)[0]
@@ -69,11 +96,10 @@ def check_footer(grid: pd.DataFrame, spec: Spec, where: str) -> None:
     pattern = spec.source.footer
     if pattern is None:
         return
-    cells = grid.fillna("").astype(str)
-    present = cells.ne("").any(axis=1)
+    present = (grid.notna() & grid.ne("")).any(axis=1)
     if present.any():
         last = present[present].index[-1]
-        if any(re.search(pattern, c) for c in cells.loc[last] if c):
+        if any(re.search(pattern, str(c)) for c in grid.loc[last] if not pd.isna(c) and c != ""):
             return
         where = f"{where}: line {last + 1}"
     raise InputError(f"the table does not end with the declared footer (source.footer `{pattern}`): {CUT}",

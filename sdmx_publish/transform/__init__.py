@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
+from ..frames import as_text, constant, recode, stripped
 from ..spec.model import Spec
 from ..structure import Flow
 from .mapping import OBS, RID, TRACKING, MapOutcome, apply_map, refuse_ambiguous
@@ -28,8 +30,9 @@ from .values import missing_where, parse_values
 #: nor a declared missing-value marker (rule ``value.non_numeric``); ``_marker``: a footnote marker
 #: removed from the value (rule ``value.marker_removed``)
 ORIGIN = ["_source", "_row", "_column", "_value_raw", "_unparsed", "_marker"]
-#: the frame's one text column that is not a code: the source cell, distinct in most rows (the pipeline
-#: hands the others on as categoricals: :func:`~sdmx_publish.frames.categorical`)
+#: the frame's one text column that is not a code: the source cell, distinct in most rows; the pipeline
+#: hands the others on as categoricals (:func:`~sdmx_publish.frames.categorical`), this one as it comes
+#: (categorical from a CSV source, whose reader makes every column one)
 RAW_TEXT = ("_value_raw",)
 
 
@@ -106,7 +109,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     require_columns(frame, [c for k, c in spec.columns.items() if k != flow.dsd.primary_measure]
                     + [value_col or ""] + [s for m in spec.maps for s in m.source], where)
     if "_column" not in frame.columns:
-        frame["_column"] = value_col
+        frame["_column"] = constant(value_col, frame.index)
     period = _period_column(spec, flow)
     parsed = parse_values(frame[value_col], missing=spec.source.missing, thousands=spec.source.thousands,
                           decimal=spec.source.decimal)
@@ -114,10 +117,11 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
                           spec.constants.get(flow.dsd.time_dimension))
     is_missing = parsed.missing | where.ne("")
     status = cell_status(frame[value_col], parsed, where, spec.source.missing, spec.source.value_markers)
-    marker = parsed.marker.where(parsed.marker.map(declared_marker(spec.source.value_markers)).isna(), "")
+    declared = list(declared_marker(spec.source.value_markers))
+    marker = recode(parsed.marker, lambda found: found.where(~found.isin(declared), ""))  # a declared one is a status
     frame = frame.assign(**{OBS: parsed.values.where(~is_missing), "__missing": is_missing, STATUS: status,
                             "__unparsed": parsed.unparsed & ~is_missing, "__marker": marker,
-                            RID: np.arange(len(frame)), **TRACKING})
+                            RID: np.arange(len(frame)), **_tracking(frame.index)})
     outcome = MapOutcome()
     context = _key_columns(spec, flow)
     for i, m in enumerate(spec.maps):
@@ -128,22 +132,22 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     out = pd.DataFrame(index=frame.index)
     for comp, col in spec.columns.items():
         if comp != flow.dsd.primary_measure:
-            out[comp] = frame[col].astype(str).str.strip()
+            out[comp] = stripped(frame[col])
     for m in spec.maps:
         for t in m.target:
             out[t] = frame[t]
     if spec.reshape:
         out[spec.reshape.into] = frame[spec.reshape.into]
     for comp, code in spec.constants.items():
-        out[comp] = code
+        out[comp] = constant(code, out.index)
     out["OBS_VALUE"] = frame[OBS]
     report.missing_values = int(frame["__missing"].sum())
     given = spec.constants.get("OBS_STATUS")  # the flag of every value (e.g. D); a missing cell keeps its reason
     if "OBS_STATUS" in flow.dsd.attribute_ids and ("OBS_STATUS" not in out.columns or given is not None):
         out["OBS_STATUS"] = frame[STATUS].mask(frame[STATUS].eq("A"), given) if given else frame[STATUS]
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
-        out["UNIT_MULT"] = str(spec.unit_multiplier)
-    out["_value_raw"] = frame[value_col].astype(str)
+        out["UNIT_MULT"] = constant(str(spec.unit_multiplier), out.index)
+    out["_value_raw"] = as_text(frame[value_col])
     out["_unparsed"], out["_marker"] = frame["__unparsed"], frame["__marker"]
     for c in ("_source", "_row", "_column", *[c for c in frame.columns if c.startswith("__nat:")], *TRACKING):
         out[c] = frame[c]
@@ -159,6 +163,12 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     order = [*flow.dsd.dimension_ids, flow.dsd.time_dimension, "OBS_VALUE",
              *[a for a in flow.dsd.attribute_ids if a in out.columns], *ORIGIN]
     return out[order].reset_index(drop=True), report
+
+
+def _tracking(index: pd.Index) -> dict[str, Any]:
+    """The split columns of rows that are no part of a split (text as object columns: the maps write into them)."""
+    return {k: pd.Series(np.full(len(index), v, dtype=object), index=index, dtype=object) if isinstance(v, str) else v
+            for k, v in TRACKING.items()}
 
 
 def _period_column(spec: Spec, flow: Flow) -> str | None:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
+from ..frames import stripped
 from ..spec.maps import (
     NOTE,
     PARENT,
@@ -81,7 +82,7 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
     m = spec.maps[i]
     table = read_map(spec, m)
     keys = key_names(m)
-    left = frame.assign(**{k: frame[s].astype(str).str.strip() for k, s in zip(keys, m.source)})
+    left = frame.assign(**{k: stripped(frame[s]) for k, s in zip(keys, m.source)})
     left = left.drop(columns=[t for t in m.target if t in left.columns])
     is_summary = pd.Series(False, index=left.index)
     if m.summary_pattern or m.parent_column:
@@ -231,7 +232,7 @@ def check_summaries(left: pd.DataFrame, m: ValueMap, table: pd.DataFrame, contex
 def refuse_ambiguous(out: pd.DataFrame, spec: Spec, key: list[str]) -> None:
     """Several national values that meet on one observation key through a map without ``aggregate: sum``
     are an ambiguous mapping: an error naming the map's rows, the key and the fix."""
-    dup = out.duplicated(key, keep=False)
+    dup = _duplicated(out, key)
     if not dup.any():
         return
     clash = out[dup]
@@ -249,6 +250,19 @@ def refuse_ambiguous(out: pd.DataFrame, spec: Spec, key: list[str]) -> None:
                             f"observation {obs}", where=f"{spec.path}: maps[{i}]",
                             fix="add `aggregate: sum` to the map to sum them (many to one), or correct the rows "
                                 "so that each value has its own code")
+
+
+def _duplicated(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+    """``frame.duplicated(key, keep=False)``; for categorical key columns, over one integer per row made
+    from their codes (no column factorized again)."""
+    cols = [frame[c] for c in key]
+    sizes = [len(c.cat.categories) + 1 for c in cols if isinstance(c.dtype, pd.CategoricalDtype)]
+    if len(sizes) < len(cols) or np.prod(sizes, dtype=float) >= 2**63:
+        return frame.duplicated(key, keep=False)
+    flat = np.zeros(len(frame), dtype=np.int64)
+    for col, size in zip(cols, sizes):
+        flat = flat * size + (col.cat.codes.to_numpy().astype(np.int64) + 1)  # + 1: a missing cell is code 0
+    return pd.Series(flat, index=frame.index).duplicated(keep=False)
 
 
 def apportion(values: pd.Series, groups: pd.Series, split: pd.Series) -> pd.Series:

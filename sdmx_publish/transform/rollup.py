@@ -65,7 +65,7 @@ def finish(frame: pd.DataFrame, spec: Spec, flow: Flow, key: list[str], *, aggre
     comment = "COMMENT_OBS" in attrs and "COMMENT_OBS" not in frame.columns and est.any()
     parts = frame
     if not aggregate:
-        out = frame.copy()
+        out = frame.copy(deep=False)  # copy on write: the columns set below do not change ``frame``
         for attr, col in nats:
             out[attr] = out[col]
         if comment:

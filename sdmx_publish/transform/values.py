@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..frames import constant
 from ..periods import in_range
 from ..spec.model import MissingMarkers
 
@@ -25,7 +26,7 @@ class Parsed(NamedTuple):
     values: pd.Series     #: float64; NaN for missing markers and unparsable cells
     missing: pd.Series    #: the cell is a declared missing-value marker
     unparsed: pd.Series   #: the cell is text that is neither a number nor a marker
-    marker: pd.Series     #: the footnote marker removed from a number ("" for none), e.g. "p" of "123 p"
+    marker: pd.Series     #: the footnote marker removed from a number ("" for none), e.g. "p" of "123 p"; categorical
 
 
 def parse_values(raw: pd.Series, *, missing: Collection[str], thousands: str | None, decimal: str) -> Parsed:
@@ -37,7 +38,10 @@ def parse_values(raw: pd.Series, *, missing: Collection[str], thousands: str | N
     # an empty cell (NaN) is parsed as the last distinct value, which code -1 indexes
     cells = pd.Series(np.append(np.asarray(uniq, dtype=object), np.nan), dtype=object)
     one = _parse_distinct(cells, missing=missing, thousands=thousands, decimal=decimal)
-    return Parsed(*(pd.Series(col.to_numpy()[codes], index=raw.index, name=raw.name) for col in one))
+    values, is_missing, unparsed = (pd.Series(col.to_numpy()[codes], index=raw.index, name=raw.name) for col in one[:3])
+    found, markers = pd.factorize(one.marker)  # the markers as a categorical: few distinct, no text per row
+    marker = pd.Series(pd.Categorical.from_codes(found[codes], markers), index=raw.index, name=raw.name)
+    return Parsed(values, is_missing, unparsed, marker)
 
 
 def _parse_distinct(raw: pd.Series, *, missing: Collection[str], thousands: str | None, decimal: str) -> Parsed:
@@ -71,9 +75,9 @@ def missing_where(frame: pd.DataFrame, rules: list[MissingMarkers], value_col: s
     """The OBS_STATUS of cells that are missing-value markers only in some columns (``_column``, the source
     value column) or periods (``period``, the frame's period column, else ``constant_period``), per
     ``source.missing_where`` ("" for the other cells; where rules overlap, the last one's)."""
-    hit = pd.Series("", index=frame.index, dtype=object)
     if not rules:
-        return hit
+        return constant("", frame.index)
+    hit = pd.Series("", index=frame.index, dtype=object)
     text = frame[value_col].astype(str).str.strip()
     periods = frame[period].astype(str) if period else pd.Series(constant_period or "", index=frame.index)
     for r in rules:

@@ -224,3 +224,25 @@ def test_ascii_missing_column_does_not_blame_the_encoding(tmp_path, iccs_flow):
     with pytest.raises(InputError) as e:
         run(tmp_path, TABLE.replace("Sex", "Gender"), iccs_flow)
     assert "missing column(s) ['Sex']" in str(e.value) and "encoding" not in str(e.value)
+
+
+def test_a_csv_is_read_into_categoricals_with_its_cells_as_text(tmp_path):
+    """Every column a categorical of the cells' text; a short row's and a blank line's cells empty, the
+    header's names not among the categories; the rows numbered by their line."""
+    text = "Country,Sex,Year,Value\nKOR,Total,2021,7\n\nKOR, Male ,2021\nJPN,Total,2021,..\n"
+    frame = extract(load_spec(write_case(tmp_path, text)))
+    cols = ["Country", "Sex", "Year", "Value"]
+    assert all(isinstance(frame[c].dtype, pd.CategoricalDtype) for c in [*cols, "_source"])
+    assert frame[cols].astype(str).values.tolist() == [["KOR", "Total", "2021", "7"], ["KOR", " Male ", "2021", ""],
+                                                       ["JPN", "Total", "2021", ".."]]
+    assert list(frame["_row"]) == [2, 4, 5]
+    assert "Country" not in frame["Country"].cat.categories and "" not in frame["Country"].cat.categories
+
+
+@pytest.mark.parametrize("lines", [3, 450])  # a short file is split whole, a long one cut at its ends
+def test_a_last_line_cut_short_names_its_line(tmp_path, iccs_flow, lines):
+    body = "".join(f"KOR,Total,{1000 + i},{i}\n" for i in range(lines))
+    with pytest.raises(InputError) as e:
+        run(tmp_path, "Country,Sex,Year,Value\n" + body + "KOR,To\n", iccs_flow)
+    assert f"the last line (line {lines + 2}) has 2 fields, the lines above it have 4" in str(e.value)
+    assert "table.csv" in str(e.value)

@@ -1,0 +1,24 @@
+"""Observation keys met twice, found from categorical codes as pandas finds them from the text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdmx_publish.transform.mapping import _duplicated
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_duplicated_keys_from_codes_are_pandas_duplicated(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    frame = pd.DataFrame({c: pd.Categorical(rng.choice(["a", "b", None, "c"], n)) for c in "xyz"})
+    frame["w"] = pd.Categorical(rng.choice(["q", "r"], n), categories=["r", "q", "s"])  # unsorted, one unused
+    frame.index = np.arange(n) * 3 + 7
+    key = ["x", "y", "z", "w"]
+    expected = frame.duplicated(key, keep=False)
+    assert expected.any() and not expected.all()
+    pd.testing.assert_series_equal(_duplicated(frame, key), expected)
+    text = frame.astype(object)  # text columns: pandas itself
+    pd.testing.assert_series_equal(_duplicated(text, key), expected)
