@@ -51,7 +51,9 @@ def load(path: Path) -> pd.DataFrame:
     global _last
     last, _last = _last, None
     table = last[1] if last is not None and last[0] == _identity(path) else pq.read_table(path)
-    return table.to_pandas()
+    frame = table.to_pandas()
+    pa.default_memory_pool().release_unused()  # the decoding's buffers, which numpy's arrays cannot reuse
+    return frame
 
 
 def categorical(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:

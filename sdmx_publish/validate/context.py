@@ -119,18 +119,21 @@ class Context:
         return self.frame[name] if name in self.frame.columns else None
 
     def factor(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Integer codes (-1 for missing) and distinct values of a column, computed once."""
+        """Integer codes (-1 for missing) and distinct values of a column, computed once.
+
+        The codes are in the smallest integer type that holds them (a categorical's own codes, not a
+        copy): do arithmetic on them in int64 (``ids * radix + codes``, not ``codes + 1``)."""
         if name not in self._factors:
             col = self.frame[name]
             if isinstance(col.dtype, pd.CategoricalDtype):
-                codes = col.cat.codes.to_numpy(np.int64)
+                codes = col.cat.codes.to_numpy()
                 uniques = np.asarray(col.cat.categories, dtype=object)
             elif constant(col):
-                codes, uniques = np.zeros(len(col), dtype=np.int64), np.asarray([col.iat[0]], dtype=object)
+                codes, uniques = np.zeros(len(col), dtype=np.int8), np.asarray([col.iat[0]], dtype=object)
             else:
                 codes, uniq = pd.factorize(col, use_na_sentinel=True)
                 uniques = np.asarray(uniq, dtype=object)
-            codes = np.asarray(codes, dtype=np.int64)
+                codes = codes.astype(np.min_scalar_type(-len(uniques) - 1), copy=False)  # signed: -1 is missing
             self._factors[name] = (codes, uniques)
             self._missing[name] = bool(len(codes)) and int(codes.min()) < 0
         return self._factors[name]
@@ -165,7 +168,7 @@ class Context:
                 if span * radix >= 2**62:
                     ids, uniq = pd.factorize(ids)
                     ids, span = ids.astype(np.int64), len(uniq)
-                ids = ids * radix + (codes + 1)
+                ids = ids * radix + codes + 1  # int64: codes may be int8
                 span *= radix
             self._groups[key] = ids
         return self._groups[key]
@@ -184,7 +187,8 @@ class Context:
         """Distinct combinations of ``columns``: a dense code per row and the first row of each code."""
         key = tuple(columns)
         if key not in self._distinct:
-            codes = pd.factorize(self.group_ids(columns))[0].astype(np.int64)
+            codes, uniques = pd.factorize(self.group_ids(columns))
+            codes = codes.astype(np.min_scalar_type(len(uniques)))  # for indexing only: the smallest type
             new = np.ones(len(codes), dtype=bool)
             if len(codes):
                 running = np.maximum.accumulate(codes)
