@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_codes(args: argparse.Namespace) -> int:
     from .structure import load_registry
-    from .validate.structural import nearest_codes
+    from .validate.suggest import nearest_codes
 
     flow = load_registry().flow(args.dataflow, args.agency)
     coded = {c: flow.codelists[c] for c in (*flow.dsd.dimension_ids, *flow.dsd.attribute_ids) if c in flow.codelists}

@@ -7,9 +7,8 @@ values of a column (a handful) and maps the verdict back to the rows with intege
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 
 from ..periods import PERIOD_EXAMPLE
 from .context import Context, as_text, empty, findings
+from .suggest import nearest_codes
 
 
 def _code_text(v: object) -> str | None:
@@ -81,19 +81,6 @@ def check_unknown_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
         near = nearest_codes(code, cl.codes)
         return (f"did you mean {' or '.join(near)}? " if near else "") + f"(a code of {cl.ref})"
     return _bad_codes(ctx, verdict)
-
-
-def nearest_codes(code: str, codes: Iterable[str], n: int = 3) -> list[str]:
-    """The codes most like ``code`` (a typing slip, another edition's code), the nearest numbers first among
-    equally similar ones: ``Y5T15`` -> ``Y5T14``, ``Y5T17``, ``Y5T12``."""
-    near = difflib.get_close_matches(code, list(codes), n=10, cutoff=0.6)
-    mine = [int(d) for d in re.findall(r"\d+", code)]
-
-    def distance(c: str) -> tuple[float, int]:
-        theirs = [int(d) for d in re.findall(r"\d+", c)]
-        gap = sum(abs(a - b) for a, b in zip(mine, theirs)) if len(theirs) == len(mine) else 10**9
-        return -round(difflib.SequenceMatcher(None, code, c).ratio(), 6), gap
-    return sorted(near, key=distance)[:n]
 
 
 def check_not_allowed_code(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
