@@ -32,6 +32,7 @@ from .names import STEPS, Step, part_id  # declared there, without pandas, for t
 from .periods import in_range
 from .publish import overlap, publish, retire
 from .spec import Spec, load_spec
+from .spec.codes import check_codes
 from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
 from .survey.report import write_report
@@ -71,6 +72,7 @@ def _flow(spec_path: str | Path):
     except NotFound as e:
         raise SpecError(e.what, where=f"{spec.path}: dataflow", fix=e.fix) from e
     check_spec(spec, flow)
+    check_codes(spec, flow)
     return spec, registry, flow
 
 

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "write": {"structure"},
     "store": {"structure"},
     "validate": {"structure"},
-    "spec": {"validate"},  # the spec's `validation` block is checked against the rule catalogue
+    "spec": {"validate", "structure"},  # the `validation` block names rules; its codes are checked against codelists
     "survey": {"spec", "validate", "structure"},  # survey microdata: reads, checks, estimates (report: validate's HTML)
     "extract": {"spec", "survey"},
     "transform": {"spec", "extract", "structure", "survey", "validate"},  # the mapping review uses its HTML helpers

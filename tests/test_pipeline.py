@@ -163,8 +163,8 @@ def _edit_spec(spec: Path, change) -> None:
 
 
 BREAKS = {
-    "unknown code": (lambda s: _edit_spec(s, lambda d: d["constants"].update(REF_AREA="999999")), 1,
-                     "code.unknown"),
+    "unknown code": (lambda s: _edit_spec(s, lambda d: d["constants"].update(REF_AREA="999999")), 2,
+                     "constants.REF_AREA: REF_AREA code '999999' is not in the codelist"),
     "conflicting duplicate": (lambda s: _edit_csv(s, "2011,31.2", "2011,31.2\n2011,40.0"), 1, "dup.conflict"),
     "non-numeric value": (lambda s: _edit_csv(s, "2012,31.2", "2012,14O"), 1, "value.non_numeric"),
     "wrong encoding": (lambda s: _to_cp949(s, "2010,31.0", "2010,31.0 잠정"), 2, "not valid utf-8"),

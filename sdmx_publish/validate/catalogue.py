@@ -48,7 +48,8 @@ _RULES = [
     Rule(id="code.unknown", family=_S, severity="error", title="Unknown code",
          description="Codes of coded dimensions and attributes must exist in the component's codelist.",
          message="{component} code '{value}' is not in the codelist: {expected}", check=structural.check_unknown_code,
-         fix="correct the value map (CSV correspondence table) for this source value"),
+         fix="the code is a source cell taken as it is (`columns`, a reshaped header): correct the source, "
+             "or map its values to codes with a correspondence table (`maps`)"),
     Rule(id="code.not_allowed", family=_S, severity="error", title="Code not allowed by the dataflow",
          description="The code exists in the codelist but the dataflow's content constraint does not allow it.",
          message="{component} code '{value}' exists in the codelist but is not allowed by the dataflow's constraint",
