@@ -105,7 +105,7 @@ def apply_map(frame: pd.DataFrame, spec: Spec, i: int, outcome: MapOutcome, *, c
         outcome.unmapped += [{"map": m.file, "columns": m.source, "value": [rec[k] for k in keys],
                               "count": int(rec["count"]), "first_row": int(rec["first_row"]), "source": rec["source"]}
                              for rec in grouped.to_dict("records")]
-    review = map_review(merged, m, keys, hit=hit, excluded=excluded, check_only=check_only, period=period,
+    review = map_review(merged, m, keys, hit=hit, excluded=excluded, check_only=check_only, period=period, flow=flow,
                         constant_period=None if period else spec.constants.get(flow.dsd.time_dimension))
     outcome.reviews.append(review)
     outcome.excluded += [{"map": m.file, "value": x["value"], "note": x["note"], "rows": x["rows"],

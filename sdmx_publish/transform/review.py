@@ -1,6 +1,7 @@
 """The mapping review: per correspondence table, what each national value became.
 
-Per national value: its code(s) (with the share of a split), the source rows and the total value that
+Per national value: its code(s) with their English names from the codelist (a valid but wrong code is
+easier to see as "0401 Robbery" than as "0401") and the share of a split, the source rows and the total value that
 went to each; what was excluded on purpose (with the note and the total per period); the summary rows
 used as checks; and the coverage, the share of the national total that was mapped, overall and per
 period. The national total is the sum of every row the map saw (mapped, excluded and unmapped) except
@@ -20,6 +21,7 @@ import pandas as pd
 
 from ..spec.maps import NOTE, SHARE
 from ..spec.model import ValueMap
+from ..structure import Flow
 
 STEM = "mapping"
 _W, _T = "__w", "__target"
@@ -37,10 +39,20 @@ def _coverage(part: pd.DataFrame) -> dict[str, Any]:
     return {"total": total, **sums, "coverage": sums["mapped"] / total if total else None}
 
 
+def code_names(flow: Flow, components: list[str], codes: list[str]) -> list[str]:
+    """The English names of ``codes`` (each the targets of a map joined by `` | ``) in ``components``'
+    codelists, joined alike; '' for a component without a codelist or a code not in it."""
+    lists = [flow.codelists.get(c) for c in components]
+    return [" | ".join(cl.codes[x].name if cl is not None and x in cl.codes else "" for cl, x in
+                       zip(lists, code.split(" | "))).strip(" |") for code in codes]
+
+
 def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Series, excluded: pd.Series,
-               check_only: pd.Series, period: str | None, constant_period: str | None = None) -> dict[str, Any]:
+               check_only: pd.Series, period: str | None, flow: Flow,
+               constant_period: str | None = None) -> dict[str, Any]:
     """The review of one map from its merged rows (one per split part; ``__obs`` the value before the share);
-    ``period``: the column of the period, or ``constant_period``: the one period of a spec's constants."""
+    ``period``: the column of the period, or ``constant_period``: the one period of a spec's constants;
+    ``flow``: the dataflow, whose codelists name the codes."""
     from .mapping import OBS, RID, joined
 
     share = merged[SHARE].fillna(1.0)
@@ -51,9 +63,10 @@ def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Se
                          RID: merged[RID], "__period": merged[period].astype(str) if period else (constant_period or "")})
     per = work.groupby(["__value", "__kind", _T], sort=False).agg(
         rows=(RID, "nunique"), total=(_W, "sum"), share=("__share", "first"), note=("__note", "first")).reset_index()
+    names = dict(zip(pd.unique(per[_T]), code_names(flow, m.target, list(pd.unique(per[_T])))))
     values = []
     for (value, k), g in per.groupby(["__value", "__kind"], sort=False):
-        targets = [{"code": t, "share": float(s), "rows": int(r), "total": round(float(v), 10)}
+        targets = [{"code": t, "name": names[t], "share": float(s), "rows": int(r), "total": round(float(v), 10)}
                    for t, s, r, v in zip(g[_T], g["share"], g["rows"], g["total"]) if t.strip(" |")]
         values.append({"value": value, "mapping": "split" if len(targets) > 1 else k, "codes": targets,
                        "rows": int(g["rows"].max()), "total": _sum(g["total"]), "note": g["note"].iloc[0]})
@@ -81,6 +94,11 @@ def write_review(reviews: list[dict], folder: Path, *, title: str, held_back: li
 
 def _n(v: float | None) -> str:
     return "" if v is None or v != v else f"{v:,.6g}"
+
+
+def _named(code: dict) -> str:
+    """A code and its name, ``0401 Robbery`` (a review written before names were kept: the code alone)."""
+    return f"{code['code']} {code['name']}" if code.get("name") else code["code"]
 
 
 def _pct(v: float | None) -> str:
@@ -114,7 +132,7 @@ def to_html(reviews: list[dict], *, title: str, held_back: list[dict] | None = N
                                 [[p, _n(c["total"]), _n(c["mapped"]), _n(c["excluded"]), _n(c["unmapped"]),
                                   _pct(c["coverage"])] for p, c in r["by_period"].items()]))
         parts.append(_table(["national value", "mapping", "code(s)", "rows", "total value", "to each code", "note"],
-                            [[v["value"], v["mapping"], ", ".join(c["code"] + ("" if c["share"] == 1 else
+                            [[v["value"], v["mapping"], ", ".join(_named(c) + ("" if c["share"] == 1 else
                                                                                f" ({c['share']:g})") for c in v["codes"]),
                               v["rows"], _n(v["total"]), "; ".join(f"{c['code']}: {_n(c['total'])}" for c in v["codes"]),
                               v["note"]] for v in r["values"]]))

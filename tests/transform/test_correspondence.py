@@ -96,6 +96,9 @@ def test_the_mapping_review_says_what_went_where(tmp_path, registry):
     assert values["435020"]["mapping"] == "split" and values["435020"]["total"] == 15
     assert [(c["code"], c["share"], c["total"]) for c in values["435020"]["codes"]] == [("0501", .5, 7.5),
                                                                                        ("0502", .5, 7.5)]
+    # each code's English name from the codelist, a valid but wrong code easier to spot
+    assert [c["name"] for c in values["435020"]["codes"]] == ["Burglary", "Theft"]
+    assert values["211010"]["codes"][0]["name"] == "Robbery"
     assert values["211000"]["mapping"] == "summary" and values["010000"]["mapping"] == "summary"  # checks
     (manslaughter,) = review["excluded_values"]
     assert manslaughter["value"] == "010020" and "manslaughter" in manslaughter["note"]
@@ -168,6 +171,7 @@ def test_the_review_page_is_published_beside_the_validation_report(tmp_path):
     assert result["release_id"] == release.id
     page = (release.path / "mapping.html").read_text()
     assert "Mapping review: PKS test" in page and "435020" in page and "half burglary" in page
+    assert "0501 Burglary (0.5), 0502 Theft (0.5)" in page and "0401 Robbery" in page
     assert json.loads((release.path / "mapping.json").read_text())[0]["map"] == "offences.csv"
     assert {f.path for f in release.files} >= {"mapping.html", "mapping.json", "validation.html"}
     # the web explorer's release page (where the Airflow "Mapping review" link goes) shows the coverage and links it
