@@ -8,10 +8,16 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config
 from .errors import PublishError
 from .redact import redact_text
+
+if TYPE_CHECKING:  # the command imports pandas and the structures only when it needs them (import time)
+    import pandas as pd
+
+    from .structure import Flow
 
 EPILOG = """examples:
   sdmx-publish demo --store releases          publish the bundled examples
@@ -92,18 +98,22 @@ def cmd_preview(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .pipeline import preview
+    from .write.text import format_numbers
 
     frame, report, flow = preview(args.spec)
-    shown = frame[[c for c in frame.columns if not c.startswith("_")]]
+    shown = frame[[c for c in frame.columns if not c.startswith("_")]].head(args.rows)
+    if "OBS_VALUE" in shown.columns:  # as the publication writes it: 3012, not 3012.0
+        shown = shown.assign(OBS_VALUE=format_numbers(shown["OBS_VALUE"].to_numpy()))
     print(f"{args.spec}: {report['rows_read']} source rows read, {report['rows_filtered']} filtered out; "
           f"{len(frame)} observations of {flow.dataflow.ref} (not validated, not published)")
     for h in report["held_back"]:
         print(f"held back (filter.drop_rows): line(s) {', '.join(map(str, h['rows']))}: "
               f"{h['reason'] or 'reason in a comment of the spec'}")
     with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 40):
-        print(shown.head(args.rows).to_string(index=False))
+        print(shown.to_string(index=False))
     if len(frame) > args.rows:
         print(f"... {len(frame) - args.rows} more (--rows N shows more)")
+    print("\n".join(code_legend(frame, flow)))
     for u in report["unmapped"]:
         print(f"unmapped: {u['count']} row(s) with {dict(zip(u['columns'], u['value']))} match no row of {u['map']} "
               f"(first at row {u['first_row']})")
@@ -112,6 +122,26 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(f"map {r['map']}: {cov} of {r['total']:,.15g} mapped, {r['excluded']:,.15g} excluded on purpose, "
               f"{r['unmapped']:,.15g} unmapped")
     return 0
+
+
+#: codes named per column by ``preview`` at most
+LEGEND_CODES = 25
+
+
+def code_legend(frame: pd.DataFrame, flow: Flow) -> list[str]:
+    """Lines naming the codes each coded column of ``frame`` uses (English names from the codelists): a valid
+    but wrong code (0401 where 0501 was meant) shows as the wrong name."""
+    import pandas as pd
+
+    lines = [f"codes used (names from the codelists of {flow.dataflow.ref}):"]
+    for comp in (c for c in frame.columns if c in flow.codelists):
+        cl = flow.codelists[comp]
+        used = sorted(str(c) for c in pd.unique(frame[comp].dropna()))
+        named = [f"{c} {cl.codes[c].name}" if c in cl.codes else f"{c} (not in {cl.ref})" for c in used[:LEGEND_CODES]]
+        more = f"; ... {len(used) - LEGEND_CODES} more (sdmx-publish codes {flow.id} {comp})" \
+            if len(used) > LEGEND_CODES else ""
+        lines.append(f"  {comp}: " + "; ".join(named) + more)
+    return lines
 
 
 def cmd_retire(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "serve": {"structure", "write", "store", "derive", "metadata"},  # serve/web names the flows derive links (ICCS_FLOW, SDG_FLOW)
     "pipeline": {"spec", "extract", "transform", "validate", "publish", "store", "structure", "survey", "metadata"},
     "orchestrate": {"pipeline", "spec", "transform", "validate", "derive", "structure", "store"},  # a retry reads the manifest
-    "cli": {"pipeline", "derive", "serve", "store", "structure", "validate", "orchestrate"},  # `pools`: the DAGs' pools
+    "cli": {"pipeline", "derive", "serve", "store", "structure", "validate", "orchestrate", "write"},  # `pools`: the DAGs' pools; `preview`: numbers as written
     "__init__": set(),
 }
 

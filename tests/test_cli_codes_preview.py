@@ -31,6 +31,14 @@ def test_preview_prints_the_mapped_table(capsys):
     assert "738 observations of CCJS:DF_ICCS_SUBNAT(1.0) (not validated, not published)" in out
     assert "KR-11" in out and "강력범죄/살인기수" in out and "... 735 more" in out
     assert "map maps/region.csv: 99.9% of 1,520,200 mapped, 1,484 excluded on purpose" in out
+    # the values as the publication writes them (148, not 148.0)
+    first = next(line for line in out.splitlines() if "KR-11" in line).split()
+    assert first[first.index("2023") + 1] == "148" and ".0 " not in out
+    # a legend names the codes each coded column uses, from the codelists (a wrong but valid code stands out)
+    assert "codes used (names from the codelists of CCJS:DF_ICCS_SUBNAT(1.0)):" in out
+    assert "  REF_AREA: 410 Republic of Korea; KR-11 Seoul-teukbyeolsi; " in out
+    assert "; 0401 Robbery; " in out and "more (sdmx-publish codes DF_ICCS_SUBNAT ICCS)" in out
+    assert "  SEX: _T Both sexes or no breakdown by sex\n" in out
 
 
 def test_a_reader_that_stops_early_ends_the_listing_quietly():

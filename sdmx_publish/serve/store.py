@@ -105,7 +105,7 @@ class Store:
         """The release a data query addresses: latest by default, ``release_id`` on request."""
         matches = [(a, f) for a, f in self.flows() if f == flow_id and (agency is None or a == agency)]
         if not matches:
-            known = ", ".join(f"{a},{f}" for a, f in self.flows()) or "none"
+            known = ", ".join(f"{a}:{f}" for a, f in self.flows()) or "none"
             raise NotFound(f"unknown dataflow {flow_id!r}" + (f" of agency {agency}" if agency else ""),
                            fix=f"published dataflows: {known}")
         a, f = matches[0]

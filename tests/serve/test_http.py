@@ -29,7 +29,7 @@ def raw_get(server: str, path: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.parametrize("path,status,words", [
-    ("/sdmx/v1/data/DF_NOPE/all", 404, "unknown dataflow"),
+    ("/sdmx/v1/data/DF_NOPE/all", 404, "published dataflows: CCJS:DF_"),  # agency:id, as SDMX writes it
     (f"{V1}/A.G", 400, "15 dimensions"),
     (f"{V1}/A.G.VC!X" + "." * 12, 400, "invalid code"),
     (f"{V1}/all?startPeriod=2020-13", 400, "startPeriod"),
