@@ -17,6 +17,7 @@ from sdmx_publish.spec.codes import check_codes
 from sdmx_publish.store import latest
 from sdmx_publish.structure import load_registry
 
+from ..survey.helpers import toy_spec
 from ..transform.test_correspondence import MAP, write
 
 EXAMPLES = config.ROOT / "examples"
@@ -77,6 +78,7 @@ def test_a_code_of_the_codelist_the_constraint_does_not_allow(tmp_path):
         check_codes(spec.model_copy(update={"constants": {**spec.constants, "SERIES": "SI_POV_DAY1"}}), flow)
 
 
+@pytest.mark.slow
 def test_every_bundled_spec_has_codes_of_its_dataflow():
     """The examples and the countries' specs (the demo publishes the examples)."""
     specs = [p for p in (*EXAMPLES.glob("*/*.yaml"), *(config.ROOT / "countries").glob("**/*.yaml"))
@@ -86,3 +88,13 @@ def test_every_bundled_spec_has_codes_of_its_dataflow():
     for p in specs:
         spec = load_spec(p, source_file=False)
         check_codes(spec, registry.flow(spec.dataflow, spec.agency))
+
+
+def test_a_survey_s_breakdown_map_and_estimate_constants_are_checked_too(tmp_path):
+    path = toy_spec(tmp_path, estimate={"constants": {"AGE": "Y15T99"}})
+    (tmp_path / "sex.csv").write_text("sex,SEX,note\n1,M,Male\n2,W,Female\n", encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        pipeline.preview(path)
+    text = str(e.value)
+    assert f"{path}: survey.estimates[safe].constants.AGE: AGE code 'Y15T99' is not in the codelist" in text
+    assert f"{tmp_path / 'sex.csv'}: line 3, column 'SEX': SEX code 'W' is not in the codelist" in text
