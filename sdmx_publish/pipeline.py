@@ -36,7 +36,7 @@ from .spec.codes import check_codes
 from .store import Release, latest, open_release, read_frame
 from .structure import Flow, load_registry
 from .survey.report import write_report
-from .transform import RAW_TEXT, check_spec, transform
+from .transform import RAW_TEXT, check_columns, check_spec, transform
 from .transform.rates import population_for
 from .transform.review import write_review
 from .validate import RuleConfig
@@ -122,9 +122,11 @@ def step_extract(spec_path: str | Path, work: Path, store: Path | None = None, *
     run's inputs (the spec and its tables, the source's sha256 as read) in ``inputs.json``.
 
     With a ``store``, a source with many fewer rows than the last publication of the part read is
-    refused (:func:`~sdmx_publish.extract.sanity.check_row_count`) unless deletions are allowed."""
+    refused (:func:`~sdmx_publish.extract.sanity.check_row_count`) unless deletions are allowed; the
+    columns the spec names are checked first (a wrong header also loses rows, and is the error to name)."""
     spec, _, flow = _flow(spec_path)
     raw = extract(spec)
+    check_columns(raw, spec, flow)
     sources = [{**s, "rows": len(raw)} for s in raw.attrs.get("sources", [])]
     before, _ = previous_rows(store, flow, part_id(spec_path))
     check_row_count(len(raw), before, spec, str(spec.path), allow_deletions=allow_deletions)

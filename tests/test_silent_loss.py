@@ -17,6 +17,7 @@ from sdmx_publish.cli import main
 from sdmx_publish.store import latest, read_frame, releases
 
 from .conftest import EXAMPLES
+from .extract.helpers import TABLE, write_case
 
 HOMICIDE = "data_cts_intentional_homicide.ASIA_OCEANIA_subset.csv"
 
@@ -166,6 +167,21 @@ def test_a_declared_footer_must_end_the_table(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "does not end with the declared footer (source.footer `^Source: `)" in err and "line" in err
     assert latest(tmp_path / "store2", "CCJS", "DF_SDG_16_CRIME") is None
+
+
+def test_a_wrong_header_is_named_before_the_row_count(tmp_path, capsys):
+    """A skip_rows or header_rows too large loses rows too, but the error is the header (exit 2, the
+    missing and the present column names), not a file cut short."""
+    spec = write_case(tmp_path, TABLE, thousands=",")
+    store = tmp_path / "store"
+    assert main(["run", str(spec), "--store", str(store)]) == 0
+    data = yaml.safe_load(spec.read_text())
+    for header in ({"skip_rows": 1}, {"skip_rows": 1, "header_rows": 2}):
+        data["source"].update(header)
+        spec.write_text(yaml.safe_dump(data))
+        code, err = _refused(spec, store, capsys)
+        assert code == 2 and "missing column(s) [" in err and "'Sex']; the table has ['KOR" in err
+        assert "cut short" not in err and "--allow-deletions" not in err and "skip_rows/header_rows" in err
 
 
 @pytest.mark.slow

@@ -193,28 +193,39 @@ def _too_many_fields(text: str, spec: Spec, where: str) -> InputError | None:
         return None
     reader = csv.reader(io.StringIO(parts[skip]), delimiter=spec.source.delimiter)
     first: list[str] | None = None
+    wider: tuple[int, list[str]] | None = None  # the first line with more fields than the first line read
     start = 1  # line on which the next record starts, counted from the first line read
     try:
         for record in reader:
             record = record or [""]  # a blank line is one empty field to pandas
             if first is None:
                 first = record
-            elif len(record) > len(first):
-                line, first_line = skip + start, skip + 1
-                above = f"line {first_line} (the first line read{' after source.skip_rows' if skip else ''})"
-                what = f"not a readable CSV table: line {line} has {len(record)} fields, but {above} has only {len(first)}"
-                if 2 * sum(1 for c in first if c.strip()) <= len(record):  # a short first line: a title?
-                    fix = ("a title or note above the header? set source.skip_rows (or header_rows) so that the "
-                           f"header is the first line read (if line {line} is the header: source.skip_rows: "
-                           f"{line - 1}); otherwise check source.delimiter")
-                else:
-                    fix = (f"check source.delimiter, quote values that contain {spec.source.delimiter!r} "
-                           f"(e.g. thousands separators), or remove the extra fields in line {line}")
-                return InputError(what, where=where, fix=fix)
+            elif wider is None and len(record) > len(first):
+                wider = skip + start, record
+            if wider is not None and any(c.strip() for c in record):  # the header is not an empty line (",,,,")
+                return _wider_line(first, *wider, skip + start, record, spec, where)
             start = reader.line_num + 1
     except csv.Error:
         return None
-    return None
+    return _wider_line(first, *wider, None, [], spec, where) if first is not None and wider is not None else None
+
+
+def _wider_line(first: list[str], line: int, record: list[str], header_line: int | None, header: list[str],
+                spec: Spec, where: str) -> InputError:
+    """The error for ``line`` (``record``), wider than the ``first`` line read; ``header_line`` is the first
+    line from there on with a cell that is not empty, the header if ``first`` is a title."""
+    skip = spec.source.skip_rows
+    above = f"line {skip + 1} (the first line read{' after source.skip_rows' if skip else ''})"
+    blank = "" if header_line == line else " (all of them empty)"
+    what = f"not a readable CSV table: line {line} has {len(record)} fields{blank}, but {above} has only {len(first)}"
+    if header_line is not None and 2 * sum(1 for c in first if c.strip()) <= len(header):  # a short first line: a title?
+        fix = ("a title or note above the header? set source.skip_rows (or header_rows) so that the "
+               f"header is the first line read (if line {header_line} is the header: source.skip_rows: "
+               f"{header_line - 1}); otherwise check source.delimiter")
+    else:
+        fix = (f"check source.delimiter, quote values that contain {spec.source.delimiter!r} "
+               f"(e.g. thousands separators), or remove the extra fields in line {line}")
+    return InputError(what, where=where, fix=fix)
 
 
 def read_xlsx(spec: Spec) -> pd.DataFrame:

@@ -97,8 +97,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
 
         frame, estimation = transform_survey(raw, spec, flow)
         return frame, TransformReport(rows_read=len(raw), estimation=estimation)
-    source = raw["_source"].iloc[0] if len(raw) else spec.source.path or spec.source.connection
-    where = f"{source} (spec {spec.path})"
+    where = _where(raw, spec)
     report = TransformReport(rows_read=len(raw))
     frame, report.rows_filtered = apply_filter(raw, spec.filter, where)
     report.held_back = held_back(raw, spec.filter)
@@ -169,6 +168,27 @@ def _tracking(index: pd.Index) -> dict[str, Any]:
     """The split columns of rows that are no part of a split (text as object columns: the maps write into them)."""
     return {k: pd.Series(np.full(len(index), v, dtype=object), index=index, dtype=object) if isinstance(v, str) else v
             for k, v in TRACKING.items()}
+
+
+def _where(raw: pd.DataFrame, spec: Spec) -> str:
+    """The source table and its spec, as messages about the table's columns name them."""
+    source = raw["_source"].iloc[0] if len(raw) else spec.source.path or spec.source.connection
+    return f"{source} (spec {spec.path})"
+
+
+def check_columns(raw: pd.DataFrame, spec: Spec, flow: Flow) -> None:
+    """The columns the spec names (filter, reshape, columns, maps' sources) are in the table read, else an
+    :class:`~sdmx_publish.errors.InputError` naming the missing and the present ones. The transform checks
+    them too; the extract step calls this first, before its row count, so that a wrong ``skip_rows`` or
+    ``header_rows`` (which also loses rows) is named as the header it is, not as a file cut short."""
+    if spec.survey:
+        return
+    f, r = spec.filter, spec.reshape
+    made = {"_column", *([r.into] if r else [])}  # what the reshape adds
+    needed = [*f.keep, *f.drop, *f.drop_matching, *(r.id_columns if r else []), *((r.value_columns or []) if r else []),
+              *(c for k, c in spec.columns.items() if not (r and k == flow.dsd.primary_measure)),
+              *(s for m in spec.maps for s in m.source)]
+    require_columns(raw, [c for c in needed if c not in made], _where(raw, spec))
 
 
 def _period_column(spec: Spec, flow: Flow) -> str | None:

@@ -179,6 +179,17 @@ def test_title_row_above_the_header_names_the_line_and_skip_rows(tmp_path, iccs_
     assert "Error tokenizing" not in msg
 
 
+@pytest.mark.parametrize("blank", [",,,", " , ,,"])
+def test_an_empty_line_below_the_title_is_not_taken_for_the_header(tmp_path, iccs_flow, blank):
+    """Title on line 1, an empty line of separators (",,,") on line 2, the header on line 3: skip_rows: 2."""
+    with pytest.raises(InputError) as e:
+        run(tmp_path, f"Table 1: victims of homicide\n{blank}\n{TABLE}", iccs_flow,
+            spec=spec_dict("table.csv", skip_rows=0))
+    msg = str(e.value)
+    assert "line 2 has 4 fields (all of them empty), but line 1 (the first line read) has only 1" in msg
+    assert "if line 3 is the header: source.skip_rows: 2" in msg and "skip_rows: 1" not in msg
+
+
 def test_row_with_extra_fields_names_its_line(tmp_path, iccs_flow):
     text = TABLE + "KOR,Total,2022,1,234\n"  # unquoted thousands separator
     with pytest.raises(InputError) as e:
