@@ -76,7 +76,7 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
     clear_asset_queue()
     states = {code: run_dag(f"publish_{code}_homicide") for code in ("kor", "jpn", "phl")}
     assert {c: str(r.state) for c, r in states.items()} == {"kor": "success", "jpn": "success", "phl": "failed"}
-    assert task_states(states["phl"]) == {"extract": "success", "transform": "failed",
+    assert task_states(states["phl"]) == {"extract": "failed", "transform": "upstream_failed",  # a column missing
                                           "validate": "upstream_failed", "publish": "upstream_failed"}
 
     # the two good countries are in the release; the broken one published nothing
@@ -86,7 +86,7 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
 
     # the failure went to PHL's notifications, with the source problem and how to fix it
     (note,) = [json.loads(x) for x in (store / "notifications" / "phl.jsonl").read_text().splitlines()]
-    assert note["event"] == "failure" and note["task_id"] == "transform" and "VALUE" in note["message"]
+    assert note["event"] == "failure" and note["task_id"] == "extract" and "VALUE" in note["message"]
 
     # both national releases were emitted as Asset events; the scheduler triggers the regional DAG on them
     runs = {r.run_id for r in states.values()}
@@ -112,7 +112,7 @@ def test_one_broken_country_never_blocks_the_others(specs: Path, store: Path):
     assert latest(store, "CCJS", "DF_SDG_16_CRIME").id == derived["release_id"]
     summary = xcom(regional, "national_summary")
     assert summary["published"] == ["jpn_homicide", "kor_homicide"]
-    assert [(f["part"], f["step"]) for f in summary["failed"]] == [("phl_homicide", "transform")]
+    assert [(f["part"], f["step"]) for f in summary["failed"]] == [("phl_homicide", "extract")]
     assert "VALUE" in summary["failed"][0]["error"]
 
 
