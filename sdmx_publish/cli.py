@@ -31,6 +31,7 @@ EPILOG = """examples:
   sdmx-publish serve --store releases         SDMX REST API on http://127.0.0.1:8000
   sdmx-publish structures                     rebuild dsd/ (agency from SDMX_PUBLISH_AGENCY)
   sdmx-publish pools > pools.json && airflow pools import pools.json   one pool per dataflow
+  airflow pools list -o json | sdmx-publish pools --check -   which of them Airflow lacks
 
 environment: SDMX_PUBLISH_STORE (default ./releases), SDMX_PUBLISH_AGENCY (default CCJS),
 SDMX_PUBLISH_DSD_DIR (default the bundled dsd/), SDMX_PUBLISH_POPULATION (default the bundled
@@ -234,16 +235,25 @@ def cmd_regional(args: argparse.Namespace) -> int:
 
 
 def cmd_pools(args: argparse.Namespace) -> int:
-    """The Airflow pools of the DAGs (one slot per dataflow) as ``airflow pools import`` reads them."""
-    from .orchestrate.sources import discover, specs_dirs
+    """The Airflow pools of the DAGs (one slot per dataflow) as ``airflow pools import`` reads them; with
+    ``--check``, the ones missing from Airflow's pools (exit 1)."""
+    from .errors import InputError
+    from .orchestrate.sources import missing_pools, pools
 
-    discovered = discover([Path(p) for p in args.specs] if args.specs else specs_dirs())
-    pools = {name: {"slots": 1, "description": text, "include_deferred": False}
-             for name, text in discovered.pools().items()}
-    print(json.dumps(pools, indent=2))
-    for problem in discovered.problems:
-        print(f"configuration error, no pool for {problem.path}:\n{problem.message}", file=sys.stderr)
-    return 2 if discovered.problems else 0
+    if args.check is None:
+        print(json.dumps({name: {"slots": 1, "description": text, "include_deferred": False}
+                          for name, text in pools().items()}, indent=2))
+        return 0
+    if args.check != "-" and not Path(args.check).is_file():
+        raise InputError("file not found", where=args.check, fix="airflow pools list -o json > pools-now.json")
+    listing = sys.stdin.read() if args.check == "-" else Path(args.check).read_text(encoding="utf-8")
+    missing = missing_pools(listing, where="stdin" if args.check == "-" else args.check)
+    if not missing:
+        print(f"all {len(pools())} pools of the sdmx-publish DAGs exist")
+        return 0
+    print(f"missing Airflow pools (a task in a missing pool stays 'scheduled' forever): {', '.join(missing)}\n"
+          "  fix: sdmx-publish pools > pools.json && airflow pools import pools.json", file=sys.stderr)
+    return 1
 
 
 def cmd_structures(args: argparse.Namespace) -> int:
@@ -328,8 +338,8 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_regional)
 
     pools = sub.add_parser("pools", help="the Airflow pools the DAGs use, as JSON for `airflow pools import`")
-    pools.add_argument("--specs", action="append", help="a specs folder (repeatable; default: $SDMX_PUBLISH_SPECS_DIR "
-                   "or countries/)")
+    pools.add_argument("--check", metavar="LISTING", help="instead, list the pools missing from Airflow (exit 1): "
+                       "LISTING is the output of `airflow pools list -o json` (`-` for stdin)")
     pools.set_defaults(func=cmd_pools)
 
     s = sub.add_parser("structures", help="rebuild our own SDMX structures into dsd/")

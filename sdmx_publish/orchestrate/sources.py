@@ -11,6 +11,7 @@ in the UI, and never stops the other sources from getting their DAGs.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from .. import config, reference
 from ..derive.ids import SDG_FLOW
-from ..errors import NotFound, PublishError
+from ..errors import InputError, NotFound, PublishError
 from ..names import part_id
 from ..yamlmodel import load_yaml_model
 
@@ -105,10 +106,6 @@ class Discovered:
         """(agency, dataflow id) of every dataflow the sources publish."""
         return sorted({(s.agency, s.dataflow) for s in self.sources})
 
-    def pools(self) -> dict[str, str]:
-        """The pools the DAGs use (the national dataflows' and the regional one's), with their descriptions."""
-        flows = {*self.dataflows(), (config.agency(), SDG_FLOW)}
-        return {pool_name(a, f): f"sdmx-publish: publications of {a}:{f}, one at a time" for a, f in sorted(flows)}
 
 
 def specs_dirs() -> list[Path]:
@@ -153,6 +150,27 @@ def known_dataflows() -> dict[str, frozenset[str]]:
     folder = config.dsd_dir()
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.xml")))
     return _dataflows(str(folder), stamp)
+
+
+def pools() -> dict[str, str]:
+    """A pool for every dataflow a DAG can publish (every dataflow of the structures folder, and the regional
+    one), with its description: not only those of today's specs, so a spec for another dataflow added
+    later finds its pool (a task whose pool does not exist is never scheduled)."""
+    flows = {(a, f) for f, agencies in known_dataflows().items() for a in agencies} | {(config.agency(), SDG_FLOW)}
+    return {pool_name(a, f): f"sdmx-publish: publications of {a}:{f}, one at a time" for a, f in sorted(flows)}
+
+
+def missing_pools(listing: str, where: str = "the pools listing") -> list[str]:
+    """The pools of :func:`pools` absent from Airflow's, given as ``airflow pools list -o json`` prints them
+    (a list of ``{"pool": name, ...}``) or as ``airflow pools export`` writes them (``{name: {...}}``)."""
+    try:
+        existing = json.loads(listing)
+        names = set(existing) if isinstance(existing, dict) else {row["pool"] for row in existing}
+    except (ValueError, TypeError, KeyError) as e:
+        raise InputError(f"not a list of Airflow pools ({type(e).__name__}: {e})", where=where,
+                         fix="give the output of `airflow pools list -o json` (or a file of `airflow pools export`)"
+                         ) from None
+    return sorted(set(pools()) - names)
 
 
 def load_source(spec_path: Path, owner: str, country: Country) -> Source:

@@ -172,16 +172,47 @@ def test_the_validate_task_logs_the_report_summary(tmp_path: Path, caplog):
     assert "validation FAILED" in caplog.text and "time.freq_mismatch" in caplog.text
 
 
-def test_pools_one_per_dataflow_as_airflow_imports_them(capsys):
+def test_pools_one_per_dataflow_of_the_structures_as_airflow_imports_them(capsys):
+    """Every dataflow a spec may publish has its pool, used by today's specs or not (countries/ publishes only
+    DF_ICCS): a country's first spec for DF_ICCS_SUBNAT must not wait forever for a pool nobody made."""
     import json
 
     from sdmx_publish.cli import main
 
-    assert main(["pools", "--specs", str(COUNTRIES)]) == 0
+    assert main(["pools"]) == 0
     pools = json.loads(capsys.readouterr().out)
+    flows = ("DF_ICCS", "DF_ICCS_SUBNAT", "DF_SDG_16_CRIME", "DF_SDG_16_CRIME_SUBNAT")
     assert pools == {f"sdmx_publish_CCJS_{f}": {"slots": 1, "include_deferred": False,
                                                "description": f"sdmx-publish: publications of CCJS:{f}, one at a time"}
-                     for f in ("DF_ICCS", "DF_SDG_16_CRIME")}
+                     for f in flows}
+    # the pool of every DAG's publishing task is among them
+    assert {s.pool for s in discover([COUNTRIES, COUNTRIES.parent / "examples"]).sources} <= set(pools)
+
+
+def test_pools_check_names_the_missing_ones(capsys, tmp_path, monkeypatch):
+    """`airflow pools list -o json | sdmx-publish pools --check -`: the missing pools and the fix, exit 1."""
+    import io
+    import json
+
+    from sdmx_publish.cli import main
+
+    listed = [{"pool": "default_pool", "slots": "128"}, {"pool": "sdmx_publish_CCJS_DF_ICCS", "slots": "1"},
+              {"pool": "sdmx_publish_CCJS_DF_SDG_16_CRIME", "slots": "1"}]
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(listed)))
+    assert main(["pools", "--check", "-"]) == 1
+    err = capsys.readouterr().err
+    assert ("missing Airflow pools (a task in a missing pool stays 'scheduled' forever): "
+            "sdmx_publish_CCJS_DF_ICCS_SUBNAT, sdmx_publish_CCJS_DF_SDG_16_CRIME_SUBNAT\n"
+            "  fix: sdmx-publish pools > pools.json && airflow pools import pools.json") in err
+    # `airflow pools export` writes a mapping: all there
+    main(["pools"])
+    exported = tmp_path / "export.json"
+    exported.write_text(capsys.readouterr().out)
+    assert main(["pools", "--check", str(exported)]) == 0
+    assert capsys.readouterr().out == "all 4 pools of the sdmx-publish DAGs exist\n"
+    exported.write_text("Exported 2 pools")
+    assert main(["pools", "--check", str(exported)]) == 2
+    assert f"error: {exported}: not a list of Airflow pools" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from sdmx_publish import config
+from sdmx_publish.orchestrate.sources import pools
 
 from .services import Api, Postgres, Processes, free_port, postgres_bin, wait_for
 
@@ -141,9 +142,9 @@ def _cluster(tmp: Path, procs: Processes, pg: Postgres):
         return {*(f"publish_{c}_homicide" for c in COUNTRIES), "publish_regional"} <= ids
 
     wait_for("the DAGs parsed by the dag-processor", parsed, 300, every=3)
-    # one pool per dataflow, as `sdmx-publish pools` writes them
-    for name in ("sdmx_publish_CCJS_DF_ICCS", "sdmx_publish_CCJS_DF_SDG_16_CRIME"):
-        api.call("POST", "/api/v2/pools", {"name": name, "slots": 1, "description": "sdmx-publish"})
+    # one pool per dataflow, as `sdmx-publish pools` writes them (docs/airflow.md, step 6)
+    for name, text in pools().items():
+        api.call("POST", "/api/v2/pools", {"name": name, "slots": 1, "description": text})
     for dag_id in (*(f"publish_{c}_homicide" for c in COUNTRIES), "publish_regional"):
         api.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
     yield api, store, procs
