@@ -34,7 +34,9 @@ class WriteOptions:
     prepared: datetime | None = None
     test: bool = False
     detail: Detail = "full"
-    chunk_rows: int = 200_000
+    #: 10,000 rows keep a chunk's arrays and text in the CPU caches and its text below the size glibc
+    #: maps fresh pages for: about half the CPU time of 200,000 at 1M observations (docs/benchmarks-writers.md)
+    chunk_rows: int = 10_000
     #: a frame column (e.g. ``_part``) whose values order the rows before the series key: the message
     #: is then each partition's series in turn, so it can be assembled from per-partition fragments
     partition: str | None = None
