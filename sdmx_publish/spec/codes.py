@@ -1,6 +1,6 @@
 """The codes a spec writes itself, checked against its dataflow's codelists before any data is read.
 
-A code in ``constants`` (and a survey estimate's constants), a total code of ``roll_up``, and every
+A code in ``constants`` (and a survey estimate's ``series`` and constants), a total code of ``roll_up``, and every
 target code of a correspondence table must be a code of the component's codelist that the
 dataflow's content constraints allow. A component without a codelist (a free-text attribute, the
 time period) takes any text. A wrong code stops the run here, naming the spec key or the map's
@@ -30,6 +30,7 @@ def check_codes(spec: Spec, flow: Flow) -> None:
     written = {f"constants.{c}": (c, v) for c, v in spec.constants.items()}
     written.update({f"roll_up.{c}": (c, v) for c, v in spec.roll_up.items() if v != "codelist"})
     for e in spec.survey.estimates if spec.survey else []:
+        written[f"survey.estimates[{e.id}].series"] = ("SERIES", e.series)
         written.update({f"survey.estimates[{e.id}].constants.{c}": (c, v) for c, v in e.constants.items()})
     for key, (comp, code) in written.items():
         what = _unknown(flow, comp, code)

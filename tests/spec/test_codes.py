@@ -91,10 +91,12 @@ def test_every_bundled_spec_has_codes_of_its_dataflow():
 
 
 def test_a_survey_s_breakdown_map_and_estimate_constants_are_checked_too(tmp_path):
-    path = toy_spec(tmp_path, estimate={"constants": {"AGE": "Y15T99"}})
+    path = toy_spec(tmp_path, estimate={"constants": {"AGE": "Y15T99"}, "series": "VC_SNS_WALN_DARK"})
     (tmp_path / "sex.csv").write_text("sex,SEX,note\n1,M,Male\n2,W,Female\n", encoding="utf-8")
     with pytest.raises(SpecError) as e:
         pipeline.preview(path)
     text = str(e.value)
     assert f"{path}: survey.estimates[safe].constants.AGE: AGE code 'Y15T99' is not in the codelist" in text
+    assert "survey.estimates[safe].series: SERIES code 'VC_SNS_WALN_DARK' is not in the codelist " \
+           "IAEG-SDGs:CL_SERIES(1.14): did you mean VC_SNS_WALN_DRK" in text
     assert f"{tmp_path / 'sex.csv'}: line 3, column 'SEX': SEX code 'W' is not in the codelist" in text
