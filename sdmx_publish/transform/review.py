@@ -43,8 +43,9 @@ def code_names(flow: Flow, components: list[str], codes: list[str]) -> list[str]
     """The English names of ``codes`` (each the targets of a map joined by `` | ``) in ``components``'
     codelists, joined alike; '' for a component without a codelist or a code not in it."""
     lists = [flow.codelists.get(c) for c in components]
-    return [" | ".join(cl.codes[x].name if cl is not None and x in cl.codes else "" for cl, x in
-                       zip(lists, code.split(" | "))).strip(" |") for code in codes]
+    named = [[cl.codes[x].name if cl is not None and x in cl.codes else "" for cl, x in zip(lists, code.split(" | "))]
+             for code in codes]
+    return [" | ".join(n) if any(n) else "" for n in named]
 
 
 def map_review(merged: pd.DataFrame, m: ValueMap, keys: list[str], *, hit: pd.Series, excluded: pd.Series,

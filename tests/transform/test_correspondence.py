@@ -259,3 +259,13 @@ def test_fiscal_years_in_a_column_become_the_year_they_end_in_and_their_span(tmp
     got = frame.set_index("TIME_PERIOD")
     assert got["TIME_DETAIL"].to_dict() == {"2022": "2021/22", "2023": "2022/23"}
     assert got["OBS_VALUE"].to_dict() == {"2022": 10.5, "2023": 12}
+
+
+def test_the_review_names_the_codes_of_each_target_of_a_map(registry):
+    """A map to two components: the names joined as the codes are; a free-text target has no name."""
+    from sdmx_publish.transform.review import code_names
+
+    flow = registry.flow("DF_ICCS")
+    assert code_names(flow, ["ICCS", "SEX"], ["0401 | F", "0501 | _T"]) == ["Robbery | Female",
+                                                                          "Burglary | Both sexes or no breakdown by sex"]
+    assert code_names(flow, ["COMMENT_OBS", "SEX"], ["any text | M", "more text | NOPE"]) == [" | Male", ""]
