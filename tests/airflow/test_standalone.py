@@ -84,5 +84,10 @@ def test_the_quick_try_publishes_a_dataflow_no_other_spec_uses(tmp_path):
         assert state == "success", ({t["task_id"]: t["state"] for t in tis}, procs.tail("standalone"))
         assert {t["task_id"]: t["pool"] for t in tis}["publish"] == "sdmx_publish_CCJS_DF_ICCS_SUBNAT"
         assert (home / "releases" / "CCJS" / "DF_ICCS_SUBNAT" / "LATEST").is_file()
+        # the docs' check against the running Airflow's DB: every pool is there
+        check = subprocess.run(["bash", "-c", "airflow pools list -o json | sdmx-publish pools --check -"],
+                               capture_output=True, text=True, timeout=300, check=False,
+                               env={**env, "PATH": f"{Path(sys.executable).parent}:{BARE_PATH}"})
+        assert check.returncode == 0 and "all 4 pools of the sdmx-publish DAGs exist" in check.stdout, check.stderr
     finally:
         procs.stop()
