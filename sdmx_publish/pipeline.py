@@ -213,9 +213,12 @@ def step_validate(spec_path: str | Path, work: Path, store: Path, *, allow_delet
     transformed = json.loads((work / TRANSFORM).read_text())
     overlap.forget(work)
     others = overlap.claimed(previous, part, frame, flow)
+    before = read_frame(previous, part) if previous else None
+    if before is not None:
+        before.attrs["release"] = previous.id  # what revision.deleted names
     _, summary = validate_into(
         work, frame, flow, config=rule_config(spec, allow_deletions=allowed),
-        previous=read_frame(previous, part) if previous else None, others=others,
+        previous=before, others=others,
         population=population_for(flow), unmapped=transformed.get("unmapped"),
         summary_checks=transformed.get("summary_checks"), where=str(spec.path), read_from=work / FRAME)
     overlap.record(work, part, previous, others)  # the publish step's check while LATEST stays

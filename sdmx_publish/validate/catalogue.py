@@ -211,12 +211,15 @@ _RULES += [
          fix="confirm the revision with the data producer and document it (COMMENT_OBS)"),
     Rule(id="revision.deleted", family="revision", severity="warning", title="Observation deleted",
          description="Observation of the previous release missing from this one.",
-         message="observation {value} of the previous release is gone", check=revisions.check_deleted,
+         message="no observation for this key; the previous release had {value}", check=revisions.check_deleted,
          fix="if the deletion is intended, nothing; otherwise check the extraction (a source file left out?)"),
     Rule(id="revision.deleted_share", family="revision", severity="error", title="Observations deleted",
          description="The part lost more than `max_share` of its observations in the previous release (by "
                      "default any, `max_share: 0`): held back unless deletions are allowed (`--allow-deletions`, "
-                     "the spec's `allow_deletions` or its own `max_share`); the manifest records which.",
+                     "the spec's `allow_deletions` or its own `max_share`); the manifest records which. Left "
+                     "out when this run's errors that lose rows or change keys (unmapped values, unknown codes, "
+                     "...) are on at least as many rows as observations are gone: those are the errors to fix; "
+                     "the share is checked on the run after.",
          message="{value}", check=revisions.check_deleted_share, params={"max_share": 0.0},
          fix=revisions.DELETION_FIX),
     Rule(id="revision.revised_share", family="revision", severity="error", title="Many large revisions",

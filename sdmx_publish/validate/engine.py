@@ -189,7 +189,7 @@ def validate(frame: pd.DataFrame, flow: Flow, *, config: RuleConfig | None = Non
     found = (pd.concat(nonempty, ignore_index=True) if nonempty
              else empty().assign(rule=pd.Series(dtype=object), severity=pd.Series(dtype=object),
                                  message=pd.Series(dtype=object)))
-    found = _locate(found, ctx)
+    found = _locate(revisions.without_explained_deletions(found, ctx), ctx)
     dropped = found.loc[found["rule"] == "dup.exact", "pos"].to_numpy(dtype=np.int64)
     quarantine = _quarantine(ctx, found)
     removed = np.union1d(dropped, quarantine.index.to_numpy()).astype(np.int64)

@@ -152,7 +152,9 @@ class Report:
         errors = self.findings[self.findings["severity"] == "error"].head(examples)
         lines = [f"\n  e.g. {_where(f)}: {f['message']}" for f in errors.to_dict("records")]
         failed = set(top["rule"][:examples])
-        fixes = dict.fromkeys(r.rule.fix for r in self.rules if r.rule.id in failed and r.rule.fix)
+        fixes = {r.rule.fix: r.rule.id for r in self.rules if r.rule.id in failed and r.rule.fix}
+        if len(fixes) > 1:  # each rule's fix under its id, not one text run together
+            fixes = {f"{rule}: {text}": rule for text, rule in fixes.items()}
         raise ValidationFailed(f"{self.errors} validation error(s), nothing was published: {what}" + "".join(lines),
                                where=where or str(self.flow.dataflow.ref),
                                fix="; ".join([*fixes, fix or "see the validation report; fix the source or the "

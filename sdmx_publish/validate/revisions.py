@@ -140,7 +140,9 @@ def check_deleted(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     prev = ctx.previous
     assert prev is not None
     ppos = t["ppos"].to_numpy()
-    out = findings(np.full(len(t), -1), ctx.measure, t["old"].to_numpy(), "(kept in this release)")
+    release = prev.attrs.get("release")
+    out = findings(np.full(len(t), -1), ctx.measure, t["old"].to_numpy(),
+                   f"present, as in release {release}" if release else "present, as in the previous release")
     out["key"] = sdmx_key(prev, ctx.flow.dsd.dimension_ids, ctx.time, ppos).to_numpy()
     for col in ("_source", "_row", "_column"):
         if col in prev.columns:
@@ -182,6 +184,28 @@ def check_deleted_share(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame
     keys = list(sdmx_key(ctx.previous, ctx.flow.dsd.dimension_ids, ctx.time, ppos))
     sample = f", e.g. {', '.join(keys)}" if keys else ""
     return _part_share(ctx, gone, params["max_share"], "deleted", sample=sample, fix=DELETION_FIX)
+
+
+#: errors that lose rows or change their keys (rows the transform dropped, codes not in the codelists):
+#: observations gone for one of these are no evidence of a cut source
+KEY_ERRORS = ("map.unmapped", "dim.missing", "dim.empty", "code.unknown", "code.not_allowed", "time.freq_mismatch")
+
+
+def without_explained_deletions(found: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """The findings without the ``revision.deleted_share`` error when this run's errors of
+    :data:`KEY_ERRORS` may be why the observations are missing: no more are gone than rows have such an
+    error (the rows of unmapped values included). That error is the one to fix, with its own fix; the
+    share is checked again on the run after, and ``revision.deleted`` still lists each observation."""
+    table = compare(ctx)
+    share = found["rule"].eq("revision.deleted_share").to_numpy() & found["severity"].eq("error").to_numpy()
+    if table is None or not share.any():
+        return found
+    keyed = found["severity"].eq("error").to_numpy() & found["rule"].isin(KEY_ERRORS).to_numpy()
+    rows = found.loc[keyed & (found["pos"].to_numpy() >= 0), "pos"].nunique()
+    rows += sum(int(u.get("count", 0)) for u in ctx.unmapped)
+    if not rows or rows < int((table["state"] == STATES.index("deleted")).sum()):
+        return found
+    return found[~share].reset_index(drop=True)
 
 
 def check_revised_share(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

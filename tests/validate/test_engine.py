@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sdmx_publish.errors import SpecError
+from sdmx_publish.errors import SpecError, ValidationFailed
 from sdmx_publish.validate import STRUCTURAL, RuleConfig, validate
 
 from .conftest import iccs_frame, sdg_frame
@@ -182,6 +182,40 @@ def test_revision_summary(iccs_flow) -> None:
     gone = r.findings[r.findings["rule"] == "revision.deleted"].iloc[0]
     assert gone["key"].endswith("@2018") and gone["row"] == 2 and gone["source"] == "test.csv"
     assert "130" in r.summary() or "1 revised" in r.summary()
+
+
+def test_a_deleted_observation_says_where_it_was_present(iccs_flow) -> None:
+    prev = iccs_frame([{"TIME_PERIOD": y} for y in ("2019", "2020")])
+    cur = prev.iloc[[1]]
+    gone = validate(cur, iccs_flow, previous=prev).findings.query("rule == 'revision.deleted'").iloc[0]
+    assert gone["message"] == "no observation for this key; the previous release had 100"
+    assert gone["expected"] == "present, as in the previous release"
+    prev.attrs["release"] = "2026-11-30T10-00-00Z-ab12"  # as the pipeline reads it from the store
+    gone = validate(cur, iccs_flow, previous=prev).findings.query("rule == 'revision.deleted'").iloc[0]
+    assert gone["expected"] == "present, as in release 2026-11-30T10-00-00Z-ab12"
+
+
+def test_deletions_caused_by_an_unknown_code_are_not_a_second_error(iccs_flow) -> None:
+    """A code error re-keys an observation (its old key is 'deleted'): one error, with its own fix, not the
+    deletion share too, its fix run together with the first."""
+    prev = iccs_frame([{"TIME_PERIOD": y} for y in ("2019", "2020")])
+    cur = iccs_frame([{"TIME_PERIOD": "2019"}, {"TIME_PERIOD": "2020", "ICCS": "0199"}])
+    r = validate(cur, iccs_flow, previous=prev)
+    assert set(r.findings.query("severity == 'error'")["rule"]) == {"code.unknown"}
+    assert len(r.findings.query("rule == 'revision.deleted'")) == 1  # still listed, as a warning
+    with pytest.raises(ValidationFailed) as e:
+        r.raise_for_errors()
+    assert "deleted" not in e.value.fix and "--allow-deletions" not in e.value.fix
+    cut = validate(prev.iloc[[0]], iccs_flow, previous=prev)  # no other error: the share is the error
+    assert set(cut.findings.query("severity == 'error'")["rule"]) == {"revision.deleted_share"}
+
+
+def test_the_fixes_of_several_failed_rules_are_named_by_rule(iccs_flow) -> None:
+    r = validate(iccs_frame([{"ICCS": "0199"}, {"TIME_PERIOD": "2021", "OBS_VALUE": -1}]), iccs_flow)
+    with pytest.raises(ValidationFailed) as e:
+        r.raise_for_errors(fix="see report.html")
+    assert e.value.fix.startswith("code.unknown: ")
+    assert "; value.negative_count: check the source cell" in e.value.fix and e.value.fix.endswith("see report.html")
 
 
 def test_no_previous_release(iccs_flow) -> None:
