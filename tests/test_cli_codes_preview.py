@@ -10,6 +10,7 @@ import sys
 from sdmx_publish.cli import main
 
 from .conftest import EXAMPLES
+from .extract.helpers import TABLE, write_case
 
 
 def test_codes_lists_the_coded_components_then_searches_one(capsys):
@@ -39,6 +40,22 @@ def test_preview_prints_the_mapped_table(capsys):
     assert "  REF_AREA: 410 Republic of Korea; KR-11 Seoul-teukbyeolsi; " in out
     assert "; 0401 Robbery; " in out and "more (sdmx-publish codes DF_ICCS_SUBNAT ICCS)" in out
     assert "  SEX: _T Both sexes or no breakdown by sex\n" in out
+
+
+def test_preview_warns_about_value_cells_it_could_not_read(tmp_path, capsys):
+    """Cells that are not numbers show empty in the table, and a warning block names each (file, row, column,
+    period, cell, hint); preview is for looking: exit 0."""
+    table = "Country,Sex,Year,Value\nKOR,Total,2019,13O2\nKOR,Total,2020,\"1,210\"\nKOR,Total,2021,approx. 1185\n"
+    spec = write_case(tmp_path, table + "".join(f"KOR,Male,{y},{y - 1300}\n" for y in range(2015, 2022)))
+    assert main(["preview", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: 3 value cell(s) could not be read as numbers" in out and "(value.non_numeric)" in out
+    assert ("table.csv row 2, column Value, TIME_PERIOD 2019: '13O2': the letter(s) O among digits, a typing error "
+            "for 1302? correct the source cell") in out
+    assert "row 3, column Value, TIME_PERIOD 2020: '1,210': " in out and "set source.thousands: ','" in out
+    assert "row 4, column Value, TIME_PERIOD 2021: 'approx. 1185': text around the number 1185" in out
+    assert main(["preview", str(write_case(tmp_path, TABLE, thousands=","))]) == 0
+    assert "WARNING" not in capsys.readouterr().out
 
 
 def test_a_reader_that_stops_early_ends_the_listing_quietly():

@@ -84,8 +84,9 @@ _RULES = [
          fix="fix the period format in the source spec (e.g. the year column) or the FREQ constant"),
     Rule(id="value.non_numeric", family=_S, severity="error", title="Observation value not numeric",
          description="OBS_VALUE must be a number or empty.",
-         message="OBS_VALUE '{value}' is not a number", check=structural.check_non_numeric,
-         fix="declare the source's missing-value markers (e.g. '..', '-') in the source spec"),
+         message="OBS_VALUE '{value}' is not a number: {hint}", check=structural.check_non_numeric,
+         fix="as each message says: a number format (source.thousands, source.decimal), a typing error to "
+             "correct in the source, or a missing-value marker to declare in source.missing (e.g. {'..': O})"),
     Rule(id="value.marker_removed", family=_S, severity="info", title="Footnote marker removed from a value",
          description="A cell like '123 p' or '45*' was read as the number before its footnote marker.",
          message="'{value}' was read without its footnote marker", check=structural.check_marker_removed,

@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .context import Context, as_text, constant, empty, findings, sdmx_key
+from .structural import unparsed
 
 VALUE_EPS = 1e-9
-#: ``state`` codes of the comparison table
-STATES = ("unchanged", "new", "revised", "deleted")
+#: ``state`` codes of the comparison table; ``unread``: the current cell is text that is not a number
+#: (rule ``value.non_numeric``), neither a revision nor a new observation
+STATES = ("unchanged", "new", "revised", "deleted", "unread")
 
 
 def _factorize(frame: pd.DataFrame) -> Callable[[str], tuple[np.ndarray, np.ndarray]]:
@@ -79,7 +81,8 @@ def compare(ctx: Context) -> pd.DataFrame | None:
     table["new"], table["old"] = a, b
     with np.errstate(invalid="ignore", over="ignore"):
         same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
-    table["state"] = np.select([prev_pos < 0, cur_pos < 0, ~same], [1, 3, 2], 0).astype(np.int8)
+    unread = np.append(unparsed(ctx)[0], False)[np.where(cur_pos >= 0, cur_pos, len(ctx))]
+    table["state"] = np.select([unread, prev_pos < 0, cur_pos < 0, ~same], [4, 1, 3, 2], 0).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # signed relative change: -0.99 for a fall from 3274 to 32, +1.0 for a doubling
         table["change"] = np.where(b != 0, (a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..periods import PERIOD_EXAMPLE
 from .context import Context, as_text, empty, findings
+from .hints import hints
 from .suggest import nearest_codes
 
 
@@ -202,7 +203,7 @@ def check_time_format(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     return findings(pos, ctx.time, ctx.frame[ctx.time].iloc[pos].astype(object).to_numpy(), expected[codes[pos]])
 
 
-def _unparsed(ctx: Context) -> tuple[np.ndarray, pd.Series | None]:
+def unparsed(ctx: Context) -> tuple[np.ndarray, pd.Series | None]:
     """Cells that are text but not a number: (mask, their text). A transformed frame says so in
     ``_unparsed`` (its OBS_VALUE is already numeric, the text is in ``_value_raw``)."""
     flagged = ctx.column("_unparsed")
@@ -217,11 +218,12 @@ def _unparsed(ctx: Context) -> tuple[np.ndarray, pd.Series | None]:
 
 
 def check_non_numeric(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    mask, text = _unparsed(ctx)
+    mask, text = unparsed(ctx)
     pos = np.flatnonzero(mask)
     if not len(pos) or text is None:
         return empty()
-    return findings(pos, ctx.measure, text.iloc[pos].to_numpy(), "a number, or empty with OBS_STATUS")
+    cells = text.iloc[pos]
+    return findings(pos, ctx.measure, cells.to_numpy(), "a number, or empty with OBS_STATUS").assign(hint=hints(cells))
 
 
 def check_marker_removed(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -240,7 +242,7 @@ def check_not_finite(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def check_missing_without_status(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
-    missing = np.isnan(ctx.values) & ~_unparsed(ctx)[0]  # text that is not a number is value.non_numeric
+    missing = np.isnan(ctx.values) & ~unparsed(ctx)[0]  # text that is not a number is value.non_numeric
     if not missing.any():
         return empty()
     codes = tuple(params["missing_status"])
