@@ -60,6 +60,7 @@ mkdir -p "$AIRFLOW_HOME" "$SDMX_PUBLISH_STORE"
 echo "sdmx-publish: DAGs from $SDMX_PUBLISH_SPECS_DIR, releases in $SDMX_PUBLISH_STORE, Airflow home $AIRFLOW_HOME"
 # A publishing task runs in its dataflow's pool, and a task whose pool does not exist is never scheduled:
 # one pool for every dataflow of the structures, so a spec for another dataflow added later publishes too.
+echo "sdmx-publish: migrating the metadata DB (log: $AIRFLOW_HOME/db-migrate.log), then the pools"
 airflow db migrate > "$AIRFLOW_HOME/db-migrate.log" 2>&1 || { tail -n 30 "$AIRFLOW_HOME/db-migrate.log" >&2; exit 1; }
 sdmx-publish pools > "$AIRFLOW_HOME/pools.json"
 airflow pools import "$AIRFLOW_HOME/pools.json"
