@@ -238,16 +238,19 @@ def test_ascii_missing_column_does_not_blame_the_encoding(tmp_path, iccs_flow):
 
 
 def test_a_csv_is_read_into_categoricals_with_its_cells_as_text(tmp_path):
-    """Every column a categorical of the cells' text; a short row's and a blank line's cells empty, the
-    header's names not among the categories; the rows numbered by their line."""
-    text = "Country,Sex,Year,Value\nKOR,Total,2021,7\n\nKOR, Male ,2021\nJPN,Total,2021,..\n"
+    """A column of repeated cells is a categorical, a column of (nearly) all distinct cells text; a short
+    row's and a blank line's cells are empty, the header's names not among the categories; the rows are
+    numbered by their line."""
+    rows = "".join(f"KOR,Total,{2000 + i % 3},{i}\n" for i in range(12))
+    text = "Country,Sex,Year,Value\n" + rows + "\nKOR, Male ,2021\nJPN,Total,2021,..\n"
     frame = extract(load_spec(write_case(tmp_path, text)))
     cols = ["Country", "Sex", "Year", "Value"]
-    assert all(isinstance(frame[c].dtype, pd.CategoricalDtype) for c in [*cols, "_source"])
-    assert frame[cols].astype(str).values.tolist() == [["KOR", "Total", "2021", "7"], ["KOR", " Male ", "2021", ""],
-                                                       ["JPN", "Total", "2021", ".."]]
-    assert list(frame["_row"]) == [2, 4, 5]
+    assert [isinstance(frame[c].dtype, pd.CategoricalDtype) for c in [*cols, "_source"]] == [True] * 3 + [False, True]
+    assert frame[cols].astype(str).values.tolist()[-3:] == [["KOR", "Total", "2002", "11"],
+                                                            ["KOR", " Male ", "2021", ""], ["JPN", "Total", "2021", ".."]]
+    assert list(frame["_row"])[-3:] == [13, 15, 16]
     assert "Country" not in frame["Country"].cat.categories and "" not in frame["Country"].cat.categories
+    assert list(frame["Year"].cat.categories) == ["2000", "2001", "2002", "2021"]
 
 
 @pytest.mark.parametrize("lines", [3, 450])  # a short file is split whole, a long one cut at its ends
