@@ -119,7 +119,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(line)
     for u in report["unmapped"]:
         print(f"unmapped: {u['count']} row(s) with {dict(zip(u['columns'], u['value']))} match no row of {u['map']} "
-              f"(first at row {u['first_row']})")
+              f"(first at row {u['first_row']})" + (f"; {u['encoding']}" if u.get("encoding") else ""))
     for r in report["mapping"]:
         cov = "" if r["coverage"] is None else f"{r['coverage']:.1%}"
         print(f"map {r['map']}: {cov} of {r['total']:,.15g} mapped, {r['excluded']:,.15g} excluded on purpose, "

@@ -6,6 +6,7 @@ row and column). ``_source`` and ``_row`` (1-based line or sheet row) say where 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import hashlib
@@ -26,8 +27,10 @@ from . import limits, sanity, sql
 from .credentials import resolve_sql, resolve_url
 from .layout import SheetFacts, layout_header, sheet_facts
 
-SUGGEST = {"utf-8": "cp949 (Korean) or cp1252 (Western European)", "utf-8-sig": "cp949 (Korean) or cp1252",
-           "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8", "latin-1": "utf-8"}
+_OTHERS = "cp1252 (Western European), cp949 (Korean), cp874 (Thai), cp1251 (Cyrillic), cp1256 (Arabic) or cp932 (Japanese)"
+#: what to try when a file does not decode: by the encoding that failed (else utf-8)
+SUGGEST = {"utf-8": _OTHERS, "utf-8-sig": _OTHERS, "cp949": "utf-8", "euc-kr": "utf-8", "cp1252": "utf-8",
+           "latin-1": "utf-8"}
 
 
 def display_path(path: Path) -> str:
@@ -70,7 +73,7 @@ def decode(raw: bytes, encoding: str, where: str) -> str:
     """Decode strictly; on failure say on which line and which encoding to try instead."""
     if not raw or raw.isspace():
         raise InputError("the file is empty", where=where, fix="export the table again")
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw[:4096] and not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         raise InputError("the file is binary, not text (NUL bytes)", where=where,
                          fix="export the table as CSV, or set source.format: xlsx for Excel files")
     try:

@@ -3,6 +3,7 @@ dataflow, validate and schedule it (:func:`sdmx_publish.spec.load_spec` reads an
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from pathlib import Path
@@ -25,7 +26,9 @@ from ..periods import parse_period
 from ..validate.config import RuleConfig
 from .survey import Survey
 
-ENCODINGS = ("utf-8", "utf-8-sig", "cp949", "euc-kr", "cp1252", "latin-1")
+#: encodings named in messages (source.encoding takes any text codec of Python's)
+ENCODING_EXAMPLES = ("utf-8 (with or without BOM), cp1252 (Western European), cp949 (Korean), cp874 (Thai), "
+                     "cp1251 (Cyrillic), cp1256 (Arabic), cp932 (Japanese), gb18030 (Chinese)")
 DEFAULT_MISSING = ["", "-", "..", "na", "NA", "n/a", "…"]
 #: SDMX CL_OBS_STATUS 2.1 codes that say why a value is missing (M cannot exist, L not collected, O missing,
 #: Q suppressed, H holiday); a missing-value marker gets one, O (no reason given) unless the spec says which
@@ -172,8 +175,18 @@ class Source(_Strict):
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str) -> str:
-        if v.lower() not in ENCODINGS:
-            raise ValueError(f"unsupported encoding {v!r}; use one of {', '.join(ENCODINGS)}")
+        """Any text codec Python knows (``codecs.lookup``), e.g. cp874 or tis-620 (Thai), cp1251 or koi8-r
+        (Cyrillic), cp1256 (Arabic), shift_jis or cp932 (Japanese); not a bytes-to-bytes codec (base64, zlib)."""
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise spec_problem(f"unknown encoding {v!r}: not a codec Python knows",
+                               f"give the file's encoding, e.g. {ENCODING_EXAMPLES}") from None
+        try:
+            "".encode(v)
+        except LookupError:
+            raise spec_problem(f"{v!r} is not a text encoding (it turns bytes into bytes, not bytes into text)",
+                               f"give the file's text encoding, e.g. {ENCODING_EXAMPLES}") from None
         return v.lower()
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
+from ..extract.encoding import encoding_note
 from ..frames import as_text, constant, recode, stripped
 from ..spec.model import Spec
 from ..structure import Flow
@@ -126,7 +127,7 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
     for i, m in enumerate(spec.maps):
         frame = apply_map(frame, spec, i, outcome, context=[c for c in context if c not in m.source], period=period,
                           flow=flow)
-    report.unmapped, report.excluded = outcome.unmapped, outcome.excluded
+    report.unmapped, report.excluded = _encoding_notes(outcome.unmapped, spec), outcome.excluded
     report.mapping, report.summary_checks = outcome.reviews, outcome.summary_checks
     out = pd.DataFrame(index=frame.index)
     for comp, col in spec.columns.items():
@@ -168,6 +169,15 @@ def _tracking(index: pd.Index) -> dict[str, Any]:
     """The split columns of rows that are no part of a split (text as object columns: the maps write into them)."""
     return {k: pd.Series(np.full(len(index), v, dtype=object), index=index, dtype=object) if isinstance(v, str) else v
             for k, v in TRACKING.items()}
+
+
+def _encoding_notes(unmapped: list[dict], spec: Spec) -> list[dict]:
+    """Unmapped values of a text file that look decoded with the wrong encoding get an ``encoding`` note
+    (:func:`~sdmx_publish.extract.encoding.encoding_note`): the fix is source.encoding, not a map row."""
+    if spec.source.format != "csv":
+        return unmapped
+    notes = [encoding_note([str(v) for v in u["value"]], spec.source.encoding) for u in unmapped]
+    return [{**u, "encoding": note} if note else u for u, note in zip(unmapped, notes)]
 
 
 def _where(raw: pd.DataFrame, spec: Spec) -> str:

@@ -28,8 +28,9 @@ _RULES = [
     Rule(id="map.unmapped", family=_S, severity="error", title="Source value with no row in its correspondence table",
          description="Every source value a map reads has a row in the map's CSV table (a row with empty targets "
                      "excludes it on purpose); the transform drops the rows of a value no row matches and counts them.",
-         message="{count} row(s) with {values} match no row of {map}", check=correspondence.check_unmapped,
-         fix="add a row for the value to the map's table (or a row with empty targets to exclude it)"),
+         message="{count} row(s) with {values} match no row of {map}{encoding}", check=correspondence.check_unmapped,
+         fix="add a row for the value to the map's table (or a row with empty targets to exclude it); but where "
+             "the message says the text looks decoded with the wrong encoding, correct source.encoding instead"),
     Rule(id="map.summary_mismatch", severity="warning",
          title="Summary row of the source that its details do not add up to",
          description="A summary row the map declares (a national total or subtotal, not published twice) is "

@@ -24,7 +24,8 @@ def check_unmapped(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:
     return out.assign(source=[u["source"] for u in found], row=[u["first_row"] for u in found],
                       column=[", ".join(u["columns"]) for u in found], count=[u["count"] for u in found],
                       values=[str(dict(zip(u["columns"], u["value"]))) for u in found],
-                      map=[u["map"] for u in found])
+                      map=[u["map"] for u in found], encoding=[f"; {u['encoding']}" if u.get("encoding") else ""
+                                                               for u in found])
 
 
 def check_summary_rows(ctx: Context, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -231,6 +231,43 @@ def test_non_ascii_names_missing_suggest_checking_the_encoding(tmp_path, iccs_fl
     assert "expected names are not ASCII: check source.encoding" in str(e.value)
 
 
+THAI = "Country,Sex,Year,Value\nKOR,รวม,2021,301\nKOR,ชาย,2021,147\nKOR,หญิง,2021,154\n"
+
+
+def thai_spec(tmp_path, encoding: str) -> dict:
+    """A Thai office's table: its sex labels mapped by a map in Thai."""
+    (tmp_path / "sex_th.csv").write_text("Sex,SEX,note\nรวม,_T,\nชาย,M,\nหญิง,F,\n", encoding="utf-8")
+    spec = spec_dict("table.csv", encoding=encoding)
+    spec["maps"][1] = {"file": "sex_th.csv", "from": "Sex", "to": "SEX"}
+    return spec
+
+
+@pytest.mark.parametrize("codec", ["cp874", "tis-620", "utf-16"])
+def test_a_table_in_any_text_encoding_is_read(tmp_path, iccs_flow, codec):
+    frame, report = run(tmp_path, THAI.encode(codec), iccs_flow, spec=thai_spec(tmp_path, codec))
+    assert sorted(frame["SEX"]) == ["F", "M", "_T"] and not report.unmapped
+
+
+def test_thai_read_as_cp1252_says_to_check_the_encoding_not_to_map_the_garbled_text(tmp_path, iccs_flow):
+    """cp874 bytes all decode as cp1252 (no error); the labels then match no map row, and the finding says
+    that the text looks decoded with the wrong encoding, naming the one that reads it."""
+    frame, report = run(tmp_path, THAI.encode("cp874"), iccs_flow, spec=thai_spec(tmp_path, "cp1252"))
+    (total, *_) = report.unmapped
+    assert total["value"] == ["ÃÇÁ"] and total["encoding"] == (
+        "check source.encoding (the text looks decoded with the wrong encoding: 'ÃÇÁ' read as cp1252 is 'รวม' in cp874 or 'ГЗБ' "
+        "in cp1251)")  # three letters read plausibly in two encodings: both are named, the likelier first
+    from sdmx_publish.validate import validate
+    found = validate(frame, iccs_flow, unmapped=report.unmapped, rules=["map.unmapped"]).findings
+    assert found["message"].str.contains("match no row of sex_th.csv; check source.encoding").all()
+    assert not run(tmp_path, TABLE, iccs_flow, thousands=",")[1].unmapped  # nothing to say on a right encoding
+
+
+def test_a_file_that_does_not_decode_names_the_byte_the_line_and_encodings_to_try(tmp_path, iccs_flow):
+    with pytest.raises(InputError) as e:
+        run(tmp_path, THAI.encode("cp874"), iccs_flow, spec=thai_spec(tmp_path, "utf-8"))
+    assert "byte b'\\xc3' at line 2 is not valid utf-8" in str(e.value) and "cp874 (Thai)" in e.value.fix
+
+
 def test_ascii_missing_column_does_not_blame_the_encoding(tmp_path, iccs_flow):
     with pytest.raises(InputError) as e:
         run(tmp_path, TABLE.replace("Sex", "Gender"), iccs_flow)

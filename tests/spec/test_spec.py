@@ -26,8 +26,17 @@ def test_unknown_key_is_named(tmp_path):
 
 
 def test_unsupported_encoding(tmp_path):
-    with pytest.raises(SpecError, match="unsupported encoding 'klingon'"):
+    with pytest.raises(SpecError, match="unknown encoding 'klingon': not a codec Python knows") as e:
         load_spec(write(tmp_path, spec_dict("table.csv", encoding="klingon")))
+    assert "source.encoding" in str(e.value) and "cp874 (Thai)" in e.value.fix
+    for codec in ("base64", "rot13", "zlib"):
+        with pytest.raises(SpecError, match=f"'{codec}' is not a text encoding"):
+            load_spec(write(tmp_path, spec_dict("table.csv", encoding=codec)))
+
+
+@pytest.mark.parametrize("codec", ["cp874", "TIS-620", "cp1251", "koi8-r", "cp1256", "shift_jis", "cp932", "utf-16"])
+def test_any_text_encoding_python_knows_is_accepted(tmp_path, codec):
+    assert load_spec(write(tmp_path, spec_dict("table.csv", encoding=codec))).source.encoding == codec.lower()
 
 
 def test_missing_source_and_map_files(tmp_path):
