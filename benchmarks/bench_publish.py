@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_pipeline import PEAK, generate  # noqa: E402
 
 from sdmx_publish import frames, pipeline  # noqa: E402
+from sdmx_publish.names import STEPS, Step  # noqa: E402
 from sdmx_publish.publish import publish  # noqa: E402
 from sdmx_publish.structure import load_registry  # noqa: E402
 
@@ -68,7 +69,7 @@ def run(n_obs: int, rounds: int, folder: Path) -> dict:
     spec = generate(folder / "source", n_obs, 1)[0]
     work = folder / "work"
     work.mkdir()
-    for step in ("extract", "transform", "validate"):
+    for step in STEPS[:STEPS.index(Step.PUBLISH)]:  # the steps before publish
         pipeline.run_step(step, spec, work, folder / "stages")
     both(spec, work, folder / "warm-up")
     best = min((both(spec, work, folder / f"round{i}") for i in range(rounds)), key=lambda r: r["first"] + r["revised"])
