@@ -35,11 +35,13 @@ def parse_values(raw: pd.Series, *, missing: Collection[str], thousands: str | N
 
     Spaces are removed only between groups of three digits, so "4 9" stays text (not 49)."""
     codes, uniq = pd.factorize(raw, use_na_sentinel=True)
-    # an empty cell (NaN) is parsed as the last distinct value, which code -1 indexes
-    cells = pd.Series(np.append(np.asarray(uniq, dtype=object), np.nan), dtype=object)
-    one = _parse_distinct(cells, missing=missing, thousands=thousands, decimal=decimal)
-    values, is_missing, unparsed = (pd.Series(col.to_numpy()[codes], index=raw.index, name=raw.name) for col in one[:3])
-    found, markers = pd.factorize(one.marker)  # the markers as a categorical: few distinct, no text per row
+    one = _parse_distinct(pd.Series(uniq), missing=missing, thousands=thousands, decimal=decimal)
+    # an empty cell (NaN, code -1) takes the last slot: no value, not a marker, not text, no footnote
+    rows = [np.append(col.to_numpy(dtype=kind), empty)[codes]
+            for col, kind, empty in zip(one[:3], (np.float64, bool, bool), (np.nan, False, False))]
+    values, is_missing, unparsed = (pd.Series(col, index=raw.index, name=raw.name) for col in rows)
+    # the markers as a categorical: few distinct, no text per row
+    found, markers = pd.factorize(pd.concat([one.marker, pd.Series([""], dtype=object)], ignore_index=True))
     marker = pd.Series(pd.Categorical.from_codes(found[codes], markers), index=raw.index, name=raw.name)
     return Parsed(values, is_missing, unparsed, marker)
 
