@@ -7,7 +7,8 @@ import re
 import pandas as pd
 
 from ..errors import InputError
-from ..spec.model import Filter, Reshape
+from ..extract.encoding import misdecoded
+from ..spec.model import ENCODING_EXAMPLES, Filter, Reshape
 
 #: what text decoded with the wrong encoding typically contains: C1 controls and Latin-1 symbols
 #: (U+0080-U+00BF, e.g. cp949 read as cp1252: '¼ºº°'), and UTF-8 read as cp1252/Latin-1 ('Ã©', 'â€')
@@ -15,15 +16,25 @@ MOJIBAKE = re.compile("[\u0080-\u00bf]|Ã|â€")
 
 
 def _encoding_hint(missing: list[str], have: list[str]) -> str:
-    """Advice to check source.encoding when the names are not ASCII or the header looks mis-decoded."""
+    """Advice to check source.encoding when the names are not ASCII or the header looks mis-decoded (naming
+    the encoding that reads a garbled name, if one does: :func:`~sdmx_publish.extract.encoding.misdecoded`)."""
     garbled = [c for c in have if MOJIBAKE.search(c)]
+    for name in garbled:
+        for read_as in ("cp1252", "latin-1"):  # the single-byte encodings that read any bytes
+            found = misdecoded(name, read_as)
+            named = [(enc, text) for enc, text in found if text in missing]  # it reads as a name the spec gives
+            if named or found:
+                enc = (named or found)[0][0]
+                reads = " or ".join(f"{text!r} in {e}" for e, text in (named or found)[:2])
+                return (f"; the table's header looks mis-decoded ({name!r} read as {read_as} is {reads}): "
+                        f"check source.encoding (e.g. {enc})")
     if garbled:
         why = f"the table's header looks mis-decoded ({garbled[0]!r})"
     elif any(not c.isascii() for c in missing):
         why = "the expected names are not ASCII"
     else:
         return ""
-    return f"; {why}: check source.encoding (e.g. cp949 for Korean, cp1252 for Western European)"
+    return f"; {why}: check source.encoding (e.g. {ENCODING_EXAMPLES})"
 
 
 def require_columns(frame: pd.DataFrame, needed: list[str], where: str) -> None:

@@ -214,7 +214,7 @@ def test_wrong_single_byte_encoding_suggests_checking_it(tmp_path, iccs_flow):
         run(tmp_path, content, iccs_flow, spec=korean_spec("cp1252"))
     msg = str(e.value)
     assert "missing column(s)" in msg and "'¼ºº°'" in msg
-    assert "looks mis-decoded" in msg and "check source.encoding (e.g. cp949 for Korean" in msg
+    assert "looks mis-decoded ('±¹°¡' read as cp1252 is '국가' in cp949): check source.encoding (e.g. cp949)" in msg
 
 
 def test_utf8_read_as_cp1252_suggests_checking_the_encoding(tmp_path, iccs_flow):
@@ -260,6 +260,15 @@ def test_thai_read_as_cp1252_says_to_check_the_encoding_not_to_map_the_garbled_t
     found = validate(frame, iccs_flow, unmapped=report.unmapped, rules=["map.unmapped"]).findings
     assert found["message"].str.contains("match no row of sex_th.csv; check source.encoding").all()
     assert not run(tmp_path, TABLE, iccs_flow, thousands=",")[1].unmapped  # nothing to say on a right encoding
+
+
+def test_a_thai_header_read_as_cp1252_names_the_encoding(tmp_path, iccs_flow):
+    spec = thai_spec(tmp_path, "cp1252")
+    spec["columns"]["TIME_PERIOD"] = "ปี"  # year
+    with pytest.raises(InputError) as e:
+        run(tmp_path, THAI.replace("Year", "ปี").encode("cp874"), iccs_flow, spec=spec)
+    assert "missing column(s) ['ปี']" in str(e.value)
+    assert "('»Õ' read as cp1252 is 'ปี' in cp874): check source.encoding (e.g. cp874)" in e.value.fix
 
 
 def test_a_file_that_does_not_decode_names_the_byte_the_line_and_encodings_to_try(tmp_path, iccs_flow):
