@@ -26,7 +26,6 @@ from ..store.layout import ATTACHMENTS, LAST_CHANGED, LAST_CHANGED_ROWS, part_fi
 from ..store.layout import LAST_CHANGED_FILE as FILE
 from ..structure import Flow
 from ..write import Prepared
-from ..write.frame import Column
 from ..write.text import csv_escape
 
 #: the file's manifest format
@@ -38,16 +37,10 @@ def _part_rows(release: Release, part: str) -> pd.DataFrame | None:
     return read_sdmx_csv(path) if path.is_file() else None
 
 
-def _categorical(col: Column) -> pd.Categorical:
-    """A written column (codes into its text) as a categorical of that text."""
-    inverse, names = pd.factorize(pd.Index(col.values, dtype=object))  # distinct text (3 and "3" are one)
-    return pd.Categorical.from_codes(np.append(inverse, -1)[col.codes], categories=names, validate=False)
-
-
 def published(prep: Prepared) -> pd.DataFrame:
     """The observations as they are written (codes and text of :mod:`sdmx_publish.write`), frame order."""
     cols = {**prep.dims, **prep.attributes}
-    return pd.DataFrame({**{c: _categorical(col) for c, col in cols.items()},
+    return pd.DataFrame({**{c: col.categorical() for c, col in cols.items()},
                          prep.measure.id: prep.obs_values()})
 
 

@@ -46,8 +46,15 @@ def part_path(part: str, suffix: str) -> str:
     return f"{PARTS}/{part}{suffix}"
 
 
-def key_hashes(frame: pd.DataFrame, flow: Flow) -> np.ndarray:
-    """Sorted uint64 hashes of the observation keys (series key and time period), as text."""
+def _is_text(s: pd.Series) -> bool:
+    """Whether a column's values are text (the writers' text of them is then ``str`` of each)."""
+    dtype = s.dtype.categories.dtype if isinstance(s.dtype, pd.CategoricalDtype) else s.dtype
+    return not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+
+
+def key_hashes(frame: pd.DataFrame, flow: Flow, prepared: Prepared | None = None) -> np.ndarray:
+    """Sorted uint64 hashes of the observation keys (series key and time period), as text. ``prepared``: the
+    frame prepared for writing, whose codes are reused when every key column holds text."""
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     if not len(frame):
         return np.array([], dtype=np.uint64)
@@ -55,6 +62,9 @@ def key_hashes(frame: pd.DataFrame, flow: Flow) -> np.ndarray:
     # so these are the hashes of frame[key].astype(str) without a Python string per cell
     text = {}
     for k in key:
+        if prepared is not None and _is_text(frame[k]):  # the written text of a text value is str() of it
+            text[k] = prepared.dims[k].categorical()
+            continue
         codes, uniques = pd.factorize(frame[k], use_na_sentinel=False)
         merged, names = pd.factorize(pd.Index(uniques).astype(str).to_numpy(dtype=object))  # 3 and "3" are one
         text[k] = pd.Categorical.from_codes(merged[codes], categories=pd.Index(names, dtype=object), validate=False)
@@ -89,7 +99,7 @@ def render(rows: pd.DataFrame, flow: Flow, folder: Path, part: str, options: Wri
                              observations=len(rows), body=_body(folder / path, fmt)))
     path = part_path(part, KEYS)
     with create_digesting(folder / path) as f:
-        np.save(f, key_hashes(rows, flow))  # type: ignore[arg-type]
+        np.save(f, key_hashes(rows, flow, prep))  # type: ignore[arg-type]
     out.append(FileEntry(path=path, format=KEYS_FORMAT, sha256=f.sha256, bytes=f.bytes, observations=len(rows)))
     return out
 

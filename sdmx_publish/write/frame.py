@@ -28,6 +28,12 @@ class Column:
     codes: np.ndarray
     values: list[str]
 
+    def categorical(self) -> pd.Categorical:
+        """The column as a categorical of its text (values of one text, such as 3 and "3", are one)."""
+        inverse, names = pd.factorize(pd.Index(self.values, dtype=object))
+        return pd.Categorical.from_codes(np.append(inverse, -1)[self.codes], categories=pd.Index(names, dtype=object),
+                                         validate=False)
+
 
 def _small(codes: np.ndarray, n_values: int) -> np.ndarray:
     for t in (np.int8, np.int16, np.int32):

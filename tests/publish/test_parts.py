@@ -14,7 +14,7 @@ from sdmx_publish.publish.parts import key_hashes
 from sdmx_publish.serve.store import Store
 from sdmx_publish.store import RELEASE_FILES, latest, releases
 from sdmx_publish.store.commit import intact
-from sdmx_publish.write import WriteOptions, write
+from sdmx_publish.write import WriteOptions, prepare, write
 from tests.serve.sample import sample_frame
 
 
@@ -106,3 +106,8 @@ def test_key_hashes_are_the_hashes_of_the_keys_as_text(sdg_flow):
     key = [*sdg_flow.dsd.dimension_ids, sdg_flow.dsd.time_dimension]
     want = np.sort(pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy(dtype=np.uint64))
     assert np.array_equal(key_hashes(frame, sdg_flow), want)
+    # from the codes prepared for writing: the same (text columns), or computed as above (numbers)
+    assert np.array_equal(key_hashes(frame, sdg_flow, prepare(frame, sdg_flow)), want)
+    years = frame.assign(TIME_PERIOD=frame["TIME_PERIOD"].astype(float))  # "2000.0", as before; written "2000"
+    as_text = np.sort(pd.util.hash_pandas_object(years[key].astype(str), index=False).to_numpy(dtype=np.uint64))
+    assert np.array_equal(key_hashes(years, sdg_flow, prepare(years, sdg_flow)), as_text)
