@@ -11,6 +11,7 @@ from sdmx_publish.cli import main
 
 from .conftest import EXAMPLES
 from .extract.helpers import TABLE, write_case
+from .extract.test_readers import THAI, thai_spec
 
 
 def test_codes_lists_the_coded_components_then_searches_one(capsys):
@@ -56,6 +57,14 @@ def test_preview_warns_about_value_cells_it_could_not_read(tmp_path, capsys):
     assert "row 4, column Value, TIME_PERIOD 2021: 'approx. 1185': text around the number 1185" in out
     assert main(["preview", str(write_case(tmp_path, TABLE, thousands=","))]) == 0
     assert "WARNING" not in capsys.readouterr().out
+
+
+def test_preview_says_when_unmapped_values_look_decoded_with_the_wrong_encoding(tmp_path, capsys):
+    spec = write_case(tmp_path, THAI.encode("cp874"), spec=thai_spec(tmp_path, "cp1252"))
+    assert main(["preview", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert ("unmapped: 1 row(s) with {'Sex': 'ªÒÂ'} match no row of sex_th.csv (first at row 3); check "
+            "source.encoding (the text looks decoded with the wrong encoding: 'ªÒÂ' read as cp1252 is 'ชาย' in cp874") in out
 
 
 def test_a_reader_that_stops_early_ends_the_listing_quietly():
