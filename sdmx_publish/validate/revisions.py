@@ -7,13 +7,13 @@ run (:func:`compare`) and feeds four rules and the report's ``revisions`` summar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .context import Context, as_text, constant, empty, findings, sdmx_key
+from .context import Context, as_text, empty, findings, sdmx_key
 from .structural import unparsed
 
 VALUE_EPS = 1e-9
@@ -22,23 +22,19 @@ VALUE_EPS = 1e-9
 STATES = ("unchanged", "new", "revised", "deleted", "unread")
 
 
-def _factorize(frame: pd.DataFrame) -> Callable[[str], tuple[np.ndarray, np.ndarray]]:
-    def factor(col: str) -> tuple[np.ndarray, np.ndarray]:
-        if constant(frame[col]):
-            return np.zeros(len(frame), dtype=np.int64), np.asarray([frame[col].iat[0]], dtype=object)
-        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
-        return codes, np.asarray(uniques, dtype=object)
-    return factor
-
-
-def _key_hash(n: int, cols: list[str], factor: Callable[[str], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """A 64-bit hash of each row's key columns, from each column's codes and hashed distinct texts."""
-    h = np.zeros(n, dtype=np.uint64)
-    for c in cols:
-        codes, uniques = factor(c)
-        texts = np.append(as_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object), "\x00missing")
-        h = (h * np.uint64(1_000_003)) ^ pd.util.hash_array(texts)[codes]
-    return h
+def _key_hashes(cur: Context, prev: Context, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash of each row's key columns in both frames, from each column's codes and hashed
+    distinct texts (the same for a value however each frame codes it)."""
+    out = []
+    for ctx in (cur, prev):
+        h = np.zeros(len(ctx), dtype=np.uint64)
+        for c in cols:
+            codes, uniques = ctx.factor(c)
+            texts = np.append(as_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object), "\x00missing")
+            h *= np.uint64(1_000_003)
+            h ^= pd.util.hash_array(texts)[codes]
+        out.append(h)
+    return out[0], out[1]
 
 
 def _numbers(frame: pd.DataFrame, measure: str) -> np.ndarray:
@@ -64,8 +60,7 @@ def compare(ctx: Context) -> pd.DataFrame | None:
         return ctx.cache["revisions.table"]  # type: ignore[return-value]
     prev = ctx.previous
     cols = [c for c in [*ctx.flow.dsd.dimension_ids, ctx.time] if c in ctx.frame.columns and c in prev.columns]
-    hc = _unique_sorted(_key_hash(len(ctx), cols, ctx.factor))
-    pc = _unique_sorted(_key_hash(len(prev), cols, _factorize(prev)))
+    hc, pc = (_unique_sorted(h) for h in _key_hashes(ctx, Context(prev, ctx.flow), cols))
     at = np.searchsorted(hc[0], pc[0])
     found = at < len(hc[0])
     found[found] = hc[0][at[found]] == pc[0][found]
@@ -75,18 +70,17 @@ def compare(ctx: Context) -> pd.DataFrame | None:
     prev_pos = np.concatenate([np.full(len(hc[0]), -1), pc[1][~found]])
     prev_pos[: len(hc[0])][in_prev] = pc[1][found]
     old_all = _numbers(prev, ctx.measure)
-    table = pd.DataFrame({"pos": cur_pos, "ppos": prev_pos})
     a = np.where(cur_pos >= 0, ctx.values[cur_pos.clip(0)], np.nan) if len(ctx) else np.full(len(cur_pos), np.nan)
     b = np.where(prev_pos >= 0, old_all[prev_pos.clip(0)], np.nan) if len(prev) else np.full(len(cur_pos), np.nan)
-    table["new"], table["old"] = a, b
     with np.errstate(invalid="ignore", over="ignore"):
         same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= VALUE_EPS * np.maximum(1.0, np.abs(b)))
     unread = np.append(unparsed(ctx)[0], False)[np.where(cur_pos >= 0, cur_pos, len(ctx))]
-    table["state"] = np.select([unread, prev_pos < 0, cur_pos < 0, ~same], [4, 1, 3, 2], 0).astype(np.int8)
+    state = np.select([unread, prev_pos < 0, cur_pos < 0, ~same], [4, 1, 3, 2], 0).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # signed relative change: -0.99 for a fall from 3274 to 32, +1.0 for a doubling
-        table["change"] = np.where(b != 0, (a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
-    table["rel"] = np.abs(table["change"].to_numpy())
+        change = np.where(b != 0, (a - b) / np.abs(b), np.where(a == b, 0.0, np.inf))
+    table = pd.DataFrame({"pos": cur_pos, "ppos": prev_pos, "new": a, "old": b, "state": state, "change": change,
+                          "rel": np.abs(change)}, copy=False)  # one block per column: nothing stacked
     ctx.cache["revisions.table"] = table
     return table
 
