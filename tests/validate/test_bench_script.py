@@ -18,6 +18,6 @@ def test_bench_validate_json_shape() -> None:
     data = json.loads(out.stdout)
     assert data["obs"] == 3000
     assert [r["rules"] for r in data["results"]] == ["structural", "all"]
-    assert all(r["seconds"] > 0 and r["obs_per_second"] > 0 for r in data["results"])
+    assert all(r["seconds"] > 0 and r["cpu_seconds"] > 0 and r["obs_per_second"] > 0 for r in data["results"])
     structural, full = data["results"]
     assert structural["errors"] >= 1 and full["findings"] > structural["findings"]  # planted problems found
