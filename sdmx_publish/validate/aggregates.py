@@ -47,11 +47,17 @@ def _tol(total: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
 
 
 def _segments(ctx: Context, dim: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Rows sorted by the id of every dimension but ``dim`` plus the period: positions, segment ids, count."""
-    pos = np.flatnonzero(rows)
-    key = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])[pos]
-    order = stable_order(key)
-    pos, key = pos[order], key[order]
+    """Rows sorted by the id of every dimension but ``dim`` plus the period: positions, segment ids, count.
+
+    Every row is sorted once per ``dim`` (stably, kept for the rules and unit sets that ask again); the
+    ``rows`` wanted are picked from that order, which is their own stable order."""
+    ids = ctx.group_ids([d for d in ctx.dims if d != dim] + [ctx.time])
+    cache_key = f"segments:{dim}"
+    if cache_key not in ctx.cache:
+        ctx.cache[cache_key] = stable_order(ids).astype(np.min_scalar_type(max(len(ids) - 1, 0)))
+    everyone = ctx.cache[cache_key]
+    pos = everyone[rows[everyone]].astype(np.int64)
+    key = ids[pos]
     start = np.ones(len(key), dtype=bool)
     start[1:] = key[1:] != key[:-1]
     seg = np.cumsum(start) - 1
