@@ -254,14 +254,21 @@ def refuse_ambiguous(out: pd.DataFrame, spec: Spec, key: list[str]) -> None:
 
 def _duplicated(frame: pd.DataFrame, key: list[str]) -> pd.Series:
     """``frame.duplicated(key, keep=False)``; for categorical key columns, over one integer per row made
-    from their codes (no column factorized again)."""
+    from their codes (no column factorized again), counted in an array when the keys' range is small."""
     cols = [frame[c] for c in key]
-    sizes = [len(c.cat.categories) + 1 for c in cols if isinstance(c.dtype, pd.CategoricalDtype)]
-    if len(sizes) < len(cols) or np.prod(sizes, dtype=float) >= 2**63:
+    if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in cols):
+        return frame.duplicated(key, keep=False)
+    codes = [c.cat.codes.to_numpy() for c in cols]
+    shift = [int(c.min() < 0) if len(c) else 0 for c in codes]  # a column with a missing cell: code -1 -> 0
+    sizes = [len(col.cat.categories) + s for col, s in zip(cols, shift)]
+    span = np.prod(sizes, dtype=float)
+    if span >= 2**63:
         return frame.duplicated(key, keep=False)
     flat = np.zeros(len(frame), dtype=np.int64)
-    for col, size in zip(cols, sizes):
-        flat = flat * size + (col.cat.codes.to_numpy().astype(np.int64) + 1)  # + 1: a missing cell is code 0
+    for c, s, size in zip(codes, shift, sizes):
+        flat = flat * size + (c.astype(np.int64) + s)
+    if span <= max(2**22, 2 * len(frame)):  # a count per possible key: no hash table
+        return pd.Series(np.bincount(flat, minlength=int(span))[flat] > 1, index=frame.index)
     return pd.Series(flat, index=frame.index).duplicated(keep=False)
 
 

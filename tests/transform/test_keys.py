@@ -22,3 +22,14 @@ def test_duplicated_keys_from_codes_are_pandas_duplicated(seed):
     pd.testing.assert_series_equal(_duplicated(frame, key), expected)
     text = frame.astype(object)  # text columns: pandas itself
     pd.testing.assert_series_equal(_duplicated(text, key), expected)
+
+
+def test_duplicated_keys_over_a_wide_range_of_codes():
+    """Keys whose codes span more than a count per possible key can hold (a hash of the keys instead)."""
+    rng = np.random.default_rng(0)
+    cats = [f"c{i:05d}" for i in range(20000)]
+    frame = pd.DataFrame({c: pd.Categorical(rng.choice(cats[:50], 400), categories=cats) for c in "xyz"})
+    frame = pd.concat([frame, frame.iloc[:7]], ignore_index=True)  # 7 keys met twice
+    expected = frame.duplicated(list("xyz"), keep=False)
+    assert expected.sum() >= 14
+    pd.testing.assert_series_equal(_duplicated(frame, list("xyz")), expected)
