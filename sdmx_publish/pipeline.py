@@ -44,7 +44,7 @@ from .validate.outcome import REPORT, SUMMARY, VALIDATED, validate_into
 
 RAW, FRAME, TRANSFORM, INPUTS = "raw.parquet", "frame.parquet", "transform.json", "inputs.json"
 #: files between steps that are not reports (``validate`` removes them from its report folder)
-INTERMEDIATE = (RAW, FRAME, VALIDATED, INPUTS, TRANSFORM, SUMMARY)
+INTERMEDIATE = (RAW, FRAME, VALIDATED, INPUTS, TRANSFORM, SUMMARY, overlap.OVERLAP)
 
 #: a period range to rerun, ``(start, end)``, either open (None); ``(None, None)`` is every period
 Periods = tuple[str | None, str | None]
