@@ -17,12 +17,8 @@ JSON: ``{"obs", "rounds", "cpu_s": {"extract", "transform", "load_frame", "save_
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_pipeline import PEAK, generate  # noqa: E402
+from bench_pipeline import PEAK, child_peak_mib, cpu_main, generate  # noqa: E402
 
 from sdmx_publish import frames, pipeline  # noqa: E402
 
@@ -69,29 +65,16 @@ def run(n_obs: int, rounds: int, folder: Path) -> dict:
     one_round(spec, folder / "warm-up")
     best = min((one_round(spec, folder / f"round{i}") for i in range(rounds)), key=lambda r: r["total"])
     (folder / "rss").mkdir()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # this checkout
-    out = subprocess.run([sys.executable, "-c", EXTRACT, str(spec), str(folder / "rss")], capture_output=True,
-                         text=True, check=True, env=env)
-    peak = json.loads(out.stdout.strip().splitlines()[-1])["peak_kib"] / 1024
+    peak = child_peak_mib(EXTRACT, str(spec), str(folder / "rss"))
     return {"obs": n_obs, "rounds": rounds, "cpu_s": best, "extract_peak_mib": round(peak, 1),
             "loadavg_1m_before_after": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--obs", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--json", action="store_true", help="print one JSON object")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-front-") as tmp:
-        out = run(args.obs, args.rounds, Path(tmp))
-    if args.json:
-        print(json.dumps(out))
-        return
+def report(out: dict) -> None:
     for name, seconds in out["cpu_s"].items():
         print(f"{name:>15}  {seconds:6.3f} s CPU")
     print(f"extract peak RSS {out['extract_peak_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":
-    main()
+    cpu_main(__doc__, "bench-front-", run, report)

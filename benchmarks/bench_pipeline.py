@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +173,30 @@ def run(n_obs: int, n_parts: int, folder: Path) -> dict:
             "first_part_s": round(first, 3), "last_part_s": round(last, 3),
             "middle_parts_s": each, "middle_parts_peak_mib": round(middle_peak, 1),
             "loadavg_1m_before_after": [round(load, 2), round(os.getloadavg()[0], 2)]}
+
+
+def child_peak_mib(code: str, *args: str) -> float:
+    """Run ``code`` in a fresh interpreter with this checkout first on the path; the peak RSS in MiB that it
+    prints last (``PEAK``'s JSON line)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_kib"] / 1024
+
+
+def cpu_main(doc: str, prefix: str, run: Callable[[int, int, Path], dict], report: Callable[[dict], None]) -> None:
+    """The command line of the CPU-time benchmarks (``bench_front``, ``bench_publish``): ``--obs``,
+    ``--rounds``, ``--json``; ``run(obs, rounds, folder)`` in a temporary folder, then ``report(result)``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--obs", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        out = run(args.obs, args.rounds, Path(tmp))
+    if args.json:
+        print(json.dumps(out))
+    else:
+        report(out)
 
 
 def main() -> None:

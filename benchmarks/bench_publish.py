@@ -17,12 +17,8 @@ JSON: ``{"obs", "rounds", "cpu_s": {"first", "revised"}, "peak_mib", "loadavg_1m
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_pipeline import PEAK, generate  # noqa: E402
+from bench_pipeline import PEAK, child_peak_mib, cpu_main, generate  # noqa: E402
 
 from sdmx_publish import frames, pipeline  # noqa: E402
 from sdmx_publish.names import STEPS, Step  # noqa: E402
@@ -73,29 +69,16 @@ def run(n_obs: int, rounds: int, folder: Path) -> dict:
         pipeline.run_step(step, spec, work, folder / "stages")
     both(spec, work, folder / "warm-up")
     best = min((both(spec, work, folder / f"round{i}") for i in range(rounds)), key=lambda r: r["first"] + r["revised"])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # this checkout
-    out = subprocess.run([sys.executable, "-c", BOTH, str(spec), str(work), str(folder / "rss"), str(ROOT / "benchmarks")],
-                         capture_output=True, text=True, check=True, env=env)
-    peak = json.loads(out.stdout.strip().splitlines()[-1])["peak_kib"] / 1024
+    peak = child_peak_mib(BOTH, str(spec), str(work), str(folder / "rss"), str(ROOT / "benchmarks"))
     return {"obs": n_obs, "rounds": rounds, "cpu_s": best, "peak_mib": round(peak, 1),
             "loadavg_1m_before_after": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--obs", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--json", action="store_true", help="print one JSON object")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
-        out = run(args.obs, args.rounds, Path(tmp))
-    if args.json:
-        print(json.dumps(out))
-        return
+def report(out: dict) -> None:
     for name, seconds in out["cpu_s"].items():
         print(f"{name:>8}  {seconds:6.3f} s CPU")
     print(f"peak RSS {out['peak_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":
-    main()
+    cpu_main(__doc__, "bench-publish-", run, report)
