@@ -84,3 +84,15 @@ def test_a_constant_status_flags_the_values_and_leaves_the_missing_cells_their_r
     got = status(transform(extract(spec), spec, iccs_flow)[0])
     assert (got[("410", "F")], got[("840", "M")], got[("410", "M")]) == ("D", "D", "P")
     assert (got[("392", "M")], got[("826", "M")], got[("826", "F")]) == ("Q", "O", "M")
+
+
+def test_a_status_from_a_map_flags_the_values_and_leaves_the_missing_cells_their_reason(tmp_path, iccs_flow):
+    """A map giving OBS_STATUS (a year map marking a break, B) flags the values as a constant status does;
+    a missing cell keeps its reason (O, Q, M) and a declared marker's flag stays, not B on an empty value."""
+    (tmp_path / "years.csv").write_text("Year,OBS_STATUS,note\n2021,B,new answer scale\n", encoding="utf-8")
+    spec = spec_dict("table.csv", missing={"..": "O", "x": "Q", "-": "M"}, value_markers={"p": "P"})
+    spec["maps"].append({"file": "years.csv", "from": "Year", "to": "OBS_STATUS"})
+    spec = load_spec(write_case(tmp_path, TABLE, spec=spec))
+    got = status(transform(extract(spec), spec, iccs_flow)[0])
+    assert (got[("410", "F")], got[("840", "M")], got[("410", "M")]) == ("B", "B", "P")
+    assert (got[("392", "M")], got[("826", "M")], got[("826", "F")]) == ("Q", "O", "M")
