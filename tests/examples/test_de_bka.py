@@ -9,10 +9,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from sdmx_publish import pipeline
 from sdmx_publish.cli import main
-from sdmx_publish.store import latest, read_frame
+from sdmx_publish.store import latest
 from tests.conftest import EXAMPLES
+from tests.examples import publish
 
 DE = EXAMPLES / "de_bka_pks_2023"
 SPEC = DE / "offences.yaml"
@@ -21,11 +21,9 @@ SPEC = DE / "offences.yaml"
 @pytest.mark.slow
 def test_offence_keys_summed_into_iccs_with_the_summary_keys_as_checks(tmp_path):
     store = tmp_path / "store"
-    result = pipeline.run(SPEC, store)
+    result, release, frame = publish(SPEC, store)
     assert result["observations"] == 9 * 17 and result["validation"]["errors"] == 0
     assert result["validation"]["warnings"] == 0  # 000000 and 220000 equal the sums of their details everywhere
-    release = latest(store, "CCJS", "DF_ICCS_SUBNAT")
-    frame = read_frame(release, pipeline.part_id(SPEC))
     value = frame.set_index(["ICCS", "REF_AREA"])["OBS_VALUE"]
     # Bundesrepublik Deutschland: 010000 704 + 020000 1,578 + 030000 703 + 040000 98 + 221000 90; the summary
     # key 000000 (3,083) is a check, not added (3,173 + 3,083 would count every death twice)

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from sdmx_publish import pipeline
-from sdmx_publish.store import latest, read_frame
 from tests.conftest import EXAMPLES
+from tests.examples import publish
 
 SPEC = EXAMPLES / "kostat" / "violence.yaml"
 
@@ -47,10 +47,7 @@ def test_sexual_violence_2012_and_2014_held_back_with_the_reason(previewed):
 @pytest.mark.slow
 def test_the_release_shows_what_was_held_back_and_why(tmp_path):
     store = tmp_path / "store"
-    pipeline.run(SPEC, store)
-    release = latest(store, "CCJS", "DF_SDG_16_CRIME")
-    part = pipeline.part_id(SPEC)
-    frame = read_frame(release, part)
+    _, release, frame = publish(SPEC, store)
     assert not ((frame["SERIES"] == "VC_VOV_SEXL") & frame["TIME_PERIOD"].isin(["2012", "2014"])).any()
     manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
     reasons = [h["reason"] for h in manifest["transform"]["held_back"]]

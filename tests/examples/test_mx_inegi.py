@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sdmx_publish import pipeline
 from sdmx_publish.errors import InputError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
-from sdmx_publish.store import latest, read_frame
 from tests.conftest import EXAMPLES
+from tests.examples import publish
 
 MX = EXAMPLES / "mx_inegi_envipe"
 SPEC = MX / "reported_by_state.yaml"
@@ -69,9 +68,9 @@ def test_two_header_rows_declared_for_three_names_the_line(tmp_path):
 @pytest.mark.slow
 def test_published_counts_are_the_sheet_cells_with_their_precision(tmp_path):
     store = tmp_path / "store"
-    result = pipeline.run(SPEC, store)
+    result, _, frame = publish(SPEC, store)
     assert result["observations"] == 33 and result["validation"]["errors"] == 0
-    frame = read_frame(latest(store, "CCJS", "DF_ICCS_SUBNAT"), pipeline.part_id(SPEC)).set_index("REF_AREA")
+    frame = frame.set_index("REF_AREA")
     codes = pd.read_csv(MX / "maps" / "entidades.csv", dtype=str).set_index("Entidad federativa")["REF_AREA"]
     for _, state, value, fill in CELLS:
         row = frame.loc[codes[state]]

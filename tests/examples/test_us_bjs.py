@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from sdmx_publish import pipeline
 from sdmx_publish.cli import main
 from sdmx_publish.errors import InputError
 from sdmx_publish.extract import extract
 from sdmx_publish.spec import load_spec
-from sdmx_publish.store import latest, read_frame
+from sdmx_publish.store import latest
 from tests.conftest import EXAMPLES
+from tests.examples import publish
 
 BJS = EXAMPLES / "us_bjs_cv22luss1719"
 SPEC = BJS / "reported.yaml"
@@ -115,10 +115,9 @@ def test_a_wrong_header_rows_names_the_line_of_the_real_file(tmp_path):
 @pytest.mark.slow
 def test_published_shares_and_bounds_are_the_source_cells(tmp_path):
     store = tmp_path / "store"
-    result = pipeline.run(SPEC, store)
+    result, release, frame = publish(SPEC, store)
     assert result["observations"] == 23 and result["validation"]["errors"] == 0
-    release = latest(store, "CCJS", "DF_SDG_16_CRIME_SUBNAT")
-    frame = read_frame(release, pipeline.part_id(SPEC)).set_index("REF_AREA")
+    frame = frame.set_index("REF_AREA")
     codes = pd.read_csv(BJS / "maps" / "states.csv", dtype=str).set_index("State")["REF_AREA"]
     for label, _, est, _, low, up in AT05:
         row = frame.loc[codes[label]]
