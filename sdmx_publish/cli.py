@@ -99,6 +99,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .pipeline import preview
+    from .validate.hints import unread_cells
     from .write.text import format_numbers
 
     frame, report, flow = preview(args.spec)
@@ -144,25 +145,6 @@ def code_legend(frame: pd.DataFrame, flow: Flow) -> list[str]:
         more = f"; ... {len(used) - LEGEND_CODES} more (sdmx-publish codes {flow.id} {comp})" \
             if len(used) > LEGEND_CODES else ""
         lines.append(f"  {comp}: " + "; ".join(named) + more)
-    return lines
-
-
-def unread_cells(frame: pd.DataFrame, period: str, first: int = 5) -> list[str]:
-    """The preview's warning block about value cells that are not numbers (shown empty in the table, and
-    errors of value.non_numeric for validate and run): how many, and the first few with a hint each."""
-    from .validate.hints import hints
-
-    bad = frame[frame["_unparsed"].fillna(False).astype(bool)] if "_unparsed" in frame.columns else frame.iloc[:0]
-    if bad.empty:
-        return []
-    lines = [f"WARNING: {len(bad)} value cell(s) could not be read as numbers: the table above shows them empty; "
-             "validate and run stop on them (value.non_numeric)"]
-    some = bad.head(first)
-    for (src, row, col, when, raw), hint in zip(some[["_source", "_row", "_column", period, "_value_raw"]]
-                                                .astype(str).itertuples(index=False), hints(some["_value_raw"])):
-        lines.append(f"  {src} row {row}, column {col}, {period} {when}: {raw!r}: {hint}")
-    if len(bad) > first:
-        lines.append(f"  ... and {len(bad) - first} more")
     return lines
 
 

@@ -1,7 +1,7 @@
 """What a value cell that is not a number probably is, and what to do about it: one hint per pattern.
 
-Used by the rule ``value.non_numeric`` (in its message) and by ``sdmx-publish preview``. Only the
-cells that failed to parse are looked at, each distinct text once.
+Used by the rule ``value.non_numeric`` (in its message) and by ``sdmx-publish preview``
+(:func:`unread_cells`). Only the cells that failed to parse are looked at, each distinct text once.
 """
 
 from __future__ import annotations
@@ -51,3 +51,21 @@ def hints(texts: pd.Series) -> np.ndarray:
     """:func:`non_numeric_hint` of every cell, each distinct text worked out once."""
     codes, uniques = pd.factorize(texts.astype(str), use_na_sentinel=False)
     return np.asarray([non_numeric_hint(u) for u in uniques], dtype=object)[codes]
+
+
+def unread_cells(frame: pd.DataFrame, period: str, first: int = 5) -> list[str]:
+    """``sdmx-publish preview``'s warning block about the value cells of a transformed frame that are not
+    numbers (``_unparsed``; shown empty in the table, and errors of value.non_numeric for validate and run):
+    how many, and the first few with a hint each."""
+    bad = frame[frame["_unparsed"].fillna(False).astype(bool)] if "_unparsed" in frame.columns else frame.iloc[:0]
+    if bad.empty:
+        return []
+    lines = [f"WARNING: {len(bad)} value cell(s) could not be read as numbers: the table above shows them empty; "
+             "validate and run stop on them (value.non_numeric)"]
+    some = bad.head(first)
+    for (src, row, col, when, raw), hint in zip(some[["_source", "_row", "_column", period, "_value_raw"]]
+                                                .astype(str).itertuples(index=False), hints(some["_value_raw"])):
+        lines.append(f"  {src} row {row}, column {col}, {period} {when}: {raw!r}: {hint}")
+    if len(bad) > first:
+        lines.append(f"  ... and {len(bad) - first} more")
+    return lines
