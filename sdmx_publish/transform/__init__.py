@@ -142,12 +142,12 @@ def transform(raw: pd.DataFrame, spec: Spec, flow: Flow) -> tuple[pd.DataFrame, 
         out[comp] = constant(code, out.index)
     out["OBS_VALUE"] = frame[OBS]
     report.missing_values = int(frame["__missing"].sum())
-    given = spec.constants.get("OBS_STATUS")  # the flag of every value (e.g. D); a missing cell keeps its reason
-    if "OBS_STATUS" in flow.dsd.attribute_ids and ("OBS_STATUS" not in out.columns or given is not None):
-        out["OBS_STATUS"] = frame[STATUS].mask(frame[STATUS].eq("A"), given) if given else frame[STATUS]
-    elif "OBS_STATUS" in out.columns:  # a map's status (e.g. B by year) flags values; a cell's own reason stays
+    # a status given by a constant (e.g. D) or a map (e.g. B by year) flags the values; a cell's own reason stays
+    if "OBS_STATUS" in out.columns and spec.constants.get("OBS_STATUS") != "":
         cell = frame[STATUS].astype(object)
         out["OBS_STATUS"] = out["OBS_STATUS"].astype(object).where(cell.eq("A"), cell)
+    elif "OBS_STATUS" in flow.dsd.attribute_ids:
+        out["OBS_STATUS"] = frame[STATUS]
     if spec.unit_multiplier is not None and "UNIT_MULT" in flow.dsd.attribute_ids:
         out["UNIT_MULT"] = constant(str(spec.unit_multiplier), out.index)
     out["_value_raw"] = as_text(frame[value_col])
