@@ -11,6 +11,10 @@ would count the detail twice, an error. The transform applies the tables
 
 from __future__ import annotations
 
+import hashlib
+import io
+import threading
+
 import numpy as np
 import pandas as pd
 
@@ -31,13 +35,34 @@ def key_names(m: ValueMap) -> list[str]:
     return [f"__key{i}" for i in range(len(m.source))]
 
 
+#: tables read and checked, by path, content and map (a run reads each at spec load, in the code check and in
+#: the transform: parsed and checked once); a few, the newest last
+_READ: dict[tuple[str, bytes, str], pd.DataFrame] = {}
+_KEPT = 16
+_LOCK = threading.Lock()
+
+
 def read_map(spec: Spec, m: ValueMap, *, where: str | None = None) -> pd.DataFrame:
     """Read and check a correspondence table: key columns ``__key<i>``, the targets, and ``__maprow`` (its CSV
-    line), ``__share``, ``__note``, ``__parent`` (the summary value a detail row is part of, else '')."""
+    line), ``__share``, ``__note``, ``__parent`` (the summary value a detail row is part of, else ''). A table
+    read before with the same content and map is not parsed and checked again (a copy is returned)."""
     path = spec.resolve(m.file)
-    where = where or str(path)
+    data = path.read_bytes()
+    key = (str(path), hashlib.blake2b(data, digest_size=16).digest(), m.model_dump_json())
+    with _LOCK:
+        table = _READ.get(key)
+    if table is None:
+        table = _read_map(data, m, where or str(path))
+        with _LOCK:
+            _READ[key] = table
+            while len(_READ) > _KEPT:
+                del _READ[next(iter(_READ))]
+    return table.copy()
+
+
+def _read_map(data: bytes, m: ValueMap, where: str) -> pd.DataFrame:
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise SpecError(f"correspondence table {m.file} cannot be read: {e}", where=where,
                         fix="save it as a UTF-8 CSV with a header row") from None
