@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..store.changed import read_dates
-from ..store.layout import ATTACHMENTS, DATA_CSV, LAST_CHANGED, LAST_CHANGED_FILE, PARTS
+from ..store.layout import ATTACHMENTS, LAST_CHANGED, LAST_CHANGED_FILE
 from ..structure.model import Flow
 from .store import FRAME_CACHE, Release, Store
 
@@ -32,16 +32,9 @@ def _lookup(store: Store, release: Release, flow: Flow) -> np.ndarray | None:
     frame = store.frame(release)
     key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     out = np.full(len(frame), "", dtype=object)
-    entry = store.assembled(release, DATA_CSV)
-    if entry is None:  # a release from before the parts had files of their own: every file is read by key
+    spans = store.part_spans(release)
+    if spans is None:  # a release from before the parts had files of their own: every file is read by key
         spans = [(part, 0, len(frame)) for part in names]
-    else:
-        files = {f.path: f for f in release.files}
-        spans, at = [], 0
-        for seg in entry.segments[1:]:  # type: ignore[index]
-            part = max((p for p in release.manifest.parts if seg.path.startswith(f"{PARTS}/{p}.")), key=len)
-            spans.append((part, at, at + files[seg.path].observations))
-            at += files[seg.path].observations
     for part, start, end in spans:
         if part in names:
             dates = read_dates(store.file(release, names[part]), frame.iloc[start:end], key)

@@ -62,8 +62,15 @@ def _part_notes(store: Store, release: Release, flow: Flow) -> tuple[np.ndarray,
     index = np.full(len(frame), -1, dtype=np.int32)
     if not notes:
         return index, []
-    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     parts = list(notes)
+    spans = store.part_spans(release)
+    if spans is not None:  # the frame holds each part's rows in turn
+        for part, start, end in spans:
+            if part in notes:
+                index[start:end] = parts.index(part)
+        return index, [notes[p] for p in parts]
+    # a release from before the parts had files of their own: rows found by key
+    key = [*flow.dsd.dimension_ids, flow.dsd.time_dimension]
     known = pd.concat([pd.read_csv(store.file(release, f"{PARTS}/{p}.csv"), usecols=key, dtype=str,
                                    keep_default_na=False).assign(_n=i) for i, p in enumerate(parts)],
                       ignore_index=True)

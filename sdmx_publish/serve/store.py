@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..store import DATA_CSV, MANIFEST, SAFE_ID, FileEntry, Manifest, Release, open_file, read_sdmx_csv
-from ..store.layout import LATEST, RELEASES, STRUCTURE
+from ..store.layout import LATEST, PARTS, RELEASES, STRUCTURE
 from ..store.release import release_ids
 
 __all__ = ["FRAME_CACHE", "REFRESH", "SAFE_ID", "Release", "Store", "read_sdmx_csv"]
@@ -144,6 +144,22 @@ class Store:
         for path in {s.path for s in entry.segments}:
             self.file(release, path)
         return entry
+
+    def part_spans(self, release: Release) -> list[tuple[str, int, int]] | None:
+        """The source part of each run of rows of the release frame, as ``(part, start, end)`` in frame
+        order (``data.csv`` is assembled from the parts' SDMX-CSV bodies, in turn); None for a release
+        from before the parts had files of their own."""
+        entry = self.assembled(release, DATA_CSV)
+        if entry is None:
+            return None
+        files = {f.path: f for f in release.files}
+        spans, at = [], 0
+        for seg in entry.segments[1:]:  # type: ignore[index]
+            part = max((p for p in release.manifest.parts if seg.path.startswith(f"{PARTS}/{p}.")), key=len)
+            n = files[seg.path].observations
+            spans.append((part, at, at + n))
+            at += n
+        return spans
 
     def frame(self, release: Release) -> pd.DataFrame:
         """The release's observations (from ``data.csv``, assembled from its parts'), cached; one load per
